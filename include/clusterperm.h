@@ -1,0 +1,276 @@
+/* clusterperm.h - the public API of clusterperm: cluster-based permutation statistics
+ * for MEG/EEG data, identical to MNE-Python 1.3 for the same inputs and seed.
+ *
+ * Conventions (see STYLE.md):
+ *  - Fallible functions return int: 0 (CPERM_OK) or a negative cperm_error. Objects come
+ *    back through a first `**out` parameter. Every call that can fail takes a trailing
+ *    `cperm_err *err` (may be NULL) which receives a human-readable detail that names the
+ *    file and the problem, e.g. "stc: sub003-lh.stc: 412 bytes, header says 16392 vertices".
+ *  - Every `_free` accepts NULL. The library never prints, exits or aborts.
+ *  - Arrays are flat and row-major. Data matrices follow MNE's layouts: a source estimate is
+ *    (n_vertices x n_times); the test input X is (n_subjects x n_times x n_vertices), so the
+ *    flat index of a test point is t * n_vertices + v, as in MNE.
+ *
+ * BSD-3-Clause. */
+#ifndef CLUSTERPERM_H
+#define CLUSTERPERM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CPERM_BUILDING) && defined(__GNUC__)
+#define CPERM_API __attribute__((visibility("default")))
+#else
+#define CPERM_API
+#endif
+
+#define CPERM_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum cperm_error {
+    CPERM_OK = 0,
+    CPERM_EINVAL = -1,      /* invalid argument or option value */
+    CPERM_ENOMEM = -2,      /* allocation failed */
+    CPERM_EIO = -3,         /* open/read/write/rename failed */
+    CPERM_EFORMAT = -4,     /* file is truncated, corrupt or not of the expected format */
+    CPERM_EUNSUPPORTED = -5,/* valid input that this version cannot handle */
+    CPERM_EMISMATCH = -6,   /* inputs that must agree do not (vertices, times, subjects) */
+    CPERM_ECANCELLED = -7,  /* the progress callback asked to stop */
+    CPERM_ENOTFOUND = -8    /* a file or glob match does not exist */
+} cperm_error;
+
+#define CPERM_ERR_MSG_LEN 512
+
+/* Error detail filled by a failing call. Zero-initialise it; on failure `code` holds the
+ * returned error and `msg` a one-line message without a trailing newline. */
+typedef struct cperm_err {
+    int code;
+    char msg[CPERM_ERR_MSG_LEN];
+} cperm_err;
+
+/* Static description of an error code; never NULL. */
+CPERM_API const char *cperm_strerror(int code);
+
+/* ------------------------------------------------------------- adjacency */
+
+/* A sparse symmetric spatial graph in CSR form. Neighbour lists are sorted ascending,
+ * hold no duplicates and no self-loops (every vertex is implicitly its own neighbour,
+ * as in MNE). Owned by the library: free with cperm_graph_free. Read-only to callers. */
+typedef struct cperm_graph {
+    size_t n_vertices;
+    size_t *indptr;   /* n_vertices + 1 entries */
+    int32_t *indices; /* indptr[n_vertices] entries */
+} cperm_graph;
+
+/* mne.spatial_tris_adjacency: vertices of every triangle are pairwise adjacent.
+ * tris: n_tris x 3 vertex indices. n_vertices = max index + 1, or the given value if
+ * larger (0 = derive). remap != 0 renumbers vertices by rank of the unique indices
+ * (remap_vertices=True). Errors: negative index, index >= n_vertices when given. */
+CPERM_API int cperm_graph_from_tris(cperm_graph **out, const int32_t *tris, size_t n_tris,
+                                    size_t n_vertices, int remap, cperm_err *err);
+
+/* A graph from an undirected edge list (pairs, either direction, duplicates and
+ * self-loops allowed and ignored). Errors: index out of [0, n_vertices). */
+CPERM_API int cperm_graph_from_edges(cperm_graph **out, size_t n_vertices,
+                                     const int64_t *edges, size_t n_edges, cperm_err *err);
+
+/* A graph from a CSR matrix (scipy layout). Fails with CPERM_EINVAL if an index is out
+ * of range or the matrix is not symmetric (MNE symmetrises; we refuse to guess). */
+CPERM_API int cperm_graph_from_csr(cperm_graph **out, size_t n_vertices,
+                                   const int64_t *indptr, const int32_t *indices,
+                                   cperm_err *err);
+
+CPERM_API void cperm_graph_free(cperm_graph *graph);
+
+/* ---------------------------------------------------------- source spaces */
+
+enum { CPERM_SRC_SURFACE = 1, CPERM_SRC_VOLUME = 2, CPERM_SRC_DISCRETE = 3 };
+
+/* One source space (a hemisphere), as read from a -src.fif file. */
+typedef struct cperm_src_hemi {
+    int type;              /* CPERM_SRC_* */
+    int id;                /* FIFF id: 101 = lh, 102 = rh, 0 unknown */
+    int coord_frame;       /* FIFF coordinate frame */
+    size_t np;             /* number of surface vertices */
+    float *rr;             /* np x 3, metres */
+    float *nn;             /* np x 3 normals */
+    size_t ntri;
+    int32_t *tris;         /* ntri x 3, 0-based; NULL if absent */
+    size_t nuse;
+    int32_t *inuse;        /* np flags */
+    int32_t *vertno;       /* nuse used vertex numbers, ascending */
+    size_t nuse_tri;
+    int32_t *use_tris;     /* nuse_tri x 3, 0-based vertex numbers (into rr); NULL if absent */
+    char subject[64];      /* subject_his_id, or "" */
+} cperm_src_hemi;
+
+typedef struct cperm_srcspace {
+    size_t n_hemis;
+    cperm_src_hemi *hemis;
+} cperm_srcspace;
+
+/* Read a FIF source space file (plain or gzip). A volume source space is refused with
+ * CPERM_EUNSUPPORTED. */
+CPERM_API int cperm_src_read(cperm_srcspace **out, const char *path, cperm_err *err);
+/* The same from memory (for fuzzing); `name` is used in error messages. */
+CPERM_API int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size,
+                                 const char *name, cperm_err *err);
+/* Write a surface source space as -src.fif that mne.read_source_spaces accepts. Atomic. */
+CPERM_API int cperm_src_write(const cperm_srcspace *src, const char *path, cperm_err *err);
+CPERM_API void cperm_src_free(cperm_srcspace *src);
+
+/* mne.spatial_src_adjacency for surface source spaces: use_tris remapped to used
+ * vertices, hemispheres stacked lh then rh, unused vertices dropped. */
+CPERM_API int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src,
+                                   cperm_err *err);
+
+/* ------------------------------------------------------- source estimates */
+
+/* A surface (or single-file) source estimate. data is (n_vertices_total x n_orient x n_times)
+ * in double, hemisphere blocks stacked (lh rows first). For .stc files n_orient = 1. */
+typedef struct cperm_stc {
+    size_t n_hemis;          /* 2 for an lh/rh pair, 1 for a single file */
+    size_t n_vertices[2];    /* per hemisphere */
+    uint32_t *vertices[2];   /* per hemisphere, ascending */
+    size_t n_orient;         /* 1 = scalar, 3 = vector */
+    size_t n_times;
+    double tmin;             /* seconds */
+    double tstep;            /* seconds */
+    double *data;
+    char subject[64];        /* "" if unknown */
+} cperm_stc;
+
+/* Read like mne.read_source_estimate for surface data: `path` may be a stem
+ * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file. Vertices that
+ * are not ascending are sorted with their rows, as MNE does. */
+CPERM_API int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err);
+/* One .stc file from memory (single hemisphere); `name` is used in messages. */
+CPERM_API int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size,
+                                 const char *name, cperm_err *err);
+/* Write stem-lh.stc and stem-rh.stc (float32, as MNE). Atomic per file; on failure
+ * neither file is left half-written. n_orient must be 1. */
+CPERM_API int cperm_stc_write(const cperm_stc *stc, const char *stem, cperm_err *err);
+/* Allocate a zeroed scalar stc with the given hemisphere layout. */
+CPERM_API int cperm_stc_create(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
+                               size_t n_times, cperm_err *err);
+/* VectorSourceEstimate.magnitude(): in place, n_orient 3 -> 1, sqrt((x*x+y*y)+z*z). */
+CPERM_API int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err);
+/* stc.crop(tmin, tmax) with MNE's rounding; NaN means "no limit". */
+CPERM_API int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err);
+CPERM_API void cperm_stc_free(cperm_stc *stc);
+
+/* --------------------------------------------------------------- statistics */
+
+/* Student t quantile, equal to scipy.stats.t.ppf (scipy 1.10, cdflib) to ~1e-12. */
+CPERM_API double cperm_t_ppf(double p, double df);
+/* Student t CDF. */
+CPERM_API double cperm_t_cdf(double t, double df);
+
+enum { CPERM_SIGMA_RELATIVE = 0, CPERM_SIGMA_ABSOLUTE = 1 };
+
+/* mne.stats.ttest_1samp_no_p on X (n_subjects x n_tests), bit-identical to numpy's
+ * column-wise evaluation for n_tests >= 2. Writes n_tests values to t_out. */
+CPERM_API int cperm_ttest_1samp(double *t_out, const double *X, size_t n_subjects,
+                                size_t n_tests, double sigma, int method, cperm_err *err);
+
+/* ----------------------------------------------------- the permutation test */
+
+enum {
+    CPERM_COMPAT_NONE = 0,  /* true connected components (MNE 1.3 "global path") */
+    CPERM_COMPAT_MNE13 = 1  /* MNE 1.3's list path, including its 1-step split */
+};
+
+#define CPERM_PERMUTATIONS_ALL (-1L)
+
+/* Called from the executing thread between permutation blocks. Return non-zero to cancel
+ * (execute then returns CPERM_ECANCELLED). `done` counts permutations of this pass. */
+typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass);
+
+typedef struct cperm_options {
+    int version;              /* CPERM_OPTIONS_VERSION */
+    double threshold;         /* cluster-forming t threshold (sign must agree with tail) */
+    int tail;                 /* -1, 0, 1 */
+    double t_power;           /* 0 = cluster size, 1 = sum of t; others via pow */
+    long n_permutations;      /* > 0, or CPERM_PERMUTATIONS_ALL */
+    uint32_t seed;            /* numpy RandomState seed */
+    size_t max_step;          /* >= 1 */
+    double sigma;             /* hat adjustment; 0 = plain t */
+    int sigma_method;         /* CPERM_SIGMA_* */
+    double step_down_p;       /* 0 = no step-down */
+    int n_jobs;               /* threads; -1 = all cores, 0 or 1 = one */
+    int compat;               /* CPERM_COMPAT_* */
+    const uint8_t *spatial_exclude; /* n_vertices flags (non-zero = excluded), or NULL;
+                                       copied at plan creation */
+    cperm_progress_fn progress; /* or NULL */
+    void *progress_user;
+} cperm_options;
+
+#define CPERM_OPTIONS_VERSION 1
+#define CPERM_OPTIONS_INIT                                                         \
+    { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
+      0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL }
+
+typedef struct cperm_plan cperm_plan;
+typedef struct cperm_run cperm_run;
+
+/* Validate options and shapes, copy what is needed from the graph (which may be freed
+ * afterwards), draw the sign-flip orders exactly as MNE 1.3 does. */
+CPERM_API int cperm_plan_create(cperm_plan **out, const cperm_graph *graph,
+                                size_t n_subjects, size_t n_times,
+                                const cperm_options *options, cperm_err *err);
+CPERM_API void cperm_plan_free(cperm_plan *plan);
+
+/* Number of sign-flip orders that will be run (len(H0) - 1), and whether the test is exact. */
+CPERM_API size_t cperm_plan_n_orders(const cperm_plan *plan);
+CPERM_API int cperm_plan_is_exact(const cperm_plan *plan);
+/* Order k (0-based) as n_subjects bytes: 1 = kept, 0 = sign flipped. */
+CPERM_API const uint8_t *cperm_plan_order(const cperm_plan *plan, size_t k);
+CPERM_API double cperm_plan_threshold(const cperm_plan *plan);
+
+/* A run holds every buffer one execution needs (workspace and results), so that
+ * executing allocates nothing. One run per concurrent execution. */
+CPERM_API int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err);
+CPERM_API void cperm_run_free(cperm_run *run);
+
+/* Run the test on X (n_subjects x n_times x n_vertices, row-major, float64). X is not
+ * modified. Errors: NaN/Inf in X (CPERM_EINVAL), cancellation. Thread-safe for distinct
+ * runs on one plan. Results are bit-identical for any n_jobs. */
+CPERM_API int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run,
+                                 cperm_err *err);
+
+/* Results of the last successful execute, owned by the run. */
+CPERM_API const double *cperm_run_tobs(const cperm_run *run);       /* n_times x n_vertices */
+CPERM_API size_t cperm_run_n_clusters(const cperm_run *run);
+/* Members of cluster k as flat indices t*n_vertices+v; ascending in default mode, MNE's
+ * element order in compat mode. */
+CPERM_API const int64_t *cperm_run_cluster(const cperm_run *run, size_t k, size_t *n_members);
+CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clusters */
+CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
+CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
+CPERM_API size_t cperm_run_n_step_downs(const cperm_run *run);
+
+/* ------------------------------------------------------------- summaries */
+
+/* summarize_clusters_stc: out is (n_vertices x (n_good + 1)), column 0 the total signed
+ * duration over clusters with p < p_thresh, then one column per such cluster. Returns
+ * CPERM_ENOTFOUND if no cluster is significant. tstep is used as given (pass ms). */
+CPERM_API int cperm_summarize_clusters(double **out, size_t *n_columns, const cperm_run *run,
+                                       size_t n_vertices, size_t n_times, double p_thresh,
+                                       double tstep, cperm_err *err);
+
+/* ------------------------------------------------------------------ file I/O */
+
+/* Write `size` bytes to `path` atomically (temporary file in the same directory, fsync,
+ * rename). On failure the previous file, if any, is untouched. */
+CPERM_API int cperm_write_file_atomic(const char *path, const void *data, size_t size,
+                                      cperm_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CLUSTERPERM_H */

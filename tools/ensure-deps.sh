@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian packages clusterperm needs to build and test, when run as root;
+# otherwise prints the exact apt line. Idempotent: does nothing when all are present.
+PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev python3-mne python3-h5py python3-nibabel"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "clusterperm: installing missing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+        echo "clusterperm: apt-get install failed" >&2; exit 1; }
+else
+    echo "clusterperm: missing Debian packages. Run as root:" >&2
+    echo "  apt-get install -y$missing" >&2
+    exit 1
+fi
