@@ -263,6 +263,19 @@ CPERM_API int cperm_summarize_clusters(double **out, size_t *n_columns, const cp
                                        size_t n_vertices, size_t n_times, double p_thresh,
                                        double tstep, cperm_err *err);
 
+/* ------------------------------------------------------------ synthetic data */
+
+/* A synthetic fsaverage-like surface source space: two hemispheres (lh id 101 centred at
+ * x = -1.1 radius_m, rh id 102 at +1.1 radius_m), each a sphere of radius radius_m
+ * tessellated as an icosahedron subdivided `grade` times (10 * 4^grade + 2 vertices,
+ * 20 * 4^grade triangles; ico-5: 10242 and 20480), unit outward normals, every vertex in
+ * use (vertno = 0..np-1, use_tris = tris), MRI coordinates (5), subject "fsaverage".
+ * Grades 0..4 number vertices and triangles exactly as MNE's stored ico-N surfaces; higher
+ * grades continue the same midpoint subdivision (MNE's ico-5 is FreeSurfer's ic5, numbered
+ * otherwise). grade 0..7. Free with cperm_src_free. */
+CPERM_API int cperm_src_create_ico(cperm_srcspace **out, int grade, double radius_m,
+                                   cperm_err *err);
+
 /* ------------------------------------------------------------------ file I/O */
 
 /* Write `size` bytes to `path` atomically (temporary file in the same directory, fsync,
