@@ -94,7 +94,7 @@ enum { CPERM_SRC_SURFACE = 1, CPERM_SRC_VOLUME = 2, CPERM_SRC_DISCRETE = 3 };
 /* One source space (a hemisphere), as read from a -src.fif file. */
 typedef struct cperm_src_hemi {
     int type;              /* CPERM_SRC_* */
-    int id;                /* FIFF id: 101 = lh, 102 = rh, 0 unknown */
+    int id;                /* FIFF id: 101 = lh, 102 = rh; -1 = no id tag (MNE's unknown) */
     int coord_frame;       /* FIFF coordinate frame */
     size_t np;             /* number of surface vertices */
     float *rr;             /* np x 3, metres */
@@ -120,7 +120,10 @@ CPERM_API int cperm_src_read(cperm_srcspace **out, const char *path, cperm_err *
 /* The same from memory (for fuzzing); `name` is used in error messages. */
 CPERM_API int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
-/* Write a surface source space as -src.fif that mne.read_source_spaces accepts. Atomic. */
+/* Write a surface source space as -src.fif that mne.read_source_spaces accepts. Atomic;
+ * gzip-compressed when path ends in ".gz". Needs per hemisphere: type SURFACE, np, rr, nn,
+ * tris/ntri (may be 0), inuse (or, if inuse is NULL, vertno/nuse), use_tris/nuse_tri (may be
+ * NULL), coord_frame, id (written if >= 0, as MNE) and subject (written if not ""). */
 CPERM_API int cperm_src_write(const cperm_srcspace *src, const char *path, cperm_err *err);
 CPERM_API void cperm_src_free(cperm_srcspace *src);
 
