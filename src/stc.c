@@ -1,0 +1,517 @@
+/* stc.c - the source-estimate object (cperm_stc) and MNE's .stc format: reading single
+ * files and lh/rh pairs with read_source_estimate's naming rules, writing pairs, vector
+ * magnitude and time cropping with MNE 1.3's exact arithmetic. */
+#include "stc_internal.h"
+#include "fileio_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest .stc file we read into memory (16 GiB, or what size_t can address). */
+#define STC_MAX_FILE_BYTES (SIZE_MAX > ((uint64_t)1 << 34) ? (size_t)((uint64_t)1 << 34) : SIZE_MAX)
+/* Vertex numbers index surfaces; MNE keeps them in int64, we in uint32 below 2^31. */
+#define STC_MAX_VERTEX 0x7fffffffu
+
+void cperm_stc_free(cperm_stc *stc) {
+    if (!stc) return;
+    free(stc->vertices[0]);
+    free(stc->vertices[1]);
+    free(stc->data);
+    free(stc);
+}
+
+int cperm_stc_alloc(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
+                    size_t n_orient, size_t n_times, cperm_err *err) {
+    cperm_stc *stc;
+    size_t h, total = 0, row;
+
+    *out = NULL;
+    if ((n_hemis != 1 && n_hemis != 2) || !n_vertices || (n_orient != 1 && n_orient != 3))
+        return cperm_fail(err, CPERM_EINVAL, "stc: invalid layout (%zu hemispheres, %zu "
+                          "orientations)", n_hemis, n_orient);
+    for (h = 0; h < n_hemis; h++) {
+        if (n_vertices[h] > SIZE_MAX - total)
+            return cperm_fail(err, CPERM_ENOMEM, "stc: too many vertices");
+        total += n_vertices[h];
+    }
+    if (n_times > SIZE_MAX / n_orient / sizeof(double))
+        return cperm_fail(err, CPERM_ENOMEM, "stc: %zu times do not fit in memory", n_times);
+    row = n_orient * n_times;
+    if (total > 0 && row > 0 && total > SIZE_MAX / sizeof(double) / row)
+        return cperm_fail(err, CPERM_ENOMEM, "stc: %zu x %zu x %zu values do not fit in memory",
+                          total, n_orient, n_times);
+    stc = calloc(1, sizeof *stc);
+    if (!stc) return cperm_fail(err, CPERM_ENOMEM, "stc: out of memory");
+    stc->n_hemis = n_hemis;
+    stc->n_orient = n_orient;
+    stc->n_times = n_times;
+    for (h = 0; h < n_hemis; h++) {
+        stc->n_vertices[h] = n_vertices[h];
+        stc->vertices[h] = cperm_calloc(n_vertices[h], sizeof(uint32_t));
+        if (!stc->vertices[h]) goto nomem;
+    }
+    stc->data = cperm_calloc(total, row * sizeof(double));
+    if (!stc->data) goto nomem;
+    *out = stc;
+    return CPERM_OK;
+nomem:
+    cperm_stc_free(stc);
+    return cperm_fail(err, CPERM_ENOMEM, "stc: cannot allocate %zu x %zu x %zu values", total,
+                      n_orient, n_times);
+}
+
+int cperm_stc_create(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
+                     size_t n_times, cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "stc: create: out is NULL");
+    return cperm_stc_alloc(out, n_hemis, n_vertices, 1, n_times, err);
+}
+
+/* ------------------------------------------------------------ vertex order */
+
+typedef struct vert_key {
+    uint32_t vertex;
+    size_t row;
+} vert_key;
+
+static int cmp_vert_key(const void *a, const void *b) {
+    const vert_key *x = a, *y = b;
+    if (x->vertex != y->vertex) return x->vertex < y->vertex ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row; /* deterministic for duplicates */
+}
+
+int cperm_stc_sort_vertices(cperm_stc *stc, const char *name, cperm_err *err) {
+    size_t h, i, row_len = stc->n_orient * stc->n_times, base = 0, total = 0;
+    int sorted = 1;
+    vert_key *keys = NULL;
+    double *data = NULL;
+
+    for (h = 0; h < stc->n_hemis; h++) {
+        total += stc->n_vertices[h];
+        for (i = 1; i < stc->n_vertices[h]; i++)
+            if (stc->vertices[h][i] <= stc->vertices[h][i - 1]) sorted = 0;
+    }
+    if (sorted) return CPERM_OK;
+    data = cperm_malloc(total, row_len * sizeof(double));
+    if (!data) return cperm_fail(err, CPERM_ENOMEM, "stc: %s: out of memory sorting vertices",
+                                 name);
+    for (h = 0; h < stc->n_hemis; h++) {
+        size_t n = stc->n_vertices[h];
+        keys = cperm_malloc(n, sizeof *keys);
+        if (!keys) {
+            free(data);
+            return cperm_fail(err, CPERM_ENOMEM, "stc: %s: out of memory sorting vertices",
+                              name);
+        }
+        for (i = 0; i < n; i++) {
+            keys[i].vertex = stc->vertices[h][i];
+            keys[i].row = i;
+        }
+        /* Vertices are unique once accepted (checked below), so the order qsort gives
+         * equals numpy's argsort. */
+        if (n > 1) qsort(keys, n, sizeof *keys, cmp_vert_key);
+        for (i = 0; i < n; i++) {
+            if (i > 0 && keys[i].vertex == keys[i - 1].vertex) {
+                uint32_t dup = keys[i].vertex;
+                free(keys);
+                free(data);
+                return cperm_fail(err, CPERM_EFORMAT, "stc: %s: vertex %u appears more than "
+                                  "once in hemisphere %zu (vertices must be increasing)",
+                                  name, (unsigned)dup, h);
+            }
+            stc->vertices[h][i] = keys[i].vertex;
+            if (row_len)
+                memcpy(data + (base + i) * row_len, stc->data + (base + keys[i].row) * row_len,
+                       row_len * sizeof(double));
+        }
+        free(keys);
+        keys = NULL;
+        base += n;
+    }
+    free(stc->data);
+    stc->data = data;
+    return CPERM_OK;
+}
+
+/* ------------------------------------------------------------ .stc reading */
+
+/* Parse one .stc file (see _read_stc in mne/source_estimate.py). All sizes are checked
+ * against `size` before anything is allocated. */
+static int parse_stc(cperm_stc **out, const unsigned char *p, size_t size, const char *name,
+                     cperm_err *err) {
+    uint32_t nv, nt, i, t;
+    uint64_t need_hdr, cells, need;
+    size_t n_vertices[1];
+    const unsigned char *vp, *dp;
+    cperm_stc *stc = NULL;
+    int rc;
+
+    *out = NULL;
+    if (size < 12)
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: truncated: %zu bytes, the header "
+                          "needs at least 16", name, size);
+    nv = cperm_be32(p + 8);
+    need_hdr = 16 + 4 * (uint64_t)nv;
+    if ((uint64_t)size < need_hdr)
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: truncated: %zu bytes, header says %u "
+                          "vertices", name, size, (unsigned)nv);
+    vp = p + 12;
+    nt = cperm_be32(vp + 4 * (size_t)nv);
+    cells = (uint64_t)nv * nt;
+    if (nv > 0 && nt == 0) /* MNE fails here with a division by zero */
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: header says %u vertices x 0 times",
+                          name, (unsigned)nv);
+    if (cells > (UINT64_MAX - need_hdr) / 4 || (uint64_t)size < (need = need_hdr + 4 * cells))
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: truncated: %zu bytes, header says %u "
+                          "vertices x %u times", name, size, (unsigned)nv, (unsigned)nt);
+    /* MNE accepts trailing bytes only if whole extra frames of nv x nt floats follow (it
+     * reads the first frame); anything else is "incorrect stc file size". */
+    if (nv > 0 && ((uint64_t)size / 4 - 4 - nv) % cells != 0)
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: incorrect stc file size: %zu bytes for "
+                          "%u vertices x %u times", name, size, (unsigned)nv, (unsigned)nt);
+    for (i = 0; i < nv; i++) {
+        uint32_t v = cperm_be32(vp + 4 * (size_t)i);
+        if (v > STC_MAX_VERTEX)
+            return cperm_fail(err, CPERM_EFORMAT, "stc: %s: vertex number %u at index %u is "
+                              "out of range (>= 2^31)", name, (unsigned)v, (unsigned)i);
+    }
+    n_vertices[0] = nv;
+    rc = cperm_stc_alloc(&stc, 1, n_vertices, 1, nt, err);
+    if (rc) return rc;
+    /* tmin and tstep: float(f32) / 1000.0, exactly as MNE computes them. */
+    stc->tmin = (double)cperm_be_f32(p) / 1000.0;
+    stc->tstep = (double)cperm_be_f32(p + 4) / 1000.0;
+    for (i = 0; i < nv; i++) stc->vertices[0][i] = cperm_be32(vp + 4 * (size_t)i);
+    /* The file is time-major (data.T); we store vertex-major. NaN/Inf are kept as they are:
+     * MNE reads them, and the statistics engine rejects them later. */
+    dp = p + need_hdr;
+    for (t = 0; t < nt; t++)
+        for (i = 0; i < nv; i++)
+            stc->data[(size_t)i * nt + t] =
+                (double)cperm_be_f32(dp + 4 * ((size_t)t * nv + i));
+    rc = cperm_stc_sort_vertices(stc, name, err);
+    if (rc) {
+        cperm_stc_free(stc);
+        return rc;
+    }
+    *out = stc;
+    return CPERM_OK;
+}
+
+int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size, const char *name,
+                       cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "stc: read: out is NULL");
+    *out = NULL;
+    if (!data && size > 0) return cperm_fail(err, CPERM_EINVAL, "stc: read: data is NULL");
+    return parse_stc(out, data, size, name ? name : "<memory>", err);
+}
+
+static int read_stc_file(cperm_stc **out, const char *path, cperm_err *err) {
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    int rc = cperm_read_file(&buf, &size, path, STC_MAX_FILE_BYTES, "stc", err);
+    if (rc) return rc;
+    rc = parse_stc(out, buf, size, path, err);
+    free(buf);
+    return rc;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* A new string: the first `keep` bytes of s followed by suffix. */
+static char *concat(const char *s, size_t keep, const char *suffix) {
+    size_t m = strlen(suffix);
+    char *r = malloc(keep + m + 1);
+    if (!r) return NULL;
+    memcpy(r, s, keep);
+    memcpy(r + keep, suffix, m + 1);
+    return r;
+}
+
+/* Read stem-lh.stc and stem-rh.stc and stack them (lh rows first). */
+static int read_stc_pair(cperm_stc **out, const char *lh_path, const char *rh_path,
+                         cperm_err *err) {
+    cperm_stc *lh = NULL, *rh = NULL, *stc = NULL;
+    size_t nv[2], row;
+    int rc;
+
+    rc = read_stc_file(&lh, lh_path, err);
+    if (rc) goto cleanup;
+    rc = read_stc_file(&rh, rh_path, err);
+    if (rc) goto cleanup;
+    /* MNE asserts equality (so NaN never matches). */
+    if (!(lh->tmin == rh->tmin) || !(lh->tstep == rh->tstep)) {
+        rc = cperm_fail(err, CPERM_EMISMATCH, "stc: %s and %s: tmin/tstep differ (%.17g/%.17g "
+                        "vs %.17g/%.17g s)", lh_path, rh_path, lh->tmin, lh->tstep, rh->tmin,
+                        rh->tstep);
+        goto cleanup;
+    }
+    if (lh->n_times != rh->n_times) {
+        rc = cperm_fail(err, CPERM_EMISMATCH, "stc: %s and %s: number of times differ (%zu vs "
+                        "%zu)", lh_path, rh_path, lh->n_times, rh->n_times);
+        goto cleanup;
+    }
+    nv[0] = lh->n_vertices[0];
+    nv[1] = rh->n_vertices[0];
+    rc = cperm_stc_alloc(&stc, 2, nv, 1, lh->n_times, err);
+    if (rc) goto cleanup;
+    stc->tmin = lh->tmin;
+    stc->tstep = lh->tstep;
+    row = lh->n_times;
+    if (nv[0]) memcpy(stc->vertices[0], lh->vertices[0], nv[0] * sizeof(uint32_t));
+    if (nv[1]) memcpy(stc->vertices[1], rh->vertices[0], nv[1] * sizeof(uint32_t));
+    if (nv[0] && row) memcpy(stc->data, lh->data, nv[0] * row * sizeof(double));
+    if (nv[1] && row) memcpy(stc->data + nv[0] * row, rh->data, nv[1] * row * sizeof(double));
+    *out = stc;
+    stc = NULL;
+cleanup:
+    cperm_stc_free(lh);
+    cperm_stc_free(rh);
+    cperm_stc_free(stc);
+    return rc;
+}
+
+int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
+    enum { FT_NONE, FT_SURFACE, FT_W, FT_H5 } ftype = FT_NONE;
+    char *stem = NULL, *lh = NULL, *rh = NULL, *lhw = NULL, *rhw = NULL, *h5 = NULL;
+    const char *h5path = NULL;
+    int rc = CPERM_OK, lh_ok, rh_ok, lhw_ok, rhw_ok;
+    size_t n;
+
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "stc: read: out is NULL");
+    *out = NULL;
+    if (!path || !*path) return cperm_fail(err, CPERM_EINVAL, "stc: read: empty path");
+    n = strlen(path);
+
+    /* The naming rules of mne.read_source_estimate (MNE 1.3). */
+    if (cperm_path_exists(path)) {
+        if (ends_with(path, "-vl.stc") || ends_with(path, "-vol.stc") ||
+            ends_with(path, "-vl.w") || ends_with(path, "-vol.w"))
+            return cperm_fail(err, CPERM_EUNSUPPORTED, "stc: %s: volume source estimates are "
+                              "not supported", path);
+        if (ends_with(path, ".stc")) {
+            ftype = FT_SURFACE;
+            if (!ends_with(path, "-lh.stc") && !ends_with(path, "-rh.stc"))
+                return cperm_fail(err, CPERM_EINVAL, "stc: Invalid .stc filename: %s; needs "
+                                  "to end with hemisphere tag ('...-lh.stc' or '...-rh.stc')",
+                                  path);
+            n -= 7;
+        } else if (ends_with(path, ".w")) {
+            ftype = FT_W;
+            if (!ends_with(path, "-lh.w") && !ends_with(path, "-rh.w"))
+                return cperm_fail(err, CPERM_EINVAL, "stc: Invalid .w filename: %s; needs to "
+                                  "end with hemisphere tag ('...-lh.w' or '...-rh.w')", path);
+            n -= 5;
+        } else if (ends_with(path, ".h5")) {
+            ftype = FT_H5;
+            n -= 3;
+        } else {
+            return cperm_fail(err, CPERM_EINVAL, "stc: Unknown extension for file %s", path);
+        }
+    }
+    stem = concat(path, n, "");
+    lh = concat(path, n, "-lh.stc");
+    rh = concat(path, n, "-rh.stc");
+    lhw = concat(path, n, "-lh.w");
+    rhw = concat(path, n, "-rh.w");
+    h5 = concat(path, n, ".h5");
+    if (!stem || !lh || !rh || !lhw || !rhw || !h5) {
+        rc = cperm_fail(err, CPERM_ENOMEM, "stc: out of memory");
+        goto cleanup;
+    }
+    lh_ok = cperm_path_exists(lh);
+    rh_ok = cperm_path_exists(rh);
+    lhw_ok = cperm_path_exists(lhw);
+    rhw_ok = cperm_path_exists(rhw);
+    if (lh_ok && rh_ok && ftype != FT_W) {
+        rc = read_stc_pair(out, lh, rh, err);
+    } else if (lhw_ok && rhw_ok) {
+        rc = cperm_fail(err, CPERM_EUNSUPPORTED, "stc: %s: .w source estimates are not "
+                        "supported", path);
+    } else if (cperm_path_exists(h5)) {
+        h5path = h5;
+    } else {
+        free(h5);
+        h5 = concat(path, n, "-stc.h5");
+        if (!h5) {
+            rc = cperm_fail(err, CPERM_ENOMEM, "stc: out of memory");
+        } else if (cperm_path_exists(h5)) {
+            h5path = h5;
+        } else if (lh_ok || rh_ok || lhw_ok || rhw_ok) {
+            rc = cperm_fail(err, CPERM_ENOTFOUND, "stc: Hemisphere missing for %s (%s)", path,
+                            lh_ok || lhw_ok ? "no right hemisphere file" :
+                                              "no left hemisphere file");
+        } else {
+            rc = cperm_fail(err, CPERM_ENOTFOUND, "stc: SourceEstimate File(s) not found for: "
+                            "%s", path);
+        }
+    }
+    if (h5path) rc = cperm_stc_h5_read(out, h5path, err);
+cleanup:
+    free(stem);
+    free(lh);
+    free(rh);
+    free(lhw);
+    free(rhw);
+    free(h5);
+    return rc;
+}
+
+/* ------------------------------------------------------------ .stc writing */
+
+/* Serialise rows [row0, row0 + n_rows) with the vertex list of hemisphere h. */
+static int write_stc_file(const cperm_stc *stc, size_t h, size_t row0, size_t n_rows,
+                          const char *path, cperm_err *err) {
+    size_t nv = stc->n_vertices[h], nt = stc->n_times, i, t, size;
+    unsigned char *buf, *dp;
+    int rc;
+
+    if (n_rows > (SIZE_MAX - 16 - 4 * nv) / 4 / (nt ? nt : 1))
+        return cperm_fail(err, CPERM_ENOMEM, "stc: %s: file too large", path);
+    size = 16 + 4 * nv + 4 * n_rows * nt;
+    buf = malloc(size);
+    if (!buf) return cperm_fail(err, CPERM_ENOMEM, "stc: %s: cannot allocate %zu bytes", path,
+                                size);
+    /* np.array(1000 * tmin, dtype='>f4'): the product in double, then rounded to float. */
+    cperm_put_be_f32(buf, (float)(1000.0 * stc->tmin));
+    cperm_put_be_f32(buf + 4, (float)(1000.0 * stc->tstep));
+    cperm_put_be32(buf + 8, (uint32_t)nv);
+    for (i = 0; i < nv; i++) cperm_put_be32(buf + 12 + 4 * i, stc->vertices[h][i]);
+    cperm_put_be32(buf + 12 + 4 * nv, (uint32_t)nt);
+    dp = buf + 16 + 4 * nv;
+    for (t = 0; t < nt; t++)
+        for (i = 0; i < n_rows; i++)
+            cperm_put_be_f32(dp + 4 * (t * n_rows + i), (float)stc->data[(row0 + i) * nt + t]);
+    rc = cperm_write_file_atomic(path, buf, size, err);
+    free(buf);
+    return rc;
+}
+
+int cperm_stc_write(const cperm_stc *stc, const char *stem, cperm_err *err) {
+    char *lh = NULL, *rh = NULL;
+    size_t n, total;
+    int rc;
+
+    if (!stc || !stem || !*stem)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: missing stc or file stem");
+    if (stc->n_hemis != 2 || stc->n_orient != 1)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: .stc files hold a scalar surface "
+                          "estimate (2 hemispheres, 1 orientation), got %zu x %zu", stem,
+                          stc->n_hemis, stc->n_orient);
+    if (stc->n_vertices[0] > UINT32_MAX || stc->n_vertices[1] > UINT32_MAX ||
+        stc->n_times > UINT32_MAX)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: too many vertices or times for "
+                          "the .stc format", stem);
+    n = strlen(stem);
+    lh = concat(stem, n, "-lh.stc");
+    rh = concat(stem, n, "-rh.stc");
+    if (!lh || !rh) {
+        rc = cperm_fail(err, CPERM_ENOMEM, "stc: out of memory");
+        goto cleanup;
+    }
+    total = stc->n_vertices[0] + stc->n_vertices[1];
+    rc = write_stc_file(stc, 0, 0, stc->n_vertices[0], lh, err);
+    if (rc) goto cleanup;
+    /* rh rows are data[-len(rh_vertno):]; as in MNE, an empty rh writes every row (the
+     * reader ignores them since the vertex count is 0). If this second write fails, the lh
+     * file has already been replaced; the error says so. */
+    if (stc->n_vertices[1] > 0)
+        rc = write_stc_file(stc, 1, stc->n_vertices[0], stc->n_vertices[1], rh, err);
+    else
+        rc = write_stc_file(stc, 1, 0, total, rh, err);
+    if (rc && err) {
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len, " (%s was already written)", lh);
+    }
+cleanup:
+    free(lh);
+    free(rh);
+    return rc;
+}
+
+/* ------------------------------------------------------------ operations */
+
+int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err) {
+    size_t total, v, t, nt;
+    double *shrunk;
+
+    if (!stc) return cperm_fail(err, CPERM_EINVAL, "stc: magnitude: stc is NULL");
+    if (stc->n_orient != 3)
+        return cperm_fail(err, CPERM_EINVAL, "stc: magnitude: not a vector source estimate "
+                          "(%zu orientations)", stc->n_orient);
+    total = stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0);
+    nt = stc->n_times;
+    /* In place: output (v, t) lies at or before every input still to be read. The sum
+     * order is numpy's norm(axis=1): sqrt((x*x + y*y) + z*z). */
+    for (v = 0; v < total; v++) {
+        const double *x = stc->data + v * 3 * nt;
+        for (t = 0; t < nt; t++) {
+            double a = x[t], b = x[nt + t], c = x[2 * nt + t];
+            double s = a * a;
+            s = s + b * b;
+            s = s + c * c;
+            stc->data[v * nt + t] = sqrt(s);
+        }
+    }
+    stc->n_orient = 1;
+    shrunk = realloc(stc->data, total > 0 && nt > 0 ? total * nt * sizeof(double) : 1);
+    if (shrunk) stc->data = shrunk; /* a failed shrink leaves the larger block: harmless */
+    return CPERM_OK;
+}
+
+int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
+    size_t nt, k, first = 0, n_sel = 0, rows, r, j;
+    size_t *sel = NULL;
+    double sfreq, lo, hi, *shrunk;
+
+    if (!stc) return cperm_fail(err, CPERM_EINVAL, "stc: crop: stc is NULL");
+    nt = stc->n_times;
+    if (nt == 0) return cperm_fail(err, CPERM_EINVAL, "stc: crop: no time points");
+    if (!(stc->tstep > 0) || !isfinite(stc->tstep))
+        return cperm_fail(err, CPERM_EINVAL, "stc: crop: tstep %.17g s is not positive",
+                          stc->tstep);
+    /* mne.utils._time_mask(times, tmin, tmax, sfreq=1/tstep, include_tmax=True), where
+     * times = tmin + tstep * arange(n_times). A non-finite limit means the first/last time. */
+    sfreq = 1.0 / stc->tstep;
+    lo = isfinite(tmin) ? tmin : stc->tmin;
+    hi = isfinite(tmax) ? tmax : stc->tmin + stc->tstep * (double)(nt - 1);
+    if (!isfinite(lo * sfreq) || !isfinite(hi * sfreq))
+        return cperm_fail(err, CPERM_EINVAL, "stc: crop: limits %.17g, %.17g are out of range",
+                          tmin, tmax);
+    /* Python's round() rounds half to even, as nearbyint in the default rounding mode. */
+    lo = nearbyint(lo * sfreq) / sfreq - 0.5 / sfreq;
+    hi = nearbyint(hi * sfreq) / sfreq;
+    hi += 0.5 / sfreq;
+    if (lo > hi)
+        return cperm_fail(err, CPERM_EINVAL, "stc: crop: tmin (%g) must be less than or equal "
+                          "to tmax (%g)", tmin, tmax);
+    sel = cperm_malloc(nt, sizeof *sel);
+    if (!sel) return cperm_fail(err, CPERM_ENOMEM, "stc: crop: out of memory");
+    for (k = 0; k < nt; k++) {
+        double tk = stc->tmin + stc->tstep * (double)k;
+        if (tk >= lo && tk <= hi) {
+            if (n_sel == 0) first = k;
+            sel[n_sel++] = k;
+        }
+    }
+    if (n_sel == 0) {
+        free(sel);
+        return cperm_fail(err, CPERM_EINVAL, "stc: crop: No samples remain when using tmin=%g "
+                          "and tmax=%g (original time bounds are [%g, %g])", tmin, tmax,
+                          stc->tmin, stc->tmin + stc->tstep * (double)(nt - 1));
+    }
+    /* Gather in place: the destination of (row, j) never passes a source still unread. */
+    rows = (stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0)) * stc->n_orient;
+    for (r = 0; r < rows; r++)
+        for (j = 0; j < n_sel; j++) stc->data[r * n_sel + j] = stc->data[r * nt + sel[j]];
+    free(sel);
+    stc->tmin = stc->tmin + stc->tstep * (double)first; /* self.tmin = self.times[first] */
+    stc->n_times = n_sel;
+    shrunk = realloc(stc->data, rows ? rows * n_sel * sizeof(double) : 1);
+    if (shrunk) stc->data = shrunk;
+    return CPERM_OK;
+}
