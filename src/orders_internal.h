@@ -1,0 +1,53 @@
+/* orders_internal.h - private API of rng_numpy.c (numpy's legacy RandomState MT19937 and the
+ * draws MNE uses) and orders.c (MNE 1.3's one-sample sign-flip orders). Not installed. */
+#ifndef CPERM_ORDERS_INTERNAL_H
+#define CPERM_ORDERS_INTERNAL_H
+
+#include "common_internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CPERM_MT_N 624
+
+/* The state of numpy.random.RandomState(seed): MT19937 key and position. Plain value
+ * type; copy it to fork a stream. */
+typedef struct cperm_mt19937 {
+    uint32_t mt[CPERM_MT_N];
+    int pos;
+} cperm_mt19937;
+
+/* RandomState(seed) (numpy's mt19937_seed). */
+void cperm_mt_seed(cperm_mt19937 *s, uint32_t seed);
+/* The next tempered 32-bit output. */
+uint32_t cperm_mt_next_u32(cperm_mt19937 *s);
+/* random_sample() / uniform(): a 53-bit double in [0, 1) from two 32-bit outputs. */
+double cperm_mt_next_double(cperm_mt19937 *s);
+/* numpy's random_interval(max): uniform in [0, max] by masked rejection; draws nothing
+ * when max == 0. Values above 2^32 - 1 use 64-bit draws (high word first), as numpy. */
+uint64_t cperm_mt_random_interval(cperm_mt19937 *s, uint64_t max);
+/* Legacy RandomState.shuffle of a 1-D array: for i = n-1 .. 1 swap a[i], a[random_interval(i)]. */
+void cperm_mt_shuffle_u32(cperm_mt19937 *s, uint32_t *a, size_t n);
+/* RandomState.permutation(n): out[0..n) = a shuffled 0..n-1. n must be <= 2^32. */
+void cperm_mt_permutation_u32(cperm_mt19937 *s, uint32_t *out, size_t n);
+/* RandomState.choice(pop, size, replace=False) = permutation(pop)[:size]: shuffles the
+ * whole population, so it costs pop - 1 bounded draws whatever size is. Writes size values
+ * to out. Errors: size > pop or pop > 2^32 (CPERM_EINVAL), allocation (CPERM_ENOMEM). */
+int cperm_mt_choice_noreplace(cperm_mt19937 *s, uint32_t *out, size_t pop, size_t size,
+                              cperm_err *err);
+
+/* Most permutations cperm_orders_1samp accepts (larger requests are refused). */
+#define CPERM_ORDERS_MAX_PERMUTATIONS 100000000L
+
+/* MNE 1.3's _get_1samp_orders(n_subjects, n_permutations, tail, RandomState(seed)).
+ * On success *orders is a malloc'ed n_orders x n_subjects byte matrix (free() it), row k
+ * the k-th order MNE returns: 1 = sign kept, 0 = flipped (MNE applies 2*order-1).
+ * *is_exact is 1 for the exact (enumerated) test: iff 2^(n - (tail==0)) - 1 < n_permutations.
+ * n_permutations = CPERM_PERMUTATIONS_ALL is MNE's 'all', which is never exact.
+ * Errors (CPERM_EINVAL): n_subjects < 2, tail not in -1/0/1, n_permutations < 1 (and not
+ * ALL) or above CPERM_ORDERS_MAX_PERMUTATIONS, 'all' with more patterns than that;
+ * CPERM_ENOMEM. Outputs are untouched on failure. */
+int cperm_orders_1samp(uint8_t **orders, size_t *n_orders, int *is_exact, size_t n_subjects,
+                       long n_permutations, int tail, uint32_t seed, cperm_err *err);
+
+#endif
