@@ -1,0 +1,402 @@
+/* signflip.c - the permutation kernel: for every sign-flip order, the one-sample t of every
+ * point, thresholded, keeping only the supra-threshold points, then clustered for H0.
+ *
+ * Under a sign flip a point's sum of squares Q does not change, so "is |t| above the
+ * threshold" reduces to comparing S^2 (S = sum of signed data) with alpha*Q + beta_k, where
+ * beta_k carries the permutation's hat adjustment. S comes from per-group lookup tables:
+ * subjects are split into groups of <= 8, each group's 2^g signed partial sums are tabulated
+ * once per block of 64 points, and a permutation's S is one table row per group. That
+ * screen is conservative (relaxed by 1e-9); each candidate is then recomputed with MNE's
+ * exact two-pass arithmetic, so the t values that enter clusters, and hence H0, are the ones
+ * MNE computes, bit for bit.
+ *
+ * Work is split in chunks of orders. Within a chunk, threads own fixed ranges of point
+ * blocks (tables stay in cache while all orders of the chunk run over them) and append
+ * supra-threshold points to per-order page lists; then orders are clustered in parallel.
+ * Chunk size adapts to the page pool, so memory is bounded whatever the number of
+ * permutations, and results do not depend on chunking or on the number of threads. */
+#include "engine_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define PAGE_POINTS 256
+#define TOP_K 8192
+
+typedef struct page {
+    int32_t next;
+    uint32_t len;
+    cperm_point pts[PAGE_POINTS];
+} page;
+
+typedef struct flip_part {      /* one fixed range of point blocks */
+    size_t block_begin, block_end;
+    double *tables;             /* sum over groups of 2^g x CPERM_BLOCK */
+    page *pool;
+    size_t pool_pages, pool_used;
+    int32_t *head, *tail;       /* per order of the chunk */
+    int overflow;
+} flip_part;
+
+struct cperm_flip_ws {
+    size_t n_parts;
+    flip_part *parts;
+    size_t n_threads;
+    size_t max_chunk;
+    double *beta;               /* per order of the chunk */
+    cperm_point **gather;       /* per thread: n_points */
+    size_t *top_idx;            /* points with the largest Q, descending */
+    double *top_x;              /* their data, top_k x n_subjects */
+    size_t top_k;
+    double rest_bound;          /* Q of every point outside the top list is <= this */
+    double *full_s, *full_m;    /* per thread fallback scratch: n_points each */
+};
+
+static size_t table_doubles(const cperm_plan *plan) {
+    size_t total = 0;
+    for (size_t g = 0; g < plan->n_groups; g++)
+        total += ((size_t)1 << plan->group_size[g]) * CPERM_BLOCK;
+    return total;
+}
+
+void cperm_flip_free(struct cperm_flip_ws *fw) {
+    if (!fw) return;
+    for (size_t i = 0; i < fw->n_parts; i++) {
+        free(fw->parts[i].tables);
+        free(fw->parts[i].pool);
+        free(fw->parts[i].head);
+        free(fw->parts[i].tail);
+    }
+    free(fw->parts);
+    if (fw->gather)
+        for (size_t i = 0; i < fw->n_threads; i++) free(fw->gather[i]);
+    free(fw->gather);
+    free(fw->beta);
+    free(fw->top_idx);
+    free(fw->top_x);
+    free(fw->full_s);
+    free(fw->full_m);
+    free(fw);
+}
+
+int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
+    *out = NULL;
+    struct cperm_flip_ws *fw = calloc(1, sizeof *fw);
+    if (!fw) return CPERM_ENOMEM;
+    size_t P = plan->n_points, n = plan->n_subjects;
+    size_t n_blocks = (P + CPERM_BLOCK - 1) / CPERM_BLOCK;
+    size_t parts = (size_t)plan->n_threads;
+    if (parts > n_blocks) parts = n_blocks;
+    if (parts < 1) parts = 1;
+    fw->n_parts = parts;
+    fw->max_chunk = plan->n_orders < 1024 ? plan->n_orders : 1024;
+    if (fw->max_chunk < 1) fw->max_chunk = 1;
+    /* Page pool: about 48 MB plus a quarter of X in all, and always enough for one order
+     * with every point supra-threshold, so that a chunk of one order always fits. */
+    size_t x_bytes = n * P * sizeof(double);
+    size_t budget = ((size_t)48 << 20) + x_bytes / 4;
+    fw->parts = calloc(parts, sizeof *fw->parts);
+    fw->n_threads = (size_t)plan->n_threads;
+    fw->gather = calloc(fw->n_threads, sizeof *fw->gather);
+    fw->beta = cperm_malloc(fw->max_chunk, sizeof *fw->beta);
+    if (!fw->parts || !fw->gather || !fw->beta) goto nomem;
+    for (size_t i = 0; i < parts; i++) {
+        flip_part *pt = &fw->parts[i];
+        pt->block_begin = i * n_blocks / parts;
+        pt->block_end = (i + 1) * n_blocks / parts;
+        size_t own_points = (pt->block_end - pt->block_begin) * CPERM_BLOCK;
+        size_t min_pages = own_points / PAGE_POINTS + 2;
+        size_t pages = budget / parts / sizeof(page);
+        if (pages < min_pages) pages = min_pages;
+        pt->pool_pages = pages;
+        pt->pool = cperm_malloc(pages, sizeof *pt->pool);
+        pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
+        pt->head = cperm_malloc(fw->max_chunk, sizeof *pt->head);
+        pt->tail = cperm_malloc(fw->max_chunk, sizeof *pt->tail);
+        if (!pt->pool || !pt->tables || !pt->head || !pt->tail) goto nomem;
+    }
+    for (size_t i = 0; i < fw->n_threads; i++)
+        if (!(fw->gather[i] = cperm_malloc(P, sizeof(cperm_point)))) goto nomem;
+    fw->top_k = P < TOP_K ? P : TOP_K;
+    fw->top_idx = cperm_malloc(fw->top_k, sizeof *fw->top_idx);
+    fw->top_x = cperm_malloc(fw->top_k, n * sizeof(double));
+    if (!fw->top_idx || !fw->top_x) goto nomem;
+    *out = fw;
+    return CPERM_OK;
+nomem:
+    cperm_flip_free(fw);
+    return CPERM_ENOMEM;
+}
+
+/* ------------------------------------------------------ hat adjustment per order */
+
+/* Min-heap of (Q, index) keeping the largest `cap` values; ties broken by lower index. */
+static int heap_less(const double *q, size_t a, size_t b) {
+    return q[a] < q[b] || (q[a] == q[b] && a > b);
+}
+static void heap_down(size_t *h, size_t n, size_t i, const double *q) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && heap_less(q, h[l], h[m])) m = l;
+        if (r < n && heap_less(q, h[r], h[m])) m = r;
+        if (m == i) return;
+        size_t tmp = h[i]; h[i] = h[m]; h[m] = tmp;
+        i = m;
+    }
+}
+
+/* Finds the points with the largest sums of squares and packs their data contiguously, so
+ * that each order's maximum variance is usually settled by a handful of points. */
+static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const double *X,
+                        const double *Q) {
+    size_t P = plan->n_points, n = plan->n_subjects, K = fw->top_k;
+    size_t *h = fw->top_idx;
+    for (size_t i = 0; i < K; i++) h[i] = i;
+    for (size_t i = K / 2; i-- > 0;) heap_down(h, K, i, Q);
+    fw->rest_bound = 0.0;
+    for (size_t p = K; p < P; p++) {
+        if (heap_less(Q, h[0], p)) {
+            if (Q[h[0]] > fw->rest_bound) fw->rest_bound = Q[h[0]];
+            h[0] = p;
+            heap_down(h, K, 0, Q);
+        } else if (Q[p] > fw->rest_bound) {
+            fw->rest_bound = Q[p];
+        }
+    }
+    /* heap sort to descending order */
+    for (size_t end = K; end > 1; end--) {
+        size_t tmp = h[0]; h[0] = h[end - 1]; h[end - 1] = tmp;
+        heap_down(h, end - 1, 0, Q);
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t i = 0; i < n; i++) fw->top_x[k * n + i] = X[i * P + h[k]];
+}
+
+/* max over all points of var under `signs`, exactly as np.var(X * signs, ddof=1).max(). */
+static double max_var(const cperm_plan *plan, struct cperm_flip_ws *fw, const double *X,
+                      const double *Q, const double *signs, size_t part) {
+    size_t n = plan->n_subjects, P = plan->n_points, K = fw->top_k;
+    /* var <= Q/(n-1) in exact arithmetic; allow for rounding in the two-pass formula */
+    const double slack = 1.0 + 8.0 * (double)(n + 2) * 2.220446049250313e-16;
+    double vmax = -1.0, m;
+    for (size_t k = 0; k < K; k++) {
+        if (Q[fw->top_idx[k]] / (double)(n - 1) * slack < vmax) return vmax;
+        double v = cperm_signed_var(fw->top_x + k * n, 1, signs, n, &m);
+        if (v > vmax) vmax = v;
+    }
+    if (K == P || fw->rest_bound / (double)(n - 1) * slack < vmax) return vmax;
+    /* rare: the top list did not settle it; one exact pass over every point */
+    double *s = fw->full_s + part * P, *mm = fw->full_m + part * P;
+    for (size_t p = 0; p < P; p++) s[p] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < P; p++) s[p] += signs[i] * X[i * P + p];
+    for (size_t p = 0; p < P; p++) { mm[p] = s[p] / (double)n; s[p] = 0.0; }
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < P; p++) {
+            double d = signs[i] * X[i * P + p] - mm[p];
+            s[p] += d * d;
+        }
+    for (size_t p = 0; p < P; p++) {
+        double v = s[p] / (double)(n - 1);
+        if (v > vmax) vmax = v;
+    }
+    return vmax;
+}
+
+/* ------------------------------------------------------------------ kernel */
+
+static void build_tables(const cperm_plan *plan, double *tables, const double *X, size_t p0,
+                         size_t bn) {
+    size_t P = plan->n_points;
+    double *T = tables;
+    for (size_t g = 0; g < plan->n_groups; g++) {
+        size_t gs = plan->group_size[g], s0 = plan->group_start[g];
+        const double *x = X + s0 * P + p0;
+        for (size_t j = 0; j < CPERM_BLOCK; j++) {
+            double v = j < bn ? x[j] : 0.0;
+            T[j] = -v;
+            T[CPERM_BLOCK + j] = v;
+        }
+        for (size_t l = 1; l < gs; l++) {
+            x = X + (s0 + l) * P + p0;
+            size_t half = (size_t)1 << l;
+            double xl[CPERM_BLOCK];
+            for (size_t j = 0; j < CPERM_BLOCK; j++) xl[j] = j < bn ? x[j] : 0.0;
+            for (size_t pat = 0; pat < half; pat++) {
+                double *lo = T + pat * CPERM_BLOCK, *hi = T + (pat + half) * CPERM_BLOCK;
+                for (size_t j = 0; j < CPERM_BLOCK; j++) {
+                    hi[j] = lo[j] + xl[j];
+                    lo[j] = lo[j] - xl[j];
+                }
+            }
+        }
+        T += ((size_t)1 << gs) * CPERM_BLOCK;
+    }
+}
+
+static int append(flip_part *pt, size_t kk, int64_t idx, double t) {
+    int32_t tl = pt->tail[kk];
+    if (tl < 0 || pt->pool[tl].len == PAGE_POINTS) {
+        if (pt->pool_used == pt->pool_pages) return -1;
+        int32_t np_ = (int32_t)pt->pool_used++;
+        pt->pool[np_].next = -1;
+        pt->pool[np_].len = 0;
+        if (tl < 0) pt->head[kk] = np_;
+        else pt->pool[tl].next = np_;
+        pt->tail[kk] = tl = np_;
+    }
+    page *pg = &pt->pool[tl];
+    pg->pts[pg->len].idx = idx;
+    pg->pts[pg->len].t = t;
+    pg->len++;
+    return 0;
+}
+
+/* Screens the orders [k0, k0+nk) over this part's blocks. Returns -1 on pool overflow. */
+static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_flip_ws *fw,
+                    flip_part *pt, const double *X, size_t k0, size_t nk, double alpha) {
+    const size_t P = plan->n_points, n = plan->n_subjects, G = plan->n_groups;
+    const int tail = plan->opt.tail;
+    const double thr = plan->threshold;
+    const double *Q = run->sumsq;
+    pt->pool_used = 0;
+    for (size_t kk = 0; kk < nk; kk++) pt->head[kk] = pt->tail[kk] = -1;
+    size_t toff[64];
+    toff[0] = 0;
+    for (size_t g = 1; g < G; g++)
+        toff[g] = toff[g - 1] + ((size_t)1 << plan->group_size[g - 1]) * CPERM_BLOCK;
+    double aq[CPERM_BLOCK], s[CPERM_BLOCK];
+    for (size_t b = pt->block_begin; b < pt->block_end; b++) {
+        size_t p0 = b * CPERM_BLOCK, bn = P - p0 < CPERM_BLOCK ? P - p0 : CPERM_BLOCK;
+        build_tables(plan, pt->tables, X, p0, bn);
+        for (size_t j = 0; j < CPERM_BLOCK; j++) aq[j] = j < bn ? alpha * Q[p0 + j] : INFINITY;
+        for (size_t kk = 0; kk < nk; kk++) {
+            size_t k = k0 + kk;
+            const uint16_t *pat = plan->patterns + k * G;
+            const double *r0 = pt->tables + (size_t)pat[0] * CPERM_BLOCK;
+            for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] = r0[j];
+            for (size_t g = 1; g < G; g++) {
+                const double *rg = pt->tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK;
+                for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] += rg[j];
+            }
+            const double beta = fw->beta[kk];
+            int any = 0;
+            if (tail == 0) {
+                for (size_t j = 0; j < CPERM_BLOCK; j++) any |= s[j] * s[j] > aq[j] + beta;
+            } else if (tail > 0) {
+                for (size_t j = 0; j < CPERM_BLOCK; j++) {
+                    double v = s[j] > 0 ? s[j] : 0.0;
+                    any |= v * v > aq[j] + beta;
+                }
+            } else {
+                for (size_t j = 0; j < CPERM_BLOCK; j++) {
+                    double v = s[j] < 0 ? s[j] : 0.0;
+                    any |= v * v > aq[j] + beta;
+                }
+            }
+            if (!any) continue;
+            const double *signs = plan->signs + k * n;
+            const double h = run->hat[k];
+            for (size_t j = 0; j < bn; j++) {
+                double v = tail == 0 ? s[j] : tail > 0 ? (s[j] > 0 ? s[j] : 0.0)
+                                                       : (s[j] < 0 ? s[j] : 0.0);
+                if (!(v * v > aq[j] + beta)) continue;
+                size_t p = p0 + j;
+                if (!run->include[p]) continue;
+                double m, var = cperm_signed_var(X + p, P, signs, n, &m);
+                double t = m / sqrt((var + h) / (double)n);
+                int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
+                if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
+                       cperm_err *err) {
+    struct cperm_flip_ws *fw = run->flip;
+    const size_t n = plan->n_subjects, N = plan->n_orders;
+    const double sigma = plan->opt.sigma;
+    const int nthreads = plan->n_threads;
+    /* hat adjustment of every order (pass-independent, computed once per execute) */
+    if (pass == 0) {
+        if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
+            prepare_top(plan, fw, X, run->sumsq);
+            if (fw->top_k < plan->n_points && !fw->full_s) {
+                /* allocated lazily: needed only if some order escapes the top list */
+                fw->full_s = cperm_malloc(fw->n_threads * plan->n_points, sizeof(double));
+                fw->full_m = cperm_malloc(fw->n_threads * plan->n_points, sizeof(double));
+                if (!fw->full_s || !fw->full_m)
+                    return cperm_fail(err, CPERM_ENOMEM, "engine: out of memory (hat scratch)");
+            }
+#pragma omp parallel for schedule(dynamic, 8) num_threads(nthreads)
+            for (size_t k = 0; k < N; k++) {
+                size_t part = 0;
+#ifdef _OPENMP
+                part = (size_t)omp_get_thread_num();
+#endif
+                run->hat[k] = sigma * max_var(plan, fw, X, run->sumsq, plan->signs + k * n, part);
+            }
+        } else {
+            for (size_t k = 0; k < N; k++) run->hat[k] = sigma > 0 ? sigma : 0.0;
+        }
+    }
+    /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
+    const double thr2 = plan->threshold * plan->threshold;
+    const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
+    size_t chunk = fw->max_chunk;
+    size_t k0 = 0;
+    while (k0 < N) {
+        size_t nk = N - k0 < chunk ? N - k0 : chunk;
+        for (size_t kk = 0; kk < nk; kk++)
+            fw->beta[kk] = alpha * run->hat[k0 + kk] * (double)(n - 1);
+        int overflow = 0;
+#pragma omp parallel for schedule(static, 1) num_threads(nthreads) reduction(| : overflow)
+        for (size_t i = 0; i < fw->n_parts; i++)
+            overflow |= run_part(plan, run, fw, &fw->parts[i], X, k0, nk, alpha) < 0;
+        if (overflow) {
+            /* too many supra-threshold points for the pool: redo with fewer orders */
+            chunk = nk / 2 ? nk / 2 : 1;
+            if (nk == 1)
+                return cperm_fail(err, CPERM_ENOMEM, "engine: point pool exhausted");
+            continue;
+        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (size_t kk = 0; kk < nk; kk++) {
+            size_t tid = 0;
+#ifdef _OPENMP
+            tid = (size_t)omp_get_thread_num();
+#endif
+            cperm_point *g = fw->gather[tid];
+            size_t m = 0;
+            for (size_t i = 0; i < fw->n_parts; i++) {
+                const flip_part *pt = &fw->parts[i];
+                for (int32_t pg = pt->head[kk]; pg >= 0; pg = pt->pool[pg].next) {
+                    memcpy(g + m, pt->pool[pg].pts, pt->pool[pg].len * sizeof *g);
+                    m += pt->pool[pg].len;
+                }
+            }
+            double stat = 0.0;
+            cperm_find_clusters(plan, &run->ws[tid], g, m, NULL, &stat);
+            run->h0[1 + k0 + kk] = stat;
+        }
+        k0 += nk;
+        if (chunk < fw->max_chunk) {
+            /* grow back if this chunk used little of the pool */
+            size_t used = 0, cap = 0;
+            for (size_t i = 0; i < fw->n_parts; i++) {
+                used += fw->parts[i].pool_used;
+                cap += fw->parts[i].pool_pages;
+            }
+            if (used * 4 < cap) chunk = chunk * 2 < fw->max_chunk ? chunk * 2 : fw->max_chunk;
+        }
+        if (plan->opt.progress &&
+            plan->opt.progress(plan->opt.progress_user, k0, N, pass))
+            return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
+    }
+    return CPERM_OK;
+}
