@@ -8,7 +8,8 @@
  * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1)); '#' starts a comment line.
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
- * t*n_vertices+v in the engine's element order) and out_info.txt (key=value lines).
+ * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
+ * bytes, cperm_plan_order) and out_info.txt (key=value lines).
  * Any error prints one message on stderr and exits 1. */
 #include "clusterperm.h"
 
@@ -181,7 +182,7 @@ static int write_raw(const char *dir, const char *name, const void *data, size_t
 }
 
 static int write_outputs(const char *dir, const cperm_plan *plan, const cperm_run *run,
-                         size_t n_tests) {
+                         size_t n_tests, size_t n_subjects) {
     size_t n_clusters = cperm_run_n_clusters(run), n_h0 = 0;
     const double *h0 = cperm_run_h0(run, &n_h0);
     const double *stats = cperm_run_cluster_stats(run);
@@ -193,8 +194,18 @@ static int write_outputs(const char *dir, const cperm_plan *plan, const cperm_ru
         return 1;
 
     char path[PATH_LEN];
+    join(path, dir, "out_orders.u8");
+    FILE *f = fopen(path, "wb");
+    if (!f) return fail_msg(path, strerror(errno));
+    int bad = 0;
+    for (size_t k = 0; k < cperm_plan_n_orders(plan); k++) {
+        const uint8_t *o = cperm_plan_order(plan, k);
+        if (!o || fwrite(o, 1, n_subjects, f) != n_subjects) bad = 1;
+    }
+    if (fclose(f) || bad) return fail_msg(path, "write failed");
+
     join(path, dir, "out_clusters.txt");
-    FILE *f = fopen(path, "w");
+    f = fopen(path, "w");
     if (!f) return fail_msg(path, strerror(errno));
     for (size_t k = 0; k < n_clusters; k++) {
         size_t n = 0;
@@ -277,7 +288,7 @@ int main(int argc, char **argv) {
     free(X);
     free(edges);
     if (r) { fail_err("cperm_plan_execute", r, &err); goto cleanup; }
-    if (write_outputs(dir, plan, run, n_tests)) goto cleanup;
+    if (write_outputs(dir, plan, run, n_tests, p.n_subjects)) goto cleanup;
     rc = 0;
 
 cleanup:
