@@ -150,20 +150,34 @@ typedef struct cperm_stc {
 
 /* Read like mne.read_source_estimate for surface data: `path` may be a stem
  * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file. Vertices that
- * are not ascending are sorted with their rows, as MNE does. */
+ * are not ascending are sorted with their rows, as MNE does. Data may contain NaN/Inf
+ * (kept; the engine refuses them). Errors: CPERM_ENOTFOUND ("SourceEstimate File(s) not
+ * found", "Hemisphere missing"), CPERM_EINVAL (".stc" without -lh/-rh, unknown extension),
+ * CPERM_EFORMAT (truncated/corrupt), CPERM_EMISMATCH (lh/rh tmin, tstep or n_times differ),
+ * CPERM_EUNSUPPORTED (volume -vl.stc/-vol.stc, .w, non-surface or complex -stc.h5).
+ * Reading -stc.h5 goes through libhdf5, whose serial build is not thread-safe: do not read
+ * HDF5 files from two threads at once. HDF5's error printing is silenced during the call
+ * and the caller's handler restored. */
 CPERM_API int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err);
 /* One .stc file from memory (single hemisphere); `name` is used in messages. */
 CPERM_API int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
 /* Write stem-lh.stc and stem-rh.stc (float32, as MNE). Atomic per file; on failure
- * neither file is left half-written. n_orient must be 1. */
+ * neither file is left half-written. n_hemis must be 2 and n_orient 1 (CPERM_EINVAL).
+ * lh is written first: if rh then fails, stem-lh.stc already holds the new data (the error
+ * message says so) while stem-rh.stc keeps its previous contents. */
 CPERM_API int cperm_stc_write(const cperm_stc *stc, const char *stem, cperm_err *err);
-/* Allocate a zeroed scalar stc with the given hemisphere layout. */
+/* Allocate a zeroed scalar stc with the given hemisphere layout (n_hemis 1 or 2; vertices,
+ * tmin and tstep zero: the caller fills them). Free with cperm_stc_free. */
 CPERM_API int cperm_stc_create(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
                                size_t n_times, cperm_err *err);
-/* VectorSourceEstimate.magnitude(): in place, n_orient 3 -> 1, sqrt((x*x+y*y)+z*z). */
+/* VectorSourceEstimate.magnitude(): in place, n_orient 3 -> 1, sqrt((x*x+y*y)+z*z),
+ * bit-identical to MNE. CPERM_EINVAL if n_orient is not 3. */
 CPERM_API int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err);
-/* stc.crop(tmin, tmax) with MNE's rounding; NaN means "no limit". */
+/* stc.crop(tmin, tmax) with MNE's rounding (_time_mask, include_tmax=True, limits pushed
+ * to the nearest sample, half to even); updates tmin. NaN (or any non-finite value) means
+ * "no limit". CPERM_EINVAL if tmin > tmax after rounding, no sample remains, n_times is 0
+ * or tstep is not positive; the stc is unchanged on error. */
 CPERM_API int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err);
 CPERM_API void cperm_stc_free(cperm_stc *stc);
 
@@ -282,7 +296,8 @@ CPERM_API int cperm_src_create_ico(cperm_srcspace **out, int grade, double radiu
 /* ------------------------------------------------------------------ file I/O */
 
 /* Write `size` bytes to `path` atomically (temporary file in the same directory, fsync,
- * rename). On failure the previous file, if any, is untouched. */
+ * rename). On failure the previous file, if any, is untouched and the temporary file is
+ * removed. A new file gets mode 0666 & ~umask. Errors: CPERM_EIO, CPERM_EINVAL. */
 CPERM_API int cperm_write_file_atomic(const char *path, const void *data, size_t size,
                                       cperm_err *err);
 

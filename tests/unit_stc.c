@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +411,41 @@ static void test_crop(void) {
 #undef FRESH
 }
 
+static int h5_handler_calls;
+static herr_t counting_handler(hid_t stack, void *data) {
+    (void)stack;
+    (void)data;
+    h5_handler_calls++;
+    return 0;
+}
+
+/* A corrupt -stc.h5 file: EFORMAT, HDF5's error printing suppressed during the call, and the
+ * caller's handler restored afterwards. */
+static void test_h5_error_handler(const char *dir) {
+    char path[512];
+    unsigned char junk[600];
+    cperm_err err = {0, ""};
+    cperm_stc *stc = NULL;
+    H5E_auto2_t func = NULL;
+    void *data = NULL;
+    int rc, marker = 7;
+
+    memset(junk, 0xAB, sizeof junk);
+    memcpy(junk, "\x89HDF\r\n\x1a\n", 8); /* the signature, then garbage */
+    snprintf(path, sizeof path, "%s/junk-stc.h5", dir);
+    cperm_write_file_atomic(path, junk, sizeof junk, NULL);
+    H5Eset_auto2(H5E_DEFAULT, counting_handler, &marker);
+    h5_handler_calls = 0;
+    rc = cperm_stc_read(&stc, path, &err);
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    CHECK("h5_corrupt_eformat", rc == CPERM_EFORMAT && !stc && strstr(err.msg, "junk-stc.h5"),
+          "rc %d: %s", rc, err.msg);
+    CHECK("h5_errors_not_printed", h5_handler_calls == 0, "%d handler calls", h5_handler_calls);
+    CHECK("h5_error_handler_restored", func == counting_handler && data == &marker,
+          "handler changed");
+    H5Eset_auto2(H5E_DEFAULT, (H5E_auto2_t)H5Eprint2, stderr);
+}
+
 int main(void) {
     char dir[] = "/tmp/unit_stc_XXXXXX";
     if (!mkdtemp(dir)) {
@@ -423,6 +459,7 @@ int main(void) {
     test_read_file_cap(dir);
     test_magnitude();
     test_crop();
+    test_h5_error_handler(dir);
     remove_dir(dir);
     TU_EXIT();
 }
