@@ -1,0 +1,62 @@
+/* cli.h - declarations shared by the clusterperm command-line program's files. */
+#ifndef CPERM_CLI_H
+#define CPERM_CLI_H
+
+#include "clusterperm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_NAME "clusterperm"
+
+/* Exit statuses: 0 success, 1 runtime error (bad input file, I/O), 2 usage error. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_USAGE = 2 };
+
+/* Subcommands; argv[0] is the subcommand name. Return an exit status. */
+int cli_onesample(int argc, char **argv);
+int cli_simulate(int argc, char **argv);
+
+/* Print "clusterperm: error: <msg>" on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Strict number parsing: the whole string must be a finite number / integer in range. */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+
+/* A growable list of owned strings. */
+typedef struct cli_strlist {
+    char **items;
+    size_t n, cap;
+} cli_strlist;
+int cli_strlist_push(cli_strlist *l, const char *s);
+void cli_strlist_free(cli_strlist *l);
+
+/* A small deterministic generator (xoshiro256** seeded by splitmix64) for `simulate`. */
+typedef struct cli_rng {
+    uint64_t s[4];
+    int has_spare;
+    double spare;
+} cli_rng;
+void cli_rng_seed(cli_rng *r, uint64_t seed);
+uint64_t cli_rng_next(cli_rng *r);
+double cli_rng_uniform(cli_rng *r);  /* [0, 1), 53 bits */
+double cli_rng_normal(cli_rng *r);   /* standard normal, Box-Muller */
+
+/* Terminal progress bar on stderr (tqdm-like), a cperm_progress_fn. */
+typedef struct cli_progress {
+    double start;     /* monotonic seconds at the first call of this pass */
+    int pass;         /* pass being shown, -1 before the first call */
+    double last_draw; /* monotonic seconds of the last redraw */
+    const char *label;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *label);
+int cli_progress_cb(void *user, size_t done, size_t total, int pass);
+void cli_progress_finish(cli_progress *p);
+
+double cli_now(void);
+
+#endif

@@ -1,0 +1,730 @@
+/* onesample.c - `clusterperm onesample`: the seed pipeline (read stcs, contrast, source-space
+ * adjacency, threshold, spatio-temporal one-sample cluster test, summary) in one command. */
+#include "cli.h"
+#include "outputs.h"
+
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *f) {
+    fputs(
+        "usage: " CLI_NAME " onesample --a STEMS [--b STEMS] --src FILE --out DIR [options]\n"
+        "\n"
+        "Spatio-temporal one-sample cluster permutation test, as MNE 1.3's\n"
+        "spatio_temporal_cluster_1samp_test, on X = A (or A - B) per subject.\n"
+        "\n"
+        "inputs:\n"
+        "  --a STEM_GLOB        subjects' source estimates: a glob over stems, e.g.\n"
+        "                       'study/sub*/mne_dSPM_inverse_morph-faces_eq' (matches\n"
+        "                       STEM-lh.stc/-rh.stc and STEM-stc.h5), or @LISTFILE with\n"
+        "                       one stem (or file) per line; sorted by name\n"
+        "  --b STEM_GLOB        optional: paired contrast A - B, matched in sorted order\n"
+        "  --src FILE           surface source space (-src.fif or -src.fif.gz) whose\n"
+        "                       vertices are the data's\n"
+        "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
+        "  --magnitude          norm over orientations of vector estimates (as\n"
+        "                       stc.magnitude()), before the subtraction; the absolute\n"
+        "                       value for scalar estimates\n"
+        "test:\n"
+        "  --p-threshold P      cluster-forming threshold from Student t with n-1 df\n"
+        "                       (two-sided for --tail 0: t = -ppf(P/2))\n"
+        "  --t-threshold T      cluster-forming t threshold as given\n"
+        "                       (neither: MNE's default, p = 0.05)\n"
+        "  --tail -1|0|1        default 0\n"
+        "  --n-permutations N|all   default 1024\n"
+        "  --seed S             RandomState seed, 0..4294967295 (default 0)\n"
+        "  --sigma S            'hat' variance regularisation of ttest_1samp_no_p\n"
+        "                       (relative, default 0)\n"
+        "  --step-down-p P      step-down-in-jumps p (default 0: none)\n"
+        "  --max-step N         temporal adjacency steps (default 1)\n"
+        "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
+        "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
+        "  -j, --jobs N         threads (-1 = all cores; default 1); results do not depend\n"
+        "                       on it\n"
+        "outputs:\n"
+        "  --out DIR            tobs-lh/-rh.stc, summary-lh/-rh.stc, h0.txt, clusters.json\n"
+        "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n",
+        f);
+}
+
+/* ------------------------------------------------------------- stem lists */
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Expands one --a/--b argument into sorted, unique stems. Returns 0 or prints an error. */
+static int expand_stems(const char *opt, const char *spec, cli_strlist *out) {
+    if (spec[0] == '@') {
+        const char *path = spec + 1;
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            cli_error("%s: cannot open list file %s", opt, path);
+            return -1;
+        }
+        char line[4096];
+        int rc = 0;
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strlen(line);
+            if (n == sizeof line - 1 && line[n - 1] != '\n') {
+                cli_error("%s: %s: line too long", opt, path);
+                rc = -1;
+                break;
+            }
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                             line[n - 1] == '\t'))
+                line[--n] = '\0';
+            char *s = line;
+            while (*s == ' ' || *s == '\t') s++;
+            if (!*s || *s == '#') continue;
+            if (cli_strlist_push(out, s)) {
+                cli_error("out of memory");
+                rc = -1;
+                break;
+            }
+        }
+        fclose(f);
+        if (rc == 0 && out->n == 0) {
+            cli_error("%s: list file %s names no stems", opt, path);
+            rc = -1;
+        }
+        return rc;
+    }
+
+    static const char *const suffixes[] = {"-lh.stc", "-rh.stc", "-stc.h5"};
+    const size_t n_suffixes = sizeof suffixes / sizeof suffixes[0];
+    size_t len = strlen(spec);
+    for (size_t i = 0; i < n_suffixes; i++)
+        if (ends_with(spec, suffixes[i])) len -= strlen(suffixes[i]);
+    char *pattern = malloc(len + 16);
+    if (!pattern) {
+        cli_error("out of memory");
+        return -1;
+    }
+    glob_t g;
+    memset(&g, 0, sizeof g);
+    int flags = 0, rc = 0;
+    for (size_t i = 0; i < n_suffixes; i++) {
+        memcpy(pattern, spec, len);
+        strcpy(pattern + len, suffixes[i]);
+        int grc = glob(pattern, flags, NULL, &g);
+        if (grc == GLOB_NOSPACE) {
+            cli_error("out of memory");
+            rc = -1;
+            goto cleanup;
+        }
+        if (grc == 0 || grc == GLOB_NOMATCH) flags |= (grc == 0 ? GLOB_APPEND : 0);
+    }
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *p = g.gl_pathv[i];
+        for (size_t k = 0; k < n_suffixes; k++) {
+            if (!ends_with(p, suffixes[k])) continue;
+            char *stem = strdup(p);
+            if (!stem) {
+                cli_error("out of memory");
+                rc = -1;
+                goto cleanup;
+            }
+            stem[strlen(p) - strlen(suffixes[k])] = '\0';
+            int push = cli_strlist_push(out, stem);
+            free(stem);
+            if (push) {
+                cli_error("out of memory");
+                rc = -1;
+                goto cleanup;
+            }
+            break;
+        }
+    }
+    if (out->n == 0) {
+        memcpy(pattern, spec, len);
+        pattern[len] = '\0';
+        cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc and "
+                  "%s-stc.h5)", opt, spec, pattern, pattern, pattern);
+        rc = -1;
+        goto cleanup;
+    }
+    qsort(out->items, out->n, sizeof *out->items, cmp_str);
+    size_t w = 1;
+    for (size_t i = 1; i < out->n; i++) {
+        if (!strcmp(out->items[i], out->items[w - 1])) free(out->items[i]);
+        else out->items[w++] = out->items[i];
+    }
+    out->n = w;
+
+cleanup:
+    globfree(&g);
+    free(pattern);
+    return rc;
+}
+
+/* ------------------------------------------------------------- options */
+
+typedef struct os_opts {
+    const char *a, *b, *src, *out;
+    double tmin, tmax;        /* NaN = no limit */
+    int magnitude;
+    double p_threshold;       /* NaN = not given */
+    double t_threshold;       /* NaN = not given */
+    long tail;
+    long n_permutations;      /* > 0 or CPERM_PERMUTATIONS_ALL */
+    long seed;
+    double sigma;
+    double step_down_p;
+    long max_step;
+    int compat;
+    long jobs;
+    double p_summary;
+} os_opts;
+
+/* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
+static int parse_args(int argc, char **argv, os_opts *o) {
+    o->a = o->b = o->src = o->out = NULL;
+    o->tmin = o->tmax = NAN;
+    o->magnitude = 0;
+    o->p_threshold = o->t_threshold = NAN;
+    o->tail = 0;
+    o->n_permutations = 1024;
+    o->seed = 0;
+    o->sigma = 0.0;
+    o->step_down_p = 0.0;
+    o->max_step = 1;
+    o->compat = CPERM_COMPAT_NONE;
+    o->jobs = 1;
+    o->p_summary = 0.05;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        char name[64];
+        const char *val = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
+        if (!strcmp(arg, "--magnitude")) {
+            o->magnitude = 1;
+            continue;
+        }
+        if (!strcmp(arg, "-j")) {
+            snprintf(name, sizeof name, "--jobs");
+        } else if (!strncmp(arg, "--", 2) && strlen(arg) < sizeof name) {
+            const char *eq = strchr(arg, '=');
+            size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+            memcpy(name, arg, n);
+            name[n] = '\0';
+            if (eq) val = eq + 1;
+        } else {
+            cli_error("onesample: unexpected argument '%s' (try '" CLI_NAME " onesample --help')",
+                      arg);
+            return -1;
+        }
+        static const char *const known[] = {
+            "--a", "--b", "--src", "--out", "--tmin", "--tmax", "--p-threshold", "--t-threshold",
+            "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
+            "--compat", "--jobs", "--p-summary"};
+        int found = 0;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (!strcmp(name, known[k])) found = 1;
+        if (!found) {
+            cli_error("onesample: unknown option '%s' (try '" CLI_NAME " onesample --help')",
+                      arg);
+            return -1;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                cli_error("onesample: option %s needs a value", name);
+                return -1;
+            }
+            val = argv[++i];
+        }
+        double d;
+        long l;
+        if (!strcmp(name, "--a")) o->a = val;
+        else if (!strcmp(name, "--b")) o->b = val;
+        else if (!strcmp(name, "--src")) o->src = val;
+        else if (!strcmp(name, "--out")) o->out = val;
+        else if (!strcmp(name, "--tmin") || !strcmp(name, "--tmax")) {
+            if (cli_parse_double(val, &d)) {
+                cli_error("onesample: %s '%s' is not a number of seconds", name, val);
+                return -1;
+            }
+            if (!strcmp(name, "--tmin")) o->tmin = d;
+            else o->tmax = d;
+        } else if (!strcmp(name, "--p-threshold")) {
+            if (cli_parse_double(val, &d) || !(d > 0 && d < 1)) {
+                cli_error("onesample: --p-threshold '%s' must be a probability in (0, 1)", val);
+                return -1;
+            }
+            o->p_threshold = d;
+        } else if (!strcmp(name, "--t-threshold")) {
+            if (cli_parse_double(val, &d)) {
+                cli_error("onesample: --t-threshold '%s' is not a finite number", val);
+                return -1;
+            }
+            o->t_threshold = d;
+        } else if (!strcmp(name, "--tail")) {
+            if (cli_parse_long(val, -1, 1, &l)) {
+                cli_error("onesample: --tail '%s' must be -1, 0 or 1", val);
+                return -1;
+            }
+            o->tail = l;
+        } else if (!strcmp(name, "--n-permutations")) {
+            if (!strcmp(val, "all")) o->n_permutations = CPERM_PERMUTATIONS_ALL;
+            else if (cli_parse_long(val, 1, 1L << 40, &l)) {
+                cli_error("onesample: --n-permutations '%s' must be a positive integer or 'all'",
+                          val);
+                return -1;
+            } else o->n_permutations = l;
+        } else if (!strcmp(name, "--seed")) {
+            if (cli_parse_long(val, 0, 4294967295L, &l)) {
+                cli_error("onesample: --seed '%s' must be an integer in 0..4294967295", val);
+                return -1;
+            }
+            o->seed = l;
+        } else if (!strcmp(name, "--sigma")) {
+            if (cli_parse_double(val, &d) || d < 0) {
+                cli_error("onesample: --sigma '%s' must be a number >= 0", val);
+                return -1;
+            }
+            o->sigma = d;
+        } else if (!strcmp(name, "--step-down-p")) {
+            if (cli_parse_double(val, &d) || d < 0 || d > 1) {
+                cli_error("onesample: --step-down-p '%s' must be in [0, 1]", val);
+                return -1;
+            }
+            o->step_down_p = d;
+        } else if (!strcmp(name, "--max-step")) {
+            if (cli_parse_long(val, 1, 1L << 30, &l)) {
+                cli_error("onesample: --max-step '%s' must be a positive integer", val);
+                return -1;
+            }
+            o->max_step = l;
+        } else if (!strcmp(name, "--compat")) {
+            if (!strcmp(val, "none")) o->compat = CPERM_COMPAT_NONE;
+            else if (!strcmp(val, "mne1.3")) o->compat = CPERM_COMPAT_MNE13;
+            else {
+                cli_error("onesample: --compat '%s' must be 'none' or 'mne1.3'", val);
+                return -1;
+            }
+        } else if (!strcmp(name, "--jobs")) {
+            if (cli_parse_long(val, -1, 4096, &l)) {
+                cli_error("onesample: --jobs '%s' must be an integer >= -1", val);
+                return -1;
+            }
+            o->jobs = l;
+        } else if (!strcmp(name, "--p-summary")) {
+            if (cli_parse_double(val, &d) || !(d > 0 && d <= 1)) {
+                cli_error("onesample: --p-summary '%s' must be a probability in (0, 1]", val);
+                return -1;
+            }
+            o->p_summary = d;
+        }
+    }
+    if (!o->a || !o->src || !o->out) {
+        cli_error("onesample: %s is required (try '" CLI_NAME " onesample --help')",
+                  !o->a ? "--a" : !o->src ? "--src" : "--out");
+        return -1;
+    }
+    if (!isnan(o->p_threshold) && !isnan(o->t_threshold)) {
+        cli_error("onesample: give --p-threshold or --t-threshold, not both");
+        return -1;
+    }
+    if (!isnan(o->t_threshold)) {
+        double t = o->t_threshold;
+        if ((o->tail < 0 && t > 0) || (o->tail > 0 && t < 0) || (o->tail == 0 && t < 0)) {
+            cli_error("onesample: incompatible tail and threshold signs, got %ld and %g",
+                      o->tail, t);
+            return -1;
+        }
+    }
+    if (!isnan(o->tmin) && !isnan(o->tmax) && o->tmin > o->tmax) {
+        cli_error("onesample: --tmin %g is after --tmax %g", o->tmin, o->tmax);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- data */
+
+/* Reads one subject's estimate, crops, takes the magnitude; checks it against `ref` (the
+ * first file's estimate as read, or NULL). Returns 0 or prints an error naming `stem`. */
+static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const cperm_stc *ref,
+                    const char *ref_name) {
+    cperm_err err = {0};
+    cperm_stc *stc = NULL;
+    *out = NULL;
+    if (cperm_stc_read(&stc, stem, &err)) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    if (stc->n_hemis != 2) {
+        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair", stem);
+        goto fail;
+    }
+    if (stc->n_orient == 3 && !o->magnitude) {
+        cli_error("%s: a vector source estimate; pass --magnitude to test its norm", stem);
+        goto fail;
+    }
+    if (ref) {
+        const char *hemi[2] = {"lh", "rh"};
+        if (stc->n_orient != ref->n_orient) {
+            cli_error("%s: %zu orientations per vertex, but %s has %zu", stem, stc->n_orient,
+                      ref_name, ref->n_orient);
+            goto fail;
+        }
+        for (size_t h = 0; h < 2; h++) {
+            if (stc->n_vertices[h] != ref->n_vertices[h] ||
+                memcmp(stc->vertices[h], ref->vertices[h],
+                       stc->n_vertices[h] * sizeof *stc->vertices[h])) {
+                cli_error("%s: its %s vertices (%zu) differ from those of %s (%zu)", stem,
+                          hemi[h], stc->n_vertices[h], ref_name, ref->n_vertices[h]);
+                goto fail;
+            }
+        }
+        if (stc->n_times != ref->n_times) {
+            cli_error("%s: %zu time points, but %s has %zu", stem, stc->n_times, ref_name,
+                      ref->n_times);
+            goto fail;
+        }
+        if (stc->tmin != ref->tmin || stc->tstep != ref->tstep) {
+            cli_error("%s: tmin %g s, tstep %g s, but %s has tmin %g s, tstep %g s", stem,
+                      stc->tmin, stc->tstep, ref_name, ref->tmin, ref->tstep);
+            goto fail;
+        }
+    }
+    *out = stc;
+    return 0;
+fail:
+    cperm_stc_free(stc);
+    return -1;
+}
+
+/* Crop then magnitude, as stc.crop(tmin, tmax).magnitude() in the seed. */
+static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
+    cperm_err err = {0};
+    if ((!isnan(o->tmin) || !isnan(o->tmax)) && cperm_stc_crop(stc, o->tmin, o->tmax, &err)) {
+        cli_error("%s: %s", stem, err.msg);
+        return -1;
+    }
+    if (o->magnitude) {
+        if (stc->n_orient == 3) {
+            if (cperm_stc_magnitude(stc, &err)) {
+                cli_error("%s: %s", stem, err.msg);
+                return -1;
+            }
+        } else {
+            const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+            for (size_t i = 0; i < n; i++) stc->data[i] = fabs(stc->data[i]);
+        }
+    }
+    return 0;
+}
+
+/* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
+static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
+                     const cli_strlist *b, const os_opts *o) {
+    cperm_stc *ref = NULL, *sa = NULL, *sb = NULL;
+    double *X = NULL;
+    size_t nv = 0, nt = 0;
+    int rc = -1;
+    *X_out = NULL;
+    *layout = NULL;
+
+    for (size_t s = 0; s < a->n; s++) {
+        const char *ref_name = a->items[0];
+        if (load_stc(&sa, a->items[s], o, ref, ref_name)) goto cleanup;
+        if (!ref) {
+            /* The first estimate's header as read (before cropping) is the reference that
+             * every other file must match. */
+            size_t nvh[2] = {sa->n_vertices[0], sa->n_vertices[1]};
+            cperm_err err = {0};
+            if (cperm_stc_create(&ref, 2, nvh, 1, &err)) {
+                cli_error("%s", err.msg);
+                goto cleanup;
+            }
+            for (size_t h = 0; h < 2; h++)
+                memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
+            ref->n_orient = sa->n_orient; /* compared only, never used to index data */
+            ref->n_times = sa->n_times;
+            ref->tmin = sa->tmin;
+            ref->tstep = sa->tstep;
+        }
+        if (b && load_stc(&sb, b->items[s], o, ref, ref_name)) goto cleanup;
+        if (prepare_stc(sa, a->items[s], o)) goto cleanup;
+        if (sb && prepare_stc(sb, b->items[s], o)) goto cleanup;
+        if (!X) {
+            nv = sa->n_vertices[0] + sa->n_vertices[1];
+            nt = sa->n_times;
+            if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
+                cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[s], nv, nt);
+                goto cleanup;
+            }
+            X = malloc(a->n * nt * nv * sizeof *X);
+            if (!X) {
+                cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt,
+                          nv);
+                goto cleanup;
+            }
+            /* The layout of the results: vertices, times of the cropped data. */
+            *layout = sa;
+        }
+        double *Xs = X + s * nt * nv;
+        for (size_t v = 0; v < nv; v++)
+            for (size_t t = 0; t < nt; t++)
+                Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
+        if (sa != *layout) cperm_stc_free(sa);
+        sa = NULL;
+        cperm_stc_free(sb);
+        sb = NULL;
+    }
+    *X_out = X;
+    X = NULL;
+    rc = 0;
+
+cleanup:
+    if (sa != *layout) cperm_stc_free(sa);
+    cperm_stc_free(sb);
+    cperm_stc_free(ref);
+    if (rc) {
+        cperm_stc_free(*layout);
+        *layout = NULL;
+    }
+    free(X);
+    return rc;
+}
+
+/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices. */
+static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
+                     const char *data_name) {
+    const char *hemi[2] = {"lh", "rh"};
+    if (src->n_hemis != 2) {
+        cli_error("%s: %zu source spaces; onesample needs a surface lh/rh pair", path,
+                  src->n_hemis);
+        return -1;
+    }
+    for (size_t h = 0; h < 2; h++) {
+        const cperm_src_hemi *s = &src->hemis[h];
+        if (s->type != CPERM_SRC_SURFACE) {
+            cli_error("%s: source space %zu is not a surface", path, h);
+            return -1;
+        }
+        int same = s->nuse == layout->n_vertices[h];
+        for (size_t i = 0; same && i < s->nuse; i++)
+            same = s->vertno[i] >= 0 && (uint32_t)s->vertno[i] == layout->vertices[h][i];
+        if (!same) {
+            cli_error("%s: the %s source space has %zu vertices in use, which are not the data's "
+                      "%zu %s vertices (%s)", path, hemi[h], s->nuse, layout->n_vertices[h],
+                      hemi[h], data_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- log */
+
+static void print_g(const char *fmt, double v) {
+    if (isnan(v)) printf(fmt, "nan");
+    else if (isinf(v)) printf(fmt, v > 0 ? "inf" : "-inf");
+    else {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%f", v);
+        printf(fmt, buf);
+    }
+}
+
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+/* ------------------------------------------------------------- command */
+
+int cli_onesample(int argc, char **argv) {
+    os_opts o;
+    cli_strlist a = {0}, b = {0};
+    cperm_stc *layout = NULL;
+    cperm_srcspace *src = NULL;
+    cperm_graph *graph = NULL;
+    cperm_plan *plan = NULL;
+    cperm_run *run = NULL;
+    double *X = NULL;
+    cperm_err err = {0};
+    int ret = CLI_EXIT_ERROR;
+
+    int prc = parse_args(argc, argv, &o);
+    if (prc == 1) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (prc < 0) return CLI_EXIT_USAGE;
+
+    if (expand_stems("--a", o.a, &a)) goto cleanup;
+    if (o.b) {
+        if (expand_stems("--b", o.b, &b)) goto cleanup;
+        if (b.n != a.n) {
+            cli_error("--a matches %zu subjects but --b matches %zu; a paired test needs the "
+                      "same number", a.n, b.n);
+            goto cleanup;
+        }
+    }
+    if (a.n < 2) {
+        cli_error("--a matches %zu subject (%s); a one-sample test needs at least 2", a.n,
+                  a.items[0]);
+        goto cleanup;
+    }
+    if (outputs_check_dir(o.out)) goto cleanup;
+    if (cperm_src_read(&src, o.src, &err)) {
+        cli_error("%s", err.msg);
+        goto cleanup;
+    }
+    if (load_data(&X, &layout, &a, o.b ? &b : NULL, &o)) goto cleanup;
+    if (check_src(src, o.src, layout, a.items[0])) goto cleanup;
+    if (cperm_graph_from_src(&graph, src, &err)) {
+        cli_error("%s", err.msg);
+        goto cleanup;
+    }
+
+    const size_t n_subjects = a.n, n_times = layout->n_times;
+    const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
+    const double df = (double)(n_subjects - 1);
+    double threshold;
+    int default_threshold = 0;
+    if (!isnan(o.t_threshold)) {
+        threshold = o.t_threshold;
+    } else {
+        double p = isnan(o.p_threshold) ? 0.05 / (1 + (o.tail == 0)) : o.p_threshold;
+        if (!isnan(o.p_threshold) && o.tail == 0) p = o.p_threshold / 2.0;
+        threshold = -cperm_t_ppf(p, df);
+        if (o.tail < 0) threshold = -threshold;
+        default_threshold = isnan(o.p_threshold);
+        if (!isfinite(threshold)) {
+            cli_error("cannot convert p = %g with %g degrees of freedom to a t threshold", p, df);
+            goto cleanup;
+        }
+    }
+
+    cli_progress progress;
+    cli_progress_init(&progress, "Permuting");
+    cperm_options opts = CPERM_OPTIONS_INIT;
+    opts.threshold = threshold;
+    opts.tail = (int)o.tail;
+    opts.n_permutations = o.n_permutations;
+    opts.seed = (uint32_t)o.seed;
+    opts.max_step = (size_t)o.max_step;
+    opts.sigma = o.sigma;
+    opts.sigma_method = CPERM_SIGMA_RELATIVE;
+    opts.step_down_p = o.step_down_p;
+    opts.n_jobs = (int)o.jobs;
+    opts.compat = o.compat;
+    if (isatty(STDERR_FILENO)) {
+        opts.progress = cli_progress_cb;
+        opts.progress_user = &progress;
+    }
+    if (cperm_plan_create(&plan, graph, n_subjects, n_times, &opts, &err) ||
+        cperm_run_create(&run, plan, &err)) {
+        cli_error("%s", err.msg);
+        goto cleanup;
+    }
+    cperm_graph_free(graph);
+    graph = NULL;
+
+    if (default_threshold) {
+        printf("Using a threshold of %f\n", threshold);
+        fflush(stdout);
+    }
+    int erc = cperm_plan_execute(plan, X, run, &err);
+    cli_progress_finish(&progress);
+    if (erc) {
+        cli_error("%s", err.msg);
+        goto cleanup;
+    }
+
+    /* MNE's log, in MNE's order. */
+    const double *tobs = cperm_run_tobs(run);
+    const size_t n_tests = n_times * n_vertices;
+    double tmin_v = tobs[0], tmax_v = tobs[0];
+    for (size_t i = 0; i < n_tests; i++) {
+        if (isnan(tobs[i]) || isnan(tmin_v)) {
+            tmin_v = tmax_v = NAN; /* np.min/np.max propagate NaN */
+            break;
+        }
+        if (tobs[i] < tmin_v) tmin_v = tobs[i];
+        if (tobs[i] > tmax_v) tmax_v = tobs[i];
+    }
+    print_g("stat_fun(H1): min=%s", tmin_v);
+    print_g(" max=%s\n", tmax_v);
+    printf("Running initial clustering \xe2\x80\xa6\n");
+    const size_t n_clusters = cperm_run_n_clusters(run);
+    printf("Found %zu cluster%s\n", n_clusters, plural(n_clusters));
+    if (n_clusters == 0) {
+        fflush(stdout);
+        fprintf(stderr, CLI_NAME ": warning: No clusters found, returning empty H0, clusters, "
+                        "and cluster_pv\n");
+    } else {
+        const double *pv = cperm_run_pvalues(run);
+        size_t n_orders = cperm_plan_n_orders(plan);
+        printf("Permuting %zu times%s...\n", n_orders,
+               cperm_plan_is_exact(plan) ? " (exact test)" : "");
+        if (o.step_down_p > 0) {
+            /* The run reports the number of passes; the last pass removes nothing new and,
+             * with two passes, the first removed all that end below step_down_p. */
+            size_t n_steps = cperm_run_n_step_downs(run), n_removed = 0;
+            for (size_t k = 0; k < n_clusters; k++) n_removed += pv[k] < o.step_down_p;
+            for (size_t i = 1; i <= n_steps; i++) {
+                if (i < n_steps && !(n_steps == 2 && i == 1)) continue;
+                size_t n = i == n_steps ? 0 : n_removed;
+                printf("Step-down-in-jumps iteration #%zu found %zu %scluster%s to exclude from "
+                       "subsequent iterations\n", i, n, i > 1 ? "additional " : "", plural(n));
+            }
+        }
+        printf("Computing cluster p-values\n");
+        printf("Done.\n");
+        for (size_t k = 0; k < n_clusters; k++)
+            if (pv[k] < o.p_summary) printf("Found cluster with p=%g\n", pv[k]);
+    }
+    fflush(stdout);
+
+    outputs_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.dir = o.out;
+    spec.run = run;
+    spec.plan = plan;
+    spec.layout = layout;
+    spec.n_subjects = n_subjects;
+    spec.threshold = threshold;
+    spec.p_threshold = o.p_threshold;
+    spec.t_threshold = o.t_threshold;
+    spec.tail = (int)o.tail;
+    spec.n_permutations = o.n_permutations;
+    spec.seed = (uint32_t)o.seed;
+    spec.sigma = o.sigma;
+    spec.step_down_p = o.step_down_p;
+    spec.max_step = (size_t)o.max_step;
+    spec.compat = o.compat;
+    spec.n_jobs = (int)o.jobs;
+    spec.p_summary = o.p_summary;
+    spec.tmin_crop = o.tmin;
+    spec.tmax_crop = o.tmax;
+    spec.magnitude = o.magnitude;
+    spec.src = o.src;
+    spec.a = &a;
+    spec.b = o.b ? &b : NULL;
+    if (outputs_write(&spec)) goto cleanup;
+    ret = CLI_EXIT_OK;
+
+cleanup:
+    cperm_run_free(run);
+    cperm_plan_free(plan);
+    cperm_graph_free(graph);
+    cperm_src_free(src);
+    cperm_stc_free(layout);
+    free(X);
+    cli_strlist_free(&a);
+    cli_strlist_free(&b);
+    return ret;
+}
