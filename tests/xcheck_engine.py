@@ -418,6 +418,13 @@ def cases():
               data(14, 16, 5, nv_r, A_r, [(2.5, 0, 1, 1, 4), (0.9, 12, 1, 2, 4)]),
               dict(threshold=1.8, tail=0, n_permutations=100, seed=0, step_down_p=0.05),
               dict(jobs2=True)))
+    # big clusters (> 128 members: np.sum's pairwise split, order-dependent bits) on an
+    # ico-3 mesh, t_power 2 (x*x fast path)
+    nv3, e3 = ico_graph(3)
+    A3 = graph_from_edges(nv3, e3)
+    C.append(('ico3_big_tpow2', (nv3, e3),
+              data(15, 12, 4, nv3, A3, [(1.2, 0, 4, 0, 4), (-1.0, 300, 3, 1, 3)]),
+              dict(threshold=1.5, tail=0, n_permutations=40, seed=42, t_power=2), {}))
     return C
 
 
