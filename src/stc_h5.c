@@ -12,9 +12,10 @@
 #define TITLE_CAP 64
 /* Sanity limit on decompressed sizes relative to the file: deflate cannot expand more than
  * ~1032:1, so a dataset claiming more than this is corrupt (or all fill values, which h5io
- * never writes). Keeps a forged header from triggering a huge allocation. */
+ * never writes). Keeps a forged header from triggering a huge allocation: at most
+ * (file bytes / 8) * H5_MAX_EXPANSION + H5_SLACK_ELEMENTS elements per dataset. */
 #define H5_MAX_EXPANSION 2048u
-#define H5_SLACK_BYTES ((uint64_t)1 << 20)
+#define H5_SLACK_ELEMENTS ((uint64_t)1 << 20)
 
 typedef struct h5_reader {
     const char *path;
@@ -148,7 +149,8 @@ static int dataset_info(const h5_reader *r, hid_t d, const char *what, dset_info
     info->elem_size = H5Tget_size(type);
     if (info->cls == H5T_NO_CLASS || info->elem_size == 0) goto bad;
     /* Bound the decompressed size by the file size before anyone allocates for it. */
-    if (info->npoints > (r->file_size * H5_MAX_EXPANSION + H5_SLACK_BYTES) / 8) {
+    if (r->file_size / 8 < (UINT64_MAX - H5_SLACK_ELEMENTS) / H5_MAX_EXPANSION &&
+        info->npoints > r->file_size / 8 * H5_MAX_EXPANSION + H5_SLACK_ELEMENTS) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: %s claims %llu elements, more than "
                         "a %llu-byte file can hold", r->path, what,
                         (unsigned long long)info->npoints, (unsigned long long)r->file_size);

@@ -350,6 +350,18 @@ def h5_variants(h5py, tmp, rng):
     expect_err("h5_volume", base(key_src_type=("unicode", np.frombuffer(b"volume", np.uint8))),
                code=-5)
     expect_err("h5_complex", base(key_data=("ndarray", data + 1j)), code=-5)
+    # A dataset that claims 10^9 vertices but stores none (unwritten chunks): refused from
+    # its size before any allocation.
+    path = os.path.join(tmp, "huge-stc.h5")
+    write_h5io(h5py, path, base())
+    with h5py.File(path, "a") as f:
+        g = f["mnepython/key_vertices"]
+        del g["idx_0"]
+        d = g.create_dataset("idx_0", shape=(10 ** 9,), dtype=np.int64, chunks=(4096,))
+        d.attrs["TITLE"] = "ndarray"
+    got, err = ours(path, tmp)
+    check("h5_huge_claimed_dataset", got is None and err.startswith("error -4:"),
+          err or "read it")
     path = os.path.join(tmp, "not_hdf5-stc.h5")
     with open(path, "wb") as f:
         f.write(b"\x89HDF\r\n\x1a\n" + bytes(100))
