@@ -238,7 +238,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             return -1;
         }
         if (!val) {
-            if (i + 1 >= argc) {
+            if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)) {
                 cli_error("onesample: option %s needs a value", name);
                 return -1;
             }

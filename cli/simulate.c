@@ -81,6 +81,7 @@ static void standardize(double *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = (x[i] - mean) / (sd > 0 ? sd : 1.0);
 }
 
+/* mkdir -p */
 static int make_dir(const char *path) {
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -88,6 +89,19 @@ static int make_dir(const char *path) {
         cli_error("simulate: %s exists and is not a directory", path);
         return -1;
     }
+    char *copy = strdup(path);
+    if (!copy) return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (stat(copy, &st) != 0 && mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            cli_error("simulate: cannot create directory %s: %s", copy, strerror(errno));
+            free(copy);
+            return -1;
+        }
+        *p = '/';
+    }
+    free(copy);
     if (mkdir(path, 0777) != 0 && errno != EEXIST) {
         cli_error("simulate: cannot create directory %s: %s", path, strerror(errno));
         return -1;
