@@ -183,9 +183,11 @@ CPERM_API void cperm_stc_free(cperm_stc *stc);
 
 /* --------------------------------------------------------------- statistics */
 
-/* Student t quantile, equal to scipy.stats.t.ppf (scipy 1.10, cdflib) to ~1e-12. */
+/* Student t quantile, equal to scipy.stats.t.ppf (scipy 1.10: cdflib's cdft root search,
+ * which is not the exact quantile) - bit-identical in the cross-checks. NaN unless
+ * 0 < p < 1 and df > 0. Pure function, thread-safe. */
 CPERM_API double cperm_t_ppf(double p, double df);
-/* Student t CDF. */
+/* Student t CDF, equal to scipy.stats.t.cdf (cdflib's cumt). NaN for df <= 0 or NaN input. */
 CPERM_API double cperm_t_cdf(double t, double df);
 
 enum { CPERM_SIGMA_RELATIVE = 0, CPERM_SIGMA_ABSOLUTE = 1 };
