@@ -3,6 +3,7 @@
 #include "fif_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -228,8 +229,8 @@ static int tag_int(const space_tags *st, int k, int32_t *v, int first_of_many, c
 
 static int read_floats3(float **out, const space_tags *st, int k, size_t np, const char *name,
                         size_t h, cperm_err *err) {
-    size_t rows, cols;
-    const unsigned char *d;
+    size_t rows = 0, cols = 0;
+    const unsigned char *d = NULL;
     float *v;
     int rc = cperm_fif_matrix2(&st->tag[k], CPERM_FIFFT_FLOAT, &rows, &cols, &d, name, k_names[k], err);
     if (rc < 0) return rc;
@@ -246,8 +247,8 @@ static int read_floats3(float **out, const space_tags *st, int k, size_t np, con
 /* An n x 3 one-based triangle matrix, converted to zero-based and checked against np. */
 static int read_tris(int32_t **out, size_t *n_out, const space_tags *st, int k, size_t np,
                      const char *name, size_t h, cperm_err *err) {
-    size_t rows, cols;
-    const unsigned char *d;
+    size_t rows = 0, cols = 0;
+    const unsigned char *d = NULL;
     int32_t *v;
     int rc = cperm_fif_matrix2(&st->tag[k], CPERM_FIFFT_INT, &rows, &cols, &d, name, k_names[k], err);
     if (rc < 0) return rc;
@@ -273,7 +274,7 @@ static int read_tris(int32_t **out, size_t *n_out, const space_tags *st, int k, 
 /* Fills one hemisphere from its tags, following _read_one_source_space. */
 static int read_space(cperm_src_hemi *hm, const space_tags *st, const char *name, size_t h,
                       cperm_err *err) {
-    int32_t v;
+    int32_t v = 0;
     size_t np;
     int rc;
 
@@ -393,34 +394,36 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
     /* For every open block: its index in `spaces` if it is a source space, else SIZE_MAX. */
     size_t stack[MAX_DEPTH];
     cperm_fif_tag tag;
+    char label[CPERM_ERR_MSG_LEN / 2];
     int rc, got;
 
-    if (!name) name = "<memory>";
-    if (!out) return cperm_fail(err, CPERM_EINVAL, "src: %s: no output pointer", name);
+    snprintf(label, sizeof label, "src: %s", name ? name : "<memory>");
+    name = label; /* every message below starts "src: NAME: " */
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "%s: no output pointer", name);
     *out = NULL;
-    if (!data && size > 0) return cperm_fail(err, CPERM_EINVAL, "src: %s: no data", name);
+    if (!data && size > 0) return cperm_fail(err, CPERM_EINVAL, "%s: no data", name);
     if (size > CPERM_FIF_MAX_BYTES)
-        return cperm_fail(err, CPERM_EFORMAT, "src: %s: %zu bytes is larger than a FIF file can be", name, size);
+        return cperm_fail(err, CPERM_EFORMAT, "%s: %zu bytes is larger than a FIF file can be", name, size);
 
     while ((got = cperm_fif_next_tag(buf, size, &pos, &tag, name, err)) == 1) {
         /* mne.io.open requires a file id tag, then a directory pointer. */
         if (n_tags == 0 && (tag.kind != CPERM_FIFF_FILE_ID || tag.type != CPERM_FIFFT_ID_STRUCT || tag.size != 20)) {
-            rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: not a FIF file (does not start with a file id tag)", name);
+            rc = cperm_fail(err, CPERM_EFORMAT, "%s: not a FIF file (does not start with a file id tag)", name);
             goto cleanup;
         }
         if (n_tags == 1 && tag.kind != CPERM_FIFF_DIR_POINTER) {
-            rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: not a FIF file (no directory pointer)", name);
+            rc = cperm_fail(err, CPERM_EFORMAT, "%s: not a FIF file (no directory pointer)", name);
             goto cleanup;
         }
         n_tags++;
         if (tag.kind == CPERM_FIFF_BLOCK_START) {
             int32_t block;
             if (tag.type != CPERM_FIFFT_INT || tag.size < 4) {
-                rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: corrupt block start at byte %zu", name, tag.pos);
+                rc = cperm_fail(err, CPERM_EFORMAT, "%s: corrupt block start at byte %zu", name, tag.pos);
                 goto cleanup;
             }
             if (depth == MAX_DEPTH) {
-                rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: blocks nested deeper than %d at byte %zu", name,
+                rc = cperm_fail(err, CPERM_EFORMAT, "%s: blocks nested deeper than %d at byte %zu", name,
                                 MAX_DEPTH, tag.pos);
                 goto cleanup;
             }
@@ -431,7 +434,7 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
                     size_t nc = cap_spaces ? 2 * cap_spaces : 2;
                     space_tags *ns = realloc(spaces, nc * sizeof *ns);
                     if (!ns) {
-                        rc = cperm_fail(err, CPERM_ENOMEM, "src: %s: out of memory", name);
+                        rc = cperm_fail(err, CPERM_ENOMEM, "%s: out of memory", name);
                         goto cleanup;
                     }
                     spaces = ns;
@@ -459,25 +462,25 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
         goto cleanup;
     }
     if (n_tags == 0) {
-        rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: empty file, not a FIF file", name);
+        rc = cperm_fail(err, CPERM_EFORMAT, "%s: empty file, not a FIF file", name);
         goto cleanup;
     }
     if (n_tags < 2) {
-        rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: truncated: no directory pointer", name);
+        rc = cperm_fail(err, CPERM_EFORMAT, "%s: truncated: no directory pointer", name);
         goto cleanup;
     }
     if (depth > 0) {
-        rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: truncated: %zu block(s) not closed at the end of the file", name,
+        rc = cperm_fail(err, CPERM_EFORMAT, "%s: truncated: %zu block(s) not closed at the end of the file", name,
                         depth);
         goto cleanup;
     }
     if (n_spaces == 0) {
-        rc = cperm_fail(err, CPERM_EFORMAT, "src: %s: no source spaces found", name);
+        rc = cperm_fail(err, CPERM_EFORMAT, "%s: no source spaces found", name);
         goto cleanup;
     }
     src = calloc(1, sizeof *src);
     if (!src || !(src->hemis = calloc(n_spaces, sizeof *src->hemis))) {
-        rc = cperm_fail(err, CPERM_ENOMEM, "src: %s: out of memory", name);
+        rc = cperm_fail(err, CPERM_ENOMEM, "%s: out of memory", name);
         goto cleanup;
     }
     src->n_hemis = n_spaces;
@@ -699,6 +702,7 @@ static int ends_with_gz(const char *path) {
     return n >= 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
+/* Level 2, as MNE (compresslevel=2): level 9 is barely smaller and much slower. */
 static int gzip_buffer(unsigned char **out, size_t *out_size, const unsigned char *in, size_t n) {
     z_stream zs;
     uLong bound;
@@ -706,7 +710,7 @@ static int gzip_buffer(unsigned char **out, size_t *out_size, const unsigned cha
     int zrc;
 
     memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return CPERM_ENOMEM;
+    if (deflateInit2(&zs, 2, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return CPERM_ENOMEM;
     bound = deflateBound(&zs, (uLong)n);
     dst = malloc(bound);
     if (!dst) {

@@ -72,7 +72,7 @@ static int hemi_equal(const cperm_src_hemi *a, const cperm_src_hemi *b, char *wh
         if (!a->inuse[i] != !b->inuse[i]) DIFF("inuse[%zu] differs", i);
     if (!a->use_tris != !b->use_tris || (a->use_tris && memcmp(a->use_tris, b->use_tris, 12 * a->nuse_tri)))
         DIFF("use_tris differ");
-    if (strcmp(a->subject, b->subject)) DIFF("subject '%s' vs '%s'", a->subject, b->subject);
+    if (strcmp(a->subject, b->subject)) DIFF("subject '%.40s' vs '%.40s'", a->subject, b->subject);
     return 1;
 #undef DIFF
 }
