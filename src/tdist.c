@@ -1048,6 +1048,9 @@ double cperm_t_ppf(double p, double df) {
     /* cdft's argument checks: p and q in (0, 1], df > 0, p + q = 1 */
     if (!(p > 0.0 && p <= 1.0) || !(q > 0.0 && q <= 1.0) || !(df > 0.0)) return NAN;
     if (fabs(((p + q) - 0.5) - 0.5) > 3.0 * CDF_EPS) return NAN;
+    /* scipy answers df = inf with the normal quantile (cephes ndtri); cdflib's own normal
+     * quantile agrees with it to ~1e-13, not bit for bit */
+    if (isinf(df)) return dinvnr(p, q);
     tg.p = p;
     tg.q = q;
     tg.df = df;
@@ -1059,6 +1062,10 @@ double cperm_t_cdf(double t, double df) {
     double cum, ccum;
     if (isnan(t) || isnan(df) || !(df > 0.0)) return NAN;
     if (isinf(t)) return t < 0.0 ? 0.0 : 1.0;
+    if (isinf(df)) { /* the normal limit, as scipy */
+        cumnor(t, &cum, &ccum);
+        return cum;
+    }
     cumt(t, df, &cum, &ccum);
     return cum;
 }

@@ -91,6 +91,14 @@ def main():
     w, e, n = compare_ppf("MNE default thresholds n=2..200, tails 0 and +-1", rows)
     worst, exact, total = max(worst, w), exact + e, total + n
 
+    # df = inf: scipy switches to the normal distribution (cephes ndtri/ndtr); we use cdflib's
+    # normal routines, equal to ~1e-15, so this one is held to 1e-12 only
+    ps = [1e-20, 0.001, 0.3, 0.5001, 0.975, 0.999999]
+    got = run_tool("tppf", [(p, np.inf) for p in ps])
+    want = scipy.stats.t.ppf(ps, np.inf)
+    d = rel_diff(got, want)
+    check("t_ppf df=inf is the normal quantile", d.max() <= 1e-12, "got %r want %r" % (got, want))
+
     # invalid input gives NaN (scipy.special.stdtrit's value, the one t.ppf wraps)
     rows = [(0.0, 5), (1.0, 5), (-0.5, 5), (1.5, 5), (0.3, 0), (0.3, -1)]
     got = run_tool("tppf", rows + [(float("nan"), 5), (0.3, float("nan"))])
