@@ -3,6 +3,7 @@
  *   tool_src dump IN OUT.bin   read IN, write its contents and cperm_graph_from_src to OUT.bin
  *   tool_src copy IN OUT       read IN and write it again with cperm_src_write
  *   tool_src check IN          read IN only; exit 0 or print "error CODE: MESSAGE"
+ *   tool_src ico GRADE OUT     write cperm_src_create_ico(GRADE, 0.1 m) with cperm_src_write
  *
  * OUT.bin (native byte order, read by tests/xcheck_src.py): "CPSD", int64 n_hemis, then per
  * hemisphere int64 type, id, coord_frame, np, ntri, nuse, nuse_tri, has_tris, has_use_tris,
@@ -13,6 +14,7 @@
 #include "clusterperm.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void put_i64(FILE *f, long long v) {
@@ -99,10 +101,24 @@ static int check(const char *in) {
     return 0;
 }
 
+static int ico(const char *grade, const char *out) {
+    cperm_srcspace *src = NULL;
+    cperm_err err = {0};
+    int rc = cperm_src_create_ico(&src, atoi(grade), 0.1, &err);
+    if (rc == 0) rc = cperm_src_write(src, out, &err);
+    cperm_src_free(src);
+    if (rc < 0) {
+        printf("error %d: %s\n", rc, err.msg);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "check") == 0) return check(argv[2]);
-    fprintf(stderr, "usage: tool_src dump IN OUT.bin | copy IN OUT | check IN\n");
+    if (argc == 4 && strcmp(argv[1], "ico") == 0) return ico(argv[2], argv[3]);
+    fprintf(stderr, "usage: tool_src dump IN OUT.bin | copy IN OUT | check IN | ico GRADE OUT\n");
     return 64;
 }

@@ -328,6 +328,18 @@ def run(tmp):
     else:
         check("writer_holes", False, r.stdout)
 
+    # 8. A synthetic surface (cperm_src_create_ico, as `clusterperm simulate` writes it):
+    # MNE reads our file, and its adjacency equals ours read from the same file.
+    sname = os.path.join(tmp, "ico3-src.fif")
+    r = tool("ico", "3", sname)
+    check("synthetic_write", r.returncode == 0, r.stdout + r.stderr)
+    if r.returncode == 0:
+        syn = mne.read_source_spaces(sname, verbose=False)
+        check("synthetic_mne_reads", len(syn) == 2 and syn[0]["id"] == 101 and
+              syn[1]["id"] == 102 and len(syn[0]["vertno"]) == 642 and
+              syn[0]["use_tris"].shape == (1280, 3), repr(syn))
+        dump_and_compare("synthetic", sname, syn, tmp)
+
 
 if __name__ == "__main__":
     sys.exit(main())
