@@ -398,6 +398,12 @@ def cases():
               dict(threshold=2.0, tail=0, n_permutations=100, seed=0), dict(jobs2=True)))
     C.append(('n24_t1', (nv_r, e_r), data(8, 24, 5, nv_r, A_r, two_pos),
               dict(threshold=2.0, tail=1, n_permutations=100, seed=42), {}))
+    # the n <= 20 / n > 20 boundary: 20 subjects shuffle a population of 2^20-1 (tail 1)
+    # or 2^19-1 (tail 0); 21 subjects take the uniform-draw branch
+    C.append(('n20_t1', (nv_r, e_r), data(16, 20, 3, nv_r, A_r, two_pos),
+              dict(threshold=2.0, tail=1, n_permutations=50, seed=0), {}))
+    C.append(('n21_t0', (nv_r, e_r), data(17, 21, 3, nv_r, A_r, pos_neg),
+              dict(threshold=2.0, tail=0, n_permutations=50, seed=42), {}))
     # t_power 0, max_step 2, exclude, sigma
     C.append(('tpow0', (nv_r, e_r), data(9, 16, 5, nv_r, A_r, pos_neg),
               dict(threshold=1.8, tail=0, n_permutations=100, seed=0, t_power=0), {}))
@@ -426,6 +432,53 @@ def cases():
               data(15, 12, 4, nv3, A3, [(1.2, 0, 4, 0, 4), (-1.0, 300, 3, 1, 3)]),
               dict(threshold=1.5, tail=0, n_permutations=40, seed=42, t_power=2), {}))
     return C
+
+
+def check_tool_errors(tmp):
+    """The driver (and so the engine) refuses what MNE refuses, with a message."""
+    nv, edges = chain_graph(5)
+    X = quirk_chain_data()
+    base = dict(threshold=2.0, tail=1, n_permutations=8, seed=0)
+    # incompatible tail and threshold signs: MNE raises ValueError, we exit 1
+    for name, tail, thr in (('sign_tail1', 1, -2.0), ('sign_tailm1', -1, 2.0),
+                            ('sign_tail0', 0, -2.0)):
+        c = dict(base, tail=tail, threshold=thr)
+        try:
+            run_mne(X, c, graph_from_edges(nv, edges), 1)
+            mne_refuses = False
+        except ValueError:
+            mne_refuses = True
+        d = os.path.join(tmp, 'err_' + name)
+        write_case(d, X, nv, edges, c, 'none', 1)
+        rc, err = run_tool(d)
+        report('errors.%s' % name, mne_refuses and rc == 1 and 'tool_engine' in err,
+               'MNE refuses: %s; tool exit %d, stderr %r' % (mne_refuses, rc, err))
+    # bad inputs that must give exit 1 and a message, never a crash
+    d = os.path.join(tmp, 'err_truncated_x')
+    write_case(d, X, nv, edges, base, 'none', 1)
+    with open(os.path.join(d, 'X.f64'), 'r+b') as f:
+        f.truncate(8 * X.size - 8)
+    rc, err = run_tool(d)
+    report('errors.truncated_x', rc == 1 and err != '', 'exit %d, stderr %r' % (rc, err))
+    for name, bad_edges in (('edge_out_of_range', np.array([[0, 1], [4, 5]])),
+                            ('edge_negative', np.array([[0, 1], [-1, 2]]))):
+        d = os.path.join(tmp, 'err_' + name)
+        write_case(d, X, nv, bad_edges, base, 'none', 1)
+        rc, err = run_tool(d)
+        report('errors.%s' % name, rc == 1 and 'cperm_graph_from_edges' in err,
+               'exit %d, stderr %r' % (rc, err))
+    d = os.path.join(tmp, 'err_nan_x')
+    Xn = X.copy()
+    Xn[3, 1, 2] = np.nan
+    write_case(d, Xn, nv, edges, base, 'none', 1)
+    rc, err = run_tool(d)
+    report('errors.nan_in_x', rc == 1 and 'cperm_plan_execute' in err,
+           'exit %d, stderr %r' % (rc, err))
+    d = os.path.join(tmp, 'err_nperm0')
+    write_case(d, X, nv, edges, dict(base, n_permutations=0), 'none', 1)
+    rc, err = run_tool(d)
+    report('errors.n_permutations_0', rc == 1 and 'cperm_plan_create' in err,
+           'exit %d, stderr %r' % (rc, err))
 
 
 def main():
@@ -466,6 +519,7 @@ def main():
         X = smooth_data(np.random.RandomState(99), 8, 3, nv, graph_from_edges(nv, edges), [])
         c = dict(threshold=50.0, tail=0, n_permutations=16, seed=0)
         check_case(tmp, 'noclusters', X, nv, edges, c, min_clusters=0)
+        check_tool_errors(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if FAILED[0] else 0
