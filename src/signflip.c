@@ -19,12 +19,21 @@
 
 #include <math.h>
 #include <stdlib.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CPERM_X86 1
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define PAGE_POINTS 256
 #define TOP_K 8192
+
+typedef void (*screen_fn)(const float *tables, const size_t *toff, const uint16_t *patterns,
+                          size_t G, size_t nk, const float *aq, const float *beta, int tail,
+                          uint64_t *masks);
+static screen_fn pick_screen(void);
 
 typedef struct page {
     int32_t next;
@@ -35,9 +44,11 @@ typedef struct page {
 typedef struct flip_part {      /* one fixed range of point blocks */
     size_t block_begin, block_end;
     double *tables;             /* sum over groups of 2^g x CPERM_BLOCK */
+    float *ftables;             /* the same in float32 for the fast screen */
     page *pool;
     size_t pool_pages, pool_used;
     int32_t *head, *tail;       /* per order of the chunk */
+    uint64_t *masks;            /* per order of the chunk: candidate points of a block */
     int overflow;
 } flip_part;
 
@@ -47,6 +58,10 @@ struct cperm_flip_ws {
     size_t n_threads;
     size_t max_chunk;
     double *beta;               /* per order of the chunk */
+    float *fbeta;               /* the same, scaled for the float32 screen */
+    int use_float;              /* screen in float32 (decided per execute) */
+    screen_fn screen;           /* float32 screen kernel for this CPU */
+    double fscale, falpha;      /* power-of-two data scale; relaxed alpha for float32 */
     cperm_point **gather;       /* per thread: n_points */
     size_t *top_idx;            /* points with the largest Q, descending */
     double *top_x;              /* their data, top_k x n_subjects */
@@ -66,8 +81,10 @@ void cperm_flip_free(struct cperm_flip_ws *fw) {
     if (!fw) return;
     for (size_t i = 0; i < fw->n_parts; i++) {
         free(fw->parts[i].tables);
+        free(fw->parts[i].ftables);
         free(fw->parts[i].pool);
         free(fw->parts[i].head);
+        free(fw->parts[i].masks);
         free(fw->parts[i].tail);
     }
     free(fw->parts);
@@ -75,6 +92,7 @@ void cperm_flip_free(struct cperm_flip_ws *fw) {
         for (size_t i = 0; i < fw->n_threads; i++) free(fw->gather[i]);
     free(fw->gather);
     free(fw->beta);
+    free(fw->fbeta);
     free(fw->top_idx);
     free(fw->top_x);
     free(fw->full_s);
@@ -102,7 +120,8 @@ int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     fw->n_threads = (size_t)plan->n_threads;
     fw->gather = calloc(fw->n_threads, sizeof *fw->gather);
     fw->beta = cperm_malloc(fw->max_chunk, sizeof *fw->beta);
-    if (!fw->parts || !fw->gather || !fw->beta) goto nomem;
+    fw->fbeta = cperm_malloc(fw->max_chunk, sizeof *fw->fbeta);
+    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta) goto nomem;
     for (size_t i = 0; i < parts; i++) {
         flip_part *pt = &fw->parts[i];
         pt->block_begin = i * n_blocks / parts;
@@ -114,12 +133,16 @@ int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
         pt->pool_pages = pages;
         pt->pool = cperm_malloc(pages, sizeof *pt->pool);
         pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
+        pt->ftables = cperm_malloc(table_doubles(plan), sizeof(float));
         pt->head = cperm_malloc(fw->max_chunk, sizeof *pt->head);
+        pt->masks = cperm_malloc(fw->max_chunk, sizeof *pt->masks);
         pt->tail = cperm_malloc(fw->max_chunk, sizeof *pt->tail);
-        if (!pt->pool || !pt->tables || !pt->head || !pt->tail) goto nomem;
+        if (!pt->pool || !pt->tables || !pt->ftables || !pt->head || !pt->tail || !pt->masks)
+            goto nomem;
     }
     for (size_t i = 0; i < fw->n_threads; i++)
         if (!(fw->gather[i] = cperm_malloc(P, sizeof(cperm_point)))) goto nomem;
+    fw->screen = pick_screen();
     fw->top_k = P < TOP_K ? P : TOP_K;
     fw->top_idx = cperm_malloc(fw->top_k, sizeof *fw->top_idx);
     fw->top_x = cperm_malloc(fw->top_k, n * sizeof(double));
@@ -208,6 +231,9 @@ static double max_var(const cperm_plan *plan, struct cperm_flip_ws *fw, const do
 
 /* ------------------------------------------------------------------ kernel */
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 static void build_tables(const cperm_plan *plan, double *tables, const double *X, size_t p0,
                          size_t bn) {
     size_t P = plan->n_points;
@@ -237,6 +263,7 @@ static void build_tables(const cperm_plan *plan, double *tables, const double *X
     }
 }
 
+
 static int append(flip_part *pt, size_t kk, int64_t idx, double t) {
     int32_t tl = pt->tail[kk];
     if (tl < 0 || pt->pool[tl].len == PAGE_POINTS) {
@@ -255,12 +282,207 @@ static int append(flip_part *pt, size_t kk, int64_t idx, double t) {
     return 0;
 }
 
+/* S for one order over a block (one table row per group) and whether any point may pass.
+ * The hot loop of the whole test: compiled for AVX-512, AVX2 and a portable baseline and
+ * chosen at run time. Leaves S in s[] for the exact pass. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static int screen_block(const double *tables, const size_t *toff, const uint16_t *pat,
+                        size_t G, const double *aq, double beta, int tail, double *s) {
+    const double *r0 = tables + (size_t)pat[0] * CPERM_BLOCK;
+    int any = 0;
+    if (G == 2) {
+        const double *r1 = tables + toff[1] + (size_t)pat[1] * CPERM_BLOCK;
+        for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] = r0[j] + r1[j];
+    } else {
+        for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] = r0[j];
+        for (size_t g = 1; g < G; g++) {
+            const double *rg = tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK;
+            for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] += rg[j];
+        }
+    }
+    if (tail == 0) {
+        for (size_t j = 0; j < CPERM_BLOCK; j++) any |= s[j] * s[j] > aq[j] + beta;
+    } else if (tail > 0) {
+        for (size_t j = 0; j < CPERM_BLOCK; j++) {
+            double v = s[j] > 0 ? s[j] : 0.0;
+            any |= v * v > aq[j] + beta;
+        }
+    } else {
+        for (size_t j = 0; j < CPERM_BLOCK; j++) {
+            double v = s[j] < 0 ? s[j] : 0.0;
+            any |= v * v > aq[j] + beta;
+        }
+    }
+    return any;
+}
+
+/* float32 twins of build_tables and screen_block: half the bytes, twice the lanes. The
+ * data are scaled by a power of two (exact) so that sums of squares stay in range. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void build_tables_f(const cperm_plan *plan, float *tables, const double *X, size_t p0,
+                           size_t bn, double scale) {
+    size_t P = plan->n_points;
+    float *T = tables;
+    for (size_t g = 0; g < plan->n_groups; g++) {
+        size_t gs = plan->group_size[g], s0 = plan->group_start[g];
+        const double *x = X + s0 * P + p0;
+        for (size_t j = 0; j < CPERM_BLOCK; j++) {
+            float v = j < bn ? (float)(x[j] * scale) : 0.0f;
+            T[j] = -v;
+            T[CPERM_BLOCK + j] = v;
+        }
+        for (size_t l = 1; l < gs; l++) {
+            x = X + (s0 + l) * P + p0;
+            size_t half = (size_t)1 << l;
+            float xl[CPERM_BLOCK];
+            for (size_t j = 0; j < CPERM_BLOCK; j++) xl[j] = j < bn ? (float)(x[j] * scale) : 0.0f;
+            for (size_t pat = 0; pat < half; pat++) {
+                float *lo = T + pat * CPERM_BLOCK, *hi = T + (pat + half) * CPERM_BLOCK;
+                for (size_t j = 0; j < CPERM_BLOCK; j++) {
+                    hi[j] = lo[j] + xl[j];
+                    lo[j] = lo[j] - xl[j];
+                }
+            }
+        }
+        T += ((size_t)1 << gs) * CPERM_BLOCK;
+    }
+}
+
+/* Screens every order of the chunk over one block in float32, writing per order a mask of
+ * the points that may pass (bit j = point p0 + j). Three versions, picked at run time:
+ * AVX-512 and AVX2 intrinsics and a portable one; all compute the same float operations
+ * (adds in group order, then s*s > aq + beta), so they select identical candidates. */
+
+static void screen_portable(const float *tables, const size_t *toff, const uint16_t *patterns,
+                            size_t G, size_t nk, const float *aq, const float *beta, int tail,
+                            uint64_t *masks) {
+    float s[CPERM_BLOCK];
+    for (size_t kk = 0; kk < nk; kk++) {
+        const uint16_t *pat = patterns + kk * G;
+        const float *r0 = tables + (size_t)pat[0] * CPERM_BLOCK;
+        for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] = r0[j];
+        for (size_t g = 1; g < G; g++) {
+            const float *rg = tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK;
+            for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] += rg[j];
+        }
+        uint64_t m = 0;
+        for (size_t j = 0; j < CPERM_BLOCK; j++) {
+            float v = tail == 0 ? s[j] : tail > 0 ? (s[j] > 0 ? s[j] : 0.0f)
+                                                  : (s[j] < 0 ? s[j] : 0.0f);
+            m |= (uint64_t)(v * v > aq[j] + beta[kk]) << j;
+        }
+        masks[kk] = m;
+    }
+}
+
+#ifdef CPERM_X86
+__attribute__((target("avx512f")))
+static void screen_avx512(const float *tables, const size_t *toff, const uint16_t *patterns,
+                          size_t G, size_t nk, const float *aq, const float *beta, int tail,
+                          uint64_t *masks) {
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 a0 = _mm512_loadu_ps(aq), a1 = _mm512_loadu_ps(aq + 16),
+                 a2 = _mm512_loadu_ps(aq + 32), a3 = _mm512_loadu_ps(aq + 48);
+    for (size_t kk = 0; kk < nk; kk++) {
+        const uint16_t *pat = patterns + kk * G;
+        const float *r = tables + (size_t)pat[0] * CPERM_BLOCK;
+        __m512 s0 = _mm512_loadu_ps(r), s1 = _mm512_loadu_ps(r + 16),
+               s2 = _mm512_loadu_ps(r + 32), s3 = _mm512_loadu_ps(r + 48);
+        for (size_t g = 1; g < G; g++) {
+            r = tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK;
+            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(r));
+            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(r + 16));
+            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(r + 32));
+            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(r + 48));
+        }
+        if (tail > 0) {
+            s0 = _mm512_max_ps(s0, zero); s1 = _mm512_max_ps(s1, zero);
+            s2 = _mm512_max_ps(s2, zero); s3 = _mm512_max_ps(s3, zero);
+        } else if (tail < 0) {
+            s0 = _mm512_min_ps(s0, zero); s1 = _mm512_min_ps(s1, zero);
+            s2 = _mm512_min_ps(s2, zero); s3 = _mm512_min_ps(s3, zero);
+        }
+        const __m512 b = _mm512_set1_ps(beta[kk]);
+        uint64_t m0 = _mm512_cmp_ps_mask(_mm512_mul_ps(s0, s0), _mm512_add_ps(a0, b), _CMP_GT_OQ);
+        uint64_t m1 = _mm512_cmp_ps_mask(_mm512_mul_ps(s1, s1), _mm512_add_ps(a1, b), _CMP_GT_OQ);
+        uint64_t m2 = _mm512_cmp_ps_mask(_mm512_mul_ps(s2, s2), _mm512_add_ps(a2, b), _CMP_GT_OQ);
+        uint64_t m3 = _mm512_cmp_ps_mask(_mm512_mul_ps(s3, s3), _mm512_add_ps(a3, b), _CMP_GT_OQ);
+        masks[kk] = m0 | (m1 << 16) | (m2 << 32) | (m3 << 48);
+    }
+}
+
+__attribute__((target("avx2")))
+static void screen_avx2(const float *tables, const size_t *toff, const uint16_t *patterns,
+                        size_t G, size_t nk, const float *aq, const float *beta, int tail,
+                        uint64_t *masks) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (size_t kk = 0; kk < nk; kk++) {
+        const uint16_t *pat = patterns + kk * G;
+        const __m256 b = _mm256_set1_ps(beta[kk]);
+        uint64_t m = 0;
+        for (size_t q = 0; q < CPERM_BLOCK; q += 16) {
+            const float *r = tables + (size_t)pat[0] * CPERM_BLOCK + q;
+            __m256 s0 = _mm256_loadu_ps(r), s1 = _mm256_loadu_ps(r + 8);
+            for (size_t g = 1; g < G; g++) {
+                r = tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK + q;
+                s0 = _mm256_add_ps(s0, _mm256_loadu_ps(r));
+                s1 = _mm256_add_ps(s1, _mm256_loadu_ps(r + 8));
+            }
+            if (tail > 0) { s0 = _mm256_max_ps(s0, zero); s1 = _mm256_max_ps(s1, zero); }
+            else if (tail < 0) { s0 = _mm256_min_ps(s0, zero); s1 = _mm256_min_ps(s1, zero); }
+            __m256 c0 = _mm256_cmp_ps(_mm256_mul_ps(s0, s0),
+                                      _mm256_add_ps(_mm256_loadu_ps(aq + q), b), _CMP_GT_OQ);
+            __m256 c1 = _mm256_cmp_ps(_mm256_mul_ps(s1, s1),
+                                      _mm256_add_ps(_mm256_loadu_ps(aq + q + 8), b), _CMP_GT_OQ);
+            m |= (uint64_t)(unsigned)_mm256_movemask_ps(c0) << q;
+            m |= (uint64_t)(unsigned)_mm256_movemask_ps(c1) << (q + 8);
+        }
+        masks[kk] = m;
+    }
+}
+#endif
+
+static screen_fn pick_screen(void) {
+#ifdef CPERM_X86
+    __builtin_cpu_init();
+    if (!getenv("CPERM_PORTABLE_KERNEL")) {
+        if (__builtin_cpu_supports("avx512f")) return screen_avx512;
+        if (__builtin_cpu_supports("avx2")) return screen_avx2;
+    }
+#endif
+    return screen_portable;
+}
+
+/* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
+ * threshold, and the point appended to the order's list. */
+static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
+                            const double *X, size_t p0, uint64_t cand, size_t k, size_t kk) {
+    const size_t P = plan->n_points, n = plan->n_subjects;
+    const int tail = plan->opt.tail;
+    const double thr = plan->threshold, h = run->hat[k];
+    const double *signs = plan->signs + k * n;
+    while (cand) {
+        size_t j = (size_t)__builtin_ctzll(cand);
+        cand &= cand - 1;
+        size_t p = p0 + j;
+        if (!run->include[p]) continue;
+        double m, var = cperm_signed_var(X + p, P, signs, n, &m);
+        double t = m / sqrt((var + h) / (double)n);
+        int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
+        if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
+    }
+    return 0;
+}
+
 /* Screens the orders [k0, k0+nk) over this part's blocks. Returns -1 on pool overflow. */
 static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_flip_ws *fw,
                     flip_part *pt, const double *X, size_t k0, size_t nk, double alpha) {
-    const size_t P = plan->n_points, n = plan->n_subjects, G = plan->n_groups;
+    const size_t P = plan->n_points, G = plan->n_groups;
     const int tail = plan->opt.tail;
-    const double thr = plan->threshold;
     const double *Q = run->sumsq;
     pt->pool_used = 0;
     for (size_t kk = 0; kk < nk; kk++) pt->head[kk] = pt->tail[kk] = -1;
@@ -269,48 +491,44 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     for (size_t g = 1; g < G; g++)
         toff[g] = toff[g - 1] + ((size_t)1 << plan->group_size[g - 1]) * CPERM_BLOCK;
     double aq[CPERM_BLOCK], s[CPERM_BLOCK];
+    float aqf[CPERM_BLOCK];
+    const double scale2 = fw->fscale * fw->fscale;
     for (size_t b = pt->block_begin; b < pt->block_end; b++) {
         size_t p0 = b * CPERM_BLOCK, bn = P - p0 < CPERM_BLOCK ? P - p0 : CPERM_BLOCK;
-        build_tables(plan, pt->tables, X, p0, bn);
-        for (size_t j = 0; j < CPERM_BLOCK; j++) aq[j] = j < bn ? alpha * Q[p0 + j] : INFINITY;
+        if (fw->use_float) {
+            build_tables_f(plan, pt->ftables, X, p0, bn, fw->fscale);
+            for (size_t j = 0; j < CPERM_BLOCK; j++) {
+                double q = j < bn ? Q[p0 + j] * scale2 : 0.0;
+                /* points whose scaled sums of squares could underflow float32 always go
+                 * to the exact pass */
+                aqf[j] = j >= bn ? INFINITY : q < 1e-20 ? -INFINITY : (float)(fw->falpha * q);
+            }
+        } else {
+            build_tables(plan, pt->tables, X, p0, bn);
+            for (size_t j = 0; j < CPERM_BLOCK; j++) aq[j] = j < bn ? alpha * Q[p0 + j] : INFINITY;
+        }
+        if (fw->use_float) {
+            fw->screen(pt->ftables, toff, plan->patterns + k0 * G, G, nk, aqf, fw->fbeta, tail,
+                       pt->masks);
+            uint64_t valid = bn == CPERM_BLOCK ? ~(uint64_t)0 : (((uint64_t)1 << bn) - 1);
+            for (size_t kk = 0; kk < nk; kk++)
+                if (pt->masks[kk] & valid &&
+                    exact_candidates(plan, run, pt, X, p0, pt->masks[kk] & valid, k0 + kk, kk) < 0)
+                    return -1;
+            continue;
+        }
         for (size_t kk = 0; kk < nk; kk++) {
             size_t k = k0 + kk;
             const uint16_t *pat = plan->patterns + k * G;
-            const double *r0 = pt->tables + (size_t)pat[0] * CPERM_BLOCK;
-            for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] = r0[j];
-            for (size_t g = 1; g < G; g++) {
-                const double *rg = pt->tables + toff[g] + (size_t)pat[g] * CPERM_BLOCK;
-                for (size_t j = 0; j < CPERM_BLOCK; j++) s[j] += rg[j];
-            }
+            uint64_t cand = 0;
             const double beta = fw->beta[kk];
-            int any = 0;
-            if (tail == 0) {
-                for (size_t j = 0; j < CPERM_BLOCK; j++) any |= s[j] * s[j] > aq[j] + beta;
-            } else if (tail > 0) {
-                for (size_t j = 0; j < CPERM_BLOCK; j++) {
-                    double v = s[j] > 0 ? s[j] : 0.0;
-                    any |= v * v > aq[j] + beta;
-                }
-            } else {
-                for (size_t j = 0; j < CPERM_BLOCK; j++) {
-                    double v = s[j] < 0 ? s[j] : 0.0;
-                    any |= v * v > aq[j] + beta;
-                }
-            }
-            if (!any) continue;
-            const double *signs = plan->signs + k * n;
-            const double h = run->hat[k];
+            if (!screen_block(pt->tables, toff, pat, G, aq, beta, tail, s)) continue;
             for (size_t j = 0; j < bn; j++) {
                 double v = tail == 0 ? s[j] : tail > 0 ? (s[j] > 0 ? s[j] : 0.0)
                                                        : (s[j] < 0 ? s[j] : 0.0);
-                if (!(v * v > aq[j] + beta)) continue;
-                size_t p = p0 + j;
-                if (!run->include[p]) continue;
-                double m, var = cperm_signed_var(X + p, P, signs, n, &m);
-                double t = m / sqrt((var + h) / (double)n);
-                int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
-                if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
+                if (v * v > aq[j] + beta) cand |= (uint64_t)1 << j;
             }
+            if (exact_candidates(plan, run, pt, X, p0, cand, k, kk) < 0) return -1;
         }
     }
     return 0;
@@ -348,12 +566,35 @@ int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, 
     /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
     const double thr2 = plan->threshold * plan->threshold;
     const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
+    /* float32 screen: S carries at most c*sqrt(Q) absolute error (c below), so near the
+     * threshold S^2 is off by at most 2c/sqrt(alpha) relative; relax by that plus float
+     * rounding, and fall back to double where the relaxation would be too loose. */
+    if (pass == 0) {
+        double xmax = 0.0;
+        const size_t total = n * plan->n_points;
+#pragma omp parallel for reduction(max : xmax) num_threads(nthreads)
+        for (size_t i = 0; i < total; i++) xmax = fabs(X[i]) > xmax ? fabs(X[i]) : xmax;
+        int e = 0;
+        frexp(xmax, &e);
+        fw->fscale = xmax > 0 ? ldexp(1.0, -e) : 1.0;
+        double alpha_exact = thr2 * (double)n / ((double)(n - 1) + thr2);
+        double c = (double)(n + plan->n_groups + 2) * 6.0e-8 * sqrt((double)n);
+        double rho = alpha_exact > 0 ? 2.0 * c / sqrt(alpha_exact) + 4e-6 : 1.0;
+        fw->falpha = alpha_exact * (1.0 - rho);
+        fw->use_float = rho < 0.05 && xmax > 0;
+        double hmax = 0.0;
+        for (size_t k = 0; k < N; k++) hmax = run->hat[k] > hmax ? run->hat[k] : hmax;
+        if (fw->falpha * hmax * (double)(n - 1) * fw->fscale * fw->fscale > 1e30) fw->use_float = 0;
+    }
     size_t chunk = fw->max_chunk;
     size_t k0 = 0;
     while (k0 < N) {
         size_t nk = N - k0 < chunk ? N - k0 : chunk;
-        for (size_t kk = 0; kk < nk; kk++)
+        for (size_t kk = 0; kk < nk; kk++) {
             fw->beta[kk] = alpha * run->hat[k0 + kk] * (double)(n - 1);
+            fw->fbeta[kk] = (float)(fw->falpha * run->hat[k0 + kk] * (double)(n - 1) *
+                                    fw->fscale * fw->fscale);
+        }
         int overflow = 0;
 #pragma omp parallel for schedule(static, 1) num_threads(nthreads) reduction(| : overflow)
         for (size_t i = 0; i < fw->n_parts; i++)
