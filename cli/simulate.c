@@ -17,7 +17,7 @@
 #define SIM_PATCH_RAD 0.35      /* patch angular radius on the sphere (about 20 degrees) */
 #define SIM_EFFECT 3.0          /* effect amplitude at the patch centre, in noise sd */
 #define SIM_BASE 3.0            /* dSPM-like baseline */
-#define SIM_SPATIAL_PASSES 3
+#define SIM_SPATIAL_PASSES 3   /* at ico-5; scaled by 4^(grade-5) to keep the smoothness in mm */
 #define SIM_TEMPORAL_PASSES 2
 
 static const char *const conditions[2] = {"mne_dSPM_inverse_morph-faces_eq",
@@ -262,6 +262,9 @@ int cli_simulate(int argc, char **argv) {
         goto cleanup;
     }
 
+    /* Neighbour averaging diffuses about sqrt(passes) edges, and edges halve in length
+     * with each grade. */
+    const int spatial_passes = (int)nearbyint(SIM_SPATIAL_PASSES * pow(4.0, (double)(grade - 5)));
     cli_rng rng;
     cli_rng_seed(&rng, (uint64_t)seed);
     for (long s = 1; s <= subjects; s++) {
@@ -271,7 +274,7 @@ int cli_simulate(int argc, char **argv) {
         const double amp = SIM_EFFECT * (1.0 + 0.25 * cli_rng_normal(&rng));
         for (size_t c = 0; c < 2; c++) {
             for (size_t i = 0; i < nv * nt; i++) field[i] = cli_rng_normal(&rng);
-            smooth_space(field, tmp, graph, nt, SIM_SPATIAL_PASSES);
+            smooth_space(field, tmp, graph, nt, spatial_passes);
             smooth_time(field, nv, nt, SIM_TEMPORAL_PASSES);
             standardize(field, nv * nt);
             for (size_t v = 0; v < nv; v++)
