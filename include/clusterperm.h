@@ -273,6 +273,16 @@ CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clus
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
 CPERM_API size_t cperm_run_n_step_downs(const cperm_run *run);
 
+/* Checkpoints. Between chunks of permutations (for example from the progress callback) the
+ * state of a running execute can be serialised into buf (cap bytes); returns the size needed
+ * (call with buf = NULL to ask), or 0 if the run has not started. The blob holds a fingerprint
+ * of X and of the plan. cperm_run_restore loads such a blob; the next cperm_plan_execute of
+ * the same plan then resumes where it stopped and returns results identical to an
+ * uninterrupted run, or fails with CPERM_EMISMATCH if data or parameters differ.
+ * Errors of restore: CPERM_EFORMAT (not a checkpoint, corrupt), CPERM_EMISMATCH. */
+CPERM_API size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap);
+CPERM_API int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *err);
+
 /* ------------------------------------------------------------- summaries */
 
 /* summarize_clusters_stc: out is (n_vertices x (n_good + 1)), column 0 the total signed

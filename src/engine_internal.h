@@ -71,6 +71,16 @@ struct cperm_run {
     double *hat;                /* n_orders: sigma * max var (or sigma) per order */
     size_t n_step_downs;
     int have_result;
+    /* progress and checkpoints: state between chunks */
+    int pass;                   /* current step-down pass */
+    size_t done;                /* orders finished in this pass */
+    size_t n_removed;           /* clusters excluded in this pass (from the previous one) */
+    size_t *removed;            /* their indices, ascending (capacity n_points) */
+    const double *X;            /* data of the current/last execute (not owned) */
+    uint64_t fingerprint;       /* of X and the plan, computed on demand */
+    int fingerprint_valid;
+    int resume_pending;         /* a restored checkpoint waits for the next execute */
+    uint64_t resume_fingerprint;
     cperm_cluster_ws *ws;       /* n_threads */
     struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c) */
 };
@@ -89,9 +99,13 @@ double cperm_np_sum(const double *a, size_t n);
 /* signflip.c */
 int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan);
 void cperm_flip_free(struct cperm_flip_ws *fw);
-/* Runs every order of the plan on X; fills run->h0[1..n_orders]. */
-int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
-                       cperm_err *err);
+/* Once per execute, after the observed statistics: hat adjustment of every order and the
+ * choice of screen precision. */
+void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X);
+/* Runs orders [start, n_orders) on X with the current run->include; fills run->h0[1 + k],
+ * keeps run->done up to date and calls the progress callback between chunks. */
+int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
+                   size_t start, cperm_err *err);
 
 /* tstat.c */
 /* t values of the observed data with MNE's exact arithmetic; also sum of squares per point. */

@@ -202,6 +202,7 @@ void cperm_run_free(cperm_run *run) {
     free(run->pvalues);
     free(run->h0);
     free(run->hat);
+    free(run->removed);
     if (run->ws)
         for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
     free(run->ws);
@@ -227,8 +228,10 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     run->h0 = cperm_malloc(plan->n_orders + 1, sizeof *run->h0);
     run->hat = cperm_malloc(plan->n_orders + 1, sizeof *run->hat);
     run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
+    run->removed = cperm_malloc(P, sizeof *run->removed);
     if (!run->tobs || !run->sumsq || !run->include || !run->obs_points || !run->obs.offsets ||
-        !run->obs.members || !run->obs.stats || !run->pvalues || !run->h0 || !run->hat || !run->ws)
+        !run->obs.members || !run->obs.stats || !run->pvalues || !run->h0 || !run->hat || !run->ws ||
+        !run->removed)
         goto nomem;
     for (int i = 0; i < plan->n_threads; i++)
         if (cperm_cluster_ws_init(&run->ws[i], P, plan->n_times)) goto nomem;
@@ -258,24 +261,80 @@ static void pvalues(const cperm_plan *plan, cperm_run *run) {
     }
 }
 
+/* A 64-bit fingerprint of X and of everything in the plan that shapes results, so that a
+ * checkpoint is never resumed against other data or parameters. */
+static uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+static uint64_t mix_double(uint64_t h, double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return mix(h, u);
+}
+static uint64_t fingerprint(const cperm_plan *plan, const double *X) {
+    const cperm_options *o = &plan->opt;
+    uint64_t h = 0x636c757374657270ULL;
+    h = mix(h, plan->n_subjects); h = mix(h, plan->n_times); h = mix(h, plan->n_vertices);
+    h = mix_double(h, plan->threshold); h = mix(h, (uint64_t)(int64_t)o->tail);
+    h = mix_double(h, o->t_power); h = mix(h, plan->n_orders); h = mix(h, o->seed);
+    h = mix(h, o->max_step); h = mix_double(h, o->sigma); h = mix(h, (uint64_t)o->sigma_method);
+    h = mix_double(h, o->step_down_p); h = mix(h, (uint64_t)o->compat);
+    for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
+    for (size_t e = 0; e < plan->indptr[plan->n_vertices]; e++) h = mix(h, (uint64_t)plan->indices[e]);
+    size_t total = plan->n_subjects * plan->n_points;
+    /* four independent lanes keep the pass over X memory-bound */
+    uint64_t l[4] = {h, h ^ 1, h ^ 2, h ^ 3};
+    size_t i = 0;
+    for (; i + 4 <= total; i += 4)
+        for (int k = 0; k < 4; k++) l[k] = mix_double(l[k], X[i + (size_t)k]);
+    for (; i < total; i++) l[0] = mix_double(l[0], X[i]);
+    return mix(mix(mix(mix(h, l[0]), l[1]), l[2]), l[3]);
+}
+
+static void set_include(const cperm_plan *plan, cperm_run *run) {
+    const size_t P = plan->n_points, V = plan->n_vertices;
+    for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+    for (size_t r = 0; r < run->n_removed; r++) {
+        size_t c = run->removed[r];
+        for (size_t k = run->obs.offsets[c]; k < run->obs.offsets[c + 1]; k++)
+            run->include[run->obs.members[k]] = 0;
+    }
+}
+
 int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_err *err) {
     if (!plan || !X || !run || run->plan != plan)
         return cperm_fail(err, CPERM_EINVAL, "execute: NULL argument or run of another plan");
     const size_t n = plan->n_subjects, P = plan->n_points, V = plan->n_vertices;
     run->have_result = 0;
+    run->X = X;
+    run->fingerprint_valid = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < P; p++)
             if (!isfinite(X[i * P + p]))
                 return cperm_fail(err, CPERM_EINVAL,
                                   "data: non-finite value (%g) at subject %zu, time %zu, vertex %zu",
                                   X[i * P + p], i, p / V, p % V);
+    int resume = run->resume_pending;
+    run->resume_pending = 0;
+    if (resume) {
+        run->fingerprint = fingerprint(plan, X);
+        run->fingerprint_valid = 1;
+        if (run->fingerprint != run->resume_fingerprint)
+            return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: it was made for other data or "
+                              "other parameters; refusing to resume");
+    }
     /* run->pvalues doubles as the variance scratch until p-values are computed */
     cperm_tstat_observed(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
                          run->sumsq, run->pvalues);
     const int tail = plan->opt.tail;
     const double thr = plan->threshold;
-    for (size_t p = 0; p < P; p++)
-        run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+    run->n_removed = resume ? run->n_removed : 0;
+    size_t resume_removed = run->n_removed;
+    run->n_removed = 0;
+    set_include(plan, run);
+    run->n_removed = resume_removed;
     size_t m = 0;
     for (size_t p = 0; p < P; p++) {
         double t = run->tobs[p];
@@ -293,6 +352,10 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         return CPERM_OK;
     }
     const size_t C = run->obs.n_clusters;
+    for (size_t r = 0; r < run->n_removed; r++)
+        if (run->removed[r] >= C)
+            return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: names cluster %zu of %zu",
+                              run->removed[r], C);
     double orig = run->obs.stats[0];
     for (size_t c = 1; c < C; c++) {
         double s = run->obs.stats[c];
@@ -303,28 +366,97 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         orig = 0;
         for (size_t c = 0; c < C; c++) orig = fabs(run->obs.stats[c]) > orig ? fabs(run->obs.stats[c]) : orig;
     }
-    size_t n_removed = 1, total_removed = 0;
-    int pass = 0;
-    while (n_removed > 0) {
-        int rc = cperm_flip_run_all(plan, run, X, pass, err);
+    cperm_flip_prepare(plan, run, X);
+    int pass = resume ? run->pass : 0;
+    size_t start = resume ? run->done : 0;
+    for (;;) {
+        set_include(plan, run);
+        run->pass = pass;
+        run->done = start;
+        int rc = cperm_flip_run(plan, run, X, pass, start, err);
         if (rc) return rc;
         run->h0[0] = orig;
         pvalues(plan, run);
-        size_t removed = 0;
-        for (size_t p = 0; p < P; p++)
-            run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
-        for (size_t c = 0; c < C; c++) {
-            if (!(run->pvalues[c] < plan->opt.step_down_p)) continue;
-            removed++;
-            for (size_t k = run->obs.offsets[c]; k < run->obs.offsets[c + 1]; k++)
-                run->include[run->obs.members[k]] = 0;
-        }
-        n_removed = removed - total_removed;
-        total_removed = removed;
-        run->n_step_downs++;
+        /* step-down-in-jumps: clusters with p < step_down_p leave the next pass */
+        size_t total_removed = run->n_removed, removed = 0;
+        for (size_t c = 0; c < C; c++)
+            if (run->pvalues[c] < plan->opt.step_down_p) run->removed[removed++] = c;
+        run->n_removed = removed;
+        run->n_step_downs = (size_t)pass + 1;
+        if (removed <= total_removed) break;
         pass++;
+        start = 0;
     }
     run->have_result = 1;
+    return CPERM_OK;
+}
+
+/* -------------------------------------------------------------- checkpoints */
+
+#define CKPT_MAGIC "CPRMCKP1"
+
+static void put_u64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint64_t get_u64(const unsigned char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap) {
+    if (!run || !run->X) return 0;
+    size_t need = 8 + 8 * 5 + 8 * run->n_removed + 8 * run->done;
+    if (!buf || cap < need) return need;
+    if (!run->fingerprint_valid) {
+        run->fingerprint = fingerprint(run->plan, run->X);
+        run->fingerprint_valid = 1;
+    }
+    unsigned char *p = buf;
+    memcpy(p, CKPT_MAGIC, 8);
+    put_u64(p + 8, run->fingerprint);
+    put_u64(p + 16, run->plan->n_orders);
+    put_u64(p + 24, (uint64_t)run->pass);
+    put_u64(p + 32, run->done);
+    put_u64(p + 40, run->n_removed);
+    p += 48;
+    for (size_t r = 0; r < run->n_removed; r++, p += 8) put_u64(p, run->removed[r]);
+    for (size_t k = 0; k < run->done; k++, p += 8) {
+        uint64_t u;
+        memcpy(&u, &run->h0[1 + k], 8);
+        put_u64(p, u);
+    }
+    return need;
+}
+
+int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *err) {
+    if (!run || !buf) return cperm_fail(err, CPERM_EINVAL, "checkpoint: NULL argument");
+    const unsigned char *p = buf;
+    if (size < 48 || memcmp(p, CKPT_MAGIC, 8) != 0)
+        return cperm_fail(err, CPERM_EFORMAT, "checkpoint: not a clusterperm checkpoint "
+                          "(%zu bytes, bad magic or too short)", size);
+    uint64_t n_orders = get_u64(p + 16), pass = get_u64(p + 24), done = get_u64(p + 32),
+             n_removed = get_u64(p + 40);
+    const cperm_plan *plan = run->plan;
+    if (n_orders != plan->n_orders)
+        return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: made for %llu permutations, this "
+                          "run has %zu", (unsigned long long)n_orders, plan->n_orders);
+    if (done > n_orders || n_removed > plan->n_points || pass > plan->n_points + 1 ||
+        size != 48 + 8 * (n_removed + done))
+        return cperm_fail(err, CPERM_EFORMAT, "checkpoint: corrupt (%zu bytes for %llu "
+                          "permutations done and %llu removed clusters)", size,
+                          (unsigned long long)done, (unsigned long long)n_removed);
+    p += 48;
+    for (size_t r = 0; r < n_removed; r++, p += 8) run->removed[r] = (size_t)get_u64(p);
+    for (size_t k = 0; k < done; k++, p += 8) {
+        uint64_t u = get_u64(p);
+        memcpy(&run->h0[1 + k], &u, 8);
+    }
+    run->resume_fingerprint = get_u64((const unsigned char *)buf + 8);
+    run->pass = (int)pass;
+    run->done = (size_t)done;
+    run->n_removed = (size_t)n_removed;
+    run->resume_pending = 1;
     return CPERM_OK;
 }
 

@@ -143,6 +143,12 @@ int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     for (size_t i = 0; i < fw->n_threads; i++)
         if (!(fw->gather[i] = cperm_malloc(P, sizeof(cperm_point)))) goto nomem;
     fw->screen = pick_screen();
+    if (plan->opt.sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
+        /* exact max-variance fallback; its pages are touched only if ever needed */
+        fw->full_s = cperm_malloc(fw->n_threads * P, sizeof(double));
+        fw->full_m = cperm_malloc(fw->n_threads * P, sizeof(double));
+        if (!fw->full_s || !fw->full_m) goto nomem;
+    }
     fw->top_k = P < TOP_K ? P : TOP_K;
     fw->top_idx = cperm_malloc(fw->top_k, sizeof *fw->top_idx);
     fw->top_x = cperm_malloc(fw->top_k, n * sizeof(double));
@@ -534,23 +540,15 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     return 0;
 }
 
-int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
-                       cperm_err *err) {
+void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X) {
     struct cperm_flip_ws *fw = run->flip;
     const size_t n = plan->n_subjects, N = plan->n_orders;
     const double sigma = plan->opt.sigma;
     const int nthreads = plan->n_threads;
-    /* hat adjustment of every order (pass-independent, computed once per execute) */
-    if (pass == 0) {
+    /* hat adjustment of every order */
+    {
         if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
             prepare_top(plan, fw, X, run->sumsq);
-            if (fw->top_k < plan->n_points && !fw->full_s) {
-                /* allocated lazily: needed only if some order escapes the top list */
-                fw->full_s = cperm_malloc(fw->n_threads * plan->n_points, sizeof(double));
-                fw->full_m = cperm_malloc(fw->n_threads * plan->n_points, sizeof(double));
-                if (!fw->full_s || !fw->full_m)
-                    return cperm_fail(err, CPERM_ENOMEM, "engine: out of memory (hat scratch)");
-            }
 #pragma omp parallel for schedule(dynamic, 8) num_threads(nthreads)
             for (size_t k = 0; k < N; k++) {
                 size_t part = 0;
@@ -563,13 +561,11 @@ int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, 
             for (size_t k = 0; k < N; k++) run->hat[k] = sigma > 0 ? sigma : 0.0;
         }
     }
-    /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
     const double thr2 = plan->threshold * plan->threshold;
-    const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
     /* float32 screen: S carries at most c*sqrt(Q) absolute error (c below), so near the
      * threshold S^2 is off by at most 2c/sqrt(alpha) relative; relax by that plus float
      * rounding, and fall back to double where the relaxation would be too loose. */
-    if (pass == 0) {
+    {
         double xmax = 0.0;
         const size_t total = n * plan->n_points;
 #pragma omp parallel for reduction(max : xmax) num_threads(nthreads)
@@ -586,8 +582,18 @@ int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, 
         for (size_t k = 0; k < N; k++) hmax = run->hat[k] > hmax ? run->hat[k] : hmax;
         if (fw->falpha * hmax * (double)(n - 1) * fw->fscale * fw->fscale > 1e30) fw->use_float = 0;
     }
+}
+
+int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
+                   size_t start, cperm_err *err) {
+    struct cperm_flip_ws *fw = run->flip;
+    const size_t n = plan->n_subjects, N = plan->n_orders;
+    const int nthreads = plan->n_threads;
+    /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
+    const double thr2 = plan->threshold * plan->threshold;
+    const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
     size_t chunk = fw->max_chunk;
-    size_t k0 = 0;
+    size_t k0 = start;
     while (k0 < N) {
         size_t nk = N - k0 < chunk ? N - k0 : chunk;
         for (size_t kk = 0; kk < nk; kk++) {
@@ -626,6 +632,7 @@ int cperm_flip_run_all(const cperm_plan *plan, cperm_run *run, const double *X, 
             run->h0[1 + k0 + kk] = stat;
         }
         k0 += nk;
+        run->done = k0;
         if (chunk < fw->max_chunk) {
             /* grow back if this chunk used little of the pool */
             size_t used = 0, cap = 0;
