@@ -29,8 +29,16 @@ set -- onesample \
     --tmin 0 --magnitude \
     --p-threshold 0.001 --sigma 1e-3 --n-permutations 1024 --seed 0 -j 2 \
     --out "$RESULTS"
-echo "$CP $*" | sed 's/ --/ \\\n    --/g'
-echo
+cat <<END
+$CP onesample \\
+    --a '$STUDY/sub*/mne_dSPM_inverse_morph-faces_eq' \\
+    --b '$STUDY/sub*/mne_dSPM_inverse_morph-scrambled_eq' \\
+    --src $STUDY/fsaverage-ico5-src.fif \\
+    --tmin 0 --magnitude \\
+    --p-threshold 0.001 --sigma 1e-3 --n-permutations 1024 --seed 0 -j 2 \\
+    --out $RESULTS
+
+END
 "$CP" "$@" || exit 1
 
 echo
