@@ -434,6 +434,44 @@ def cases():
     return C
 
 
+def tie_threshold(X, c, lo, hi):
+    """The |t| value in (lo, hi) that occurs most often over the permutations MNE will run
+    (the statistic computed as MNE does: stat_fun(X * signs)), and its count."""
+    ns = X.shape[0]
+    orders, _ = expected_orders(ns, c['n_permutations'], c['tail'], c['seed'])
+    vals = []
+    for o in orders:
+        t = np.abs(ttest_1samp_no_p(X.reshape(ns, -1) * (2 * o.astype(int) - 1)[:, None]))
+        vals.append(t[(t > lo) & (t < hi)])
+    u, n = np.unique(np.concatenate(vals), return_counts=True)
+    return float(u[np.argmax(n)]), int(n.max())
+
+
+def check_threshold_ties(tmp):
+    """Thresholds placed exactly on, and one ulp below, a |t| value that many points reach
+    in the permutations: comparisons are strict (a tie is out, one ulp above is in). Integer
+    data make whole groups of points share bit-identical t; with a +1000 offset, distinct
+    |t| values lie ~1e-7 apart, finer than float32 resolution."""
+    nv, edges = random_graph(30, 0.08, 3)
+    rng = np.random.RandomState(5)
+    Xi = rng.randint(-3, 4, size=(8, 4, nv)).astype(float)
+    Xi[:, 1:3, :8] += 2
+    Xi[0] = 0  # a zero and a non-zero per column: no flip makes a column constant
+    rng = np.random.RandomState(6)
+    Xo = 1000 + rng.randint(-3, 4, size=(8, 4, nv)).astype(float)
+    Xo[0] = 1000
+    Xo[1] = 1001
+    for name, X, c, lo, hi in (
+            ('ties_int', Xi, dict(tail=0, n_permutations=100, seed=0), 1.5, 50.0),
+            ('ties_offset', Xo, dict(tail=0, n_permutations=128, seed=0), 1.0, 50.0)):
+        v, count = tie_threshold(X, c, lo, hi)
+        report(name + '.precondition', count >= 15,
+               '|t| = %r occurs only %d times in the permutations' % (v, count))
+        for suffix, thr in (('on', v), ('ulp_below', float(np.nextafter(v, 0)))):
+            cc = dict(c, threshold=thr)
+            check_case(tmp, '%s_%s' % (name, suffix), X, nv, edges, cc, min_clusters=1)
+
+
 def check_tool_errors(tmp):
     """The driver (and so the engine) refuses what MNE refuses, with a message."""
     nv, edges = chain_graph(5)
@@ -519,6 +557,7 @@ def main():
         X = smooth_data(np.random.RandomState(99), 8, 3, nv, graph_from_edges(nv, edges), [])
         c = dict(threshold=50.0, tail=0, n_permutations=16, seed=0)
         check_case(tmp, 'noclusters', X, nv, edges, c, min_clusters=0)
+        check_threshold_ties(tmp)
         check_tool_errors(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
