@@ -374,11 +374,7 @@ static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const c
     }
     if (ref) {
         const char *hemi[2] = {"lh", "rh"};
-        if (stc->n_orient != ref->n_orient) {
-            cli_error("%s: %zu orientations per vertex, but %s has %zu", stem, stc->n_orient,
-                      ref_name, ref->n_orient);
-            goto fail;
-        }
+        /* Orientations may differ: vectors need --magnitude, which makes all scalar. */
         for (size_t h = 0; h < 2; h++) {
             if (stc->n_vertices[h] != ref->n_vertices[h] ||
                 memcmp(stc->vertices[h], ref->vertices[h],
@@ -451,7 +447,6 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
             }
             for (size_t h = 0; h < 2; h++)
                 memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
-            ref->n_orient = sa->n_orient; /* compared only, never used to index data */
             ref->n_times = sa->n_times;
             ref->tmin = sa->tmin;
             ref->tstep = sa->tstep;

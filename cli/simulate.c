@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 
 #define SIM_RADIUS_M 0.07       /* sphere radius of each hemisphere */
-#define SIM_TMIN (-0.05)        /* seconds; -50 ms and 10 ms are exact in float32 */
-#define SIM_TSTEP 0.01
+#define SIM_TSTEP 0.01          /* default; 10 ms and tmin -50 ms are exact in float32 */
+#define SIM_BASELINE 5          /* samples before 0: tmin = -5 tstep */
 #define SIM_PATCH_RAD 0.35      /* patch angular radius on the sphere (about 20 degrees) */
 #define SIM_EFFECT 3.0          /* effect amplitude at the patch centre, in noise sd */
 #define SIM_BASE 3.0            /* dSPM-like baseline */
@@ -25,7 +25,7 @@ static const char *const conditions[2] = {"mne_dSPM_inverse_morph-faces_eq",
 
 static void usage(FILE *f) {
     fputs("usage: " CLI_NAME " simulate DIR [--subjects N] [--seed S] [--grade G] "
-          "[--n-times T]\n"
+          "[--n-times T] [--tstep S]\n"
           "\n"
           "Writes a synthetic study in MNE's formats:\n"
           "  DIR/fsaverage-icoG-src.fif      two-hemisphere icosahedral source space\n"
@@ -34,8 +34,8 @@ static void usage(FILE *f) {
           "                                  positive, spatially and temporally smooth\n"
           "                                  noise; faces carry an effect in a lh patch\n"
           "  DIR/truth.json                  the patch (vertices) and time window\n"
-          "defaults: 16 subjects, seed 0, grade 5 (10242 vertices per hemisphere), 40 times\n"
-          "(tmin -50 ms, tstep 10 ms). The same seed gives the same files.\n",
+          "defaults: 16 subjects, seed 0, grade 5 (10242 vertices per hemisphere), 40 times,\n"
+          "tstep 0.01 s; tmin is -5 tstep. The same options give the same files.\n",
           f);
 }
 
@@ -164,6 +164,7 @@ static int write_truth(const char *dir, const cperm_stc *stc, const uint8_t *pat
 int cli_simulate(int argc, char **argv) {
     const char *dir = NULL;
     long subjects = 16, seed = 0, grade = 5, n_times = 40;
+    double tstep = SIM_TSTEP;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -171,6 +172,15 @@ int cli_simulate(int argc, char **argv) {
             return CLI_EXIT_OK;
         }
         long *target = NULL, lo = 0, hi = 0;
+        if (!strcmp(arg, "--tstep")) {
+            if (i + 1 >= argc || cli_parse_double(argv[i + 1], &tstep) || !(tstep >= 1e-4) ||
+                tstep > 1.0) {
+                cli_error("simulate: --tstep needs a number of seconds in [0.0001, 1]");
+                return CLI_EXIT_USAGE;
+            }
+            i++;
+            continue;
+        }
         if (!strcmp(arg, "--subjects")) target = &subjects, lo = 2, hi = 999;
         else if (!strcmp(arg, "--seed")) target = &seed, lo = 0, hi = 4294967295L;
         else if (!strcmp(arg, "--grade")) target = &grade, lo = 1, hi = 6;
@@ -225,8 +235,9 @@ int cli_simulate(int argc, char **argv) {
     }
     for (size_t h = 0; h < 2; h++)
         for (size_t v = 0; v < np; v++) stc->vertices[h][v] = (uint32_t)v;
-    stc->tmin = SIM_TMIN;
-    stc->tstep = SIM_TSTEP;
+    const double tmin = -SIM_BASELINE * tstep;
+    stc->tmin = tmin;
+    stc->tstep = tstep;
     snprintf(stc->subject, sizeof stc->subject, "fsaverage");
 
     /* The patch: lh vertices within SIM_PATCH_RAD of the one nearest a lateral-posterior
@@ -249,8 +260,7 @@ int cli_simulate(int argc, char **argv) {
         }
     }
     /* The window: from 30% to 60% of the post-stimulus samples, raised-cosine in time. */
-    size_t k0 = 0;
-    while (k0 < nt && SIM_TMIN + SIM_TSTEP * (double)k0 < -1e-9) k0++;
+    const size_t k0 = SIM_BASELINE;
     const size_t post = nt - k0;
     const size_t t0 = k0 + (size_t)(0.3 * (double)post), t1 = k0 + (size_t)(0.6 * (double)post);
     const double tc = 0.5 * (double)(t0 + t1), half = 0.5 * (double)(t1 - t0) + 1.0;
@@ -298,10 +308,9 @@ int cli_simulate(int argc, char **argv) {
     for (size_t v = 0; v < np; v++) n_patch += patch[v];
     printf("Simulated %ld subjects (seed %ld): ico-%ld source space, %zu vertices per "
            "hemisphere, %zu times from %g ms every %g ms\n",
-           subjects, seed, grade, np, nt, SIM_TMIN * 1e3, SIM_TSTEP * 1e3);
+           subjects, seed, grade, np, nt, tmin * 1e3, tstep * 1e3);
     printf("Effect in faces: lh patch of %zu vertices around vertex %zu, %g to %g ms\n", n_patch,
-           centre, (SIM_TMIN + SIM_TSTEP * (double)t0) * 1e3,
-           (SIM_TMIN + SIM_TSTEP * (double)t1) * 1e3);
+           centre, (tmin + tstep * (double)t0) * 1e3, (tmin + tstep * (double)t1) * 1e3);
     printf("Wrote %s/fsaverage-ico%ld-src.fif, %s/sub*/, %s/truth.json\n", dir, grade, dir, dir);
     ret = CLI_EXIT_OK;
 

@@ -41,6 +41,9 @@ CP = os.path.join(BUILD, 'clusterperm')
 FACES = 'mne_dSPM_inverse_morph-faces_eq'
 SCRAMBLED = 'mne_dSPM_inverse_morph-scrambled_eq'
 GRADE, N_SUBJECTS, N_TIMES, SIM_SEED = 3, 10, 20, 7
+SIM_TSTEP = '0.001665'  # MNE sample data's 600.615 Hz: summary durations are not integers
+H5_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'data',
+                      'mne-h5')
 failures = 0
 
 
@@ -185,6 +188,36 @@ def check_case(name, study, tmp, X, tmin, tstep, vertices, cli_args, adjacency, 
     return clu
 
 
+def check_h5_case(study, tmp, adjacency):
+    """Vector -stc.h5 estimates written by MNE 1.3 (as the seed's) for A, scalar .stc for B:
+    --magnitude takes the norm over orientations, as VectorSourceEstimate.magnitude()."""
+    h5 = os.path.join(H5_DIR, 'vec_small-stc.h5')
+    if not os.path.exists(h5):
+        report('pipeline.h5_vector.data', False, '%s missing' % h5)
+        return
+    # Debian's MNE cannot read -stc.h5 (no h5io): its magnitude() was saved alongside.
+    mag = np.load(os.path.join(H5_DIR, 'vec_small-magnitude-float64.npy'))
+    vertices = [np.arange(642), np.arange(642)]
+    rng = np.random.RandomState(3)
+    h5study = os.path.join(tmp, 'h5study')
+    A, B = [], []
+    for i in range(6):
+        d = os.path.join(h5study, 'sub%02d' % (i + 1))
+        os.makedirs(d)
+        shutil.copy(h5, os.path.join(d, 'vec-stc.h5'))
+        base = mne.SourceEstimate(mag * rng.uniform(0.5, 1.5, mag.shape), vertices, -0.02,
+                                  0.004)
+        base.save(os.path.join(d, 'base'), verbose=False)
+        A.append(mne.SourceEstimate(mag, vertices, -0.02, 0.004).crop(0., None))
+        B.append(mne.read_source_estimate(os.path.join(d, 'base')).crop(0., None))
+    X = (np.array([a.data.T for a in A], float) - np.array([np.abs(b.data).T for b in B], float))
+    check_case('pipeline.h5_vector', study, tmp, X, A[0].tmin, A[0].tstep, vertices,
+               ['--t-threshold', '1.5', '--n-permutations', 'all'],
+               mne.stats.combine_adjacency(X.shape[1], adjacency), 1.5, 0, 'all', 0,
+               lists=(os.path.join(h5study, 'sub*', 'vec'),
+                      os.path.join(h5study, 'sub*', 'base')))
+
+
 def main():
     if not os.access(CP, os.X_OK):
         report('pipeline.cli_built', False, '%s not built' % CP)
@@ -194,7 +227,8 @@ def main():
         study = os.path.join(tmp, 'study')
         p = subprocess.run([CP, 'simulate', study, '--grade', str(GRADE), '--subjects',
                             str(N_SUBJECTS), '--n-times', str(N_TIMES), '--seed',
-                            str(SIM_SEED)], capture_output=True, text=True)
+                            str(SIM_SEED), '--tstep', SIM_TSTEP], capture_output=True,
+                           text=True)
         if not report('pipeline.simulate', p.returncode == 0, p.stderr):
             return 1
 
@@ -253,6 +287,7 @@ def main():
                     'all', '--step-down-p', '0.05', '--compat', 'mne1.3', '-j', '2'],
                    adjacency, t_one, 1, 'all', 0.05,
                    lists=tuple('@' + path for path in lists))
+        check_h5_case(study, tmp, adjacency)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failures else 0
