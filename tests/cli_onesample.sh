@@ -125,6 +125,20 @@ expect_fail cli_truncated_src 1 "$T/trunc-src.fif" onesample --a "$T/g2/sub*/$F"
 expect_fail cli_crop_empty 1 "$T/g2/sub001/$F: stc: crop: tmin (5) must be less than or equal to tmax" onesample $GOOD --tmin 5
 expect_fail cli_crop_no_samples 1 "No samples remain" onesample $GOOD --tmin 1 --tmax 2
 
+# Vector -stc.h5 estimates written by MNE 1.3 (vertices 0..641 as our ico-3 source space).
+H5="$(dirname "$0")/../../shared/data/mne-h5/vec_small-stc.h5"
+if [ -f "$H5" ]; then
+    mkdir -p "$T/h5/sub1" "$T/h5/sub2" "$T/h5bad/sub1" "$T/h5bad/sub2"
+    cp "$H5" "$T/h5/sub1/vec-stc.h5" && cp "$H5" "$T/h5/sub2/vec-stc.h5"
+    cp "$H5" "$T/h5bad/sub1/vec-stc.h5"
+    head -c 5000 "$H5" >"$T/h5bad/sub2/vec-stc.h5"
+    SRC3="$T/g3/fsaverage-ico3-src.fif"
+    expect_fail cli_vector_needs_magnitude 1 "$T/h5/sub1/vec: a vector source estimate; pass --magnitude" onesample --a "$T/h5/sub*/vec" --src "$SRC3"
+    expect_fail cli_truncated_h5 1 "$T/h5bad/sub2/vec-stc.h5" onesample --a "$T/h5bad/sub*/vec" --src "$SRC3" --magnitude
+else
+    fail cli_h5_data "$H5 missing"
+fi
+
 # An output directory that is a file.
 : >"$T/afile"
 "$CP" onesample $GOOD --out "$T/afile" >/dev/null 2>"$T/stderr"
