@@ -46,13 +46,13 @@ static int32_t midpoint(edge_map *m, double *rr, size_t *np, int32_t a, int32_t 
     size_t i = edge_slot(m, key);
     if (m->keys[i] != 0) return m->vals[i];
     double c[3], norm = 0.0;
-    for (int k = 0; k < 3; k++) {
+    for (size_t k = 0; k < 3; k++) {
         c[k] = rr[3 * (size_t)a + k] + rr[3 * (size_t)b + k];
         norm += c[k] * c[k];
     }
     norm = sqrt(norm);
     int32_t idx = (int32_t)*np;
-    for (int k = 0; k < 3; k++) rr[3 * *np + (size_t)k] = c[k] / norm;
+    for (size_t k = 0; k < 3; k++) rr[3 * *np + k] = c[k] / norm;
     (*np)++;
     m->keys[i] = key;
     m->vals[i] = idx;
