@@ -14,6 +14,7 @@ static void usage(FILE *f) {
           "  onesample   one-sample (or paired A-B) spatio-temporal cluster test on .stc /\n"
           "              -stc.h5 files with a -src.fif source space\n"
           "  simulate    write a synthetic group study (source space, 16 subjects' stcs)\n"
+          "  plot        draw a surface source estimate on the brain (PNG/SVG/PDF)\n"
           "  version     print the version\n"
           "\n"
           "Run '" CLI_NAME " <command> --help' for a command's options.\n",
@@ -36,6 +37,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "onesample")) return cli_onesample(argc - 1, argv + 1);
     if (!strcmp(cmd, "simulate")) return cli_simulate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot")) return cli_plot(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try '" CLI_NAME " --help')", cmd);
     return CLI_EXIT_USAGE;
 }
