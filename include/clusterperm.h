@@ -305,6 +305,112 @@ CPERM_API int cperm_summarize_clusters(double **out, size_t *n_columns, const cp
 CPERM_API int cperm_src_create_ico(cperm_srcspace **out, int grade, double radius_m,
                                    cperm_err *err);
 
+/* ---------------------------------------------------------------- rendering */
+
+/* A FreeSurfer binary surface (?h.white, ?h.inflated, ?h.sphere.reg ...). Triangle files
+ * and both quad variants are read as nibabel.freesurfer.read_geometry does (quads split in
+ * two triangles by its parity rule); trailing volume-info tags are ignored. */
+typedef struct cperm_surf {
+    size_t n_vertices;
+    float *rr;          /* n_vertices x 3, as stored (FreeSurfer: mm) */
+    size_t n_tris;
+    int32_t *tris;      /* n_tris x 3, 0-based, each < n_vertices */
+} cperm_surf;
+
+/* Errors: CPERM_ENOTFOUND, CPERM_EIO, CPERM_EFORMAT (bad magic, counts larger than the
+ * file, vertex numbers out of range), CPERM_ENOMEM. Free with cperm_surf_free. */
+CPERM_API int cperm_surf_read(cperm_surf **out, const char *path, cperm_err *err);
+CPERM_API int cperm_surf_read_mem(cperm_surf **out, const void *data, size_t size,
+                                  const char *name, cperm_err *err);
+CPERM_API void cperm_surf_free(cperm_surf *surf);
+
+/* A FreeSurfer curvature/morphometry file (?h.curv: the 0xFFFFFF format with one float
+ * per vertex, or the old int16/100 format), as nibabel's read_morph_data. *out (n_values
+ * floats) is freed by the caller with free(). Errors as cperm_surf_read; more than one
+ * value per vertex is CPERM_EUNSUPPORTED. */
+CPERM_API int cperm_curv_read(float **out, size_t *n_values, const char *path, cperm_err *err);
+CPERM_API int cperm_curv_read_mem(float **out, size_t *n_values, const void *data, size_t size,
+                                  const char *name, cperm_err *err);
+
+enum { CPERM_HEMI_LH = 0, CPERM_HEMI_RH = 1, CPERM_HEMI_BOTH = 2, CPERM_HEMI_SPLIT = 3 };
+/* MNE's views (mne/viz/_brain/view.py), one camera per view and hemisphere. */
+enum {
+    CPERM_VIEW_LATERAL = 0, CPERM_VIEW_MEDIAL = 1, CPERM_VIEW_VENTRAL = 2,
+    CPERM_VIEW_DORSAL = 3, CPERM_VIEW_ROSTRAL = 4, CPERM_VIEW_CAUDAL = 5
+};
+enum { CPERM_FORMAT_PNG = 0, CPERM_FORMAT_SVG = 1, CPERM_FORMAT_PDF = 2 };
+#define CPERM_RENDER_MAX_VIEWS 6
+
+/* The geometry of one hemisphere for rendering; borrowed, not copied. */
+typedef struct cperm_render_hemi {
+    size_t n_vertices;
+    const float *rr;      /* n_vertices x 3, any unit */
+    size_t n_tris;
+    const int32_t *tris;  /* n_tris x 3 */
+    const float *curv;    /* n_vertices curvatures (binarised: > 0 dark grey, as MNE's
+                             cortex='classic'), or NULL for a uniform light grey */
+} cperm_render_hemi;
+
+/* Brain figure options. The defaults (CPERM_RENDER_OPTIONS_INIT) are the seed's figure:
+ * hemi 'both', view 'ven', clim kind='value' lims [0, 0.1, 40], 1000 x 1000, white
+ * background, MNE's smoothing_steps=10, colorbar, PNG. */
+typedef struct cperm_render_options {
+    int version;                /* CPERM_RENDER_OPTIONS_VERSION */
+    int width, height;          /* pixels (points for SVG/PDF), 16..16384 */
+    int hemi;                   /* CPERM_HEMI_* */
+    size_t n_views;             /* 1..CPERM_RENDER_MAX_VIEWS, tiled top to bottom */
+    int views[CPERM_RENDER_MAX_VIEWS]; /* CPERM_VIEW_* */
+    double fmin, fmid, fmax;    /* clim lims (kind='value'), fmin <= fmid <= fmax */
+    int transparent;            /* 1: alpha 0 at fmin rising to 1 at fmid (MNE's default) */
+    double background[3];       /* RGB in [0, 1]; text is black on light, white on dark */
+    const char *time_label;     /* drawn as given (no formatting), or NULL */
+    size_t time_index;          /* column of the estimate that is shown */
+    int smoothing_steps;        /* > 0: MNE's smoothing steps; 0: none; -1: nearest vertex */
+    int colorbar;               /* non-zero: draw the colorbar */
+    int offset_hemis;           /* non-zero: move lh left of x=0 and rh right of it (MNE
+                                   does this for inflated surfaces with hemi 'both') */
+    int format;                 /* CPERM_FORMAT_* for cperm_render_stc */
+} cperm_render_options;
+
+#define CPERM_RENDER_OPTIONS_VERSION 1
+#define CPERM_RENDER_OPTIONS_INIT                                                    \
+    { CPERM_RENDER_OPTIONS_VERSION, 1000, 1000, CPERM_HEMI_BOTH, 1,                  \
+      { CPERM_VIEW_VENTRAL, 0, 0, 0, 0, 0 }, 0.0, 0.1, 40.0, 1, { 1.0, 1.0, 1.0 },   \
+      NULL, 0, 10, 1, 0, CPERM_FORMAT_PNG }
+
+/* Render column time_index of a two-hemisphere surface estimate on `geom` (lh, rh) the way
+ * MNE's stc.plot does (values spread from the estimate's vertices to the whole surface,
+ * MNE's 'hot' lookup table for one-sided lims, curvature in greys, three-light Lambert
+ * shading, orthographic camera per view), with the colorbar and time label drawn by Cairo.
+ * The image comes back encoded (PNG, SVG or PDF per opts->format) in *out (*out_len
+ * bytes, freed by the caller with free()). Errors: CPERM_EINVAL (options, an estimate that
+ * is not a scalar lh/rh pair, time_index out of range), CPERM_EMISMATCH (an estimate
+ * vertex beyond its hemisphere's surface), CPERM_ENOMEM. Thread-safe; the library is only
+ * read. */
+CPERM_API int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
+                               const cperm_render_hemi geom[2],
+                               const cperm_render_options *opts, cperm_err *err);
+/* The same written atomically to `path`; the format comes from its extension (.png, .svg,
+ * .pdf; anything else is CPERM_EINVAL) and overrides opts->format. */
+CPERM_API int cperm_render_stc_file(const char *path, const cperm_stc *stc,
+                                    const cperm_render_hemi geom[2],
+                                    const cperm_render_options *opts, cperm_err *err);
+/* Fill geom[0..1] from a surface lh/rh source space (its full surfaces: rr, tris; no
+ * curvature). Errors: CPERM_EINVAL if src is not two surface hemispheres with triangles. */
+CPERM_API int cperm_render_hemis_from_src(cperm_render_hemi geom[2], const cperm_srcspace *src,
+                                          cperm_err *err);
+
+/* Histogram of the permutation distribution H0 with each observed cluster statistic (a
+ * vertical line: red when p < p_thresh, grey otherwise) and the critical value of H0 (the
+ * 95th percentile as numpy.percentile: for tail -1 the 5th, as H0 then holds minima; for
+ * tail 0 the statistics are drawn as absolute values, as MNE compares them). Encoded as
+ * `format` in *out (*out_len bytes, freed with free()). n_h0 may be 0 (an empty plot
+ * that says so); pvalues may be NULL (all lines grey). Errors: CPERM_EINVAL, CPERM_ENOMEM. */
+CPERM_API int cperm_plot_h0(unsigned char **out, size_t *out_len, const double *h0, size_t n_h0,
+                            const double *cluster_stats, const double *pvalues,
+                            size_t n_clusters, int tail, double p_thresh, int width, int height,
+                            int format, cperm_err *err);
+
 /* ------------------------------------------------------------------ file I/O */
 
 /* Write `size` bytes to `path` atomically (temporary file in the same directory, fsync,
