@@ -64,9 +64,44 @@ check: deps
 	$(MAKE) tests
 	sh tests/run_all.sh $(BUILD)
 
+# The whole suite (C tests, python cross-checks through CPERM_BUILD, CLI scripts) on a build
+# with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails the test that hit it.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check-sanitize: deps
-	$(MAKE) BUILD=build-san OPT=-O1 CFLAGS='-g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' LDFLAGS='-fsanitize=address,undefined' tests
-	ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh build-san
+	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run_all.sh build-san
+
+# --- fuzzing (fuzz/, see fuzz/README.md) -------------------------------------------------
+# Every fuzz/fuzz_NAME.c is a libFuzzer target. `make check` builds each with the normal
+# compiler as $(BUILD)/tests/unit_fuzz_NAME, which replays fuzz/corpus/NAME and
+# fuzz/regress/NAME; `make fuzz FUZZ_SECONDS=600` builds them with clang + libFuzzer + ASan +
+# UBSan into build-fuzz/ and runs each for FUZZ_SECONDS (FUZZ_JOBS targets at a time).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_CC ?= clang
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_CLI_OBJS = $(filter-out $(BUILD)/cli/main.o $(BUILD)/cli/onesample.o,$(CLI_OBJS))
+FUZZ_DEPS = fuzz/common.c fuzz/fuzz.h $(BUILD)/libclusterperm.a $(FUZZ_CLI_OBJS)
+
+tests: $(patsubst %,$(BUILD)/tests/unit_fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/tests/unit_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Ifuzz -DFUZZ_NAME='"$*"' -o $@ fuzz/replay.c fuzz/common.c $< \
+	    $(FUZZ_CLI_OBJS) $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(ALL_CFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ fuzz/common.c $< \
+	    $(FUZZ_CLI_OBJS) $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
+
+.PHONY: fuzz-build
+fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)' \
+	    LDFLAGS='-fsanitize=address,undefined' fuzz-build
+	sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 demo: deps
 	$(MAKE) all

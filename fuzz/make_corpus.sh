@@ -1,0 +1,161 @@
+#!/bin/sh
+# make_corpus.sh - regenerates the seed corpora fuzz/corpus/NAME from real files: a small
+# study written by `clusterperm simulate` (.stc pairs, -src.fif), its gzip form, h5io-layout
+# -stc.h5 files written with h5py (as tests/xcheck_stc.py does), the command lines and list
+# files of tests/cli_onesample.sh, and structured -stc.h5 programs for fuzz_stc_h5.
+# Deterministic; existing seeds are replaced, fuzz/regress/ (found crashers) is left alone.
+# Usage: sh fuzz/make_corpus.sh [BUILD_DIR]
+set -e
+BUILD=${1:-build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+CP="$BUILD/clusterperm"
+[ -x "$CP" ] || { echo "make_corpus: $CP not built (run make)" >&2; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+C=fuzz/corpus
+for t in stc fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile; do
+    rm -rf "$C/$t"
+    mkdir -p "$C/$t"
+done
+
+"$CP" simulate "$T/g1" --grade 1 --subjects 2 --n-times 10 --seed 3 >/dev/null
+"$CP" simulate "$T/g2" --grade 2 --subjects 2 --n-times 10 --seed 4 >/dev/null
+F=mne_dSPM_inverse_morph-faces_eq
+
+# .stc: both hemispheres of grade 1, one of grade 2, one cut to a single frame, one with the
+# vertices reversed (the reader sorts them), an empty one (0 vertices).
+cp "$T/g1/sub001/$F-lh.stc" "$C/stc/g1-lh.stc"
+cp "$T/g1/sub002/$F-rh.stc" "$C/stc/g1-rh.stc"
+cp "$T/g2/sub001/$F-lh.stc" "$C/stc/g2-lh.stc"
+"$PYTHON" - "$T/g1/sub001/$F-lh.stc" "$C/stc" <<'PY'
+import struct, sys
+src, out = sys.argv[1], sys.argv[2]
+b = open(src, "rb").read()
+tmin, tstep, nv = struct.unpack(">ffI", b[:12])
+verts = list(struct.unpack(">%dI" % nv, b[12:12 + 4 * nv]))
+nt = struct.unpack(">I", b[12 + 4 * nv:16 + 4 * nv])[0]
+data = b[16 + 4 * nv:]
+frame = data[:4 * nv]
+open(out + "/one-frame-lh.stc", "wb").write(struct.pack(">ffI", tmin, tstep, nv) + b[12:12 + 4 * nv] + struct.pack(">I", 1) + frame)
+rev = verts[::-1]
+vals = [data[4 * (t * nv + i):4 * (t * nv + i) + 4] for t in range(nt) for i in range(nv)]
+rdata = b"".join(vals[t * nv + (nv - 1 - i)] for t in range(nt) for i in range(nv))
+open(out + "/reversed-lh.stc", "wb").write(struct.pack(">ffI", tmin, tstep, nv) + struct.pack(">%dI" % nv, *rev) + struct.pack(">I", nt) + rdata)
+open(out + "/empty-lh.stc", "wb").write(struct.pack(">ffII", 0.0, 1.0, 0, 0))
+PY
+
+# FIF source spaces, plain and gzip (gzip -n: no name or time stamp in the header).
+cp "$T/g1/fsaverage-ico1-src.fif" "$C/fif/ico1-src.fif"
+cp "$T/g2/fsaverage-ico2-src.fif" "$C/fif/ico2-src.fif"
+gzip -n -c "$T/g1/fsaverage-ico1-src.fif" >"$C/fif_gz/ico1-src.fif.gz"
+gzip -n -1 -c "$T/g2/fsaverage-ico2-src.fif" >"$C/fif_gz/ico2-src.fif.gz"
+cp "$T/g1/fsaverage-ico1-src.fif" "$C/fif_gz/ico1-plain-src.fif"
+
+# h5io -stc.h5 files (scalar, vector, fixed-width titles, subject None), small shapes.
+"$PYTHON" - "$C/stc_h5_raw" <<'PY'
+import sys
+import numpy as np
+import h5py
+out = sys.argv[1]
+def write(path, members, fixed=False):
+    def title(obj, t):
+        obj.attrs["TITLE"] = np.bytes_(t) if fixed else t
+    with h5py.File(path, "w") as f:
+        root = f.create_group("mnepython")
+        title(root, "dict")
+        for key, (t, value) in members.items():
+            if isinstance(value, dict):
+                g = root.create_group(key)
+                title(g, t)
+                for k2, (t2, v2) in value.items():
+                    title(g.create_dataset(k2, data=v2), t2)
+            else:
+                title(root.create_dataset(key, data=value), t)
+rng = np.random.RandomState(0)
+v0, v1 = np.array([1, 4, 9], np.int64), np.array([0, 2], np.int64)
+def base(data, **over):
+    m = {"key_vertices": ("list", {"idx_0": ("ndarray", v0), "idx_1": ("ndarray", v1)}),
+         "key_data": ("ndarray", data),
+         "key_tmin": ("float", np.array([-0.1])), "key_tstep": ("float", np.array([0.004])),
+         "key_subject": ("unicode", np.frombuffer(b"sample", np.uint8)),
+         "key_src_type": ("unicode", np.frombuffer(b"surface", np.uint8))}
+    m.update(over)
+    return {k: v for k, v in m.items() if v is not None}
+write(out + "/scalar-stc.h5", base(rng.standard_normal((5, 4))))
+write(out + "/vector-stc.h5", base(rng.standard_normal((5, 3, 2))))
+write(out + "/fixed-titles-stc.h5", base(rng.standard_normal((5, 2)).astype(np.float32)), fixed=True)
+write(out + "/subject-none-stc.h5", base(rng.standard_normal(5), key_subject=("None", np.array([False])), key_src_type=None))
+PY
+
+# Structured programs for fuzz_stc_h5 (see its header comment): all-zero bytes describe a
+# valid file; a few seeds vary the shape bytes and the data bytes.
+"$PYTHON" - "$C/stc_h5" <<'PY'
+import sys
+out = sys.argv[1]
+seeds = {
+    "valid-default": bytes(16),
+    "valid-shape": bytes([2, 3, 4, 0, 0, 0]) + bytes(range(0, 256, 7)),
+    "vector": bytes([0, 0, 0, 1, 0]) + bytes(11),
+    "unsorted": bytes([0, 0, 0, 0, 0, 0, 240, 0, 0, 0, 0]) + bytes(5),
+    "duplicate": bytes([0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0]) + bytes(5),
+    "missing-data": bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]) + bytes(4),
+    "huge-data": bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7]) + bytes(4),
+    "extra-member": bytes([0, 0, 0, 0, 7]) + bytes(11),
+}
+for name, b in seeds.items():
+    open("%s/%s" % (out, name), "wb").write(b)
+PY
+
+# FreeSurfer surfaces and curvature written by nibabel from the ico-1 source space, plus the
+# two quad variants and the old curvature format (which nibabel reads but cannot write).
+"$PYTHON" - "$T/g1/fsaverage-ico1-src.fif" "$C/surf" "$C/curv" <<'PY'
+import struct, sys, warnings
+import numpy as np
+import mne, nibabel.freesurfer as fs
+warnings.simplefilter("ignore")
+src = mne.read_source_spaces(sys.argv[1], verbose=False)
+surf, curv = sys.argv[2], sys.argv[3]
+rr = (src[0]["rr"] * 1000).astype(np.float32)
+tris = src[0]["tris"].astype(np.int32)
+fs.write_geometry(surf + "/lh.ico1", rr, tris, create_stamp="created by clusterperm fuzz corpus")
+fs.write_geometry(surf + "/lh.ico1-volinfo", rr[:12], tris[:20] % 12, create_stamp="x",
+                  volume_info={"head": np.array([2, 0, 20], np.int32), "valid": "1  # volume info valid",
+                               "filename": "vol.nii", "volume": np.array([256, 256, 256]),
+                               "voxelsize": np.array([1.0, 1.0, 1.0]), "xras": np.array([-1.0, 0, 0]),
+                               "yras": np.array([0, 0, -1.0]), "zras": np.array([0, 1.0, 0]),
+                               "cras": np.array([0.0, 0, 0])})
+be24 = lambda x: struct.pack(">I", x)[1:]
+quads = [(0, 1, 2, 3), (1, 2, 3, 4), (4, 5, 6, 7)]
+for magic, name, coord in ((0xFFFFFF, "lh.quad-old", lambda v: struct.pack(">h", int(round(v * 100)))),
+                           (0xFFFFFD, "lh.quad-new", lambda v: struct.pack(">f", v))):
+    b = be24(magic) + be24(8) + be24(len(quads))
+    b += b"".join(coord(float(v)) for v in rr[:8].ravel() / 10)
+    b += b"".join(be24(i) for q in quads for i in q)
+    open(surf + "/" + name, "wb").write(b)
+fs.write_morph_data(curv + "/lh.curv", np.linspace(-1, 1, len(rr)).astype(np.float32))
+vals = np.linspace(-3, 3, 42)
+open(curv + "/lh.curv-old", "wb").write(be24(42) + be24(80) + b"".join(struct.pack(">h", int(v * 100)) for v in vals))
+for path in (surf + "/lh.ico1", surf + "/lh.quad-old", surf + "/lh.quad-new"):
+    fs.read_geometry(path)
+for path in (curv + "/lh.curv", curv + "/lh.curv-old"):
+    fs.read_morph_data(path)
+PY
+
+# CLI argument vectors (NUL-separated) and list files, from tests/cli_onesample.sh.
+args() { # NAME ARGS...
+    name=$1; shift
+    for a in "$@"; do printf '%s\0' "$a"; done >"$C/cli_args/$name"
+}
+G="--a study/sub*/$F --src study/fsaverage-ico5-src.fif --out res"
+args good $G
+args paired $G --b "study/sub*/mne_dSPM_inverse_morph-scrambled_eq" --t-threshold 2 --n-permutations 8
+args demo $G --tmin 0 --magnitude --p-threshold 0.001 --sigma 1e-3 --n-permutations 1024 --seed 0 -j 2
+args equals --a=x --src=y --out=z --tail=-1 --t-threshold=-2.5 --compat=mne1.3 --max-step=2
+args all $G --n-permutations all --step-down-p 0.05 --p-summary 1 --tmax 0.3 --jobs -1
+args help --help
+args unknown $G --frobnicate
+args missing-value --a x --src
+printf 'study/sub001/%s\nstudy/sub002/%s-lh.stc\n' "$F" "$F" >"$C/cli_listfile/two"
+printf '# comment\n\n  study/sub003/%s  \r\n\tstudy/sub004/%s-stc.h5\n' "$F" "$F" >"$C/cli_listfile/spaces"
+printf '# only a comment\n\n' >"$C/cli_listfile/empty"
+echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# run.sh - `make fuzz`: runs each libFuzzer target of BUILD/fuzz for SECONDS, JOBS at a time,
+# starting from fuzz/corpus/NAME and fuzz/regress/NAME; new inputs go to
+# BUILD/fuzz-work/NAME/corpus, findings to BUILD/fuzz-work/NAME/artifacts. Prints one summary
+# line per target (runs, exec/s, findings) and exits non-zero if any target found something.
+# Usage: sh fuzz/run.sh BUILD SECONDS JOBS TARGET...
+BUILD=$1 SECS=$2 JOBS=${3:-1}
+shift 3
+[ $# -gt 0 ] || { echo "fuzz: no targets" >&2; exit 2; }
+
+run_one() {
+    t=$1
+    w="$BUILD/fuzz-work/$t"
+    mkdir -p "$w/corpus" "$w/artifacts"
+    set -- "$w/corpus" "fuzz/corpus/$t"
+    [ -d "fuzz/regress/$t" ] && set -- "$@" "fuzz/regress/$t"
+    "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=30 \
+        -rss_limit_mb=2560 -artifact_prefix="$w/artifacts/" "$@" >"$w/log" 2>&1
+    echo $? >"$w/rc"
+}
+
+summary() {
+    t=$1
+    w="$BUILD/fuzz-work/$t"
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -1)
+    eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$w/log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$w/log" | tail -1)
+    n_corpus=$(ls "$w/corpus" | wc -l)
+    found=$(ls "$w/artifacts" 2>/dev/null | tr '\n' ' ')
+    rc=$(cat "$w/rc" 2>/dev/null)
+    if [ -z "$found" ] && [ "$rc" = 0 ]; then
+        echo "fuzz $t: ${runs:-?} runs in ${SECS} s (${eps:-?} exec/s), $cov, $n_corpus new corpus inputs: no findings"
+    else
+        echo "fuzz $t: FINDING (exit $rc) after ${runs:-?} runs: ${found:-see $w/log}"
+        grep -m1 -E 'ERROR: |runtime error|FAIL fuzz' "$w/log"
+        return 1
+    fi
+}
+
+status=0
+set -- "$@"
+pending=""
+n=0
+for t in "$@"; do
+    [ -x "$BUILD/fuzz/$t" ] || { echo "fuzz $t: $BUILD/fuzz/$t not built"; status=1; continue; }
+    echo "fuzz $t: running for $SECS s"
+    run_one "$t" &
+    pending="$pending $t"
+    n=$((n + 1))
+    if [ "$n" -ge "$JOBS" ]; then
+        wait
+        for p in $pending; do summary "$p" || status=1; done
+        pending=""
+        n=0
+    fi
+done
+wait
+for p in $pending; do summary "$p" || status=1; done
+exit $status
