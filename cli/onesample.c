@@ -2,6 +2,7 @@
  * adjacency, threshold, spatio-temporal one-sample cluster test, summary) in one command. */
 #include "cli.h"
 #include "outputs.h"
+#include "report.h"
 
 #include <glob.h>
 #include <math.h>
@@ -710,6 +711,10 @@ int cli_onesample(int argc, char **argv) {
     spec.a = &a;
     spec.b = o.b ? &b : NULL;
     if (outputs_write(&spec)) goto cleanup;
+    /* ---- figures and report (cli/report.c, issue 6): summary.png, h0.png, report.html,
+     * written after the statistical outputs; a failure here leaves those in place. ---- */
+    if (report_write(o.out, src, run, (int)o.tail, o.p_summary)) goto cleanup;
+    /* ---- end of figures and report ---- */
     ret = CLI_EXIT_OK;
 
 cleanup:

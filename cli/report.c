@@ -1,0 +1,386 @@
+/* report.c - onesample's figures and report.html: the seed's summary figure, the H0
+ * histogram, and one self-contained page (images as data URIs, no scripts, works offline). */
+#include "report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- a growable string */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        sb_put(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb_put(b, big, (size_t)n);
+    free(big);
+}
+
+/* Text with &, <, >, " escaped. */
+static void sb_html(sbuf *b, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': sb_put(b, "&amp;", 5); break;
+        case '<': sb_put(b, "&lt;", 4); break;
+        case '>': sb_put(b, "&gt;", 4); break;
+        case '"': sb_put(b, "&quot;", 6); break;
+        default: sb_put(b, s, 1);
+        }
+    }
+}
+
+static void sb_base64(sbuf *b, const unsigned char *d, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char q[4];
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)d[i + 1] << 8;
+        if (i + 2 < n) v |= d[i + 2];
+        q[0] = tab[(v >> 18) & 63];
+        q[1] = tab[(v >> 12) & 63];
+        q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        q[3] = i + 2 < n ? tab[v & 63] : '=';
+        sb_put(b, q, 4);
+    }
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static char *join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* A JSON value as short display text into buf. */
+static void json_text(char *buf, size_t n, const json_t *v) {
+    if (!v || json_is_null(v)) snprintf(buf, n, "&mdash;");
+    else if (json_is_string(v)) snprintf(buf, n, "%s", json_string_value(v));
+    else if (json_is_integer(v)) snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) snprintf(buf, n, "%.6g", json_real_value(v));
+    else if (json_is_true(v)) snprintf(buf, n, "yes");
+    else if (json_is_false(v)) snprintf(buf, n, "no");
+    else if (json_is_array(v)) snprintf(buf, n, "%zu items", json_array_size(v));
+    else snprintf(buf, n, "?");
+}
+
+static double jnum(const json_t *v) {
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+typedef struct crow {
+    const json_t *c;
+    double p, stat;
+} crow;
+
+static int cmp_rows(const void *a, const void *b) {
+    const crow *x = a, *y = b;
+    double px = isnan(x->p) ? 2 : x->p, py = isnan(y->p) ? 2 : y->p;
+    if (px != py) return px < py ? -1 : 1;
+    double sx = fabs(x->stat), sy = fabs(y->stat);
+    return sx > sy ? -1 : sx < sy;
+}
+
+#define REPORT_MAX_ROWS 40
+
+static void param_row(sbuf *b, const char *name, const char *value_html) {
+    sb_printf(b, "<tr><th>%s</th><td>", name);
+    sb_put(b, value_html, strlen(value_html));
+    sb_put(b, "</td></tr>\n", 11);
+}
+
+/* The page. Images may be NULL. */
+static char *build_html(const json_t *root, const unsigned char *summary_png, size_t summary_len,
+                        const unsigned char *h0_png, size_t h0_len, double p_summary) {
+    sbuf b = {0};
+    const json_t *par = json_object_get(root, "parameters"), *data = json_object_get(root, "data");
+    const json_t *clusters = json_object_get(root, "clusters");
+    const size_t n_clusters = json_array_size(clusters);
+    size_t n_sig = 0;
+    for (size_t i = 0; i < n_clusters; i++) {
+        double p = jnum(json_object_get(json_array_get(clusters, i), "p"));
+        n_sig += p < p_summary;
+    }
+    sb_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<title>clusterperm report</title>\n<style>\n"
+                  "body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}\n"
+                  "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
+                  "table{border-collapse:collapse;margin:.5em 0}\n"
+                  "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:.9em}\n"
+                  "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+                  "tr.sig td{background:#fde8e8}\n"
+                  "img{max-width:100%%;border:1px solid #ddd}\n"
+                  "figure{margin:1em 0}figcaption{font-size:.9em;color:#555}\n"
+                  "</style>\n</head>\n<body>\n");
+    sb_printf(&b, "<h1>Spatio-temporal cluster permutation test</h1>\n<p>");
+    {
+        char t[64];
+        json_text(t, sizeof t, json_object_get(data, "n_subjects"));
+        sb_printf(&b, "%s subjects, ", t);
+        json_text(t, sizeof t, json_object_get(data, "n_times"));
+        sb_printf(&b, "%s time points, ", t);
+        double nl = jnum(json_object_get(data, "n_vertices_lh")),
+               nr = jnum(json_object_get(data, "n_vertices_rh"));
+        sb_printf(&b, "%.0f + %.0f vertices. ", nl, nr);
+        sb_printf(&b, "<strong>%zu cluster%s, %zu with p &lt; %g.</strong></p>\n", n_clusters,
+                  n_clusters == 1 ? "" : "s", n_sig, p_summary);
+    }
+
+    sb_printf(&b, "<h2>Figures</h2>\n");
+    if (summary_png) {
+        sb_printf(&b, "<figure><img id=\"summary\" alt=\"clusters with p &lt; %g on the brain, "
+                      "ventral view\" src=\"data:image/png;base64,", p_summary);
+        sb_base64(&b, summary_png, summary_len);
+        sb_printf(&b, "\"><figcaption>Total duration (ms) for which each vertex belongs to a "
+                      "cluster with p &lt; %g (summarize_clusters_stc), both hemispheres seen "
+                      "from below.</figcaption></figure>\n", p_summary);
+    } else {
+        sb_printf(&b, "<p id=\"summary-none\">No cluster has p &lt; %g: there is no summary "
+                      "figure.</p>\n", p_summary);
+    }
+    if (h0_png) {
+        sb_printf(&b, "<figure><img id=\"h0\" alt=\"histogram of the permutation distribution "
+                      "H0\" src=\"data:image/png;base64,");
+        sb_base64(&b, h0_png, h0_len);
+        sb_printf(&b, "\"><figcaption>The permutation distribution H0 of the cluster statistic, "
+                      "the observed clusters and H0's critical value.</figcaption></figure>\n");
+    }
+
+    sb_printf(&b, "<h2>Clusters</h2>\n");
+    if (n_clusters == 0) {
+        sb_printf(&b, "<p id=\"clusters-none\">No clusters were found.</p>\n");
+    } else {
+        crow *rows = calloc(n_clusters, sizeof *rows);
+        if (!rows) {
+            b.oom = 1;
+        } else {
+            for (size_t i = 0; i < n_clusters; i++) {
+                rows[i].c = json_array_get(clusters, i);
+                rows[i].p = jnum(json_object_get(rows[i].c, "p"));
+                rows[i].stat = jnum(json_object_get(rows[i].c, "statistic"));
+            }
+            qsort(rows, n_clusters, sizeof *rows, cmp_rows);
+            size_t shown = n_clusters;
+            if (shown > REPORT_MAX_ROWS) shown = n_sig > REPORT_MAX_ROWS ? n_sig : REPORT_MAX_ROWS;
+            sb_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
+                          "<th>statistic</th><th>size (points)</th><th>vertices lh / rh</th>"
+                          "<th>time span (ms)</th><th>peak t</th><th>peak at</th></tr></thead>\n"
+                          "<tbody>\n");
+            for (size_t i = 0; i < shown; i++) {
+                const json_t *c = rows[i].c, *span = json_object_get(c, "time_ms");
+                const json_t *pk = json_object_get(c, "peak"), *v = json_object_get(c, "vertices");
+                sb_printf(&b, "<tr%s><td class=\"n\">%lld</td><td class=\"n\">%.4g</td>"
+                              "<td class=\"n\">%.2f</td><td class=\"n\">%lld</td>"
+                              "<td class=\"n\">%zu / %zu</td>",
+                          rows[i].p < p_summary ? " class=\"sig\"" : "",
+                          (long long)json_integer_value(json_object_get(c, "index")), rows[i].p,
+                          rows[i].stat, (long long)json_integer_value(json_object_get(c, "n_points")),
+                          json_array_size(json_object_get(v, "lh")),
+                          json_array_size(json_object_get(v, "rh")));
+                if (json_array_size(span) == 2)
+                    sb_printf(&b, "<td class=\"n\">%g &ndash; %g</td>",
+                              jnum(json_array_get(span, 0)), jnum(json_array_get(span, 1)));
+                else
+                    sb_printf(&b, "<td>&mdash;</td>");
+                if (pk) {
+                    const char *hemi = json_string_value(json_object_get(pk, "hemi"));
+                    sb_printf(&b, "<td class=\"n\">%.3f</td><td>%s vertex %lld, %g ms</td>",
+                              jnum(json_object_get(pk, "t")), hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
+                              (long long)json_integer_value(json_object_get(pk, "vertex")),
+                              jnum(json_object_get(pk, "time_ms")));
+                } else {
+                    sb_printf(&b, "<td>&mdash;</td><td>&mdash;</td>");
+                }
+                sb_printf(&b, "</tr>\n");
+            }
+            sb_printf(&b, "</tbody>\n</table>\n");
+            if (shown < n_clusters)
+                sb_printf(&b, "<p>%zu more clusters (p &ge; %g) are listed in clusters.json.</p>\n",
+                          n_clusters - shown, p_summary);
+            free(rows);
+        }
+    }
+
+    sb_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)par, key, val) {
+        char t[256];
+        sbuf cell = {0};
+        if (json_is_array(val) && json_array_size(val) > 0) {
+            const size_t n = json_array_size(val);
+            sb_printf(&cell, "%zu: ", n);
+            sb_html(&cell, json_string_value(json_array_get(val, 0)));
+            if (n > 1) {
+                sb_put(&cell, " &hellip; ", 10);
+                sb_html(&cell, json_string_value(json_array_get(val, n - 1)));
+            }
+        } else {
+            json_text(t, sizeof t, val);
+            if (json_is_null(val)) sb_put(&cell, t, strlen(t));
+            else sb_html(&cell, t);
+        }
+        if (cell.oom) b.oom = 1;
+        sbuf name = {0};
+        sb_html(&name, key);
+        param_row(&b, name.p ? name.p : "", cell.p ? cell.p : "");
+        free(name.p);
+        free(cell.p);
+    }
+    {
+        char t[64];
+        json_text(t, sizeof t, json_object_get(root, "n_orders"));
+        param_row(&b, "permutations run", t);
+        json_text(t, sizeof t, json_object_get(root, "exact"));
+        param_row(&b, "exact test", t);
+        json_text(t, sizeof t, json_object_get(data, "tmin_ms"));
+        param_row(&b, "tmin (ms)", t);
+        json_text(t, sizeof t, json_object_get(data, "tstep_ms"));
+        param_row(&b, "tstep (ms)", t);
+    }
+    sb_printf(&b, "</table>\n<p><small>Written by ");
+    sb_html(&b, json_string_value(json_object_get(root, "program")));
+    sb_printf(&b, "; the full results are in clusters.json, h0.txt and the .stc files next to "
+                  "this page.</small></p>\n</body>\n</html>\n");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* ------------------------------------------------------------- entry point */
+
+int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *run, int tail,
+                 double p_summary) {
+    cperm_err err = {0};
+    json_error_t jerr;
+    json_t *root = NULL;
+    cperm_stc *summary = NULL;
+    unsigned char *sum_png = NULL, *h0_png = NULL;
+    size_t sum_len = 0, h0_len = 0;
+    char *html = NULL, *path = NULL;
+    int rc = -1;
+
+    path = join(dir, "clusters.json");
+    if (!path) goto oom;
+    root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        cli_error("report: cannot read %s: %s", path, jerr.text);
+        goto cleanup;
+    }
+    free(path);
+    path = NULL;
+
+    /* 1. The seed's figure, when there is a summary. */
+    if (json_is_true(json_object_get(root, "summary_written"))) {
+        cperm_render_hemi geom[2];
+        cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
+        ro.time_label = "Duration significant (ms)";
+        path = join(dir, "summary");
+        if (!path) goto oom;
+        if (cperm_stc_read(&summary, path, &err) || cperm_render_hemis_from_src(geom, src, &err) ||
+            cperm_render_stc(&sum_png, &sum_len, summary, geom, &ro, &err)) {
+            cli_error("report: summary.png: %s", err.msg);
+            goto cleanup;
+        }
+        free(path);
+        path = NULL;
+    }
+
+    /* 2. H0 with the observed statistics. */
+    {
+        size_t n_h0 = 0;
+        const double *h0 = cperm_run_h0(run, &n_h0);
+        const size_t nc = cperm_run_n_clusters(run);
+        if (cperm_plot_h0(&h0_png, &h0_len, h0, n_h0, nc ? cperm_run_cluster_stats(run) : NULL,
+                          nc ? cperm_run_pvalues(run) : NULL, nc, tail, p_summary, 900, 520,
+                          CPERM_FORMAT_PNG, &err)) {
+            cli_error("report: h0.png: %s", err.msg);
+            goto cleanup;
+        }
+    }
+
+    /* 3. The page. */
+    html = build_html(root, sum_png, sum_len, h0_png, h0_len, p_summary);
+    if (!html) goto oom;
+
+    /* 4. Into place, each file atomically. */
+    static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
+    const unsigned char *bufs[3] = {sum_png, h0_png, (const unsigned char *)html};
+    const size_t lens[3] = {sum_len, h0_len, strlen(html)};
+    for (int i = 0; i < 3; i++) {
+        path = join(dir, names[i]);
+        if (!path) goto oom;
+        if (!bufs[i]) {
+            unlink(path); /* a stale figure would contradict this run */
+        } else if (cperm_write_file_atomic(path, bufs[i], lens[i], &err)) {
+            cli_error("report: %s", err.msg);
+            goto cleanup;
+        }
+        free(path);
+        path = NULL;
+    }
+    rc = 0;
+    goto cleanup;
+
+oom:
+    cli_error("report: out of memory");
+cleanup:
+    json_decref(root);
+    cperm_stc_free(summary);
+    free(sum_png);
+    free(h0_png);
+    free(html);
+    free(path);
+    return rc;
+}
