@@ -206,6 +206,24 @@ enum {
 
 #define CPERM_PERMUTATIONS_ALL (-1L)
 
+/* TFCE modes. Scores are per point; with E = tfce_e, H = tfce_h and e(h) the extent of the
+ * point's cluster at threshold h:
+ *  EXACT:   the integral of e(h)^E h^H dh from 0 to the point's height (Smith & Nichols
+ *           2009), no step; true connected components (compat must be NONE).
+ *  RIEMANN: sum over np.arange(start, stop, step) thresholds of |h|^H * dh * e^E, dh the
+ *           threshold difference (the first threshold itself at the first), as MNE after
+ *           its TFCE fix (PR 14286).
+ *  MNE13:   MNE 1.3's released sum of dh^H * e^E, bit-identical, p-values of tail -1
+ *           included (H0[0] = min score, p = mean(H0 <= score): inverted).
+ * Every point is then one "cluster" (cperm_run_n_clusters = n_points, stats = scores,
+ * pvalues per point), as MNE returns them; cperm_run_tobs stays the t map. */
+enum {
+    CPERM_TFCE_NONE = 0,
+    CPERM_TFCE_EXACT = 1,
+    CPERM_TFCE_RIEMANN = 2,
+    CPERM_TFCE_MNE13 = 3
+};
+
 /* Called from the executing thread between permutation blocks. Return non-zero to cancel
  * (execute then returns CPERM_ECANCELLED). `done` counts permutations of this pass. */
 typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass);
@@ -227,12 +245,18 @@ typedef struct cperm_options {
                                        copied at plan creation */
     cperm_progress_fn progress; /* or NULL */
     void *progress_user;
+    /* TFCE (threshold-free cluster enhancement, tfce.c); `threshold` and `t_power` are then
+     * unused. Stepped modes take MNE's threshold=dict(start=, step=, h_power=, e_power=):
+     * tail 0/1 need start >= 0 and step > 0, tail -1 start <= 0 and step < 0. */
+    int tfce;                 /* CPERM_TFCE_* */
+    double tfce_start, tfce_step; /* stepped modes only */
+    double tfce_h, tfce_e;    /* height and extent exponents (MNE's defaults 2 and 0.5) */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 1
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
-      0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL }
+      0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5 }
 
 typedef struct cperm_plan cperm_plan;
 typedef struct cperm_run cperm_run;
@@ -272,6 +296,16 @@ CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clus
 CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
 CPERM_API size_t cperm_run_n_step_downs(const cperm_run *run);
+/* TFCE results (NULL unless the plan has a TFCE mode): scores * sign(t), the t_obs MNE
+ * returns with TFCE, and the per-point p-values (the same array as cperm_run_pvalues). */
+CPERM_API const double *cperm_run_tfce_map(const cperm_run *run);     /* n_points */
+CPERM_API const double *cperm_run_tfce_pvalues(const cperm_run *run); /* n_points */
+/* TFCE scores (unsigned) of any statistic map stat (n_times x n_vertices) with the plan's
+ * graph, tail, TFCE mode and spatial_exclude; no permutations. Allocates its own scratch.
+ * Errors: CPERM_EINVAL (plan without TFCE, no finite value in a stepped mode, thresholds
+ * not strictly monotonic, an infinite value in exact mode), CPERM_ENOMEM. */
+CPERM_API int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores,
+                                cperm_err *err);
 
 /* Checkpoints. Between chunks of permutations (for example from the progress callback) the
  * state of a running execute can be serialised into buf (cap bytes); returns the size needed

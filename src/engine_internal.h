@@ -83,6 +83,8 @@ struct cperm_run {
     uint64_t resume_fingerprint;
     cperm_cluster_ws *ws;       /* n_threads */
     struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c) */
+    /* TFCE */
+    struct cperm_tfce_ws *tfce; /* TFCE state (tfce.c), NULL unless opt.tfce */
 };
 
 /* clusters.c */

@@ -3,6 +3,7 @@
  * p-values, step-down) and the accessors of results. */
 #include "engine_internal.h"
 #include "orders_internal.h"
+#include "tfce_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -82,6 +83,9 @@ static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
                           o->step_down_p);
     if (o->compat != CPERM_COMPAT_NONE && o->compat != CPERM_COMPAT_MNE13)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown compat mode %d", o->compat);
+    /* TFCE */
+    int trc = cperm_tfce_validate(o, err);
+    if (trc) return trc;
     /* the graph must be a valid symmetric CSR without self-loops */
     size_t V = graph->n_vertices;
     for (size_t v = 0; v < V; v++) {
@@ -207,6 +211,7 @@ void cperm_run_free(cperm_run *run) {
         for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
     free(run->ws);
     cperm_flip_free(run->flip);
+    cperm_tfce_free(run->tfce); /* TFCE */
     free(run);
 }
 
@@ -235,7 +240,9 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
         goto nomem;
     for (int i = 0; i < plan->n_threads; i++)
         if (cperm_cluster_ws_init(&run->ws[i], P, plan->n_times)) goto nomem;
-    if (cperm_flip_create(&run->flip, plan)) goto nomem;
+    /* TFCE: its own workspaces instead of the sign-flip kernel's */
+    if (plan->opt.tfce ? cperm_tfce_create(&run->tfce, plan) : cperm_flip_create(&run->flip, plan))
+        goto nomem;
     *out = run;
     return CPERM_OK;
 nomem:
@@ -281,6 +288,8 @@ static uint64_t fingerprint(const cperm_plan *plan, const double *X) {
     h = mix_double(h, o->t_power); h = mix(h, plan->n_orders); h = mix(h, o->seed);
     h = mix(h, o->max_step); h = mix_double(h, o->sigma); h = mix(h, (uint64_t)o->sigma_method);
     h = mix_double(h, o->step_down_p); h = mix(h, (uint64_t)o->compat);
+    h = mix(h, (uint64_t)o->tfce); h = mix_double(h, o->tfce_start); /* TFCE */
+    h = mix_double(h, o->tfce_step); h = mix_double(h, o->tfce_h); h = mix_double(h, o->tfce_e);
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
     for (size_t e = 0; e < plan->indptr[plan->n_vertices]; e++) h = mix(h, (uint64_t)plan->indices[e]);
     size_t total = plan->n_subjects * plan->n_points;
@@ -325,6 +334,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
             return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: it was made for other data or "
                               "other parameters; refusing to resume");
     }
+    if (plan->opt.tfce) return cperm_tfce_execute(plan, X, run, resume, err); /* TFCE */
     /* run->pvalues doubles as the variance scratch until p-values are computed */
     cperm_tstat_observed(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
                          run->sumsq, run->pvalues);

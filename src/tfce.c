@@ -1,0 +1,785 @@
+/* tfce.c - threshold-free cluster enhancement: per-point scores on one component tree per
+ * map (the exact integral of Smith & Nichols 2009, the Riemann sum of corrected MNE, MNE
+ * 1.3's released formula), permutations over full t maps, H0, per-point p-values, step-down.
+ *
+ * One map: the candidate points (height v > the first threshold; v = t, -t or |t| by tail)
+ * are sorted by height and added from the top with union-find. Points are added in groups:
+ * every point alone (exact mode) or all the points of one threshold level (stepped modes).
+ * After a group, every component the group touched gets a new tree node; the nodes it
+ * replaced end there and hang under it. A node thus stands for one component whose extent
+ * is constant over a range of groups, and a point's score is a sum along the path from the
+ * point's first node down to the root: computed top-down in one pass over the nodes, in the
+ * order MNE accumulates (lowest threshold first), so stepped scores are bit-identical to a
+ * full clustering per threshold. Cost: one sort, near-linear merging, and the sum of the
+ * node lifetimes in levels (at most the clustering work of the per-step method, usually far
+ * less).
+ *
+ * MNE 1.3's list path for max_step 1 splits some components (the stale-snapshot quirk of
+ * clusters.c); there the stepped modes cluster every threshold with cperm_find_clusters. */
+#include "tfce_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define TFCE_TAB 4096          /* thresholds and weights tabulated per run */
+#define TFCE_MAX_LEVELS 16777216.0
+#define TFCE_TBLOCK 256        /* points per block of the permutation t kernel */
+#define TFCE_RADIX_BITS 11
+#define TFCE_RADIX (1u << TFCE_RADIX_BITS)
+#define TFCE_RADIX_PASSES 6
+
+/* failures of one map, turned into messages by the caller */
+enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
+
+/* One thread's scratch for one map. Point-indexed arrays hold data only where points are
+ * present; parent is -1 everywhere between maps. */
+typedef struct tfce_thread {
+    double *t;                 /* P: t map of the current order */
+    void *buf;                 /* P x 8 bytes: variances, then sort keys */
+    uint64_t *keys2;           /* P: radix ping-pong */
+    int32_t *ids, *ids2;       /* P: candidate point ids */
+    int32_t *parent, *usize, *unode;
+    uint32_t *touched, gen;
+    int8_t *side;              /* P: 1 = negative t (tail 0) */
+    int32_t *nsize, *npar, *nlo, *nhi, *leaf, *pend_node, *pend_root;
+    double *nval;
+    uint32_t *hist;            /* radix histograms */
+    /* per-threshold clustering (MNE 1.3's 1-step list path) */
+    double *score;
+    cperm_point *pts;
+    cperm_cluster_set set;
+} tfce_thread;
+
+struct cperm_tfce_ws {
+    size_t n_threads;
+    tfce_thread *th;
+    int mode;                  /* CPERM_TFCE_* */
+    int stepped;               /* riemann or mne1.3 */
+    int per_step;              /* cluster each threshold with clusters.c */
+    double s0, sd, d;          /* thresholds mirrored to increasing: start, step, arange delta */
+    double H, E;
+    size_t n_tab, first_bad;   /* tabulated thresholds; first i with thr[i] <= thr[i-1] */
+    double *thr, *w;           /* n_tab */
+    double *pe;                /* P + 1: pow(s, E) */
+    double *map;               /* P: scores * sign(t), MNE's returned t_obs */
+    double *h0s;               /* n_orders + 1: sorted H0 */
+    int fail_code;
+    size_t fail_order;
+};
+
+static inline double key_val(uint64_t u) {
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+static inline uint64_t val_key(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* ------------------------------------------------------------ thresholds */
+
+/* np.arange(start, stop, step)[i], mirrored: th0 = s0, th1 = s0 + sd, then s0 + i*d. */
+static double th_calc(const struct cperm_tfce_ws *tw, size_t i) {
+    if (i == 0) return tw->s0;
+    if (i == 1) return tw->s0 + tw->sd;
+    return tw->s0 + (double)i * tw->d;
+}
+static inline double th_at(const struct cperm_tfce_ws *tw, size_t i) {
+    return i < tw->n_tab ? tw->thr[i] : th_calc(tw, i);
+}
+
+/* The weight of level i: MNE 1.3: |dh|^H; riemann (corrected MNE): |h|^H * |dh|, with dh the
+ * first threshold itself at level 0. libm pow, as numpy's scalar power. */
+static double weight_calc(const struct cperm_tfce_ws *tw, size_t i) {
+    double h = th_calc(tw, i);
+    double dh = i == 0 ? fabs(h) : fabs(h - th_calc(tw, i - 1));
+    if (tw->mode == CPERM_TFCE_MNE13) return pow(dh, tw->H);
+    return pow(fabs(h), tw->H) * dh;
+}
+static inline double weight_at(const struct cperm_tfce_ws *tw, size_t i) {
+    return i < tw->n_tab ? tw->w[i] : weight_calc(tw, i);
+}
+
+/* Number of thresholds for a map whose extreme (mirrored) value is stop, as np.arange. */
+static int n_levels(const struct cperm_tfce_ws *tw, double stop, size_t *L) {
+    double len = (stop - tw->s0) / tw->sd;
+    *L = 0;
+    if (!(len > 0)) return 0;
+    len = ceil(len);
+    if (len > TFCE_MAX_LEVELS) return TFCE_ETOOMANY;
+    *L = (size_t)len;
+    /* MNE refuses thresholds that are not strictly monotonic */
+    if (*L > tw->first_bad) return TFCE_ENONMONO;
+    for (size_t i = tw->n_tab > 1 ? tw->n_tab : 1; i < *L; i++)
+        if (!(th_calc(tw, i) > th_calc(tw, i - 1))) return TFCE_ENONMONO;
+    return 0;
+}
+
+int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
+    if (o->tfce == CPERM_TFCE_NONE) return CPERM_OK;
+    if (o->tfce != CPERM_TFCE_EXACT && o->tfce != CPERM_TFCE_RIEMANN && o->tfce != CPERM_TFCE_MNE13)
+        return cperm_fail(err, CPERM_EINVAL, "options: unknown TFCE mode %d", o->tfce);
+    if (!isfinite(o->tfce_h) || o->tfce_h < 0)
+        return cperm_fail(err, CPERM_EINVAL, "options: tfce_h must be finite and >= 0, got %g",
+                          o->tfce_h);
+    if (!isfinite(o->tfce_e) || o->tfce_e < 0)
+        return cperm_fail(err, CPERM_EINVAL, "options: tfce_e must be finite and >= 0, got %g",
+                          o->tfce_e);
+    if (o->tfce == CPERM_TFCE_EXACT) {
+        if (o->compat == CPERM_COMPAT_MNE13)
+            return cperm_fail(err, CPERM_EINVAL, "options: exact TFCE uses true connected "
+                              "components; compat mne1.3 applies only to the stepped formulas");
+        return CPERM_OK;
+    }
+    if (!isfinite(o->tfce_start) || !isfinite(o->tfce_step))
+        return cperm_fail(err, CPERM_EINVAL, "options: TFCE start and step must be finite, "
+                          "got %g and %g", o->tfce_start, o->tfce_step);
+    if (o->tail < 0) {
+        if (o->tfce_start > 0)
+            return cperm_fail(err, CPERM_EINVAL, "options: TFCE start must be <= 0 for tail -1, "
+                              "got %g", o->tfce_start);
+        if (!(o->tfce_step < 0))
+            return cperm_fail(err, CPERM_EINVAL, "options: TFCE step must be < 0 for tail -1, "
+                              "got %g", o->tfce_step);
+    } else {
+        if (!(o->tfce_step > 0))
+            return cperm_fail(err, CPERM_EINVAL, "options: TFCE step must be > 0 for tail %d, "
+                              "got %g", o->tail, o->tfce_step);
+        if (o->tfce_start < 0)
+            return cperm_fail(err, CPERM_EUNSUPPORTED, "options: TFCE start must be >= 0 for "
+                              "tail %d, got %g", o->tail, o->tfce_start);
+    }
+    return CPERM_OK;
+}
+
+/* ----------------------------------------------------------- workspaces */
+
+static void thread_free(tfce_thread *w) {
+    free(w->t); free(w->buf); free(w->keys2); free(w->ids); free(w->ids2);
+    free(w->parent); free(w->usize); free(w->unode); free(w->touched); free(w->side);
+    free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf);
+    free(w->pend_node); free(w->pend_root); free(w->nval); free(w->hist);
+    free(w->score); free(w->pts);
+    free(w->set.offsets); free(w->set.members); free(w->set.stats);
+    memset(w, 0, sizeof *w);
+}
+
+static int thread_init(tfce_thread *w, size_t P, int per_step) {
+    memset(w, 0, sizeof *w);
+    size_t c = P ? P : 1;
+    w->t = cperm_malloc(c, sizeof(double));
+    w->buf = cperm_malloc(c, sizeof(uint64_t));
+    w->hist = cperm_malloc((size_t)TFCE_RADIX * TFCE_RADIX_PASSES, sizeof *w->hist);
+    if (!w->t || !w->buf || !w->hist) goto nomem;
+    if (per_step) {
+        w->score = cperm_malloc(c, sizeof *w->score);
+        w->pts = cperm_malloc(c, sizeof *w->pts);
+        w->set.offsets = cperm_malloc(c + 1, sizeof *w->set.offsets);
+        w->set.members = cperm_malloc(c, sizeof *w->set.members);
+        w->set.stats = cperm_malloc(c, sizeof *w->set.stats);
+        if (!w->score || !w->pts || !w->set.offsets || !w->set.members || !w->set.stats)
+            goto nomem;
+        return CPERM_OK;
+    }
+    w->keys2 = cperm_malloc(c, sizeof *w->keys2);
+    w->ids = cperm_malloc(c, sizeof *w->ids);
+    w->ids2 = cperm_malloc(c, sizeof *w->ids2);
+    w->parent = cperm_malloc(c, sizeof *w->parent);
+    w->usize = cperm_malloc(c, sizeof *w->usize);
+    w->unode = cperm_malloc(c, sizeof *w->unode);
+    w->touched = cperm_calloc(c, sizeof *w->touched);
+    w->side = cperm_calloc(c, sizeof *w->side);
+    w->nsize = cperm_malloc(c, sizeof *w->nsize);
+    w->npar = cperm_malloc(c, sizeof *w->npar);
+    w->nlo = cperm_malloc(c, sizeof *w->nlo);
+    w->nhi = cperm_malloc(c, sizeof *w->nhi);
+    w->leaf = cperm_malloc(c, sizeof *w->leaf);
+    w->pend_node = cperm_malloc(c, sizeof *w->pend_node);
+    w->pend_root = cperm_malloc(c, sizeof *w->pend_root);
+    w->nval = cperm_malloc(c, sizeof *w->nval);
+    if (!w->keys2 || !w->ids || !w->ids2 || !w->parent || !w->usize || !w->unode ||
+        !w->touched || !w->side || !w->nsize || !w->npar || !w->nlo || !w->nhi || !w->leaf ||
+        !w->pend_node || !w->pend_root || !w->nval)
+        goto nomem;
+    for (size_t p = 0; p < P; p++) w->parent[p] = -1;
+    return CPERM_OK;
+nomem:
+    thread_free(w);
+    return CPERM_ENOMEM;
+}
+
+void cperm_tfce_free(struct cperm_tfce_ws *tw) {
+    if (!tw) return;
+    if (tw->th)
+        for (size_t i = 0; i < tw->n_threads; i++) thread_free(&tw->th[i]);
+    free(tw->th);
+    free(tw->thr);
+    free(tw->w);
+    free(tw->pe);
+    free(tw->map);
+    free(tw->h0s);
+    free(tw);
+}
+
+/* Everything but the per-thread workspaces. */
+static int ws_base(struct cperm_tfce_ws **out, const cperm_plan *plan) {
+    const cperm_options *o = &plan->opt;
+    struct cperm_tfce_ws *tw = calloc(1, sizeof *tw);
+    *out = tw;
+    if (!tw) return CPERM_ENOMEM;
+    size_t P = plan->n_points;
+    tw->mode = o->tfce;
+    tw->stepped = o->tfce != CPERM_TFCE_EXACT;
+    /* with one time point MNE takes its global path whatever adjacency it is given */
+    tw->per_step = tw->stepped && o->compat == CPERM_COMPAT_MNE13 && o->max_step == 1 &&
+                   plan->n_times > 1;
+    tw->H = o->tfce_h;
+    tw->E = o->tfce_e;
+    /* tail -1 runs mirrored: x < th <=> -x > -th, and negation is exact */
+    tw->s0 = o->tail < 0 ? -o->tfce_start : o->tfce_start;
+    tw->sd = o->tail < 0 ? -o->tfce_step : o->tfce_step;
+    tw->d = (tw->s0 + tw->sd) - tw->s0;
+    tw->first_bad = SIZE_MAX;
+    tw->pe = cperm_malloc(P + 1, sizeof *tw->pe);
+    tw->map = cperm_malloc(P ? P : 1, sizeof *tw->map);
+    tw->h0s = cperm_malloc(plan->n_orders + 1, sizeof *tw->h0s);
+    if (!tw->pe || !tw->map || !tw->h0s) return CPERM_ENOMEM;
+    for (size_t s = 0; s <= P; s++) tw->pe[s] = pow((double)s, tw->E);
+    if (tw->stepped) {
+        tw->n_tab = TFCE_TAB;
+        tw->thr = cperm_malloc(TFCE_TAB, sizeof *tw->thr);
+        tw->w = cperm_malloc(TFCE_TAB, sizeof *tw->w);
+        if (!tw->thr || !tw->w) return CPERM_ENOMEM;
+        for (size_t i = 0; i < TFCE_TAB; i++) {
+            tw->thr[i] = th_calc(tw, i);
+            tw->w[i] = weight_calc(tw, i);
+            if (i > 0 && tw->first_bad == SIZE_MAX && !(tw->thr[i] > tw->thr[i - 1]))
+                tw->first_bad = i;
+        }
+    }
+    return CPERM_OK;
+}
+
+int cperm_tfce_create(struct cperm_tfce_ws **out, const cperm_plan *plan) {
+    struct cperm_tfce_ws *tw;
+    *out = NULL;
+    if (ws_base(&tw, plan)) goto nomem;
+    size_t nt = (size_t)plan->n_threads;
+    if (nt > plan->n_orders) nt = plan->n_orders;
+    if (nt < 1) nt = 1;
+    tw->th = calloc(nt, sizeof *tw->th);
+    if (!tw->th) goto nomem;
+    tw->n_threads = nt;
+    for (size_t i = 0; i < nt; i++)
+        if (thread_init(&tw->th[i], plan->n_points, tw->per_step)) goto nomem;
+    *out = tw;
+    return CPERM_OK;
+nomem:
+    cperm_tfce_free(tw);
+    return CPERM_ENOMEM;
+}
+
+/* ------------------------------------------------------------- sorting */
+
+/* Stable LSD radix sort of (key, id) pairs by key, ascending; skips digits that every key
+ * shares. The result is left in (*keys, *ids), which may point at the second buffers. */
+static void radix_sort(uint64_t **keys, int32_t **ids, uint64_t *k2, int32_t *i2, size_t n,
+                       uint32_t *hist) {
+    if (n < 2) return;
+    uint64_t *sk = *keys, *dk = k2;
+    int32_t *si = *ids, *di = i2;
+    memset(hist, 0, (size_t)TFCE_RADIX * TFCE_RADIX_PASSES * sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = sk[i];
+        for (int d = 0; d < TFCE_RADIX_PASSES; d++)
+            hist[(size_t)d * TFCE_RADIX + ((k >> (d * TFCE_RADIX_BITS)) & (TFCE_RADIX - 1))]++;
+    }
+    for (int d = 0; d < TFCE_RADIX_PASSES; d++) {
+        uint32_t *h = hist + (size_t)d * TFCE_RADIX;
+        const int shift = d * TFCE_RADIX_BITS;
+        if (h[(sk[0] >> shift) & (TFCE_RADIX - 1)] == n) continue;
+        uint32_t acc = 0;
+        for (size_t b = 0; b < TFCE_RADIX; b++) {
+            uint32_t c = h[b];
+            h[b] = acc;
+            acc += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t at = h[(sk[i] >> shift) & (TFCE_RADIX - 1)]++;
+            dk[at] = sk[i];
+            di[at] = si[i];
+        }
+        uint64_t *tk = sk; sk = dk; dk = tk;
+        int32_t *ti = si; si = di; di = ti;
+    }
+    *keys = sk;
+    *ids = si;
+}
+
+/* ------------------------------------------------------ component tree */
+
+static inline int32_t uf_root(int32_t *parent, int32_t x) {
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Joins the components of the new point q and a present neighbour j. A component met for
+ * the first time in this group has its node ended (queued until the group's nodes exist). */
+static inline void uf_link(tfce_thread *w, int32_t q, int32_t j, uint32_t gen, size_t *npend) {
+    int32_t rj = uf_root(w->parent, j), rq = uf_root(w->parent, q);
+    if (rj == rq) return;
+    if (w->touched[rj] != gen) {
+        w->touched[rj] = gen;
+        if (w->unode[rj] >= 0) {
+            w->pend_node[*npend] = w->unode[rj];
+            w->pend_root[*npend] = rj;
+            (*npend)++;
+        }
+    }
+    if (w->usize[rq] < w->usize[rj]) {
+        int32_t x = rq;
+        rq = rj;
+        rj = x;
+    }
+    w->parent[rj] = rq;
+    w->usize[rq] += w->usize[rj];
+    w->touched[rq] = gen;
+}
+
+/* Builds the component tree of the n sorted candidates (ascending keys, point ids ord) and
+ * returns the number of nodes. Stepped: groups are threshold levels (L of them); exact: one
+ * group per position. Node c: extent nsize, groups nlo..nhi, parent npar (-1: root). */
+static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                    const int32_t *ord, const uint64_t *key, size_t n, size_t L) {
+    const size_t V = plan->n_vertices, T = plan->n_times, ms = plan->opt.max_step;
+    const size_t *indptr = plan->indptr;
+    const int32_t *indices = plan->indices;
+    const int two_sided = plan->opt.tail == 0;
+    int32_t *parent = w->parent;
+    size_t nn = 0, lev = L ? L - 1 : 0, k = n;
+    while (k > 0) {
+        size_t hi = k, g;
+        if (tw->stepped) {
+            double v = key_val(key[k - 1]);
+            while (!(th_at(tw, lev) < v)) lev--; /* v > th[0]: stops at 0 at the latest */
+            double tl = th_at(tw, lev);
+            while (k > 0 && key_val(key[k - 1]) > tl) k--;
+            g = lev;
+        } else {
+            g = --k;
+        }
+        if (++w->gen == 0) {
+            memset(w->touched, 0, plan->n_points * sizeof *w->touched);
+            w->gen = 1;
+        }
+        const uint32_t gen = w->gen;
+        const size_t first = nn;
+        size_t npend = 0;
+        for (size_t pos = k; pos < hi; pos++) {
+            const int32_t q = ord[pos];
+            parent[q] = q;
+            w->usize[q] = 1;
+            w->unode[q] = -1;
+            w->touched[q] = gen;
+            const int8_t sq = w->side[q];
+            const size_t tq = (size_t)q / V, vq = (size_t)q % V, base = tq * V;
+            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
+                int32_t j = (int32_t)(base + (size_t)indices[e]);
+                if (parent[j] >= 0 && (!two_sided || w->side[j] == sq)) uf_link(w, q, j, gen, &npend);
+            }
+            for (size_t dt = 1; dt <= ms; dt++) {
+                if (dt <= tq) {
+                    int32_t j = q - (int32_t)(dt * V);
+                    if (parent[j] >= 0 && (!two_sided || w->side[j] == sq))
+                        uf_link(w, q, j, gen, &npend);
+                }
+                if (tq + dt < T) {
+                    int32_t j = q + (int32_t)(dt * V);
+                    if (parent[j] >= 0 && (!two_sided || w->side[j] == sq))
+                        uf_link(w, q, j, gen, &npend);
+                }
+                if (dt > tq && tq + dt >= T) break;
+            }
+        }
+        for (size_t pos = k; pos < hi; pos++) {
+            int32_t r = uf_root(parent, ord[pos]);
+            if (w->unode[r] < (int32_t)first) {
+                w->nsize[nn] = w->usize[r];
+                w->nhi[nn] = (int32_t)g;
+                w->nlo[nn] = 0;
+                w->npar[nn] = -1;
+                w->unode[r] = (int32_t)nn++;
+            }
+            w->leaf[pos] = w->unode[r];
+        }
+        for (size_t i = 0; i < npend; i++) {
+            int32_t m = w->pend_node[i];
+            w->npar[m] = w->unode[uf_root(parent, w->pend_root[i])];
+            w->nlo[m] = (int32_t)g + 1;
+        }
+    }
+    return nn;
+}
+
+/* Antiderivative of h^H. */
+static inline double prim(double h, double H) {
+    return H == 2.0 ? h * h * h / 3.0 : pow(h, H + 1.0) / (H + 1.0);
+}
+
+/* Node values top-down (a parent always has a larger index): the score of a point is the
+ * value of its first node. Returns the largest value (0 if no node). */
+static double node_values(const struct cperm_tfce_ws *tw, tfce_thread *w, const uint64_t *key,
+                          size_t nn) {
+    double best = 0.0;
+    for (size_t c = nn; c-- > 0;) {
+        double x = w->npar[c] >= 0 ? w->nval[w->npar[c]] : 0.0;
+        const double pw = tw->pe[w->nsize[c]];
+        if (tw->stepped) {
+            /* MNE: scores[c] += h * len**E, lowest threshold first */
+            for (size_t i = (size_t)w->nlo[c]; i <= (size_t)w->nhi[c]; i++)
+                x += weight_at(tw, i) * pw;
+        } else {
+            double top = key_val(key[w->nhi[c]]);
+            double bot = w->nlo[c] > 0 ? key_val(key[w->nlo[c] - 1]) : 0.0;
+            x += pw * (prim(top, tw->H) - prim(bot, tw->H));
+        }
+        w->nval[c] = x;
+        if (x > best) best = x;
+    }
+    return best;
+}
+
+/* ----------------------------------------------------------- one map */
+
+static inline double height(double x, int tail) {
+    return tail > 0 ? x : tail < 0 ? -x : fabs(x);
+}
+
+/* The mirrored extreme of the finite values (MNE's stop); TFCE_ENOFINITE if none. */
+static int map_stop(const double *t, size_t P, int tail, double *stop) {
+    double mx = -INFINITY, mn = INFINITY;
+    int any = 0;
+    for (size_t p = 0; p < P; p++) {
+        double x = t[p];
+        if (!isfinite(x)) continue;
+        any = 1;
+        mx = x > mx ? x : mx;
+        mn = x < mn ? x : mn;
+    }
+    if (!any) return TFCE_ENOFINITE;
+    *stop = tail > 0 ? mx : tail < 0 ? -mn : (mx > -mn ? mx : -mn);
+    return 0;
+}
+
+/* Scores of one map on the component tree: all of them into scores (if not NULL), the
+ * maximum into *best. include: NULL or P flags. Returns 0 or a TFCE_E* code. */
+static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                    const double *t, const uint8_t *include, double *scores, double *best) {
+    const size_t P = plan->n_points;
+    const int tail = plan->opt.tail;
+    size_t L = 0;
+    double floor_h = 0.0;
+    *best = 0.0;
+    if (tw->stepped) {
+        double stop;
+        int rc = map_stop(t, P, tail, &stop);
+        if (!rc) rc = n_levels(tw, stop, &L);
+        if (rc) return rc;
+        floor_h = tw->s0;
+    }
+    uint64_t *keys = w->buf;
+    int32_t *ids = w->ids;
+    size_t n = 0;
+    if (!tw->stepped || L > 0) {
+        for (size_t p = 0; p < P; p++) {
+            if (include && !include[p]) continue;
+            double x = t[p], v = height(x, tail);
+            if (!(v > floor_h)) continue;
+            if (!tw->stepped && isinf(v)) return TFCE_EINF;
+            keys[n] = val_key(v); /* positive doubles order as their bit patterns */
+            ids[n] = (int32_t)p;
+            w->side[p] = x < 0;
+            n++;
+        }
+    }
+    radix_sort(&keys, &ids, w->keys2, w->ids2, n, w->hist);
+    size_t nn = sweep(plan, tw, w, ids, keys, n, L);
+    *best = node_values(tw, w, keys, nn);
+    if (scores) {
+        for (size_t p = 0; p < P; p++) scores[p] = 0.0;
+        for (size_t k = 0; k < n; k++) scores[ids[k]] = w->nval[w->leaf[k]];
+    }
+    for (size_t k = 0; k < n; k++) w->parent[ids[k]] = -1;
+    return 0;
+}
+
+/* Scores of one map clustering every threshold with cperm_find_clusters (MNE 1.3's 1-step
+ * list path, quirk included): MNE's own loop. */
+static int map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                        cperm_cluster_ws *cws, const double *t, const uint8_t *include,
+                        double *scores, double *best) {
+    const size_t P = plan->n_points;
+    const int tail = plan->opt.tail;
+    double stop, *score = scores ? scores : w->score;
+    size_t L = 0;
+    *best = 0.0;
+    int rc = map_stop(t, P, tail, &stop);
+    if (!rc) rc = n_levels(tw, stop, &L);
+    if (rc) return rc;
+    for (size_t p = 0; p < P; p++) score[p] = 0.0;
+    size_t m = 0;
+    if (L > 0)
+        for (size_t p = 0; p < P; p++)
+            if ((!include || include[p]) && height(t[p], tail) > tw->s0) {
+                w->pts[m].idx = (int64_t)p;
+                w->pts[m].t = t[p];
+                m++;
+            }
+    for (size_t i = 0; i < L && m > 0; i++) {
+        double th = th_at(tw, i);
+        size_t keep = 0;
+        for (size_t k = 0; k < m; k++)
+            if (height(w->pts[k].t, tail) > th) w->pts[keep++] = w->pts[k];
+        m = keep;
+        if (!m) break;
+        cperm_find_clusters(plan, cws, w->pts, m, &w->set, NULL);
+        const double h = weight_at(tw, i);
+        for (size_t c = 0; c < w->set.n_clusters; c++) {
+            size_t b = w->set.offsets[c], e = w->set.offsets[c + 1];
+            double add = h * tw->pe[e - b];
+            for (size_t k = b; k < e; k++) score[w->set.members[k]] += add;
+        }
+    }
+    for (size_t p = 0; p < P; p++) *best = score[p] > *best ? score[p] : *best;
+    return 0;
+}
+
+static int map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                      cperm_cluster_ws *cws, const double *t, const uint8_t *include,
+                      double *scores, double *best) {
+    if (tw->per_step) return map_per_step(plan, tw, w, cws, t, include, scores, best);
+    return map_tree(plan, tw, w, t, include, scores, best);
+}
+
+static int map_error(cperm_err *err, int code, const char *what) {
+    switch (code) {
+    case TFCE_ENOFINITE:
+        return cperm_fail(err, CPERM_EINVAL, "tfce: no finite values in the %s statistic", what);
+    case TFCE_ENONMONO:
+        return cperm_fail(err, CPERM_EINVAL, "tfce: thresholds of the %s statistic are not "
+                          "strictly monotonic (step too small for start)", what);
+    case TFCE_EINF:
+        return cperm_fail(err, CPERM_EINVAL, "tfce: infinite t value in the %s statistic "
+                          "(zero variance): the exact integral diverges", what);
+    default:
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "tfce: more than %.0f thresholds for the %s "
+                          "statistic", TFCE_MAX_LEVELS, what);
+    }
+}
+
+int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores, cperm_err *err) {
+    if (!plan || !stat || !scores) return cperm_fail(err, CPERM_EINVAL, "tfce: NULL argument");
+    if (plan->opt.tfce == CPERM_TFCE_NONE)
+        return cperm_fail(err, CPERM_EINVAL, "tfce: the plan was made without a TFCE mode");
+    const size_t P = plan->n_points, V = plan->n_vertices;
+    /* a run holds every workspace one map needs */
+    cperm_run *run = NULL;
+    int rc = cperm_run_create(&run, plan, err);
+    if (rc) return rc;
+    for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+    double best;
+    rc = map_scores(plan, run->tfce, &run->tfce->th[0], &run->ws[0], stat, run->include, scores,
+                    &best);
+    if (rc) rc = map_error(err, rc, "given");
+    cperm_run_free(run);
+    return rc;
+}
+
+/* ------------------------------------------------------- permutations */
+
+/* MNE's t of every point under the signs of one order: per point, S = sum of signed data
+ * in subject order, m = S/n, two-pass variance, the hat adjustment ('relative': sigma times
+ * the largest variance of this order), t = m / sqrt(var / n). Blocked so that each block of
+ * X is read from memory once. */
+static void perm_tmap(const cperm_plan *plan, const double *X, const double *signs, double *t,
+                      double *var) {
+    const size_t n = plan->n_subjects, P = plan->n_points;
+    const double dn = (double)n, dn1 = (double)(n - 1);
+    double vmax = 0.0;
+    for (size_t p0 = 0; p0 < P; p0 += TFCE_TBLOCK) {
+        const size_t bn = P - p0 < TFCE_TBLOCK ? P - p0 : TFCE_TBLOCK;
+        double *m = t + p0, *ss = var + p0;
+        for (size_t j = 0; j < bn; j++) m[j] = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double sg = signs[i], *x = X + i * P + p0;
+            for (size_t j = 0; j < bn; j++) m[j] += sg * x[j];
+        }
+        for (size_t j = 0; j < bn; j++) {
+            m[j] /= dn;
+            ss[j] = 0.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double sg = signs[i], *x = X + i * P + p0;
+            for (size_t j = 0; j < bn; j++) {
+                double d = sg * x[j] - m[j];
+                ss[j] += d * d;
+            }
+        }
+        for (size_t j = 0; j < bn; j++) {
+            ss[j] /= dn1;
+            vmax = ss[j] > vmax ? ss[j] : vmax;
+        }
+    }
+    const double sigma = plan->opt.sigma;
+    const double hat = sigma > 0 ? (plan->opt.sigma_method == CPERM_SIGMA_ABSOLUTE ? sigma
+                                                                                  : sigma * vmax)
+                                 : 0.0;
+    for (size_t p = 0; p < P; p++) t[p] = t[p] / sqrt((var[p] + hat) / dn);
+}
+
+/* Orders [start, N) of this pass into run->h0[1 + k], in chunks; run->done and the
+ * progress callback follow each chunk (checkpoints are taken there). */
+static int run_orders(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
+                      size_t start, cperm_err *err) {
+    struct cperm_tfce_ws *tw = run->tfce;
+    const size_t N = plan->n_orders, n = plan->n_subjects;
+    const int nthreads = (int)tw->n_threads;
+    const size_t chunk = 16 * tw->n_threads;
+    for (size_t k0 = start; k0 < N; k0 += chunk) {
+        const size_t k1 = N - k0 < chunk ? N : k0 + chunk;
+        tw->fail_code = 0;
+        tw->fail_order = N;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (size_t k = k0; k < k1; k++) {
+            size_t tid = 0;
+#ifdef _OPENMP
+            tid = (size_t)omp_get_thread_num();
+#endif
+            tfce_thread *w = &tw->th[tid];
+            double best = 0.0;
+            perm_tmap(plan, X, plan->signs + k * n, w->t, w->buf);
+            int rc = map_scores(plan, tw, w, &run->ws[tid], w->t, run->include, NULL, &best);
+            run->h0[1 + k] = best;
+            if (rc) {
+#pragma omp critical(cperm_tfce_fail)
+                if (k < tw->fail_order) {
+                    tw->fail_order = k;
+                    tw->fail_code = rc;
+                }
+            }
+        }
+        if (tw->fail_code) {
+            char what[64];
+            snprintf(what, sizeof what, "permutation %zu", tw->fail_order + 1);
+            return map_error(err, tw->fail_code, what);
+        }
+        run->done = k1;
+        if (plan->opt.progress && plan->opt.progress(plan->opt.progress_user, k1, N, pass))
+            return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
+    }
+    return CPERM_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Per-point p-values from H0 with binary searches on a sorted copy: count(H0 >= s) / len,
+ * or count(H0 <= s) / len for MNE 1.3's tail -1 (its inverted p-values). */
+static void point_pvalues(const cperm_plan *plan, cperm_run *run, int inverted) {
+    struct cperm_tfce_ws *tw = run->tfce;
+    const size_t nh = plan->n_orders + 1, P = plan->n_points;
+    memcpy(tw->h0s, run->h0, nh * sizeof *tw->h0s);
+    qsort(tw->h0s, nh, sizeof *tw->h0s, cmp_double);
+    for (size_t p = 0; p < P; p++) {
+        const double s = run->obs.stats[p];
+        size_t lo = 0, hi = nh;
+        if (inverted) { /* first index with h0s > s */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (tw->h0s[mid] <= s) lo = mid + 1; else hi = mid;
+            }
+            run->pvalues[p] = (double)lo / (double)nh;
+        } else { /* first index with h0s >= s */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (tw->h0s[mid] < s) lo = mid + 1; else hi = mid;
+            }
+            run->pvalues[p] = (double)(nh - lo) / (double)nh;
+        }
+    }
+}
+
+int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, int resume,
+                       cperm_err *err) {
+    struct cperm_tfce_ws *tw = run->tfce;
+    const size_t n = plan->n_subjects, P = plan->n_points, V = plan->n_vertices;
+    const int inverted = tw->mode == CPERM_TFCE_MNE13 && plan->opt.tail < 0;
+    /* run->pvalues doubles as the variance scratch until p-values are computed */
+    cperm_tstat_observed(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
+                         run->sumsq, run->pvalues);
+    for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+    double *scores = run->obs.stats, best;
+    int rc = map_scores(plan, tw, &tw->th[0], &run->ws[0], run->tobs, run->include, scores, &best);
+    if (rc) return map_error(err, rc, "observed");
+    /* every point is its own "cluster", as MNE returns them */
+    run->obs.n_clusters = P;
+    for (size_t p = 0; p <= P; p++) run->obs.offsets[p] = p;
+    for (size_t p = 0; p < P; p++) {
+        run->obs.members[p] = (int64_t)p;
+        double x = run->tobs[p];
+        double sg = x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; /* np.sign */
+        tw->map[p] = scores[p] * sg;
+    }
+    double orig = scores[0];
+    for (size_t p = 1; p < P; p++)
+        orig = inverted ? (scores[p] < orig ? scores[p] : orig) : (scores[p] > orig ? scores[p] : orig);
+    /* step-down-in-jumps over points; run->removed lists the excluded points (checkpoints) */
+    if (!resume) run->n_removed = 0;
+    for (size_t r = 0; r < run->n_removed; r++)
+        if (run->removed[r] >= P)
+            return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: names point %zu of %zu",
+                              run->removed[r], P);
+    int pass = resume ? run->pass : 0;
+    size_t start = resume ? run->done : 0;
+    for (;;) {
+        for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+        for (size_t r = 0; r < run->n_removed; r++) run->include[run->removed[r]] = 0;
+        run->pass = pass;
+        run->done = start;
+        rc = run_orders(plan, run, X, pass, start, err);
+        if (rc) return rc;
+        run->h0[0] = orig;
+        point_pvalues(plan, run, inverted);
+        size_t total_removed = run->n_removed, removed = 0;
+        for (size_t p = 0; p < P; p++)
+            if (run->pvalues[p] < plan->opt.step_down_p) run->removed[removed++] = p;
+        run->n_removed = removed;
+        run->n_step_downs = (size_t)pass + 1;
+        if (removed <= total_removed) break;
+        pass++;
+        start = 0;
+    }
+    run->have_result = 1;
+    return CPERM_OK;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+const double *cperm_run_tfce_map(const cperm_run *run) {
+    return run && run->have_result && run->tfce ? run->tfce->map : NULL;
+}
+
+const double *cperm_run_tfce_pvalues(const cperm_run *run) {
+    return run && run->have_result && run->tfce ? run->pvalues : NULL;
+}
