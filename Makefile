@@ -13,7 +13,7 @@ DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null)
 OPT ?= -O3
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c11 -ffp-contract=off -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
+ALL_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
               -Iinclude -Isrc $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(LDFLAGS)
 LIBS := $(DEPS_LIBS) -lm
@@ -109,7 +109,7 @@ demo: deps
 
 bench: deps
 	$(MAKE) all tests
-	sh bench/run_bench.sh $(BUILD)
+	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig

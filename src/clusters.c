@@ -53,8 +53,14 @@ static inline double powered(double x, double t_power) {
 
 /* ---------------------------------------------------------------- workspace */
 
-int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times) {
+int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
+                          size_t n_vertices, size_t max_step) {
     memset(ws, 0, sizeof *ws);
+    size_t slots = max_step + 1;
+    ws->rowtag = cperm_calloc(slots * n_vertices, sizeof *ws->rowtag);
+    ws->rowpos = cperm_malloc(slots * n_vertices, sizeof *ws->rowpos);
+    ws->slot_row = cperm_malloc(slots, sizeof *ws->slot_row);
+    ws->slot_tag = cperm_malloc(slots, sizeof *ws->slot_tag);
     ws->row_begin = cperm_malloc(n_times + 1, sizeof *ws->row_begin);
     size_t cap = n_points;
     ws->cap = cap;
@@ -75,7 +81,8 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times)
     ws->signed_pts = cperm_malloc(cap, sizeof *ws->signed_pts);
     if (!ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
         !ws->tail || !ws->count || !ws->pairs || !ws->queue || !ws->order || !ws->vals ||
-        !ws->signed_pts || !ws->row_begin) {
+        !ws->signed_pts || !ws->row_begin || !ws->rowtag || !ws->rowpos || !ws->slot_row ||
+        !ws->slot_tag) {
         cperm_cluster_ws_free(ws);
         return CPERM_ENOMEM;
     }
@@ -87,6 +94,7 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws) {
     free(ws->stamp); free(ws->pos_of); free(ws->parent); free(ws->label); free(ws->next);
     free(ws->head); free(ws->tail); free(ws->count); free(ws->pairs); free(ws->queue);
     free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->row_begin);
+    free(ws->rowtag); free(ws->rowpos); free(ws->slot_row); free(ws->slot_tag);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -143,32 +151,57 @@ static inline int32_t uf_find(int32_t *parent, int32_t k) {
     return k;
 }
 
+/* Membership of the rows in the union-find window: the current time row and the max_step
+ * rows before it, each a dense tag/position array over vertices (cache-resident, unlike a
+ * map over all points). A slot is valid for row t only while slot_row[slot] == t. */
+static inline int32_t row_lookup(const cperm_cluster_ws *ws, size_t V, size_t slots, size_t t,
+                                 size_t u) {
+    size_t sl = t % slots;
+    if (ws->slot_row[sl] != t || ws->rowtag[sl * V + u] != ws->slot_tag[sl]) return -1;
+    return ws->rowpos[sl * V + u];
+}
+
 static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                        size_t n, emitter *e) {
     const size_t V = plan->n_vertices;
-    const size_t max_step = plan->opt.max_step;
+    const size_t max_step = plan->opt.max_step, slots = max_step + 1;
     int32_t *parent = ws->parent;
-    mark_present(ws, pts, n);
-    for (size_t k = 0; k < n; k++) parent[k] = (int32_t)k;
+    if (ws->tagctr > UINT32_MAX - (uint32_t)plan->n_times - 2) {
+        memset(ws->rowtag, 0, slots * V * sizeof *ws->rowtag);
+        ws->tagctr = 0;
+    }
+    for (size_t sl = 0; sl < slots; sl++) ws->slot_row[sl] = SIZE_MAX;
+    size_t cur_t = SIZE_MAX, cur_slot = 0;
+    uint32_t cur_tag = 0;
     for (size_t k = 0; k < n; k++) {
         int64_t idx = pts[k].idx;
         size_t t = (size_t)idx / V, v = (size_t)idx % V;
-        int32_t rk = uf_find(parent, (int32_t)k);
+        if (t != cur_t) {
+            cur_t = t;
+            cur_slot = t % slots;
+            cur_tag = ++ws->tagctr;
+            ws->slot_row[cur_slot] = t;
+            ws->slot_tag[cur_slot] = cur_tag;
+        }
+        ws->rowtag[cur_slot * V + v] = cur_tag;
+        ws->rowpos[cur_slot * V + v] = (int32_t)k;
+        parent[k] = (int32_t)k;
+        int32_t rk = (int32_t)k;
         for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++) {
             size_t u = (size_t)plan->indices[e2];
             if (u >= v) break; /* earlier points only: the edge is seen from both ends */
-            int64_t j = (int64_t)(t * V + u);
-            if (!present(ws, j)) continue;
-            int32_t rj = uf_find(parent, ws->pos_of[j]);
+            int32_t pj = row_lookup(ws, V, slots, t, u);
+            if (pj < 0) continue;
+            int32_t rj = uf_find(parent, pj);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;
             }
         }
         for (size_t d = 1; d <= max_step && d <= t; d++) {
-            int64_t j = idx - (int64_t)(d * V);
-            if (!present(ws, j)) continue;
-            int32_t rj = uf_find(parent, ws->pos_of[j]);
+            int32_t pj = row_lookup(ws, V, slots, t - d, v);
+            if (pj < 0) continue;
+            int32_t rj = uf_find(parent, pj);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;
@@ -368,7 +401,8 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
         for (size_t k = 0; k < n_pts; k++)
             if ((sign > 0) == (pts[k].t > 0)) ws->signed_pts[m++] = pts[k];
         if (!m) continue;
-        if (plan->opt.compat == CPERM_COMPAT_MNE13) {
+        /* with one time point MNE takes its global path whatever adjacency it is given */
+        if (plan->opt.compat == CPERM_COMPAT_MNE13 && plan->n_times > 1) {
             if (plan->opt.max_step == 1)
                 mne13_one_step(plan, ws, ws->signed_pts, m, ws->row_begin, &e);
             else

@@ -49,6 +49,11 @@ typedef struct cperm_cluster_ws {
     double *vals;               /* cap: transformed values for sums */
     cperm_point *signed_pts;    /* cap: one sign's points */
     size_t *row_begin;          /* n_times + 1 */
+    uint32_t *rowtag;           /* (max_step+1) x n_vertices: union-find row window */
+    int32_t *rowpos;
+    size_t *slot_row;           /* max_step + 1 */
+    uint32_t *slot_tag;
+    uint32_t tagctr;
 } cperm_cluster_ws;
 
 /* Clusters found in one map: members (flat indices) concatenated, in output order. */
@@ -88,7 +93,8 @@ struct cperm_run {
 };
 
 /* clusters.c */
-int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times);
+int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
+                          size_t n_vertices, size_t max_step);
 void cperm_cluster_ws_free(cperm_cluster_ws *ws);
 /* Cluster the ascending point list `pts` (only included, supra-threshold points). If `out`
  * is NULL only the permutation statistic (the signed cluster sum of largest magnitude, first

@@ -66,9 +66,8 @@ static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
         return cperm_fail(err, CPERM_EINVAL,
                           "options: incompatible tail and threshold signs, got %d and %g",
                           o->tail, o->threshold);
-    if (!isfinite(o->t_power) || o->t_power < 0)
-        return cperm_fail(err, CPERM_EINVAL, "options: t_power must be finite and >= 0, got %g",
-                          o->t_power);
+    if (!isfinite(o->t_power))
+        return cperm_fail(err, CPERM_EINVAL, "options: t_power must be finite, got %g", o->t_power);
     if (o->n_permutations < 1 && o->n_permutations != CPERM_PERMUTATIONS_ALL)
         return cperm_fail(err, CPERM_EINVAL, "options: n_permutations must be >= 1 or 'all', got %ld",
                           o->n_permutations);
@@ -239,7 +238,9 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
         !run->removed)
         goto nomem;
     for (int i = 0; i < plan->n_threads; i++)
-        if (cperm_cluster_ws_init(&run->ws[i], P, plan->n_times)) goto nomem;
+        if (cperm_cluster_ws_init(&run->ws[i], P, plan->n_times, plan->n_vertices,
+                                  plan->opt.max_step))
+            goto nomem;
     /* TFCE: its own workspaces instead of the sign-flip kernel's */
     if (plan->opt.tfce ? cperm_tfce_create(&run->tfce, plan) : cperm_flip_create(&run->flip, plan))
         goto nomem;

@@ -465,19 +465,58 @@ static screen_fn pick_screen(void) {
 
 /* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
  * threshold, and the point appended to the order's list. */
+/* MNE's two-pass t of a whole block under one order, vectorised across points: each lane
+ * performs exactly the scalar operations of cperm_signed_var in the same order (no FMA
+ * contraction: -ffp-contract=off), so the values are bit-identical to the scalar path. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void exact_block(const double *X, size_t P, size_t p0, size_t bn, const double *signs,
+                        size_t n, double h, double *t) {
+    double S[CPERM_BLOCK], ss[CPERM_BLOCK];
+    for (size_t j = 0; j < bn; j++) S[j] = ss[j] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double si = signs[i], *x = X + i * P + p0;
+        for (size_t j = 0; j < bn; j++) S[j] += si * x[j];
+    }
+    for (size_t j = 0; j < bn; j++) S[j] = S[j] / (double)n; /* now the mean */
+    for (size_t i = 0; i < n; i++) {
+        const double si = signs[i], *x = X + i * P + p0;
+        for (size_t j = 0; j < bn; j++) {
+            double d = si * x[j] - S[j];
+            ss[j] += d * d;
+        }
+    }
+    for (size_t j = 0; j < bn; j++)
+        t[j] = S[j] / sqrt((ss[j] / (double)(n - 1) + h) / (double)n);
+}
+
+/* Candidates per block above which the vectorised whole-block evaluation is cheaper than
+ * one latency-bound scalar evaluation per candidate. */
+#define EXACT_BLOCK_MIN 4
+
 static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
-                            const double *X, size_t p0, uint64_t cand, size_t k, size_t kk) {
+                            const double *X, size_t p0, size_t bn, uint64_t cand, size_t k,
+                            size_t kk) {
     const size_t P = plan->n_points, n = plan->n_subjects;
     const int tail = plan->opt.tail;
     const double thr = plan->threshold, h = run->hat[k];
     const double *signs = plan->signs + k * n;
+    double tb[CPERM_BLOCK];
+    int whole = __builtin_popcountll(cand) >= EXACT_BLOCK_MIN;
+    if (whole) exact_block(X, P, p0, bn, signs, n, h, tb);
     while (cand) {
         size_t j = (size_t)__builtin_ctzll(cand);
         cand &= cand - 1;
         size_t p = p0 + j;
         if (!run->include[p]) continue;
-        double m, var = cperm_signed_var(X + p, P, signs, n, &m);
-        double t = m / sqrt((var + h) / (double)n);
+        double t;
+        if (whole) {
+            t = tb[j];
+        } else {
+            double m, var = cperm_signed_var(X + p, P, signs, n, &m);
+            t = m / sqrt((var + h) / (double)n);
+        }
         int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
         if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
     }
@@ -519,7 +558,7 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
             uint64_t valid = bn == CPERM_BLOCK ? ~(uint64_t)0 : (((uint64_t)1 << bn) - 1);
             for (size_t kk = 0; kk < nk; kk++)
                 if (pt->masks[kk] & valid &&
-                    exact_candidates(plan, run, pt, X, p0, pt->masks[kk] & valid, k0 + kk, kk) < 0)
+                    exact_candidates(plan, run, pt, X, p0, bn, pt->masks[kk] & valid, k0 + kk, kk) < 0)
                     return -1;
             continue;
         }
@@ -534,7 +573,7 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
                                                        : (s[j] < 0 ? s[j] : 0.0);
                 if (v * v > aq[j] + beta) cand |= (uint64_t)1 << j;
             }
-            if (exact_candidates(plan, run, pt, X, p0, cand, k, kk) < 0) return -1;
+            if (exact_candidates(plan, run, pt, X, p0, bn, cand, k, kk) < 0) return -1;
         }
     }
     return 0;

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""clusterperm benchmark (issue 4): library call vs mne.stats.spatio_temporal_cluster_1samp_test
+on identical arrays, CLI vs the seed script on identical files, peak RSS, scaling exponents.
+
+Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f]
+"""
+import argparse, json, math, os, shutil, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_measured(cmd, **kw):
+    """Run cmd; return (stdout, seconds, peak RSS in MB of that process)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace"))
+        raise RuntimeError("command failed: %s" % " ".join(cmd))
+    return out.decode(), dt, ru.ru_maxrss / 1024.0
+
+
+GEN = r'''
+import sys, numpy as np, mne
+from scipy import sparse, stats
+d, n, T, grade = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+mne.set_log_level("WARNING")
+tris = mne.surface._get_ico_surface(grade)["tris"]
+nv = tris.max() + 1
+adj = mne.spatial_tris_adjacency(np.vstack([tris, tris + nv])).tocsr()
+V = adj.shape[0]
+A = sparse.triu(adj, 1).tocoo()
+np.stack([A.row, A.col], 1).astype(np.int64).tofile(d + "/edges.i64")
+sparse.save_npz(d + "/adj.npz", adj)
+rng = np.random.RandomState(0)
+deg = np.asarray(adj.sum(1)).ravel()
+X = np.empty((n, T, V))
+for i in range(n):
+    x = rng.randn(T, V)
+    for _ in range(3):
+        x = (adj @ x.T).T / deg
+    x[1:] += 0.5 * x[:-1]
+    X[i] = x
+X /= X.std()
+X[:, T // 4: T // 2, : V // 40] += 0.6
+X.tofile(d + "/X.f64")
+print(V)
+'''
+
+MNE_TEST = r'''
+import sys, time, json, resource, numpy as np, mne
+from functools import partial
+from scipy import sparse
+d, n, T, V, thr, nperm, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+mne.set_log_level("WARNING")
+X = np.fromfile(d + "/X.f64").reshape(n, T, V)
+adj = sparse.load_npz(d + "/adj.npz").tocoo()
+stat_fun = partial(mne.stats.ttest_1samp_no_p, sigma=1e-3)
+t0 = time.perf_counter()
+T_obs, clusters, pv, H0 = mne.stats.spatio_temporal_cluster_1samp_test(
+    X, adjacency=adj, n_jobs=jobs, threshold=thr, stat_fun=stat_fun, buffer_size=None,
+    seed=0, n_permutations=nperm, verbose=False)
+dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "n_clusters": len(clusters), "min_p": float(pv.min()) if len(pv) else 1.0,
+                  "h0": [float(h) for h in H0]}))
+'''
+
+SEED = r'''
+import sys, time, glob, os.path as op, numpy as np, mne
+from functools import partial
+from scipy import stats
+study, jobs = sys.argv[1], int(sys.argv[2])
+mne.set_log_level("WARNING")
+t0 = time.perf_counter()
+faces, scrambled = [], []
+for sub in sorted(glob.glob(op.join(study, "sub*"))):
+    stc = mne.read_source_estimate(op.join(sub, "mne_dSPM_inverse_morph-faces_eq"))
+    faces.append(stc.crop(0., None).data.T)
+    stc = mne.read_source_estimate(op.join(sub, "mne_dSPM_inverse_morph-scrambled_eq"))
+    scrambled.append(stc.crop(0., None).data.T)
+    tstep = stc.tstep
+X = np.array(faces, float) - np.array(scrambled, float)
+src = mne.read_source_spaces(glob.glob(op.join(study, "*-src.fif"))[0])
+adjacency = mne.spatial_src_adjacency(src)
+t_threshold = -stats.distributions.t.ppf(0.001 / 2., len(X) - 1)
+clu = mne.stats.spatio_temporal_cluster_1samp_test(
+    X, adjacency=adjacency, n_jobs=jobs, threshold=t_threshold,
+    stat_fun=partial(mne.stats.ttest_1samp_no_p, sigma=1e-3), buffer_size=None, seed=0,
+    verbose=False)
+good = np.where(clu[2] < 0.05)[0]
+if len(good):
+    stc_sum = mne.stats.summarize_clusters_stc(clu, tstep=tstep * 1000,
+                                               vertices=[s["vertno"] for s in src], subject="fsaverage")
+    stc_sum.save(op.join(study, "..", "seed-summary"))
+print(time.perf_counter() - t0)
+'''
+
+
+def t_threshold(p, n):
+    out = subprocess.run([PY, "-c", "from scipy import stats; print(repr(-stats.t.ppf(%r / 2, %d)))" % (p, n - 1)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def fit_exponent(xs, ys):
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def main():
+    global PY
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--quick", action="store_true", help="smaller cases, no MNE")
+    ap.add_argument("--no-mne", action="store_true")
+    ap.add_argument("--cases", default="a,b,c,d,e,f")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    PY = "/usr/bin/python3"
+    have_mne = not args.no_mne and not args.quick and subprocess.run(
+        [PY, "-c", "import mne"], capture_output=True).returncode == 0
+    bench = os.path.join(args.build, "bench_case")
+    cli = os.path.join(args.build, "clusterperm")
+    work = tempfile.mkdtemp(prefix="cperm-bench-")
+    cases = args.cases.split(",")
+    jobs = args.jobs
+    rows = []
+    print("clusterperm benchmark: %d threads, MNE 1.3 %s" % (jobs, "in the same run" if have_mne else "not run"))
+    print("machine: %s, %d cores" % (os.uname().machine, os.cpu_count()))
+
+    def gen(name, n, T, grade=5):
+        d = os.path.join(work, name)
+        os.makedirs(d, exist_ok=True)
+        out = subprocess.run([PY, "-c", GEN, d, str(n), str(T), str(grade)], capture_output=True, text=True, check=True)
+        return d, int(out.stdout.split()[-1])
+
+    def ours(d, n, T, V, thr, nperm, repeats=3):
+        out, _, rss = run_measured([bench, d, str(n), str(T), str(V), repr(thr), str(nperm), str(jobs), "1e-3", str(repeats)])
+        r = json.loads(out)
+        r["rss"] = rss
+        return r
+
+    def theirs(d, n, T, V, thr, nperm):
+        out, _, rss = run_measured([PY, "-c", MNE_TEST, d, str(n), str(T), str(V), repr(thr), str(nperm), str(jobs)])
+        r = json.loads(out)
+        r["rss"] = rss
+        return r
+
+    specs = {"a": (16, 40, 0.001, "16 subj x ico-5 x 40 times, p=0.001"),
+             "b": (16, 100, 0.001, "16 subj x ico-5 x 100 times, p=0.001"),
+             "c": (16, 40, 0.05, "16 subj x ico-5 x 40 times, p=0.05"),
+             "d": (64, 40, 0.001, "64 subj x ico-5 x 40 times, p=0.001")}
+    if args.quick:
+        specs = {k: (n, max(4, T // 8), p, s + " (quick: T/8)") for k, (n, T, p, s) in specs.items()}
+    hdr = "%-4s %-42s %9s %9s %8s %9s %9s %10s %12s" % ("case", "problem", "ours s", "MNE s", "ratio",
+                                                         "RSS MB", "MNE MB", "bound MB", "perm*pts/s")
+    results = {}
+    for key in "abcd":
+        if key not in cases:
+            continue
+        n, T, p, label = specs[key]
+        d, V = gen(key, n, T)
+        thr = t_threshold(p, n)
+        r = ours(d, n, T, V, thr, 1024)
+        m = theirs(d, n, T, V, thr, 1024) if have_mne else None
+        x_mb = n * T * V * 8 / 2 ** 20
+        bound = 1.5 * x_mb + 100
+        if m:
+            # same answer: cluster count and min p must agree, H0 within 1e-9
+            same = (m["n_clusters"] == r["n_clusters"] and abs(m["min_p"] - r["min_p"]) < 1e-12)
+        else:
+            same = None
+        results[key] = dict(r=r, m=m, bound=bound, label=label, same=same, V=V, T=T)
+        shutil.rmtree(d)
+    print()
+    print("Test time (library call vs spatio_temporal_cluster_1samp_test, same input, 1024 permutations):")
+    print(hdr)
+    for key, res in results.items():
+        r, m = res["r"], res["m"]
+        rate = 1023 * res["V"] * res["T"] / r["seconds"]
+        print("%-4s %-42s %9.3f %9s %8s %9.0f %9s %10.0f %12.3g%s" % (
+            key, res["label"], r["seconds"], "%.1f" % m["seconds"] if m else "-",
+            "%.0fx" % (m["seconds"] / r["seconds"]) if m else "-", r["rss"],
+            "%.0f" % m["rss"] if m else "-", res["bound"], rate,
+            "" if res["same"] is None else ("  same result" if res["same"] else "  RESULTS DIFFER")))
+    if "e" in cases:
+        print()
+        print("Scaling (ours; 16 subjects, p=0.001):")
+        Ts = [10, 20, 40, 80] if not args.quick else [5, 10, 20]
+        ts = []
+        for T in Ts:
+            d, V = gen("e%d" % T, 16, T)
+            r = ours(d, 16, T, V, t_threshold(0.001, 16), 1024)
+            ts.append(r["seconds"])
+            print("  V x T = %8d x %3d: %.3f s" % (V, T, r["seconds"]))
+            shutil.rmtree(d)
+        print("  fitted exponent in V x T: %.2f" % fit_exponent([V * T for T in Ts], ts))
+        d, V = gen("eperm", 16, 20)
+        perms = [1024, 2048, 4096, 8192] if not args.quick else [256, 512, 1024]
+        ts = []
+        for P in perms:
+            r = ours(d, 16, 20, V, t_threshold(0.001, 16), P)
+            ts.append(r["seconds"])
+            print("  permutations %5d: %.3f s" % (P, r["seconds"]))
+        print("  fitted exponent in permutations: %.2f" % fit_exponent(perms, ts))
+        shutil.rmtree(d)
+    if "f" in cases and os.path.exists(cli):
+        print()
+        print("End to end (CLI on .stc files vs the seed script in MNE, 16 subjects x ico-5 x 40 times):")
+        study = os.path.join(work, "study")
+        subprocess.run([cli, "simulate", study, "--n-times", "45"], check=True, capture_output=True)
+        cmd = [cli, "onesample", "--a", study + "/sub*/mne_dSPM_inverse_morph-faces_eq",
+               "--b", study + "/sub*/mne_dSPM_inverse_morph-scrambled_eq", "--src",
+               study + "/fsaverage-ico5-src.fif", "--tmin", "0", "--p-threshold", "0.001",
+               "--sigma", "1e-3", "--n-permutations", "1024", "--seed", "0", "-j", str(jobs),
+               "--out", os.path.join(work, "out")]
+        best = None
+        for _ in range(3):
+            _, dt, rss = run_measured(cmd)
+            best = dt if best is None or dt < best else best
+        print("  clusterperm onesample: %.2f s, peak RSS %.0f MB" % (best, rss))
+        if have_mne:
+            out, dt, mrss = run_measured([PY, "-c", SEED, study, str(jobs)])
+            print("  seed script (MNE 1.3): %.1f s, peak RSS %.0f MB" % (dt, mrss))
+            print("  end-to-end ratio: %.0fx" % (dt / best))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
