@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "outputs.h"
 #include "report.h"
+#include "checkpoint.h" /* --checkpoint (issue 7) */
 
 #include <glob.h>
 #include <math.h>
@@ -49,7 +50,12 @@ static void usage(FILE *f) {
         "                       on it\n"
         "outputs:\n"
         "  --out DIR            tobs-lh/-rh.stc, summary-lh/-rh.stc, h0.txt, clusters.json\n"
-        "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n",
+        "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "resuming:\n"
+        "  --checkpoint FILE    save progress to FILE (atomically, every\n"
+        "                       --checkpoint-interval seconds, default 30, and on\n"
+        "                       SIGINT/SIGTERM); the same command run again resumes from it\n"
+        "                       with identical results; FILE is deleted after success\n",
         f);
 }
 
@@ -186,6 +192,7 @@ typedef struct os_opts {
     int compat;
     long jobs;
     double p_summary;
+    ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (issue 7) */
 } os_opts;
 
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
@@ -203,6 +210,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
     o->compat = CPERM_COMPAT_NONE;
     o->jobs = 1;
     o->p_summary = 0.05;
+    ckpt_opts_init(&o->ckpt);
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -229,7 +237,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
         static const char *const known[] = {
             "--a", "--b", "--src", "--out", "--tmin", "--tmax", "--p-threshold", "--t-threshold",
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
-            "--compat", "--jobs", "--p-summary"};
+            "--compat", "--jobs", "--p-summary", "--checkpoint", "--checkpoint-interval"};
         int found = 0;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (!strcmp(name, known[k])) found = 1;
@@ -244,6 +252,11 @@ static int parse_args(int argc, char **argv, os_opts *o) {
                 return -1;
             }
             val = argv[++i];
+        }
+        int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
+        if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {
+            if (ckrc) return -1;
+            continue;
         }
         double d;
         long l;
@@ -538,6 +551,33 @@ static void print_g(const char *fmt, double v) {
 
 static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
+/* ---- --checkpoint (issue 7): everything a checkpoint must have been made with (--out,
+ * --jobs and --p-summary do not change the permutations, so they may differ) ---- */
+static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
+                                       const cli_strlist *b) {
+    ckpt_hash h;
+    ckpt_hash_init(&h);
+    ckpt_hash_long(&h, (long)a->n);
+    for (size_t i = 0; i < a->n; i++) ckpt_hash_stem(&h, a->items[i]);
+    ckpt_hash_long(&h, b ? (long)b->n : -1);
+    for (size_t i = 0; b && i < b->n; i++) ckpt_hash_stem(&h, b->items[i]);
+    ckpt_hash_file(&h, o->src);
+    ckpt_hash_double(&h, o->tmin);
+    ckpt_hash_double(&h, o->tmax);
+    ckpt_hash_long(&h, o->magnitude);
+    ckpt_hash_double(&h, o->p_threshold);
+    ckpt_hash_double(&h, o->t_threshold);
+    ckpt_hash_long(&h, o->tail);
+    ckpt_hash_long(&h, o->n_permutations);
+    ckpt_hash_long(&h, o->seed);
+    ckpt_hash_double(&h, o->sigma);
+    ckpt_hash_double(&h, o->step_down_p);
+    ckpt_hash_long(&h, o->max_step);
+    ckpt_hash_long(&h, o->compat);
+    return h.h;
+}
+/* ---- end of --checkpoint ---- */
+
 /* ------------------------------------------------------------- command */
 
 int cli_onesample(int argc, char **argv) {
@@ -551,6 +591,8 @@ int cli_onesample(int argc, char **argv) {
     double *X = NULL;
     cperm_err err = {0};
     int ret = CLI_EXIT_ERROR;
+    ckpt_state ck; /* --checkpoint (issue 7) */
+    ckpt_init(&ck);
 
     int prc = parse_args(argc, argv, &o);
     if (prc == 1) {
@@ -558,6 +600,7 @@ int cli_onesample(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     if (prc < 0) return CLI_EXIT_USAGE;
+    ckpt_test_hooks(); /* test builds: CLUSTERPERM_TEST_FAIL_WRITE (issue 7) */
 
     if (expand_stems("--a", o.a, &a)) goto cleanup;
     if (o.b) {
@@ -574,6 +617,8 @@ int cli_onesample(int argc, char **argv) {
         goto cleanup;
     }
     if (outputs_check_dir(o.out)) goto cleanup;
+    /* --checkpoint (issue 7): refuse another run's checkpoint before loading any data */
+    if (ckpt_load(&ck, &o.ckpt, checkpoint_inputs_hash(&o, &a, o.b ? &b : NULL))) goto cleanup;
     if (cperm_src_read(&src, o.src, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
@@ -621,6 +666,10 @@ int cli_onesample(int argc, char **argv) {
         opts.progress = cli_progress_cb;
         opts.progress_user = &progress;
     }
+    if (o.ckpt.path) { /* --checkpoint (issue 7): saves between chunks, draws the bar too */
+        opts.progress = ckpt_progress_cb;
+        opts.progress_user = &ck;
+    }
     if (cperm_plan_create(&plan, graph, n_subjects, n_times, &opts, &err) ||
         cperm_run_create(&run, plan, &err)) {
         cli_error("%s", err.msg);
@@ -628,6 +677,8 @@ int cli_onesample(int argc, char **argv) {
     }
     cperm_graph_free(graph);
     graph = NULL;
+    if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
+    ckpt_begin(&ck, run, isatty(STDERR_FILENO) ? &progress : NULL);
 
     if (default_threshold) {
         printf("Using a threshold of %f\n", threshold);
@@ -635,6 +686,11 @@ int cli_onesample(int argc, char **argv) {
     }
     int erc = cperm_plan_execute(plan, X, run, &err);
     cli_progress_finish(&progress);
+    const int stopped = ckpt_end(&ck, erc); /* --checkpoint (issue 7): saved and stopped */
+    if (stopped) {
+        ret = stopped > 0 ? 128 + stopped : CLI_EXIT_ERROR;
+        goto cleanup;
+    }
     if (erc) {
         cli_error("%s", err.msg);
         goto cleanup;
@@ -715,9 +771,11 @@ int cli_onesample(int argc, char **argv) {
      * written after the statistical outputs; a failure here leaves those in place. ---- */
     if (report_write(o.out, src, run, (int)o.tail, o.p_summary)) goto cleanup;
     /* ---- end of figures and report ---- */
+    ckpt_remove(&ck); /* --checkpoint (issue 7): the run is complete */
     ret = CLI_EXIT_OK;
 
 cleanup:
+    ckpt_free(&ck);
     cperm_run_free(run);
     cperm_plan_free(plan);
     cperm_graph_free(graph);
