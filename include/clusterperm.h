@@ -296,6 +296,8 @@ CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clus
 CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
 CPERM_API size_t cperm_run_n_step_downs(const cperm_run *run);
+/* Clusters newly excluded by step-down pass `pass` (0-based), as MNE logs them. */
+CPERM_API size_t cperm_run_step_down_removed(const cperm_run *run, size_t pass);
 /* TFCE results (NULL unless the plan has a TFCE mode): scores * sign(t), the t_obs MNE
  * returns with TFCE, and the per-point p-values (the same array as cperm_run_pvalues). */
 CPERM_API const double *cperm_run_tfce_map(const cperm_run *run);     /* n_points */

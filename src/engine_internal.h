@@ -81,6 +81,7 @@ struct cperm_run {
     size_t done;                /* orders finished in this pass */
     size_t n_removed;           /* clusters excluded in this pass (from the previous one) */
     size_t *removed;            /* their indices, ascending (capacity n_points) */
+    size_t *pass_removed;       /* clusters newly excluded by each pass (n_points + 1) */
     const double *X;            /* data of the current/last execute (not owned) */
     uint64_t fingerprint;       /* of X and the plan, computed on demand */
     int fingerprint_valid;

@@ -206,6 +206,7 @@ void cperm_run_free(cperm_run *run) {
     free(run->h0);
     free(run->hat);
     free(run->removed);
+    free(run->pass_removed);
     if (run->ws)
         for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
     free(run->ws);
@@ -233,9 +234,10 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     run->hat = cperm_malloc(plan->n_orders + 1, sizeof *run->hat);
     run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
     run->removed = cperm_malloc(P, sizeof *run->removed);
+    run->pass_removed = cperm_malloc(P + 1, sizeof *run->pass_removed);
     if (!run->tobs || !run->sumsq || !run->include || !run->obs_points || !run->obs.offsets ||
         !run->obs.members || !run->obs.stats || !run->pvalues || !run->h0 || !run->hat || !run->ws ||
-        !run->removed)
+        !run->removed || !run->pass_removed)
         goto nomem;
     for (int i = 0; i < plan->n_threads; i++)
         if (cperm_cluster_ws_init(&run->ws[i], P, plan->n_times, plan->n_vertices,
@@ -394,6 +396,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
             if (run->pvalues[c] < plan->opt.step_down_p) run->removed[removed++] = c;
         run->n_removed = removed;
         run->n_step_downs = (size_t)pass + 1;
+        run->pass_removed[pass] = removed > total_removed ? removed - total_removed : 0;
         if (removed <= total_removed) break;
         pass++;
         start = 0;
@@ -500,4 +503,7 @@ const double *cperm_run_h0(const cperm_run *run, size_t *n_h0) {
 }
 size_t cperm_run_n_step_downs(const cperm_run *run) {
     return run && run->have_result ? run->n_step_downs : 0;
+}
+size_t cperm_run_step_down_removed(const cperm_run *run, size_t pass) {
+    return run && run->have_result && pass < run->n_step_downs ? run->pass_removed[pass] : 0;
 }
