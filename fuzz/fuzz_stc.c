@@ -6,9 +6,20 @@
 #include <math.h>
 #include <string.h>
 
+/* Known finding F1 (fuzz/README.md): a file of 0 vertices may claim up to 2^32-1 times with
+ * no data behind them (MNE reads such a file too); the parser's data loop still runs once
+ * per claimed time (seconds in -O1 builds) and cperm_stc_crop allocates 8 bytes per claimed
+ * time. Until stc.c handles that, such inputs are skipped so that fuzzing goes on. */
+static int known_f1(const uint8_t *p, size_t size) {
+    if (size < 16 || p[8] || p[9] || p[10] || p[11]) return 0;
+    const uint32_t nt = ((uint32_t)p[12] << 24) | ((uint32_t)p[13] << 16) | ((uint32_t)p[14] << 8) | p[15];
+    return nt > 65536;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cperm_stc *stc = NULL;
     cperm_err err = {0};
+    if (known_f1(data, size)) return 0;
     if (cperm_stc_read_mem(&stc, data, size, "fuzz-lh.stc", &err) != 0) {
         /* a failure must leave a message and no object */
         FUZZ_CHECK(!stc && err.msg[0] && err.code < 0);
@@ -21,12 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     volatile double sum = 0;
     for (size_t i = 0; i < stc->n_vertices[0] * stc->n_times; i++) sum += stc->data[i];
     (void)sum;
-    /* crop with limits taken from the header itself, then with none.
-     * Known finding F1 (fuzz/README.md, regress/stc/empty-huge-ntimes-crop): a 0-vertex file
-     * may claim up to 2^32-1 times (MNE reads it too), and cperm_stc_crop allocates 8 bytes
-     * per claimed time; skipped for such files until stc.c no longer does. */
-    const int f1 = stc->n_vertices[0] == 0 && stc->n_times > 4096;
-    if (!f1 && stc->n_times > 0 && stc->tstep > 0 && isfinite(stc->tmin)) {
+    /* crop with limits taken from the header itself, then with none */
+    if (stc->n_times > 0 && stc->tstep > 0 && isfinite(stc->tmin)) {
         cperm_stc_crop(stc, stc->tmin + stc->tstep, NAN, &err);
         cperm_stc_crop(stc, NAN, stc->tmin + 2.5 * stc->tstep, &err);
     }
