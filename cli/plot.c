@@ -349,5 +349,6 @@ cleanup:
     }
     free(sorted);
     free(label);
+    cperm_render_cleanup();
     return ret;
 }

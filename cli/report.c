@@ -382,5 +382,6 @@ cleanup:
     free(h0_png);
     free(html);
     free(path);
+    cperm_render_cleanup(); /* the last drawing of the run */
     return rc;
 }

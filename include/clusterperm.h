@@ -436,6 +436,11 @@ CPERM_API int cperm_render_stc_file(const char *path, const cperm_stc *stc,
 CPERM_API int cperm_render_hemis_from_src(cperm_render_hemi geom[2], const cperm_srcspace *src,
                                           cperm_err *err);
 
+/* Releases the process-wide caches of Cairo and fontconfig that drawing text fills, so that
+ * leak checkers see a clean exit. Call once at program end, when no thread draws; drawing
+ * afterwards re-creates them. */
+CPERM_API void cperm_render_cleanup(void);
+
 /* Histogram of the permutation distribution H0 with each observed cluster statistic (a
  * vertical line: red when p < p_thresh, grey otherwise) and the critical value of H0 (the
  * 95th percentile as numpy.percentile: for tail -1 the 5th, as H0 then holds minima; for

@@ -83,9 +83,14 @@ int cperm_plot_h0(unsigned char **out, size_t *out_len, const double *h0, size_t
     const double font = fmax(9.0, 13.0 * u);
     const double ml = 70 * u, mr = 20 * u, mt = 44 * u, mb = 56 * u;
     const double px0 = ml, px1 = W - mr, py0 = mt, py1 = H - mb;
-    cairo_rectangle_t ext = {0, 0, W, H};
-    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &ext);
-    cairo_t *cr = cairo_create(rec);
+    cperm_canvas cv;
+    int rc = cperm_canvas_open(&cv, format, width, height, err);
+    if (rc) {
+        free(sorted);
+        free(obs);
+        return rc;
+    }
+    cairo_t *cr = cv.cr;
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
@@ -243,15 +248,7 @@ int cperm_plot_h0(unsigned char **out, size_t *out_len, const double *h0, size_t
 #undef XS
 #undef YS
     }
-    const cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    int rc;
-    if (st != CAIRO_STATUS_SUCCESS)
-        rc = cperm_fail(err, CPERM_ENOMEM, "h0plot: cairo drawing failed: %s",
-                        cairo_status_to_string(st));
-    else
-        rc = cperm_cairo_encode(out, out_len, rec, format, width, height, err);
-    cairo_surface_destroy(rec);
+    rc = cperm_canvas_close(&cv, out, out_len, err);
     free(sorted);
     free(obs);
     return rc;

@@ -4,6 +4,7 @@
 #include "render_internal.h"
 
 #include <cairo-pdf.h>
+#include <dlfcn.h>
 #include <cairo-svg.h>
 #include <math.h>
 #include <stdio.h>
@@ -173,14 +174,8 @@ cleanup:
 
 /* ------------------------------------------------------------------ output */
 
-typedef struct membuf {
-    unsigned char *p;
-    size_t len, cap;
-    int oom;
-} membuf;
-
-static cairo_status_t membuf_write(void *closure, const unsigned char *data, unsigned int n) {
-    membuf *m = closure;
+static cairo_status_t canvas_write(void *closure, const unsigned char *data, unsigned int n) {
+    cperm_canvas_buf *m = closure;
     if (m->oom) return CAIRO_STATUS_NO_MEMORY;
     if (m->len + n > m->cap) {
         size_t cap = m->cap ? m->cap : 65536;
@@ -207,46 +202,65 @@ int cperm_format_from_path(const char *path) {
     return -1;
 }
 
-int cperm_cairo_encode(unsigned char **out, size_t *out_len, cairo_surface_t *rec, int format,
-                       int width, int height, cperm_err *err) {
-    membuf m = {0};
-    cairo_status_t st;
+int cperm_canvas_open(cperm_canvas *c, int format, int width, int height, cperm_err *err) {
+    memset(c, 0, sizeof *c);
+    c->format = format;
+    if (format == CPERM_FORMAT_PNG)
+        c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    else if (format == CPERM_FORMAT_SVG)
+        c->surface = cairo_svg_surface_create_for_stream(canvas_write, &c->buf, width, height);
+    else if (format == CPERM_FORMAT_PDF)
+        c->surface = cairo_pdf_surface_create_for_stream(canvas_write, &c->buf, width, height);
+    else
+        return cperm_fail(err, CPERM_EINVAL, "render: unknown output format %d", format);
+    c->cr = cairo_create(c->surface);
+    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
+        cperm_canvas_abort(c);
+        return cperm_fail(err, CPERM_ENOMEM, "render: cairo cannot create a %dx%d canvas", width,
+                          height);
+    }
+    return CPERM_OK;
+}
+
+void cperm_canvas_abort(cperm_canvas *c) {
+    if (c->cr) cairo_destroy(c->cr);
+    if (c->surface) {
+        cairo_surface_finish(c->surface);
+        cairo_surface_destroy(c->surface);
+    }
+    free(c->buf.p);
+    memset(c, 0, sizeof *c);
+}
+
+int cperm_canvas_close(cperm_canvas *c, unsigned char **out, size_t *out_len, cperm_err *err) {
     *out = NULL;
     *out_len = 0;
-    if (format == CPERM_FORMAT_PNG) {
-        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-        cairo_t *cr = cairo_create(img);
-        cairo_set_source_surface(cr, rec, 0, 0);
-        cairo_paint(cr);
-        st = cairo_status(cr);
-        cairo_destroy(cr);
-        if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_write_to_png_stream(img, membuf_write, &m);
-        cairo_surface_destroy(img);
-    } else if (format == CPERM_FORMAT_SVG || format == CPERM_FORMAT_PDF) {
-        cairo_surface_t *vs =
-            format == CPERM_FORMAT_SVG
-                ? cairo_svg_surface_create_for_stream(membuf_write, &m, width, height)
-                : cairo_pdf_surface_create_for_stream(membuf_write, &m, width, height);
-        cairo_t *cr = cairo_create(vs);
-        cairo_set_source_surface(cr, rec, 0, 0);
-        cairo_paint(cr);
-        cairo_show_page(cr);
-        st = cairo_status(cr);
-        cairo_destroy(cr);
-        cairo_surface_finish(vs);
-        if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(vs);
-        cairo_surface_destroy(vs);
-    } else {
-        return cperm_fail(err, CPERM_EINVAL, "render: unknown output format %d", format);
+    cairo_status_t st = cairo_status(c->cr);
+    if (c->format != CPERM_FORMAT_PNG && st == CAIRO_STATUS_SUCCESS) {
+        cairo_show_page(c->cr);
+        st = cairo_status(c->cr);
     }
-    if (st != CAIRO_STATUS_SUCCESS || m.oom) {
-        free(m.p);
-        return cperm_fail(err, m.oom || st == CAIRO_STATUS_NO_MEMORY ? CPERM_ENOMEM : CPERM_EIO,
-                          "render: cairo could not encode the image: %s",
-                          m.oom ? "out of memory" : cairo_status_to_string(st));
+    cairo_destroy(c->cr);
+    c->cr = NULL;
+    if (st == CAIRO_STATUS_SUCCESS) {
+        if (c->format == CPERM_FORMAT_PNG) {
+            st = cairo_surface_write_to_png_stream(c->surface, canvas_write, &c->buf);
+        } else {
+            cairo_surface_finish(c->surface);
+            st = cairo_surface_status(c->surface);
+        }
     }
-    *out = m.p;
-    *out_len = m.len;
+    const int oom = c->buf.oom || st == CAIRO_STATUS_NO_MEMORY;
+    if (st != CAIRO_STATUS_SUCCESS || c->buf.oom) {
+        const char *why = c->buf.oom ? "out of memory" : cairo_status_to_string(st);
+        cperm_canvas_abort(c);
+        return cperm_fail(err, oom ? CPERM_ENOMEM : CPERM_EIO,
+                          "render: cairo could not encode the image: %s", why);
+    }
+    *out = c->buf.p;
+    *out_len = c->buf.len;
+    c->buf.p = NULL;
+    cperm_canvas_abort(c);
     return CPERM_OK;
 }
 
@@ -661,8 +675,9 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
     memset(hs, 0, sizeof hs);
     double *vals = NULL, *col = NULL;
     raster R = {0};
-    cairo_surface_t *rec = NULL, *img = NULL;
-    cairo_t *cr = NULL;
+    cairo_surface_t *img = NULL;
+    cperm_canvas cv;
+    int cv_open = 0;
     const size_t nt_stc = stc->n_times;
     size_t row0 = 0;
     for (int h = 0; h < 2; h++) {
@@ -778,9 +793,10 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
     R.colour = NULL;
 
     /* compose: raster, colorbar and time label in the bottom-left subplot (MNE's place) */
-    cairo_rectangle_t ext = {0, 0, W, H};
-    rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &ext);
-    cr = cairo_create(rec);
+    rc = cperm_canvas_open(&cv, o->format, W, H, err);
+    if (rc) goto cleanup;
+    cv_open = 1;
+    cairo_t *cr = cv.cr;
     cairo_set_source_surface(cr, img, 0, 0);
     cairo_paint(cr);
     {
@@ -803,18 +819,11 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
             cairo_show_text(cr, o->time_label);
         }
     }
-    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
-        rc = cperm_fail(err, CPERM_ENOMEM, "render: cairo drawing failed: %s",
-                        cairo_status_to_string(cairo_status(cr)));
-        goto cleanup;
-    }
-    cairo_destroy(cr);
-    cr = NULL;
-    rc = cperm_cairo_encode(out, out_len, rec, o->format, W, H, err);
+    cv_open = 0;
+    rc = cperm_canvas_close(&cv, out, out_len, err);
 
 cleanup:
-    if (cr) cairo_destroy(cr);
-    if (rec) cairo_surface_destroy(rec);
+    if (cv_open) cperm_canvas_abort(&cv);
     if (img) cairo_surface_destroy(img);
     free(R.depth);
     free(R.colour);
@@ -841,4 +850,19 @@ int cperm_render_stc_file(const char *path, const cperm_stc *stc, const cperm_re
     rc = cperm_write_file_atomic(path, buf, len, err);
     free(buf);
     return rc;
+}
+
+void cperm_render_cleanup(void) {
+    cairo_debug_reset_static_data();
+    /* fontconfig comes in with Cairo; looked up at run time so that the library does not
+     * link it directly. */
+    void *self = dlopen(NULL, RTLD_LAZY);
+    if (!self) return;
+    void *sym = dlsym(self, "FcFini");
+    if (sym) {
+        void (*fini)(void);
+        memcpy(&fini, &sym, sizeof fini);
+        fini();
+    }
+    dlclose(self);
 }

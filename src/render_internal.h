@@ -37,11 +37,29 @@ int cperm_surf_spread(double *out, size_t n_vertices, const int32_t *tris, size_
                       const uint32_t *from, const double *values, size_t n_from, int steps,
                       cperm_err *err);
 
-/* Encode a finished drawing: for PNG `surface` is an image surface; for SVG/PDF the
- * drawing is replayed from a recording surface of width x height points. *out is freed
- * with free(). Errors: CPERM_ENOMEM, CPERM_EINVAL (format). */
-int cperm_cairo_encode(unsigned char **out, size_t *out_len, cairo_surface_t *surface,
-                       int format, int width, int height, cperm_err *err);
+/* A drawing target that encodes itself: an image surface for PNG, a stream surface for
+ * SVG/PDF (drawn directly: Cairo 1.16's SVG surface leaks when replaying recordings). */
+typedef struct cperm_canvas_buf {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+} cperm_canvas_buf;
+
+typedef struct cperm_canvas {
+    int format;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    cperm_canvas_buf buf;
+} cperm_canvas;
+
+/* Opens a width x height (pixels or points) canvas; draw on c->cr. Errors: CPERM_EINVAL
+ * (format), CPERM_ENOMEM. On error nothing is left to release. */
+int cperm_canvas_open(cperm_canvas *c, int format, int width, int height, cperm_err *err);
+/* Finishes and encodes: *out (freed with free()) holds the file's bytes. Releases the
+ * canvas in every case. Errors: CPERM_ENOMEM, CPERM_EIO (Cairo failed). */
+int cperm_canvas_close(cperm_canvas *c, unsigned char **out, size_t *out_len, cperm_err *err);
+/* Releases a canvas without encoding (error paths). */
+void cperm_canvas_abort(cperm_canvas *c);
 
 /* Format from a file name's extension (.png .svg .pdf, case-insensitive) or -1. */
 int cperm_format_from_path(const char *path);

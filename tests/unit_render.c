@@ -372,5 +372,6 @@ int main(void) {
     test_spread();
     test_render();
     test_h0plot();
+    cperm_render_cleanup(); /* a clean exit under LeakSanitizer */
     TU_EXIT();
 }
