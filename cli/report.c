@@ -140,6 +140,7 @@ static void param_row(sbuf *b, const char *name, const char *value_html) {
 
 /* The page. Images may be NULL. */
 static char *build_html(const json_t *root, const unsigned char *summary_png, size_t summary_len,
+                        const unsigned char *views_png, size_t views_len,
                         const unsigned char *h0_png, size_t h0_len, double p_summary) {
     sbuf b = {0};
     const json_t *par = json_object_get(root, "parameters"), *data = json_object_get(root, "data");
@@ -182,7 +183,16 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
         sb_base64(&b, summary_png, summary_len);
         sb_printf(&b, "\"><figcaption>Total duration (ms) for which each vertex belongs to a "
                       "cluster with p &lt; %g (summarize_clusters_stc), both hemispheres seen "
-                      "from below.</figcaption></figure>\n", p_summary);
+                      "from below (the seed's figure, summary.png).</figcaption></figure>\n",
+                  p_summary);
+        if (views_png) {
+            sb_printf(&b, "<figure><img id=\"summary-views\" alt=\"the same, lateral and "
+                          "medial views of each hemisphere\" src=\"data:image/png;base64,");
+            sb_base64(&b, views_png, views_len);
+            sb_printf(&b, "\"><figcaption>The same map seen from the side: lateral (top) and "
+                          "medial (bottom) views, left hemisphere on the left."
+                          "</figcaption></figure>\n");
+        }
     } else {
         sb_printf(&b, "<p id=\"summary-none\">No cluster has p &lt; %g: there is no summary "
                       "figure.</p>\n", p_summary);
@@ -306,8 +316,8 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
     json_error_t jerr;
     json_t *root = NULL;
     cperm_stc *summary = NULL;
-    unsigned char *sum_png = NULL, *h0_png = NULL;
-    size_t sum_len = 0, h0_len = 0;
+    unsigned char *sum_png = NULL, *h0_png = NULL, *views_png = NULL;
+    size_t sum_len = 0, h0_len = 0, views_len = 0;
     char *html = NULL, *path = NULL;
     int rc = -1;
 
@@ -333,6 +343,17 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
             cli_error("report: summary.png: %s", err.msg);
             goto cleanup;
         }
+        /* for the page only: lateral and medial views, which show what 'ven' hides */
+        ro.hemi = CPERM_HEMI_SPLIT;
+        ro.n_views = 2;
+        ro.views[0] = CPERM_VIEW_LATERAL;
+        ro.views[1] = CPERM_VIEW_MEDIAL;
+        ro.width = 1000;
+        ro.height = 1000;
+        if (cperm_render_stc(&views_png, &views_len, summary, geom, &ro, &err)) {
+            cli_error("report: the lateral/medial figure: %s", err.msg);
+            goto cleanup;
+        }
         free(path);
         path = NULL;
     }
@@ -351,7 +372,7 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
     }
 
     /* 3. The page. */
-    html = build_html(root, sum_png, sum_len, h0_png, h0_len, p_summary);
+    html = build_html(root, sum_png, sum_len, views_png, views_len, h0_png, h0_len, p_summary);
     if (!html) goto oom;
 
     /* 4. Into place, each file atomically. */
@@ -379,6 +400,7 @@ cleanup:
     json_decref(root);
     cperm_stc_free(summary);
     free(sum_png);
+    free(views_png);
     free(h0_png);
     free(html);
     free(path);
