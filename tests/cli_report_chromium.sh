@@ -68,7 +68,7 @@ grep -q '<img id="h0"[^>]*src="data:image/png;base64,iVBORw0KGgo' "$T/dom.html" 
 grep -q '<tr class="sig">' "$T/dom.html" || missing="$missing significant-row"
 [ -z "$missing" ] && ok report_dom_table_and_images || fail report_dom_table_and_images "missing:$missing"
 
-chrome shot --window-size=1200,1800 --screenshot="$T/shot.png" "file://$REPORT" >/dev/null
+chrome shot --window-size=1200,4000 --screenshot="$T/shot.png" "file://$REPORT" >/dev/null
 if grep -Eq 'Uncaught|net::ERR_|Failed to load|Not allowed to load|CONSOLE.*[Ee]rror' "$T/chrome.err"; then
     fail report_no_load_errors "$(grep -E 'Uncaught|net::ERR_|Failed to load|Not allowed to load|CONSOLE' "$T/chrome.err" | head -3)"
 else
