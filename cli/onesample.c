@@ -5,6 +5,7 @@
 #include "report.h"
 #include "checkpoint.h" /* --checkpoint (issue 7) */
 
+#include <errno.h>
 #include <glob.h>
 #include <math.h>
 #include <stdio.h>
@@ -99,6 +100,10 @@ static int expand_stems(const char *opt, const char *spec, cli_strlist *out) {
                 rc = -1;
                 break;
             }
+        }
+        if (rc == 0 && ferror(f)) { /* issue 7: e.g. a directory, not "names no stems" */
+            cli_error("%s: cannot read list file %s: %s", opt, path, strerror(errno));
+            rc = -1;
         }
         fclose(f);
         if (rc == 0 && out->n == 0) {
@@ -252,6 +257,11 @@ static int parse_args(int argc, char **argv, os_opts *o) {
                 return -1;
             }
             val = argv[++i];
+        }
+        /* issue 7: an empty value (--out=) would make paths like "/tobs-lh.stc" */
+        if (!*val) {
+            cli_error("onesample: option %s needs a non-empty value", name);
+            return -1;
         }
         int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
         if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {

@@ -318,6 +318,9 @@ int outputs_write(const outputs_spec *sp) {
     }
     {
         char *stem = join(stage, "tobs");
+        /* issue 7: marked before writing, so that cleanup also removes the lh file when the
+         * rh one fails (else the staging directory is left behind, not empty) */
+        files[0].present = files[1].present = 1;
         int w = stem ? cperm_stc_write(tobs_stc, stem, &err) : CPERM_ENOMEM;
         const int oom = !stem;
         free(stem);
@@ -325,10 +328,12 @@ int outputs_write(const outputs_spec *sp) {
             cli_error("%s", oom ? "out of memory" : err.msg);
             goto cleanup;
         }
-        files[0].present = files[1].present = 1;
     }
     if (have_summary) {
         char *stem = join(stage, "summary");
+        /* issue 7: marked before writing, so that cleanup also removes the lh file when the
+         * rh one fails (else the staging directory is left behind, not empty) */
+        files[2].present = files[3].present = 1;
         int w = stem ? cperm_stc_write(sum_stc, stem, &err) : CPERM_ENOMEM;
         const int oom = !stem;
         free(stem);
@@ -336,7 +341,6 @@ int outputs_write(const outputs_spec *sp) {
             cli_error("%s", oom ? "out of memory" : err.msg);
             goto cleanup;
         }
-        files[2].present = files[3].present = 1;
     }
     for (size_t i = 4; i < 6; i++) {
         char *path = join(stage, files[i].name);

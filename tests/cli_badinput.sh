@@ -1,0 +1,357 @@
+#!/bin/sh
+# cli_badinput.sh - table-driven bad-input suite for `clusterperm` (issue 7), beyond the cases
+# of tests/cli_onesample.sh: .stc / FIF / -stc.h5 files cut inside every header field, absurd
+# counts, NaN/Inf data, mismatched hemispheres/vertices/times, bad list files, unusable output
+# directories, option values out of range. Each case asserts the exit status, one
+# "clusterperm: error: ..." line containing the expected text, and that the output directory
+# (holding a previous run's outputs) is byte-for-byte unchanged. Then: an I/O error injected
+# at every step of the output writes (CLUSTERPERM_TEST_FAIL_WRITE, test builds) leaves the
+# previous outputs intact, and zero-variance data behaves as MNE. Prints "ok"/"FAIL" lines.
+# Usage: sh tests/cli_badinput.sh [BUILD_DIR]
+BUILD=${1:-${CPERM_BUILD:-build}}
+PYTHON=${PYTHON:-/usr/bin/python3}
+CP="$BUILD/clusterperm"
+T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-bad.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+failed=0
+ok() { echo "ok $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+
+if [ ! -x "$CP" ]; then
+    fail badinput_binary "$CP not built"
+    exit 1
+fi
+F=mne_dSPM_inverse_morph-faces_eq
+S=mne_dSPM_inverse_morph-scrambled_eq
+"$CP" simulate "$T/g2" --grade 2 --subjects 4 --n-times 12 --seed 11 >/dev/null 2>&1 ||
+    { fail badinput_setup "simulate failed"; exit 1; }
+SRC="$T/g2/fsaverage-ico2-src.fif"
+G1="$T/g2/sub001/$F" G2="$T/g2/sub002/$F" G3="$T/g2/sub003/$F"
+
+# ---------------------------------------------------------------- crafted files
+mkdir -p "$T/bad" "$T/lists"
+"$PYTHON" - "$T" "$G3" "$SRC" <<'PY' || { fail badinput_craft "python could not write the test files"; exit 1; }
+import gzip, os, struct, sys
+T, g3, src = sys.argv[1:4]
+bad = os.path.join(T, "bad")
+lh = open(g3 + "-lh.stc", "rb").read()
+rh = open(g3 + "-rh.stc", "rb").read()
+nv = struct.unpack(">I", lh[8:12])[0]      # 162
+hdr = 12 + 4 * nv                          # offset of n_times
+def stem(name, lh_bytes, rh_bytes=rh):
+    open(os.path.join(bad, name + "-lh.stc"), "wb").write(lh_bytes)
+    open(os.path.join(bad, name + "-rh.stc"), "wb").write(rh_bytes)
+def put(b, off, fmt, *v):
+    b = bytearray(b)
+    struct.pack_into(fmt, b, off, *v)
+    return bytes(b)
+stem("stc_empty", b"")
+stem("stc_cut_tmin", lh[:2])
+stem("stc_cut_tstep", lh[:6])
+stem("stc_cut_nvertices", lh[:10])
+stem("stc_cut_vertices", lh[:12 + 40])
+stem("stc_cut_ntimes", lh[:hdr + 2])
+stem("stc_cut_data", lh[:-4])
+stem("stc_extra_bytes", lh + b"\0\0\0\0")  # 3 bytes more pass, as in MNE (len // 4)
+stem("stc_absurd_nvertices", put(lh, 8, ">I", 0xFFFFFFFF))
+stem("stc_absurd_ntimes", put(lh, hdr, ">I", 0x7FFFFFFF))
+stem("stc_zero_ntimes", put(lh, hdr, ">I", 0))
+stem("stc_vertex_2e31", put(lh, 12 + 4 * 5, ">I", 0x80000000))
+stem("stc_vertex_duplicate", put(lh, 12 + 4 * 1, ">I", struct.unpack(">I", lh[12:16])[0]))
+stem("stc_nan", put(lh, hdr + 4 + 4 * 7, ">f", float("nan")))
+stem("stc_inf", lh, put(rh, hdr + 4 + 4 * (nv + 3), ">f", float("-inf")))
+stem("stc_hemi_tmin", lh, put(rh, 0, ">f", struct.unpack(">f", rh[:4])[0] + 10.0))
+# rh with one time fewer
+nt = struct.unpack(">I", rh[hdr:hdr + 4])[0]
+stem("stc_hemi_ntimes", lh, put(rh[:hdr + 4 + 4 * nv * (nt - 1)], hdr, ">I", nt - 1))
+# both hemispheres start 10 ms later
+stem("stc_subject_tmin", put(lh, 0, ">f", struct.unpack(">f", lh[:4])[0] + 10.0),
+     put(rh, 0, ">f", struct.unpack(">f", rh[:4])[0] + 10.0))
+# rh without its last vertex
+rh_verts = rh[12:hdr]
+rh_data = [rh[hdr + 4 + 4 * (t * nv + i):hdr + 8 + 4 * (t * nv + i)] for t in range(nt) for i in range(nv)]
+rh161 = struct.pack(">ffI", *struct.unpack(">ff", rh[:8]), nv - 1) + rh_verts[:-4] + struct.pack(">I", nt) + \
+    b"".join(rh_data[t * nv + i] for t in range(nt) for i in range(nv - 1))
+stem("stc_rh_vertices", lh, rh161)
+open(os.path.join(bad, "plain.stc"), "wb").write(lh)
+open(os.path.join(bad, "vol-vl.stc"), "wb").write(lh)
+
+# FIF source spaces
+s = open(src, "rb").read()
+def fif(name, b):
+    open(os.path.join(bad, name), "wb").write(b)
+fif("empty-src.fif", b"")
+fif("cut-tag-src.fif", s[:8])
+fif("cut-fileid-src.fif", s[:20])
+fif("no-dirptr-src.fif", s[:36])
+fif("magic-src.fif", put(s, 0, ">i", 999))
+fif("negsize-src.fif", put(s, 8, ">i", -1))
+fif("hugesize-src.fif", put(s, 8, ">i", 0x7FFFFFFF))
+fif("half-src.fif", s[:len(s) // 2])
+z = gzip.compress(s, mtime=0)
+fif("cut-src.fif.gz", z[:len(z) // 2])
+fif("junk-src.fif.gz", z[:10] + bytes(range(256)) * 4)
+os.mkdir(os.path.join(bad, "dir-src.fif"))
+PY
+
+# Each stc case reads "@lists/NAME.txt": two good subjects and the damaged one.
+for f in "$T"/bad/stc_*-lh.stc; do
+    n=$(basename "$f" -lh.stc)
+    printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/$n" >"$T/lists/$n.txt"
+done
+printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/plain.stc" >"$T/lists/plain.txt"
+printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/vol-vl.stc" >"$T/lists/vol.txt"
+printf '%s\n%s\n%s\n' "$T/g2/sub001/$S" "$T/g2/sub002/$S" "$T/bad/stc_rh_vertices" >"$T/lists/b_rh.txt"
+printf '%s\n%s\n%s\n' "$G1" "$G2" "$G3" >"$T/lists/good3.txt"
+{ echo "$G1"; head -c 5000 /dev/zero | tr '\0' x; echo; } >"$T/lists/longline.txt"
+
+# -stc.h5 files (h5io layout, as tests/xcheck_stc.py writes them), for the ico-2 vertices.
+H5OK=1
+"$PYTHON" - "$T/bad" <<'PY' 2>/dev/null || H5OK=0
+import sys
+import numpy as np
+import h5py
+out = sys.argv[1]
+def write(name, members, huge=False):
+    with h5py.File("%s/%s-stc.h5" % (out, name), "w") as f:
+        root = f.create_group("mnepython")
+        root.attrs["TITLE"] = "dict"
+        for key, (t, value) in members.items():
+            if isinstance(value, dict):
+                g = root.create_group(key)
+                g.attrs["TITLE"] = t
+                for k2, (t2, v2) in value.items():
+                    g.create_dataset(k2, data=v2).attrs["TITLE"] = t2
+            elif value == "HUGE":
+                d = root.create_dataset(key, shape=(324, 2 ** 24), chunks=(4, 4), dtype="f8")
+                d.attrs["TITLE"] = t
+            else:
+                root.create_dataset(key, data=value).attrs["TITLE"] = t
+v = np.arange(162, dtype=np.int64)
+def base(**over):
+    m = {"key_vertices": ("list", {"idx_0": ("ndarray", v), "idx_1": ("ndarray", v)}),
+         "key_data": ("ndarray", np.random.RandomState(0).standard_normal((324, 12))),
+         "key_tmin": ("float", np.array([-0.05])), "key_tstep": ("float", np.array([0.01])),
+         "key_subject": ("unicode", np.frombuffer(b"fsaverage", np.uint8)),
+         "key_src_type": ("unicode", np.frombuffer(b"surface", np.uint8))}
+    m.update(over)
+    return {k: x for k, x in m.items() if x is not None}
+write("h5_missing_data", base(key_data=None))
+write("h5_rows", base(key_data=("ndarray", np.zeros((323, 12)))))
+write("h5_huge", base(key_data=("ndarray", "HUGE")))
+write("h5_volume", base(key_src_type=("unicode", np.frombuffer(b"volume", np.uint8))))
+write("h5_complex", base(key_data=("ndarray", np.zeros((324, 12), np.complex128))))
+neg = v.copy(); neg[0] = -1
+write("h5_negative_vertex", base(key_vertices=("list", {"idx_0": ("ndarray", neg), "idx_1": ("ndarray", v)})))
+PY
+echo "this is not HDF5" >"$T/bad/h5_not_hdf5-stc.h5"
+for n in h5_not_hdf5 h5_missing_data h5_rows h5_huge h5_volume h5_complex h5_negative_vertex; do
+    printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/$n" >"$T/lists/$n.txt"
+done
+
+# ---------------------------------------------------------------- the output directory
+# A previous good run's outputs plus a file of the user's: every failing case must leave
+# all of it exactly as it was.
+OUT="$T/out"
+"$CP" onesample --a "@$T/lists/good3.txt" --src "$SRC" --t-threshold 1 --n-permutations 8 \
+    --p-summary 1 --out "$OUT" >/dev/null 2>"$T/err" || { fail badinput_first_run "$(cat "$T/err")"; exit 1; }
+echo "my notes" >"$OUT/notes.txt"
+cp -rp "$OUT" "$T/out.pristine"
+state() { # a listing of every path and every file's checksum under DIR
+    (cd "$1" 2>/dev/null && find . | LC_ALL=C sort && find . -type f -exec cksum {} + | LC_ALL=C sort)
+}
+state "$OUT" >"$T/state.before"
+
+# case NAME STATUS 'expected text' ARGS...   (onesample cases get --out $OUT prepended)
+case_() {
+    name=$1 want_rc=$2 want_msg=$3
+    shift 3
+    if [ "$1" = onesample ]; then
+        shift
+        set -- onesample --out "$OUT" "$@"
+    fi
+    "$CP" "$@" >"$T/stdout" 2>"$T/stderr"
+    rc=$?
+    state "$OUT" >"$T/state.after"
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name" "exit status $rc, want $want_rc; stderr: $(cat "$T/stderr")"
+    elif [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q '^clusterperm: error: ' "$T/stderr"; then
+        fail "$name" "want one 'clusterperm: error:' line on stderr, got: $(cat "$T/stderr")"
+    elif ! grep -qF -- "$want_msg" "$T/stderr"; then
+        fail "$name" "message lacks '$want_msg': $(cat "$T/stderr")"
+    elif ! cmp -s "$T/state.before" "$T/state.after"; then
+        fail "$name" "the output directory changed: $(diff "$T/state.before" "$T/state.after" | tr '\n' ' ')"
+    else
+        ok "$name"
+    fi
+    if ! cmp -s "$T/state.before" "$T/state.after"; then # keep later cases independent
+        rm -rf "$OUT" && cp -rp "$T/out.pristine" "$OUT"
+    fi
+}
+A3="--src $SRC --t-threshold 2 --n-permutations 8"
+L="$T/lists"
+B="$T/bad"
+
+# --- .stc files cut inside every header field, absurd counts, bad values (exit 1)
+case_ bad_stc_empty 1 "stc: $B/stc_empty-lh.stc: truncated: 0 bytes" onesample --a "@$L/stc_empty.txt" $A3
+case_ bad_stc_cut_in_tmin 1 "stc: $B/stc_cut_tmin-lh.stc: truncated: 2 bytes" onesample --a "@$L/stc_cut_tmin.txt" $A3
+case_ bad_stc_cut_in_tstep 1 "stc: $B/stc_cut_tstep-lh.stc: truncated: 6 bytes" onesample --a "@$L/stc_cut_tstep.txt" $A3
+case_ bad_stc_cut_in_nvertices 1 "stc: $B/stc_cut_nvertices-lh.stc: truncated: 10 bytes" onesample --a "@$L/stc_cut_nvertices.txt" $A3
+case_ bad_stc_cut_in_vertices 1 "stc: $B/stc_cut_vertices-lh.stc: truncated: 52 bytes, header says 162 vertices" onesample --a "@$L/stc_cut_vertices.txt" $A3
+case_ bad_stc_cut_in_ntimes 1 "stc: $B/stc_cut_ntimes-lh.stc: truncated: 662 bytes, header says 162 vertices" onesample --a "@$L/stc_cut_ntimes.txt" $A3
+case_ bad_stc_cut_in_data 1 "stc: $B/stc_cut_data-lh.stc: truncated: 8436 bytes, header says 162 vertices x 12 times" onesample --a "@$L/stc_cut_data.txt" $A3
+case_ bad_stc_extra_bytes 1 "stc: $B/stc_extra_bytes-lh.stc: incorrect stc file size: 8444 bytes for 162 vertices x 12 times" onesample --a "@$L/stc_extra_bytes.txt" $A3
+case_ bad_stc_absurd_nvertices 1 "stc: $B/stc_absurd_nvertices-lh.stc: truncated: 8440 bytes, header says 4294967295 vertices" onesample --a "@$L/stc_absurd_nvertices.txt" $A3
+case_ bad_stc_absurd_ntimes 1 "stc: $B/stc_absurd_ntimes-lh.stc: truncated: 8440 bytes, header says 162 vertices x 2147483647 times" onesample --a "@$L/stc_absurd_ntimes.txt" $A3
+case_ bad_stc_zero_ntimes 1 "stc: $B/stc_zero_ntimes-lh.stc: header says 162 vertices x 0 times" onesample --a "@$L/stc_zero_ntimes.txt" $A3
+case_ bad_stc_vertex_2e31 1 "stc: $B/stc_vertex_2e31-lh.stc: vertex number 2147483648 at index 5 is out of range" onesample --a "@$L/stc_vertex_2e31.txt" $A3
+case_ bad_stc_vertex_duplicate 1 "stc: $B/stc_vertex_duplicate-lh.stc: vertex 0 appears more than once in hemisphere 0" onesample --a "@$L/stc_vertex_duplicate.txt" $A3
+case_ bad_stc_nan 1 "data: non-finite value (nan) at subject 2, time 0, vertex 7" onesample --a "@$L/stc_nan.txt" $A3
+case_ bad_stc_inf 1 "data: non-finite value (-inf) at subject 2, time 1, vertex 165" onesample --a "@$L/stc_inf.txt" $A3
+case_ bad_stc_hemi_tmin 1 "$B/stc_hemi_tmin-lh.stc and $B/stc_hemi_tmin-rh.stc: tmin/tstep differ" onesample --a "@$L/stc_hemi_tmin.txt" $A3
+case_ bad_stc_hemi_ntimes 1 "$B/stc_hemi_ntimes-lh.stc and $B/stc_hemi_ntimes-rh.stc: number of times differ (12 vs 11)" onesample --a "@$L/stc_hemi_ntimes.txt" $A3
+case_ bad_stc_subject_tmin 1 "$B/stc_subject_tmin: tmin -0.04 s, tstep 0.01 s, but $G1 has tmin -0.05 s, tstep 0.01 s" onesample --a "@$L/stc_subject_tmin.txt" $A3
+case_ bad_stc_rh_vertices 1 "$B/stc_rh_vertices: its rh vertices (161) differ from those of $G1 (162)" onesample --a "@$L/stc_rh_vertices.txt" $A3
+case_ bad_stc_b_rh_vertices 1 "$B/stc_rh_vertices: its rh vertices (161) differ from those of $G1 (162)" onesample --a "@$L/good3.txt" --b "@$L/b_rh.txt" $A3
+case_ bad_stc_no_hemi_tag 1 "Invalid .stc filename: $B/plain.stc; needs to end with hemisphere tag" onesample --a "@$L/plain.txt" $A3
+case_ bad_stc_volume 1 "stc: $B/vol-vl.stc: volume source estimates are not supported" onesample --a "@$L/vol.txt" $A3
+
+# --- FIF source spaces cut inside the first tags, corrupt sizes, gzip damage (exit 1)
+case_ bad_src_empty 1 "src: $B/empty-src.fif: empty file, not a FIF file" onesample --a "@$L/good3.txt" --src "$B/empty-src.fif" --t-threshold 2
+case_ bad_src_cut_tag_header 1 "src: $B/cut-tag-src.fif: truncated: tag header at byte 0 runs past the end (8 bytes)" onesample --a "@$L/good3.txt" --src "$B/cut-tag-src.fif" --t-threshold 2
+case_ bad_src_cut_file_id 1 "src: $B/cut-fileid-src.fif: truncated: tag 100 at byte 0 has 20 bytes of data, only 4 remain" onesample --a "@$L/good3.txt" --src "$B/cut-fileid-src.fif" --t-threshold 2
+case_ bad_src_no_dir_pointer 1 "src: $B/no-dirptr-src.fif: truncated: no directory pointer" onesample --a "@$L/good3.txt" --src "$B/no-dirptr-src.fif" --t-threshold 2
+case_ bad_src_magic 1 "src: $B/magic-src.fif: not a FIF file (does not start with a file id tag)" onesample --a "@$L/good3.txt" --src "$B/magic-src.fif" --t-threshold 2
+case_ bad_src_negative_tag_size 1 "src: $B/negsize-src.fif: corrupt: tag 100 at byte 0 has negative size -1" onesample --a "@$L/good3.txt" --src "$B/negsize-src.fif" --t-threshold 2
+case_ bad_src_absurd_tag_size 1 "src: $B/hugesize-src.fif: truncated: tag 100 at byte 0 has 2147483647 bytes of data" onesample --a "@$L/good3.txt" --src "$B/hugesize-src.fif" --t-threshold 2
+case_ bad_src_cut_half 1 "src: $B/half-src.fif: truncated" onesample --a "@$L/good3.txt" --src "$B/half-src.fif" --t-threshold 2
+case_ bad_src_gz_cut 1 "src: $B/cut-src.fif.gz: truncated or corrupt gzip data" onesample --a "@$L/good3.txt" --src "$B/cut-src.fif.gz" --t-threshold 2
+case_ bad_src_gz_junk 1 "src: $B/junk-src.fif.gz: corrupt gzip data" onesample --a "@$L/good3.txt" --src "$B/junk-src.fif.gz" --t-threshold 2
+case_ bad_src_directory 1 "src: $B/dir-src.fif: read failed: Is a directory" onesample --a "@$L/good3.txt" --src "$B/dir-src.fif" --t-threshold 2
+
+# --- -stc.h5 files: wrong content, absurd shapes, unsupported kinds (exit 1)
+case_ bad_h5_not_hdf5 1 "stc: $B/h5_not_hdf5-stc.h5: not an HDF5 file, or corrupt" onesample --a "@$L/h5_not_hdf5.txt" $A3
+if [ $H5OK -eq 1 ]; then
+    case_ bad_h5_missing_data 1 "stc: $B/h5_missing_data-stc.h5: /mnepython/key_data is missing" onesample --a "@$L/h5_missing_data.txt" $A3
+    case_ bad_h5_rows 1 "stc: $B/h5_rows-stc.h5: Number of vertices (324) and data rows (323) must match" onesample --a "@$L/h5_rows.txt" $A3
+    case_ bad_h5_absurd_shape 1 "stc: $B/h5_huge-stc.h5: key_data claims 5435817984 elements, more than a" onesample --a "@$L/h5_huge.txt" $A3
+    case_ bad_h5_volume 1 "stc: $B/h5_volume-stc.h5: src_type 'volume' is not supported" onesample --a "@$L/h5_volume.txt" $A3
+    case_ bad_h5_complex 1 "stc: $B/h5_complex-stc.h5: complex-valued data is not supported" onesample --a "@$L/h5_complex.txt" $A3
+    case_ bad_h5_negative_vertex 1 "stc: $B/h5_negative_vertex-stc.h5: idx_0[0] = -1 is not a valid vertex number" onesample --a "@$L/h5_negative_vertex.txt" $A3
+else
+    fail bad_h5_setup "python3-h5py is needed to write the -stc.h5 cases"
+fi
+
+# --- list files and output directories (exit 1)
+case_ bad_listfile_long_line 1 "--a: $L/longline.txt: line too long" onesample --a "@$L/longline.txt" $A3
+case_ bad_listfile_directory 1 "--a: cannot read list file $L: Is a directory" onesample --a "@$L" $A3
+: >"$T/afile"
+"$CP" onesample --a "@$L/good3.txt" $A3 --out "$T/afile/sub" >/dev/null 2>"$T/stderr"
+rc=$?
+[ $rc -eq 1 ] && grep -qF -- "--out $T/afile/sub: $T/afile is not a directory" "$T/stderr" && [ ! -s "$T/afile" ] &&
+    ok bad_out_below_a_file || fail bad_out_below_a_file "status $rc: $(cat "$T/stderr")"
+# /proc refuses new entries, even to root (access() cannot tell in advance for root)
+if [ "$(id -u)" = 0 ]; then want="--out: cannot create directory /proc/cperm-no: "; else want="directory /proc is not writable"; fi
+"$CP" onesample --a "@$L/good3.txt" $A3 --out /proc/cperm-no/such >/dev/null 2>"$T/stderr"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -qF -- "$want" "$T/stderr" && [ ! -e /proc/cperm-no ] &&
+    ok bad_out_unwritable || fail bad_out_unwritable "status $rc: $(cat "$T/stderr")"
+
+# --- options (exit 2)
+case_ bad_opt_empty_out 2 "option --out needs a non-empty value" onesample --a "@$L/good3.txt" $A3 --out=
+case_ bad_opt_empty_a 2 "option --a needs a non-empty value" onesample --a= $A3
+case_ bad_opt_p_summary_0 2 "--p-summary '0' must be a probability in (0, 1]" onesample --a "@$L/good3.txt" $A3 --p-summary 0
+case_ bad_opt_step_down_p 2 "--step-down-p '1.5' must be in [0, 1]" onesample --a "@$L/good3.txt" $A3 --step-down-p 1.5
+case_ bad_opt_jobs 2 "--jobs '-2' must be an integer >= -1" onesample --a "@$L/good3.txt" $A3 -j -2
+case_ bad_opt_jobs_missing 2 "option --jobs needs a value" onesample --a "@$L/good3.txt" $A3 -j
+case_ bad_opt_tmin_word 2 "--tmin 'abc' is not a number of seconds" onesample --a "@$L/good3.txt" $A3 --tmin abc
+case_ bad_opt_t_threshold_inf 2 "--t-threshold 'inf' is not a finite number" onesample --a "@$L/good3.txt" --src "$SRC" --t-threshold inf
+case_ bad_opt_n_permutations_huge 2 "--n-permutations '2199023255553' must be a positive integer or 'all'" onesample --a "@$L/good3.txt" $A3 --n-permutations 2199023255553
+case_ bad_opt_seed_negative 2 "--seed '-1' must be an integer in 0..4294967295" onesample --a "@$L/good3.txt" $A3 --seed -1
+case_ bad_opt_sigma_nan 2 "--sigma 'nan' must be a number >= 0" onesample --a "@$L/good3.txt" $A3 --sigma nan
+case_ bad_opt_max_step_huge 2 "--max-step '2147483648' must be a positive integer" onesample --a "@$L/good3.txt" $A3 --max-step 2147483648
+case_ bad_opt_tail_0_negative 2 "incompatible tail and threshold signs, got 0 and -2" onesample --a "@$L/good3.txt" --src "$SRC" --t-threshold -2
+case_ bad_opt_positional 2 "onesample: unexpected argument 'extra'" onesample --a "@$L/good3.txt" $A3 extra
+case_ bad_opt_flag_with_value 2 "unknown option '--magnitude=1'" onesample --a "@$L/good3.txt" $A3 --magnitude=1
+case_ bad_opt_single_dash 2 "unexpected argument '-a'" onesample -a "@$L/good3.txt" $A3
+case_ bad_opt_none 2 "onesample: --a is required" onesample
+
+# --- simulate (exit 2, DIR not created)
+case_ bad_simulate_no_dir 2 "simulate: DIR is required" simulate
+case_ bad_simulate_subjects_1 2 "simulate: --subjects needs an integer in 2..999" simulate "$T/sim1" --subjects 1
+case_ bad_simulate_n_times 2 "simulate: --n-times needs an integer in 10..100000" simulate "$T/sim2" --n-times 5
+case_ bad_simulate_tstep_0 2 "simulate: --tstep needs a number of seconds in [0.0001, 1]" simulate "$T/sim3" --tstep 0
+case_ bad_simulate_unknown 2 "simulate: unknown option '--subject'" simulate "$T/sim4" --subject 3
+[ ! -e "$T/sim1" ] && [ ! -e "$T/sim2" ] && [ ! -e "$T/sim3" ] && [ ! -e "$T/sim4" ] && ok bad_simulate_nothing_created ||
+    fail bad_simulate_nothing_created "$(ls -d "$T"/sim* 2>&1)"
+"$CP" simulate "$T/afile" >/dev/null 2>"$T/stderr"
+rc=$?
+[ $rc -eq 1 ] && grep -qF "simulate: $T/afile exists and is not a directory" "$T/stderr" && [ ! -s "$T/afile" ] &&
+    ok bad_simulate_dir_is_file || fail bad_simulate_dir_is_file "status $rc: $(cat "$T/stderr")"
+
+# ---------------------------------------------------------------- atomic outputs
+# An I/O error at step K of the library's atomic writes (create temp, write, fsync, close,
+# rename; CLUSTERPERM_TEST_FAIL_WRITE=K) for K = 1, 2, ... until the run succeeds: each
+# failing run exits 1 naming the failed step and leaves no temporary file behind; while the
+# statistical outputs are being written (tobs, summary, h0.txt, clusters.json: moved into
+# place together) the previous outputs stay byte-identical; report files written after them
+# are each either the old or the new file.
+NEW="--a $T/g2/sub*/$F --b $T/g2/sub*/$S --src $SRC --t-threshold 1.5 --n-permutations 16 --p-summary 1"
+"$CP" onesample $NEW --out "$T/new" >/dev/null 2>&1 || fail badinput_fault_setup "reference run failed"
+k=1 stats_steps=0 fault_bad=0
+while [ $k -le 200 ]; do
+    rm -rf "$T/fo" && cp -rp "$OUT" "$T/fo"
+    state "$T/fo" >"$T/fo.before"
+    CLUSTERPERM_TEST_FAIL_WRITE=$k "$CP" onesample $NEW --out "$T/fo" >/dev/null 2>"$T/stderr"
+    rc=$?
+    [ $rc -eq 0 ] && break
+    tmp=$(ls -A "$T/fo" | grep -e '\.tmp$' -e '^\.clusterperm-')
+    if [ $rc -ne 1 ] || ! grep -q '^clusterperm: error: .*write: ' "$T/stderr" || [ -n "$tmp" ]; then
+        fail "bad_fault_step_$k" "status $rc, leftovers: $tmp, stderr: $(cat "$T/stderr")"
+        fault_bad=1
+    elif ! grep -q 'report: ' "$T/stderr"; then
+        stats_steps=$k
+        state "$T/fo" >"$T/fo.after"
+        cmp -s "$T/fo.before" "$T/fo.after" ||
+            { fail "bad_fault_step_$k" "previous outputs changed: $(cat "$T/stderr")"; fault_bad=1; }
+    else
+        for f in tobs-lh.stc tobs-rh.stc summary-lh.stc summary-rh.stc h0.txt clusters.json; do
+            cmp -s "$T/fo/$f" "$T/new/$f" || { fail "bad_fault_step_$k" "$f is not the new run's"; fault_bad=1; }
+        done
+        for f in summary.png h0.png report.html; do
+            [ -e "$OUT/$f" ] || continue
+            cmp -s "$T/fo/$f" "$OUT/$f" || cmp -s "$T/fo/$f" "$T/new/$f" ||
+                { fail "bad_fault_step_$k" "$f is neither the old nor the new file"; fault_bad=1; }
+        done
+    fi
+    k=$((k + 1))
+done
+if [ $k -gt 200 ]; then
+    fail bad_fault_injection "still failing at step 200 (is CLUSTERPERM_TEST_FAIL_WRITE honoured?)"
+elif [ $k -le 6 ] || [ $stats_steps -lt 20 ]; then
+    fail bad_fault_injection "only $((k - 1)) injectable steps ($stats_steps in the statistical outputs): is CLUSTERPERM_TEST_FAIL_WRITE honoured?"
+elif [ $fault_bad -eq 0 ]; then
+    ok "bad_fault_injection_all_steps ($((k - 1)) steps, $stats_steps before the outputs are in place)"
+fi
+# the run that succeeded wrote exactly the reference outputs
+same=1
+for f in tobs-lh.stc tobs-rh.stc summary-lh.stc summary-rh.stc h0.txt clusters.json; do
+    cmp -s "$T/fo/$f" "$T/new/$f" || same=0
+done
+[ $same -eq 1 ] && [ "$(cat "$T/fo/notes.txt")" = "my notes" ] && ok bad_fault_final_run_complete ||
+    fail bad_fault_final_run_complete "outputs of the successful run differ"
+
+# ---------------------------------------------------------------- zero variance
+# Every subject's A - B is 0: ttest_1samp_no_p gives 0/0 = nan everywhere, as in MNE 1.3;
+# no clusters (a warning, as MNE's), exit 0, tobs written.
+"$CP" onesample --a "$T/g2/sub*/$F" --b "$T/g2/sub*/$F" --src "$SRC" --t-threshold 2 \
+    --n-permutations 8 --out "$T/zv" >"$T/stdout" 2>"$T/stderr"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^stat_fun(H1): min=nan max=nan$' "$T/stdout" && grep -q '^Found 0 clusters$' "$T/stdout" &&
+    grep -q 'warning: No clusters found, returning empty H0, clusters, and cluster_pv' "$T/stderr" &&
+    [ -s "$T/zv/tobs-lh.stc" ]; then
+    ok bad_zero_variance_as_mne
+else
+    fail bad_zero_variance_as_mne "status $rc: $(cat "$T/stdout" "$T/stderr")"
+fi
+exit $failed
