@@ -8,6 +8,8 @@
 3. Views: for each MNE view of lh, rh and both, a cap of data placed up and to the right of
    the view direction (camera frame from MNE's views_dicts through VTK's vtkCamera) shows up
    at its projected pixel, and the mirrored pixels stay grey.
+   With --subjects-dir, ?h.inflated/?h.curv give binarised curvature greys and the
+   inflated hemispheres are moved apart as MNE does.
 4. The demo (simulate + onesample as tools/demo.sh runs them) leaves summary.png, h0.png and
    report.html; summary.png's background and colorbar are right, and the injected patch's
    vertices (truth.json) that are visible in a view are drawn in overlay colours there (the
@@ -203,6 +205,71 @@ def check_views(tmp, study):
     check("views_match_mne_views_dicts", not bad, "%d of %d wrong: %s" % (len(bad), len(cases), bad[:4]))
 
 
+# ------------------------------------------------------------------ 3b. FreeSurfer geometry
+
+def check_subjects_dir(tmp):
+    """A fake subject: ?h.inflated spheres both centred at the origin (MNE moves lh left of
+    x = 0 and rh right of it for inflated surfaces with hemi 'both') and ?h.curv positive in
+    the anterior half (binarised to Greys(2/3), dark) and negative behind (Greys(1/3))."""
+    import mne
+    import nibabel.freesurfer as nfs
+    from mne.viz._brain.view import views_dicts
+    ico = mne.surface._get_ico_surface(4)
+    rr, tris = ico["rr"] * 60.0, ico["tris"]
+    surf_dir = os.path.join(tmp, "subjects", "fake", "surf")
+    os.makedirs(surf_dir)
+    curv = np.where(rr[:, 1] > 10, 0.5, -0.5).astype(np.float32)
+    for h in ("lh", "rh"):
+        mne.write_surface(os.path.join(surf_dir, h + ".inflated"), rr, tris, overwrite=True)
+        nfs.write_morph_data(os.path.join(surf_dir, h + ".curv"), curv)
+    n = len(rr)
+    stc = mne.SourceEstimate(np.zeros((2 * n, 1)), [np.arange(n), np.arange(n)], 0, 1,
+                             subject="fake")
+    stem = os.path.join(tmp, "fake")
+    stc.save(stem, ftype="stc", overwrite=True, verbose=False)
+    out = os.path.join(tmp, "fake.png")
+    size = 400
+    r = run([CP, "plot", stem, "--subjects-dir", os.path.join(tmp, "subjects"), "--subject",
+             "fake", "--hemi", "both", "--views", "dor", "--clim", "value:1,2,3", "--size", "%dx%d" % (size, size),
+             "--background", "white", "--no-colorbar", "-o", out])
+    if r.returncode:
+        check("subjects_dir_plot", False, r.stderr.strip())
+        return
+    img = load_png(out)
+    shifted = [rr - [rr[:, 0].max(), 0, 0], rr - [rr[:, 0].min(), 0, 0]]
+    both = np.r_[shifted[0], shifted[1]]
+    right, up, d = camera(views_dicts["both"]["dorsal"])
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    focal, ext = (lo + hi) / 2, (hi - lo).max()
+    scale = (size / 2) / (2 * ext * np.tan(np.deg2rad(15)))
+    nrm = rr / np.linalg.norm(rr, axis=1)[:, None]
+    facing = nrm @ d > 0.8
+    dark_ok, light_ok, side_ok = [], [], []
+    for h in range(2):
+        q = shifted[h] - focal
+        xs, ys = size / 2 + q @ right * scale, size / 2 - q @ up * scale
+        for v in np.where(facing & (np.abs(rr[:, 1] - 10) > 8))[0]:
+            g = img[int(ys[v]), int(xs[v])]
+            grey = abs(g[0] - g[1]) <= 1 and abs(g[1] - g[2]) <= 1
+            (dark_ok if curv[v] > 0 else light_ok).append(
+                grey and (g[0] <= 120 if curv[v] > 0 else g[0] >= 145))
+            side_ok.append(xs[v] < size / 2 if h == 0 else xs[v] > size / 2)
+    check("subjects_dir_binarised_curvature_greys",
+          len(dark_ok) > 50 and len(light_ok) > 50 and np.mean(dark_ok) > 0.97 and
+          np.mean(light_ok) > 0.97,
+          "%d sulcal (dark) vertices %.3f right, %d gyral (light) %.3f right" % (
+              len(dark_ok), np.mean(dark_ok) if dark_ok else 0, len(light_ok),
+              np.mean(light_ok) if light_ok else 0))
+    check("subjects_dir_inflated_hemispheres_moved_apart", all(side_ok) and
+          (img[:, :size // 2 - 5] != 255).any() and (img[:, size // 2 + 5:] != 255).any(),
+          "lh/rh not on their sides")
+    os.remove(os.path.join(surf_dir, "rh.curv"))
+    r = run([CP, "plot", stem, "--subjects-dir", os.path.join(tmp, "subjects"), "--subject",
+             "fake", "--hemi", "both", "-o", out])
+    check("subjects_dir_missing_curv", r.returncode == 1 and "rh.curv" in r.stderr,
+          "rc %d: %s" % (r.returncode, r.stderr.strip()))
+
+
 # ------------------------------------------------------------------ 4. the demo
 
 def check_demo(tmp):
@@ -343,6 +410,7 @@ def main():
         check("views_setup", False, r.stderr)
     else:
         check_views(tmp, study4)
+    check_subjects_dir(tmp)
     check_demo(tmp)
     return 1 if failed else 0
 
