@@ -380,39 +380,50 @@ typedef struct pvert {
 } pvert;
 
 /* Fills one triangle with linear (orthographic) depth and Gouraud colour. Pixel centres
- * inside or on an edge are covered; the depth test keeps the nearest. */
+ * inside or on an edge are covered; the depth test keeps the nearest. Barycentric weights,
+ * depth and colour are affine in the pixel position, so they are stepped incrementally. */
+static inline uint32_t pack_channel(float v) {
+    v = v * 255.f + 0.5f;
+    return v <= 0.f ? 0u : v >= 255.f ? 255u : (uint32_t)v;
+}
+
 static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, int x0, int y0,
                        int x1, int y1) {
     const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
     if (!(fabsf(area) > 1e-12f)) return;
     const float inv = 1.0f / area;
-    int bx0 = (int)floorf(fminf(a->x, fminf(b->x, c->x)));
-    int bx1 = (int)ceilf(fmaxf(a->x, fmaxf(b->x, c->x)));
-    int by0 = (int)floorf(fminf(a->y, fminf(b->y, c->y)));
-    int by1 = (int)ceilf(fmaxf(a->y, fmaxf(b->y, c->y)));
+    float fx0 = a->x < b->x ? a->x : b->x, fx1 = a->x > b->x ? a->x : b->x;
+    float fy0 = a->y < b->y ? a->y : b->y, fy1 = a->y > b->y ? a->y : b->y;
+    fx0 = c->x < fx0 ? c->x : fx0, fx1 = c->x > fx1 ? c->x : fx1;
+    fy0 = c->y < fy0 ? c->y : fy0, fy1 = c->y > fy1 ? c->y : fy1;
+    if (!(fx1 >= (float)x0 && fx0 < (float)x1 && fy1 >= (float)y0 && fy0 < (float)y1)) return;
+    int bx0 = (int)floorf(fx0), bx1 = (int)ceilf(fx1), by0 = (int)floorf(fy0), by1 = (int)ceilf(fy1);
     if (bx0 < x0) bx0 = x0;
     if (by0 < y0) by0 = y0;
     if (bx1 > x1 - 1) bx1 = x1 - 1;
     if (by1 > y1 - 1) by1 = y1 - 1;
-    for (int y = by0; y <= by1; y++) {
-        const float py = (float)y + 0.5f;
-        for (int x = bx0; x <= bx1; x++) {
-            const float px = (float)x + 0.5f;
-            float w0 = ((b->x - px) * (c->y - py) - (b->y - py) * (c->x - px)) * inv;
-            float w1 = ((c->x - px) * (a->y - py) - (c->y - py) * (a->x - px)) * inv;
-            float w2 = 1.0f - w0 - w1;
+    /* w0(px, py) = ((b.x - px)(c.y - py) - (b.y - py)(c.x - px)) / area, and likewise w1 */
+    const float w0x = (b->y - c->y) * inv, w0y = (c->x - b->x) * inv;
+    const float w1x = (c->y - a->y) * inv, w1y = (a->x - c->x) * inv;
+    const float px0 = (float)bx0 + 0.5f, py0 = (float)by0 + 0.5f;
+    float w0r = ((b->x - px0) * (c->y - py0) - (b->y - py0) * (c->x - px0)) * inv;
+    float w1r = ((c->x - px0) * (a->y - py0) - (c->y - py0) * (a->x - px0)) * inv;
+    /* attribute = a + w0 (a_a - a_c) + w1 (a_b - a_c) with w2 = 1 - w0 - w1, written from c */
+    const float dz0 = a->z - c->z, dz1 = b->z - c->z;
+    for (int y = by0; y <= by1; y++, w0r += w0y, w1r += w1y) {
+        float w0 = w0r, w1 = w1r;
+        float *depth = R->depth + (size_t)y * (size_t)R->w;
+        uint32_t *colour = R->colour + (size_t)y * (size_t)R->w;
+        for (int x = bx0; x <= bx1; x++, w0 += w0x, w1 += w1x) {
+            const float w2 = 1.0f - w0 - w1;
             if (w0 < 0 || w1 < 0 || w2 < -1e-6f) continue;
-            const float z = w0 * a->z + w1 * b->z + w2 * c->z;
-            const size_t i = (size_t)y * (size_t)R->w + (size_t)x;
-            if (z <= R->depth[i]) continue;
-            R->depth[i] = z;
-            float r = w0 * a->r + w1 * b->r + w2 * c->r;
-            float g = w0 * a->g + w1 * b->g + w2 * c->g;
-            float bl = w0 * a->b + w1 * b->b + w2 * c->b;
-            uint32_t ri = (uint32_t)(fminf(fmaxf(r, 0.f), 1.f) * 255.f + 0.5f);
-            uint32_t gi = (uint32_t)(fminf(fmaxf(g, 0.f), 1.f) * 255.f + 0.5f);
-            uint32_t bi = (uint32_t)(fminf(fmaxf(bl, 0.f), 1.f) * 255.f + 0.5f);
-            R->colour[i] = (ri << 16) | (gi << 8) | bi;
+            const float z = c->z + w0 * dz0 + w1 * dz1;
+            if (z <= depth[x]) continue;
+            depth[x] = z;
+            const float r = w0 * a->r + w1 * b->r + w2 * c->r;
+            const float g = w0 * a->g + w1 * b->g + w2 * c->g;
+            const float bl = w0 * a->b + w1 * b->b + w2 * c->b;
+            colour[x] = (pack_channel(r) << 16) | (pack_channel(g) << 8) | pack_channel(bl);
         }
     }
 }
