@@ -2,6 +2,7 @@
  * adjacency, threshold, spatio-temporal one-sample cluster test, summary) in one command. */
 #include "cli.h"
 #include "outputs.h"
+#include "tfce_out.h" /* TFCE (issue 5) */
 #include "report.h"
 #include "checkpoint.h" /* --checkpoint (issue 7) */
 
@@ -45,6 +46,17 @@ static void usage(FILE *f) {
         "                       (relative, default 0)\n"
         "  --step-down-p P      step-down-in-jumps p (default 0: none)\n"
         "  --max-step N         temporal adjacency steps (default 1)\n"
+        "TFCE (threshold-free cluster enhancement; the thresholds above are then unused):\n"
+        "  --tfce               exact TFCE: the integral of e(h)^E h^H dh, no step\n"
+        "  --tfce-steps START,STEP  thresholds np.arange(START, max, STEP) (MNE's\n"
+        "                       threshold=dict(start, step); for --tail -1 negative, or\n"
+        "                       their magnitudes); implies --tfce-formula riemann\n"
+        "  --tfce-formula exact|riemann|mne1.3  riemann: sum of e^E h^H dh over the steps;\n"
+        "                       mne1.3: MNE 1.3's released sum of dh^H e^E (its results,\n"
+        "                       inverted tail -1 p-values included)\n"
+        "  --tfce-h H, --tfce-e E  height and extent powers (default 2 and 0.5)\n"
+        "                       outputs: tfce-lh/-rh.stc (scores*sign(t)), tfce-p-lh/-rh.stc\n"
+        "                       (per-point p), tobs-lh/-rh.stc, h0.txt, tfce.json\n"
         "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
         "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
         "  -j, --jobs N         threads (-1 = all cores; default 1); results do not depend\n"
@@ -198,6 +210,7 @@ typedef struct os_opts {
     long jobs;
     double p_summary;
     ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (issue 7) */
+    tfce_cli tfce;            /* --tfce* (cli/tfce_out.c, issue 5) */
 } os_opts;
 
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
@@ -216,6 +229,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
     o->jobs = 1;
     o->p_summary = 0.05;
     ckpt_opts_init(&o->ckpt);
+    tfce_cli_init(&o->tfce); /* TFCE (issue 5) */
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -226,6 +240,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             o->magnitude = 1;
             continue;
         }
+        if (tfce_cli_flag(&o->tfce, arg)) continue; /* TFCE (issue 5) */
         if (!strcmp(arg, "-j")) {
             snprintf(name, sizeof name, "--jobs");
         } else if (!strncmp(arg, "--", 2) && strlen(arg) < sizeof name) {
@@ -242,7 +257,8 @@ static int parse_args(int argc, char **argv, os_opts *o) {
         static const char *const known[] = {
             "--a", "--b", "--src", "--out", "--tmin", "--tmax", "--p-threshold", "--t-threshold",
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
-            "--compat", "--jobs", "--p-summary", "--checkpoint", "--checkpoint-interval"};
+            "--compat", "--jobs", "--p-summary", "--checkpoint", "--checkpoint-interval",
+            "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e"}; /* TFCE: issue 5 */
         int found = 0;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (!strcmp(name, known[k])) found = 1;
@@ -265,6 +281,10 @@ static int parse_args(int argc, char **argv, os_opts *o) {
         }
         int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
         if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {
+            if (ckrc) return -1;
+            continue;
+        }
+        if (tfce_cli_option(&o->tfce, name, val, &ckrc)) { /* TFCE (issue 5) */
             if (ckrc) return -1;
             continue;
         }
@@ -368,6 +388,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             return -1;
         }
     }
+    if (tfce_cli_finish(&o->tfce, o->tail)) return -1; /* TFCE (issue 5) */
     if (!isnan(o->tmin) && !isnan(o->tmax) && o->tmin > o->tmax) {
         cli_error("onesample: --tmin %g is after --tmax %g", o->tmin, o->tmax);
         return -1;
@@ -672,6 +693,7 @@ int cli_onesample(int argc, char **argv) {
     opts.step_down_p = o.step_down_p;
     opts.n_jobs = (int)o.jobs;
     opts.compat = o.compat;
+    tfce_cli_apply(&o.tfce, &opts); /* TFCE (issue 5) */
     if (isatty(STDERR_FILENO)) {
         opts.progress = cli_progress_cb;
         opts.progress_user = &progress;
@@ -690,7 +712,7 @@ int cli_onesample(int argc, char **argv) {
     if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
     ckpt_begin(&ck, run, isatty(STDERR_FILENO) ? &progress : NULL);
 
-    if (default_threshold) {
+    if (default_threshold && !o.tfce.on) { /* TFCE (issue 5): MNE logs no threshold */
         printf("Using a threshold of %f\n", threshold);
         fflush(stdout);
     }
@@ -705,6 +727,17 @@ int cli_onesample(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
+    /* ---- TFCE (cli/tfce_out.c, issue 5): its own log and outputs ---- */
+    if (o.tfce.on) {
+        if (tfce_cli_outputs(&o.tfce, o.out, plan, run, layout, o.tail, o.n_permutations,
+                             (uint32_t)o.seed, o.compat, (size_t)o.max_step, o.sigma,
+                             o.step_down_p, o.p_summary))
+            goto cleanup;
+        ckpt_remove(&ck);
+        ret = CLI_EXIT_OK;
+        goto cleanup;
+    }
+    /* ---- end of TFCE ---- */
 
     /* MNE's log, in MNE's order. */
     const double *tobs = cperm_run_tobs(run);

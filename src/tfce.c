@@ -30,23 +30,33 @@
 #define TFCE_TBLOCK 256        /* points per block of the permutation t kernel */
 #define TFCE_RADIX_BITS 11
 #define TFCE_RADIX (1u << TFCE_RADIX_BITS)
-#define TFCE_RADIX_PASSES 6
+#define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
+#define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
+#define TFCE_PF_NB 6
 
 /* failures of one map, turned into messages by the caller */
 enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
 
-/* One thread's scratch for one map. Point-indexed arrays hold data only where points are
- * present; parent is -1 everywhere between maps. */
+/* Union-find entry of one point (one per side for tail 0, so that signs never meet):
+ * packed so that a neighbour costs one cache line. parent UINT32_MAX = not present. */
+typedef struct tfce_uf {
+    uint32_t parent;
+    int32_t size;              /* roots: extent */
+    int32_t node;              /* roots: current tree node, -1 if none */
+    uint32_t touched;          /* roots: group stamp */
+} tfce_uf;
+
+/* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
+ * first, then the pending list and the node values. */
 typedef struct tfce_thread {
     double *t;                 /* P: t map of the current order */
-    void *buf;                 /* P x 8 bytes: variances, then sort keys */
-    uint64_t *keys2;           /* P: radix ping-pong */
-    int32_t *ids, *ids2;       /* P: candidate point ids */
-    int32_t *parent, *usize, *unode;
-    uint32_t *touched, gen;
-    int8_t *side;              /* P: 1 = negative t (tail 0) */
-    int32_t *nsize, *npar, *nlo, *nhi, *leaf, *pend_node, *pend_root;
-    double *nval;
+    uint64_t *a, *b;           /* P each */
+    double *vals;              /* P: candidate heights, ascending */
+    uint32_t *ord;             /* P: candidate ids (point + P for negative t under tail 0) */
+    tfce_uf *uf;               /* P, or 2P for tail 0 */
+    uint32_t gen;
+    int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
+    int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
     /* per-threshold clustering (MNE 1.3's 1-step list path) */
     double *score;
@@ -71,11 +81,6 @@ struct cperm_tfce_ws {
     size_t fail_order;
 };
 
-static inline double key_val(uint64_t u) {
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
 static inline uint64_t val_key(double d) {
     uint64_t u;
     memcpy(&u, &d, sizeof u);
@@ -161,22 +166,19 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 /* ----------------------------------------------------------- workspaces */
 
 static void thread_free(tfce_thread *w) {
-    free(w->t); free(w->buf); free(w->keys2); free(w->ids); free(w->ids2);
-    free(w->parent); free(w->usize); free(w->unode); free(w->touched); free(w->side);
-    free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf);
-    free(w->pend_node); free(w->pend_root); free(w->nval); free(w->hist);
+    free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->uf);
+    free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
     free(w->score); free(w->pts);
     free(w->set.offsets); free(w->set.members); free(w->set.stats);
     memset(w, 0, sizeof *w);
 }
 
-static int thread_init(tfce_thread *w, size_t P, int per_step) {
+static int thread_init(tfce_thread *w, size_t P, int per_step, int two_sided, int observed) {
     memset(w, 0, sizeof *w);
-    size_t c = P ? P : 1;
+    size_t c = P ? P : 1, nuf = two_sided ? 2 * c : c;
     w->t = cperm_malloc(c, sizeof(double));
-    w->buf = cperm_malloc(c, sizeof(uint64_t));
-    w->hist = cperm_malloc((size_t)TFCE_RADIX * TFCE_RADIX_PASSES, sizeof *w->hist);
-    if (!w->t || !w->buf || !w->hist) goto nomem;
+    w->a = cperm_malloc(c, sizeof *w->a);
+    if (!w->t || !w->a) goto nomem;
     if (per_step) {
         w->score = cperm_malloc(c, sizeof *w->score);
         w->pts = cperm_malloc(c, sizeof *w->pts);
@@ -187,27 +189,23 @@ static int thread_init(tfce_thread *w, size_t P, int per_step) {
             goto nomem;
         return CPERM_OK;
     }
-    w->keys2 = cperm_malloc(c, sizeof *w->keys2);
-    w->ids = cperm_malloc(c, sizeof *w->ids);
-    w->ids2 = cperm_malloc(c, sizeof *w->ids2);
-    w->parent = cperm_malloc(c, sizeof *w->parent);
-    w->usize = cperm_malloc(c, sizeof *w->usize);
-    w->unode = cperm_malloc(c, sizeof *w->unode);
-    w->touched = cperm_calloc(c, sizeof *w->touched);
-    w->side = cperm_calloc(c, sizeof *w->side);
+    w->b = cperm_malloc(c, sizeof *w->b);
+    w->vals = cperm_malloc(c, sizeof *w->vals);
+    w->ord = cperm_malloc(c, sizeof *w->ord);
+    w->uf = cperm_malloc(nuf, sizeof *w->uf);
     w->nsize = cperm_malloc(c, sizeof *w->nsize);
     w->npar = cperm_malloc(c, sizeof *w->npar);
     w->nlo = cperm_malloc(c, sizeof *w->nlo);
     w->nhi = cperm_malloc(c, sizeof *w->nhi);
-    w->leaf = cperm_malloc(c, sizeof *w->leaf);
-    w->pend_node = cperm_malloc(c, sizeof *w->pend_node);
-    w->pend_root = cperm_malloc(c, sizeof *w->pend_root);
-    w->nval = cperm_malloc(c, sizeof *w->nval);
-    if (!w->keys2 || !w->ids || !w->ids2 || !w->parent || !w->usize || !w->unode ||
-        !w->touched || !w->side || !w->nsize || !w->npar || !w->nlo || !w->nhi || !w->leaf ||
-        !w->pend_node || !w->pend_root || !w->nval)
+    w->hist = cperm_malloc((size_t)TFCE_RADIX * TFCE_RADIX_PASSES, sizeof *w->hist);
+    if (observed) w->leaf = cperm_malloc(c, sizeof *w->leaf);
+    if (!w->b || !w->vals || !w->ord || !w->uf || !w->nsize || !w->npar || !w->nlo ||
+        !w->nhi || !w->hist || (observed && !w->leaf))
         goto nomem;
-    for (size_t p = 0; p < P; p++) w->parent[p] = -1;
+    for (size_t k = 0; k < nuf; k++) {
+        w->uf[k].parent = UINT32_MAX;
+        w->uf[k].touched = 0;
+    }
     return CPERM_OK;
 nomem:
     thread_free(w);
@@ -277,7 +275,8 @@ int cperm_tfce_create(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     if (!tw->th) goto nomem;
     tw->n_threads = nt;
     for (size_t i = 0; i < nt; i++)
-        if (thread_init(&tw->th[i], plan->n_points, tw->per_step)) goto nomem;
+        if (thread_init(&tw->th[i], plan->n_points, tw->per_step, plan->opt.tail == 0, i == 0))
+            goto nomem;
     *out = tw;
     return CPERM_OK;
 nomem:
@@ -287,143 +286,191 @@ nomem:
 
 /* ------------------------------------------------------------- sorting */
 
-/* Stable LSD radix sort of (key, id) pairs by key, ascending; skips digits that every key
- * shares. The result is left in (*keys, *ids), which may point at the second buffers. */
-static void radix_sort(uint64_t **keys, int32_t **ids, uint64_t *k2, int32_t *i2, size_t n,
-                       uint32_t *hist) {
-    if (n < 2) return;
-    uint64_t *sk = *keys, *dk = k2;
-    int32_t *si = *ids, *di = i2;
+/* Sorts the items (high 32 bits of a positive double height << 32 | candidate id) by
+ * their high half with a stable LSD radix sort (digits every item shares are skipped), and
+ * returns the buffer holding the result (a or b). Items with equal high halves are put in
+ * exact height order afterwards (finish_sort). */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) {
+    if (n < 2) return a;
     memset(hist, 0, (size_t)TFCE_RADIX * TFCE_RADIX_PASSES * sizeof *hist);
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = sk[i];
-        for (int d = 0; d < TFCE_RADIX_PASSES; d++)
-            hist[(size_t)d * TFCE_RADIX + ((k >> (d * TFCE_RADIX_BITS)) & (TFCE_RADIX - 1))]++;
+        uint64_t k = a[i];
+        hist[(k >> 32) & (TFCE_RADIX - 1)]++;
+        hist[TFCE_RADIX + ((k >> 43) & (TFCE_RADIX - 1))]++;
+        hist[2 * TFCE_RADIX + (k >> 54)]++;
     }
+    uint64_t *src = a, *dst = b;
     for (int d = 0; d < TFCE_RADIX_PASSES; d++) {
         uint32_t *h = hist + (size_t)d * TFCE_RADIX;
-        const int shift = d * TFCE_RADIX_BITS;
-        if (h[(sk[0] >> shift) & (TFCE_RADIX - 1)] == n) continue;
+        const int shift = 32 + d * TFCE_RADIX_BITS;
+        if (h[(src[0] >> shift) & (TFCE_RADIX - 1)] == n) continue;
         uint32_t acc = 0;
-        for (size_t b = 0; b < TFCE_RADIX; b++) {
-            uint32_t c = h[b];
-            h[b] = acc;
+        for (size_t k = 0; k < TFCE_RADIX; k++) {
+            uint32_t c = h[k];
+            h[k] = acc;
             acc += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint32_t at = h[(sk[i] >> shift) & (TFCE_RADIX - 1)]++;
-            dk[at] = sk[i];
-            di[at] = si[i];
+            uint64_t it = src[i];
+            dst[h[(it >> shift) & (TFCE_RADIX - 1)]++] = it;
         }
-        uint64_t *tk = sk; sk = dk; dk = tk;
-        int32_t *ti = si; si = di; di = ti;
+        uint64_t *tmp = src;
+        src = dst;
+        dst = tmp;
     }
-    *keys = sk;
-    *ids = si;
+    return src;
+}
+
+static inline double height(double x, int tail) {
+    return tail > 0 ? x : tail < 0 ? -x : fabs(x);
+}
+
+/* Splits the sorted items into ord (ids) and vals (exact heights from t) and sorts each run
+ * of equal high halves by height (insertion sort: runs are short). */
+static void finish_sort(const uint64_t *items, size_t n, const double *t, size_t P, int tail,
+                        uint32_t *ord, double *vals) {
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = (uint32_t)items[k];
+        ord[k] = id;
+        vals[k] = height(t[id >= P ? id - P : id], tail);
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((items[k] >> 32) != (items[k - 1] >> 32) || !(vals[k] < vals[k - 1])) continue;
+        double v = vals[k];
+        uint32_t id = ord[k];
+        size_t m = k;
+        while (m > 0 && vals[m - 1] > v) {
+            vals[m] = vals[m - 1];
+            ord[m] = ord[m - 1];
+            m--;
+        }
+        vals[m] = v;
+        ord[m] = id;
+    }
 }
 
 /* ------------------------------------------------------ component tree */
 
-static inline int32_t uf_root(int32_t *parent, int32_t x) {
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
+static inline uint32_t uf_root(tfce_uf *uf, uint32_t x) {
+    while (uf[x].parent != x) {
+        uint32_t g = uf[uf[x].parent].parent;
+        uf[x].parent = g;
+        x = g;
     }
     return x;
 }
 
 /* Joins the components of the new point q and a present neighbour j. A component met for
  * the first time in this group has its node ended (queued until the group's nodes exist). */
-static inline void uf_link(tfce_thread *w, int32_t q, int32_t j, uint32_t gen, size_t *npend) {
-    int32_t rj = uf_root(w->parent, j), rq = uf_root(w->parent, q);
+static inline void uf_link(tfce_uf *uf, uint32_t q, uint32_t j, uint32_t gen, int32_t *pend,
+                           size_t *npend) {
+    uint32_t rj = uf_root(uf, j), rq = uf_root(uf, q);
     if (rj == rq) return;
-    if (w->touched[rj] != gen) {
-        w->touched[rj] = gen;
-        if (w->unode[rj] >= 0) {
-            w->pend_node[*npend] = w->unode[rj];
-            w->pend_root[*npend] = rj;
+    if (uf[rj].touched != gen) {
+        uf[rj].touched = gen;
+        if (uf[rj].node >= 0) {
+            pend[2 * *npend] = uf[rj].node;
+            pend[2 * *npend + 1] = (int32_t)rj;
             (*npend)++;
         }
     }
-    if (w->usize[rq] < w->usize[rj]) {
-        int32_t x = rq;
+    if (uf[rq].size < uf[rj].size) {
+        uint32_t x = rq;
         rq = rj;
         rj = x;
     }
-    w->parent[rj] = rq;
-    w->usize[rq] += w->usize[rj];
-    w->touched[rq] = gen;
+    uf[rj].parent = rq;
+    uf[rq].size += uf[rj].size;
+    uf[rq].touched = gen;
 }
 
-/* Builds the component tree of the n sorted candidates (ascending keys, point ids ord) and
- * returns the number of nodes. Stepped: groups are threshold levels (L of them); exact: one
- * group per position. Node c: extent nsize, groups nlo..nhi, parent npar (-1: root). */
+/* Prefetches what adding candidate q will read: its neighbours' union-find entries. */
+static inline void prefetch_point(const cperm_plan *plan, const tfce_uf *uf, uint32_t q,
+                                  uint32_t P, uint32_t V) {
+    uint32_t off = q >= P ? P : 0, p = q - off, tq = p / V, vq = p - tq * V;
+    const int32_t *nb = plan->indices + plan->indptr[vq], *end = plan->indices + plan->indptr[vq + 1];
+    const tfce_uf *row = uf + off + (size_t)tq * V;
+    for (; nb < end; nb++) __builtin_prefetch(row + *nb, 1);
+    if (tq > 0) __builtin_prefetch(uf + q - V, 1);
+    if ((size_t)tq + 1 < plan->n_times) __builtin_prefetch(uf + q + V, 1);
+}
+static inline void prefetch_row(const cperm_plan *plan, uint32_t q, uint32_t P, uint32_t V) {
+    uint32_t p = q >= P ? q - P : q, vq = p % V;
+    __builtin_prefetch(plan->indices + plan->indptr[vq]);
+}
+
+/* Builds the component tree of the n sorted candidates (ascending heights vals, ids ord)
+ * and returns the number of nodes. Stepped: groups are threshold levels (L of them); exact:
+ * one group per position. Node c: extent nsize, groups nlo..nhi, parent npar (-1: root).
+ * pend: scratch of 2n int32. */
 static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                    const int32_t *ord, const uint64_t *key, size_t n, size_t L) {
-    const size_t V = plan->n_vertices, T = plan->n_times, ms = plan->opt.max_step;
+                    const uint32_t *ord, const double *vals, size_t n, size_t L, int32_t *pend) {
+    const uint32_t V = (uint32_t)plan->n_vertices, P = (uint32_t)plan->n_points;
+    const size_t T = plan->n_times, ms = plan->opt.max_step;
     const size_t *indptr = plan->indptr;
     const int32_t *indices = plan->indices;
-    const int two_sided = plan->opt.tail == 0;
-    int32_t *parent = w->parent;
+    tfce_uf *uf = w->uf;
+    int32_t *leaf = w->leaf;
     size_t nn = 0, lev = L ? L - 1 : 0, k = n;
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(plan, ord[i], P, V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, uf, ord[i], P, V);
     while (k > 0) {
         size_t hi = k, g;
         if (tw->stepped) {
-            double v = key_val(key[k - 1]);
+            double v = vals[k - 1];
             while (!(th_at(tw, lev) < v)) lev--; /* v > th[0]: stops at 0 at the latest */
             double tl = th_at(tw, lev);
-            while (k > 0 && key_val(key[k - 1]) > tl) k--;
+            while (k > 0 && vals[k - 1] > tl) k--;
             g = lev;
         } else {
             g = --k;
         }
         if (++w->gen == 0) {
-            memset(w->touched, 0, plan->n_points * sizeof *w->touched);
+            for (size_t x = 0; x < (plan->opt.tail == 0 ? 2 * (size_t)P : P); x++) uf[x].touched = 0;
             w->gen = 1;
         }
         const uint32_t gen = w->gen;
         const size_t first = nn;
         size_t npend = 0;
-        for (size_t pos = k; pos < hi; pos++) {
-            const int32_t q = ord[pos];
-            parent[q] = q;
-            w->usize[q] = 1;
-            w->unode[q] = -1;
-            w->touched[q] = gen;
-            const int8_t sq = w->side[q];
-            const size_t tq = (size_t)q / V, vq = (size_t)q % V, base = tq * V;
+        for (size_t pos = hi; pos-- > k;) {
+            if (pos >= TFCE_PF_ROW) prefetch_row(plan, ord[pos - TFCE_PF_ROW], P, V);
+            if (pos >= TFCE_PF_NB) prefetch_point(plan, uf, ord[pos - TFCE_PF_NB], P, V);
+            const uint32_t q = ord[pos], off = q >= P ? P : 0, p = q - off;
+            const uint32_t tq = p / V, vq = p - tq * V, base = off + tq * V;
+            uf[q].parent = q;
+            uf[q].size = 1;
+            uf[q].node = -1;
+            uf[q].touched = gen;
             for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
-                int32_t j = (int32_t)(base + (size_t)indices[e]);
-                if (parent[j] >= 0 && (!two_sided || w->side[j] == sq)) uf_link(w, q, j, gen, &npend);
+                uint32_t j = base + (uint32_t)indices[e];
+                if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
             }
             for (size_t dt = 1; dt <= ms; dt++) {
                 if (dt <= tq) {
-                    int32_t j = q - (int32_t)(dt * V);
-                    if (parent[j] >= 0 && (!two_sided || w->side[j] == sq))
-                        uf_link(w, q, j, gen, &npend);
+                    uint32_t j = q - (uint32_t)dt * V;
+                    if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
                 }
                 if (tq + dt < T) {
-                    int32_t j = q + (int32_t)(dt * V);
-                    if (parent[j] >= 0 && (!two_sided || w->side[j] == sq))
-                        uf_link(w, q, j, gen, &npend);
+                    uint32_t j = q + (uint32_t)dt * V;
+                    if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
                 }
-                if (dt > tq && tq + dt >= T) break;
+                if (dt >= tq && tq + dt + 1 >= T) break;
             }
         }
         for (size_t pos = k; pos < hi; pos++) {
-            int32_t r = uf_root(parent, ord[pos]);
-            if (w->unode[r] < (int32_t)first) {
-                w->nsize[nn] = w->usize[r];
+            uint32_t r = uf_root(uf, ord[pos]);
+            if (uf[r].node < (int32_t)first) {
+                w->nsize[nn] = uf[r].size;
                 w->nhi[nn] = (int32_t)g;
                 w->nlo[nn] = 0;
                 w->npar[nn] = -1;
-                w->unode[r] = (int32_t)nn++;
+                uf[r].node = (int32_t)nn++;
             }
-            w->leaf[pos] = w->unode[r];
+            if (leaf) leaf[pos] = uf[r].node;
         }
         for (size_t i = 0; i < npend; i++) {
-            int32_t m = w->pend_node[i];
-            w->npar[m] = w->unode[uf_root(parent, w->pend_root[i])];
+            int32_t m = pend[2 * i];
+            w->npar[m] = uf[uf_root(uf, (uint32_t)pend[2 * i + 1])].node;
             w->nlo[m] = (int32_t)g + 1;
         }
     }
@@ -437,32 +484,28 @@ static inline double prim(double h, double H) {
 
 /* Node values top-down (a parent always has a larger index): the score of a point is the
  * value of its first node. Returns the largest value (0 if no node). */
-static double node_values(const struct cperm_tfce_ws *tw, tfce_thread *w, const uint64_t *key,
-                          size_t nn) {
+static double node_values(const struct cperm_tfce_ws *tw, const tfce_thread *w,
+                          const double *vals, size_t nn, double *nval) {
     double best = 0.0;
     for (size_t c = nn; c-- > 0;) {
-        double x = w->npar[c] >= 0 ? w->nval[w->npar[c]] : 0.0;
+        double x = w->npar[c] >= 0 ? nval[w->npar[c]] : 0.0;
         const double pw = tw->pe[w->nsize[c]];
         if (tw->stepped) {
             /* MNE: scores[c] += h * len**E, lowest threshold first */
             for (size_t i = (size_t)w->nlo[c]; i <= (size_t)w->nhi[c]; i++)
                 x += weight_at(tw, i) * pw;
         } else {
-            double top = key_val(key[w->nhi[c]]);
-            double bot = w->nlo[c] > 0 ? key_val(key[w->nlo[c] - 1]) : 0.0;
+            double top = vals[w->nhi[c]];
+            double bot = w->nlo[c] > 0 ? vals[w->nlo[c] - 1] : 0.0;
             x += pw * (prim(top, tw->H) - prim(bot, tw->H));
         }
-        w->nval[c] = x;
+        nval[c] = x;
         if (x > best) best = x;
     }
     return best;
 }
 
 /* ----------------------------------------------------------- one map */
-
-static inline double height(double x, int tail) {
-    return tail > 0 ? x : tail < 0 ? -x : fabs(x);
-}
 
 /* The mirrored extreme of the finite values (MNE's stop); TFCE_ENOFINITE if none. */
 static int map_stop(const double *t, size_t P, int tail, double *stop) {
@@ -480,8 +523,8 @@ static int map_stop(const double *t, size_t P, int tail, double *stop) {
     return 0;
 }
 
-/* Scores of one map on the component tree: all of them into scores (if not NULL), the
- * maximum into *best. include: NULL or P flags. Returns 0 or a TFCE_E* code. */
+/* Scores of one map on the component tree: all of them into scores (if not NULL; needs
+ * w->leaf), the maximum into *best. include: NULL or P flags. Returns 0 or a TFCE_E* code. */
 static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
                     const double *t, const uint8_t *include, double *scores, double *best) {
     const size_t P = plan->n_points;
@@ -496,8 +539,7 @@ static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
         if (rc) return rc;
         floor_h = tw->s0;
     }
-    uint64_t *keys = w->buf;
-    int32_t *ids = w->ids;
+    uint64_t *items = w->a;
     size_t n = 0;
     if (!tw->stepped || L > 0) {
         for (size_t p = 0; p < P; p++) {
@@ -505,20 +547,26 @@ static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
             double x = t[p], v = height(x, tail);
             if (!(v > floor_h)) continue;
             if (!tw->stepped && isinf(v)) return TFCE_EINF;
-            keys[n] = val_key(v); /* positive doubles order as their bit patterns */
-            ids[n] = (int32_t)p;
-            w->side[p] = x < 0;
-            n++;
+            uint64_t id = (uint64_t)p + (tail == 0 && x < 0 ? P : 0);
+            /* positive doubles order as their bit patterns */
+            items[n++] = (val_key(v) & 0xFFFFFFFF00000000ULL) | id;
         }
     }
-    radix_sort(&keys, &ids, w->keys2, w->ids2, n, w->hist);
-    size_t nn = sweep(plan, tw, w, ids, keys, n, L);
-    *best = node_values(tw, w, keys, nn);
+    items = radix_sort(items, w->b, n, w->hist);
+    finish_sort(items, n, t, P, tail, w->ord, w->vals);
+    /* items are consumed: a holds the pending list, b the node values */
+    int32_t *pend = (int32_t *)(void *)w->a;
+    double *nval = (double *)(void *)w->b;
+    size_t nn = sweep(plan, tw, w, w->ord, w->vals, n, L, pend);
+    *best = node_values(tw, w, w->vals, nn, nval);
     if (scores) {
         for (size_t p = 0; p < P; p++) scores[p] = 0.0;
-        for (size_t k = 0; k < n; k++) scores[ids[k]] = w->nval[w->leaf[k]];
+        for (size_t k = 0; k < n; k++) {
+            uint32_t id = w->ord[k];
+            scores[id >= P ? id - P : id] = nval[w->leaf[k]];
+        }
     }
-    for (size_t k = 0; k < n; k++) w->parent[ids[k]] = -1;
+    for (size_t k = 0; k < n; k++) w->uf[w->ord[k]].parent = UINT32_MAX;
     return 0;
 }
 
@@ -610,17 +658,20 @@ int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores
  * in subject order, m = S/n, two-pass variance, the hat adjustment ('relative': sigma times
  * the largest variance of this order), t = m / sqrt(var / n). Blocked so that each block of
  * X is read from memory once. */
-static void perm_tmap(const cperm_plan *plan, const double *X, const double *signs, double *t,
-                      double *var) {
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void perm_tmap(const cperm_plan *plan, const double *restrict X,
+                      const double *restrict signs, double *restrict t, double *restrict var) {
     const size_t n = plan->n_subjects, P = plan->n_points;
     const double dn = (double)n, dn1 = (double)(n - 1);
     double vmax = 0.0;
     for (size_t p0 = 0; p0 < P; p0 += TFCE_TBLOCK) {
         const size_t bn = P - p0 < TFCE_TBLOCK ? P - p0 : TFCE_TBLOCK;
-        double *m = t + p0, *ss = var + p0;
+        double *restrict m = t + p0, *restrict ss = var + p0;
         for (size_t j = 0; j < bn; j++) m[j] = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double sg = signs[i], *x = X + i * P + p0;
+            const double sg = signs[i], *restrict x = X + i * P + p0;
             for (size_t j = 0; j < bn; j++) m[j] += sg * x[j];
         }
         for (size_t j = 0; j < bn; j++) {
@@ -628,7 +679,7 @@ static void perm_tmap(const cperm_plan *plan, const double *X, const double *sig
             ss[j] = 0.0;
         }
         for (size_t i = 0; i < n; i++) {
-            const double sg = signs[i], *x = X + i * P + p0;
+            const double sg = signs[i], *restrict x = X + i * P + p0;
             for (size_t j = 0; j < bn; j++) {
                 double d = sg * x[j] - m[j];
                 ss[j] += d * d;
@@ -666,7 +717,7 @@ static int run_orders(const cperm_plan *plan, cperm_run *run, const double *X, i
 #endif
             tfce_thread *w = &tw->th[tid];
             double best = 0.0;
-            perm_tmap(plan, X, plan->signs + k * n, w->t, w->buf);
+            perm_tmap(plan, X, plan->signs + k * n, w->t, (double *)(void *)w->a);
             int rc = map_scores(plan, tw, w, &run->ws[tid], w->t, run->include, NULL, &best);
             run->h0[1 + k] = best;
             if (rc) {

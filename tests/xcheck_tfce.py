@@ -12,6 +12,8 @@ permuted t maps; results must not depend on n_jobs.
 
 Prints "ok NAME" / "FAIL NAME: why"; exits 1 on any failure. Build dir from $CPERM_BUILD.
 """
+import glob
+import json
 import os
 import shutil
 import subprocess
@@ -281,7 +283,53 @@ def main():
         sr = tool_scores('exact.t0.fine', t_obs.reshape(1, Xi.shape[1], nvi), nvi, ei, cr)
         rel = np.abs(sr[0] - s[0]).sum() / s[0].sum()
         report('exact.t0.riemann_close', rel < 0.02, 'relative L1 %g' % rel)
+    check_cli()
     return 0
+
+
+def check_cli():
+    """clusterperm onesample --tfce-steps 0,0.2 --tfce-formula mne1.3 --compat mne1.3 on a
+    simulated study against MNE on the same files (faces - scrambled, spatial_src_adjacency):
+    tfce-*.stc equal MNE's t_obs in float32, h0.txt its H0, tfce-p-*.stc its p-values."""
+    cp = os.path.join(BUILD, 'clusterperm')
+    if not report('cli.built', os.path.exists(cp), '%s not built' % cp):
+        return
+    study, out = os.path.join(TMP, 'study'), os.path.join(TMP, 'cli_out')
+    faces, scr = 'mne_dSPM_inverse_morph-faces_eq', 'mne_dSPM_inverse_morph-scrambled_eq'
+    p = subprocess.run([cp, 'simulate', study, '--grade', '2', '--subjects', '8', '--n-times',
+                        '10', '--seed', '3'], capture_output=True, text=True)
+    if not report('cli.simulate', p.returncode == 0, p.stderr.strip()):
+        return
+    src = os.path.join(study, 'fsaverage-ico2-src.fif')
+    a, b = os.path.join(study, 'sub*', faces), os.path.join(study, 'sub*', scr)
+    p = subprocess.run([cp, 'onesample', '--a', a, '--b', b, '--src', src, '--out', out,
+                        '--tfce-steps', '0,0.2', '--tfce-formula', 'mne1.3', '--compat',
+                        'mne1.3', '--n-permutations', '6', '--seed', '0'],
+                       capture_output=True, text=True)
+    if not report('cli.run', p.returncode == 0, p.stderr.strip()):
+        return
+    report('cli.log', 'Found 3240 clusters' in p.stdout and
+           'for TFCE computation (h_power=2.00, e_power=0.50)' in p.stdout, p.stdout[-300:])
+    subjects = sorted(glob.glob(os.path.join(study, 'sub*')))
+    X = (np.array([mne.read_source_estimate(os.path.join(s, faces)).data.T for s in subjects],
+                  float) -
+         np.array([mne.read_source_estimate(os.path.join(s, scr)).data.T for s in subjects],
+                  float))
+    adj = mne.spatial_src_adjacency(mne.read_source_spaces(src, verbose=False), verbose=False)
+    T, cl, pv, H0 = spatio_temporal_cluster_1samp_test(
+        X, threshold=dict(start=0, step=0.2), n_permutations=6, tail=0, adjacency=adj,
+        n_jobs=1, seed=0, buffer_size=None, verbose=False)
+    got = mne.read_source_estimate(os.path.join(out, 'tfce')).data
+    report('cli.tfce_stc', np.array_equal(got, T.T.astype(np.float32)), 'differs')
+    gotp = mne.read_source_estimate(os.path.join(out, 'tfce-p')).data
+    report('cli.tfce_p_stc', np.array_equal(gotp, np.asarray(pv).reshape(T.shape).T.astype(
+        np.float32)), 'differs')
+    h0 = np.loadtxt(os.path.join(out, 'h0.txt'))
+    report('cli.h0', np.array_equal(h0, H0), 'differs')
+    with open(os.path.join(out, 'tfce.json')) as f:
+        js = json.load(f)
+    report('cli.json', js['significant']['n_points'] == int(np.sum(pv < 0.05)) and
+           js['tfce']['formula'] == 'mne1.3' and js['n_orders'] == 5, str(js)[:200])
 
 
 if __name__ == '__main__':

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""TFCE benchmark (issue 5): clusterperm against MNE 1.3 in the same run, same thread count.
+
+Case A: 16 subjects x ico-5 (20,484 vertices) x 10 times, threshold=dict(start=0, step=0.2),
+tail 0. MNE 1.3 runs spatio_temporal_cluster_1samp_test on 8 permutations (list path,
+n_jobs=1); its H0 must equal ours (mne1.3 mode, compat mne1.3) bit for bit. Then ours runs
+more permutations in mne1.3 mode (compat mne1.3 = MNE's list path with its split quirk, and
+compat none = true components) and in exact mode, one thread. Time per permutation =
+time / (permutations + 1), the observed map counting as one.
+Case B: 16 x ico-5 x 100 times x 1024 permutations, exact mode, 2 threads (target < 180 s).
+
+Times are CPU seconds of the process (user + sys) and wall seconds; on a shared machine the
+CPU time is the fair measure of one thread. Usage:
+  python3 bench/bench_tfce.py [--build build] [--mne-perms 8] [--our-perms 64] [--quick]
+                              [--no-mne] [--no-big] [--json FILE]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+GEN = r'''
+import sys, numpy as np, mne
+from scipy import sparse
+d, n, T = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+mne.set_log_level("WARNING")
+tris = mne.surface._get_ico_surface(5)["tris"]
+nv = tris.max() + 1
+adj = mne.spatial_tris_adjacency(np.vstack([tris, tris + nv])).tocsr()
+V = adj.shape[0]
+A = sparse.triu(adj, 1).tocoo()
+np.stack([A.row, A.col], 1).astype(np.int64).tofile(d + "/edges.i64")
+sparse.save_npz(d + "/adj.npz", adj)
+if T:
+    rng = np.random.RandomState(0)
+    deg = np.asarray(adj.sum(1)).ravel()
+    X = np.empty((n, T, V))
+    for i in range(n):
+        x = rng.randn(T, V)
+        for _ in range(3):
+            x = (adj @ x.T).T / deg
+        x[1:] += 0.5 * x[:-1]
+        X[i] = x
+    X /= X.std()
+    X[:, T // 4: T // 2, : V // 40] += 0.6
+    X.tofile(d + "/X.f64")
+print(V)
+'''
+
+MNE_RUN = r'''
+import os, sys, time, resource, numpy as np, mne
+os.environ.setdefault("MNE_TQDM", "off")
+from scipy import sparse
+d, n, T, V, nperm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+mne.set_log_level("WARNING")
+adj = sparse.load_npz(d + "/adj.npz")
+X = np.fromfile(d + "/X.f64").reshape(n, T, V)
+r0 = resource.getrusage(resource.RUSAGE_SELF); t0 = time.perf_counter()
+T_obs, cl, pv, H0 = mne.stats.spatio_temporal_cluster_1samp_test(
+    X, threshold=dict(start=0, step=0.2), n_permutations=nperm + 1, tail=0, adjacency=adj,
+    n_jobs=1, seed=0, buffer_size=None)
+t1 = time.perf_counter(); r1 = resource.getrusage(resource.RUSAGE_SELF)
+np.asarray(H0, float).tofile(d + "/mne_h0.f64")
+np.asarray(T_obs, float).ravel().tofile(d + "/mne_map.f64")
+print(t1 - t0, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+'''
+
+
+def run(cmd):
+    """Runs cmd; returns (stdout, wall seconds)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True)
+    wall = time.perf_counter() - t0
+    if p.returncode:
+        sys.stderr.write(p.stderr.decode(errors='replace'))
+        raise RuntimeError('failed: %s' % ' '.join(cmd[:2]))
+    return p.stdout.decode(), wall
+
+
+def run_ours(exe, d, params):
+    with open(os.path.join(d, 'params.txt'), 'w') as f:
+        f.write(''.join('%s=%s\n' % kv for kv in params.items()))
+    t0 = time.perf_counter()
+    p = subprocess.Popen([exe, d], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    out, err = p.stdout.read().decode(), p.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status):
+        sys.stderr.write(err)
+        raise RuntimeError('bench_tfce failed')
+    r = json.loads(out.strip().splitlines()[-1])
+    r['wall_total_s'] = wall
+    r['cpu_total_s'] = ru.ru_utime + ru.ru_stime
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default='build')
+    ap.add_argument('--mne-perms', type=int, default=8)
+    ap.add_argument('--our-perms', type=int, default=64)
+    ap.add_argument('--big-perms', type=int, default=1024)
+    ap.add_argument('--quick', action='store_true', help='MNE on 2 permutations, ours on 16')
+    ap.add_argument('--no-mne', action='store_true')
+    ap.add_argument('--no-big', action='store_true')
+    ap.add_argument('--json')
+    a = ap.parse_args()
+    if a.quick:
+        a.mne_perms, a.our_perms = 2, 16
+    exe = os.path.join(a.build, 'bench_tfce')
+    py = os.environ.get('PYTHON', '/usr/bin/python3')
+    tmp = tempfile.mkdtemp(prefix='bench_tfce_')
+    res = {'cpu_count': os.cpu_count()}
+    try:
+        dA = os.path.join(tmp, 'A')
+        os.makedirs(dA)
+        out, _ = run([py, '-c', GEN, dA, '16', '10'])
+        V = int(out.split()[-1])
+        base = dict(n_subjects=16, n_times=10, n_vertices=V, tail=0, tfce_start=0,
+                    tfce_step=0.2, seed=0, n_jobs=1, generate=0)
+        print('case A: 16 subjects x %d vertices x 10 times, start 0, step 0.2, tail 0' % V)
+        if not a.no_mne:
+            out, _ = run([py, '-c', MNE_RUN, dA, '16', '10', str(V), str(a.mne_perms)])
+            wall, cpu = map(float, out.split()[-2:])
+            m = {'perms': a.mne_perms, 'wall_s': wall, 'cpu_s': cpu,
+                 'per_perm_wall_s': wall / (a.mne_perms + 1),
+                 'per_perm_cpu_s': cpu / (a.mne_perms + 1)}
+            res['mne'] = m
+            print('  MNE 1.3 (list path), %d permutations: %.1f s wall, %.1f s CPU, '
+                  '%.2f s CPU per permutation' % (a.mne_perms, wall, cpu, m['per_perm_cpu_s']))
+            # identical results: our mne1.3 mode with compat mne1.3 on the same orders
+            r = run_ours(exe, dA, dict(base, tfce='mne1.3', compat='mne1.3',
+                                       n_permutations=a.mne_perms + 1))
+            import numpy as np
+            h_mne = np.fromfile(os.path.join(dA, 'mne_h0.f64'))
+            h_our = np.fromfile(os.path.join(dA, 'out_h0.f64'))
+            map_mne = np.fromfile(os.path.join(dA, 'mne_map.f64'))
+            map_our = np.fromfile(os.path.join(dA, 'out_map.f64'))
+            same = bool(np.array_equal(h_mne, h_our) and np.array_equal(map_mne, map_our))
+            res['identical_to_mne'] = same
+            print('  mne1.3 mode (compat mne1.3) H0 and map identical to MNE: %s' % same)
+        for tag, extra in (('mne1.3/compat-mne1.3', dict(tfce='mne1.3', compat='mne1.3')),
+                           ('mne1.3/compat-none', dict(tfce='mne1.3', compat='none')),
+                           ('exact', dict(tfce='exact', compat='none'))):
+            r = run_ours(exe, dA, dict(base, n_permutations=a.our_perms + 1, **extra))
+            r['per_perm_cpu_s'] = r['cpu_total_s'] / (a.our_perms + 1)
+            r['per_perm_wall_s'] = r['execute_s'] / (a.our_perms + 1)
+            line = '  ours %-22s %d permutations: %.2f s wall, %.2f s CPU, %.1f ms CPU per ' \
+                   'permutation' % (tag, a.our_perms, r['execute_s'], r['cpu_total_s'],
+                                    1e3 * r['per_perm_cpu_s'])
+            if 'mne' in res:
+                r['speedup_cpu'] = res['mne']['per_perm_cpu_s'] / r['per_perm_cpu_s']
+                r['speedup_wall'] = res['mne']['per_perm_wall_s'] / r['per_perm_wall_s']
+                line += ' -> %.0fx (CPU), %.0fx (wall)' % (r['speedup_cpu'], r['speedup_wall'])
+            res[tag] = r
+            print(line)
+        if not a.no_big:
+            dB = os.path.join(tmp, 'B')
+            os.makedirs(dB)
+            shutil.copy(os.path.join(dA, 'edges.i64'), dB)
+            r = run_ours(exe, dB, dict(base, n_times=100, tfce='exact', compat='none',
+                                       n_permutations=a.big_perms, n_jobs=2, generate=1))
+            res['big'] = r
+            print('case B: 16 x %d x 100 times, exact, %d permutations, 2 threads: %.1f s wall '
+                  '(execute), %.1f s CPU (whole process, data synthesis included); target 180 s'
+                  % (V, a.big_perms, r['execute_s'], r['cpu_total_s']))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if a.json:
+        with open(a.json, 'w') as f:
+            json.dump(res, f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
