@@ -26,9 +26,12 @@ static void usage(FILE *f) {
         "  --hemi lh|rh|both|split          default lh\n"
         "  --views V[,V...]       lat, med, ven, dor, ros, cau (or full names), one row each;\n"
         "                         default lat\n"
-        "  --clim value:MIN,MID,MAX | percent:MIN,MID,MAX\n"
-        "                         colour limits (kind='value' or 'percent' lims, one-sided\n"
-        "                         'hot'; transparent below MIN); default percent:96,97.5,99.95\n"
+        "  --clim KIND:MIN,MID,MAX  colour limits as MNE's clim: value: or percent: lims\n"
+        "                         (one-sided 'hot', transparent below MIN), pos-value: or\n"
+        "                         pos-percent: pos_lims (MNE's 'mne' colormap mirrored\n"
+        "                         around 0, |values| below MIN transparent). Default, as\n"
+        "                         clim='auto': pos-percent:96,97.5,99.95 when the data has\n"
+        "                         negative values, else percent:96,97.5,99.95\n"
         "  --size WxH             pixels, default 800x800\n"
         "  --background COLOR     black (default), white, #RRGGBB\n"
         "  --time-label TEXT      default 'time=%.3fs' of the time shown; '' for none\n"
@@ -95,7 +98,7 @@ static char *join3(const char *a, const char *b, const char *c) {
 int cli_plot(int argc, char **argv) {
     const char *stem = NULL, *src_path = NULL, *subjects_dir = NULL, *subject = NULL;
     const char *surf = "inflated", *output = NULL, *time_label = NULL;
-    int clim_percent = 1, have_label = 0;
+    int clim_percent = 1, clim_auto = 1, have_label = 0;
     double lims[3] = {96, 97.5, 99.95};
     cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT;
     ro.hemi = CPERM_HEMI_LH;
@@ -174,8 +177,11 @@ int cli_plot(int argc, char **argv) {
             char buf[256];
             int ok = colon && strlen(colon + 1) < sizeof buf;
             if (ok) {
-                if (!strncmp(v, "value:", 6)) clim_percent = 0;
-                else if (!strncmp(v, "percent:", 8)) clim_percent = 1;
+                clim_auto = 0;
+                ro.diverging = !strncmp(v, "pos-", 4);
+                const char *kind = v + (ro.diverging ? 4 : 0);
+                if (!strncmp(kind, "value:", 6)) clim_percent = 0;
+                else if (!strncmp(kind, "percent:", 8)) clim_percent = 1;
                 else ok = 0;
             }
             if (ok) {
@@ -189,9 +195,10 @@ int cli_plot(int argc, char **argv) {
                 }
             }
             if (!ok || !(lims[0] <= lims[1] && lims[1] <= lims[2]) ||
-                (clim_percent && (lims[0] < 0 || lims[2] > 100))) {
-                cli_error("plot: --clim '%s' must be value:MIN,MID,MAX or percent:MIN,MID,MAX "
-                          "with MIN <= MID <= MAX (percentages within 0..100)", v);
+                (clim_percent && (lims[0] < 0 || lims[2] > 100)) || (ro.diverging && lims[0] < 0)) {
+                cli_error("plot: --clim '%s' must be [pos-]value:MIN,MID,MAX or "
+                          "[pos-]percent:MIN,MID,MAX with MIN <= MID <= MAX (percentages "
+                          "within 0..100, pos_lims not negative)", v);
                 return CLI_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--size")) {
@@ -310,15 +317,21 @@ int cli_plot(int argc, char **argv) {
         ro.offset_hemis = !strcmp(surf, "inflated") || !strcmp(surf, "flat");
     }
 
+    const size_t n_data = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+    if (clim_auto) {
+        /* _process_clim(clim='auto', colormap='auto'): 'mne' with pos_lims when any value is
+         * negative, else 'hot' with lims; both at percentiles 96, 97.5, 99.95 */
+        for (size_t i = 0; i < n_data && !ro.diverging; i++) ro.diverging = stc->data[i] < 0;
+    }
     if (clim_percent) {
-        /* _process_clim: percentiles of all of the estimate's data */
-        const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+        /* percentiles of all of the estimate's data (of |data| for pos_lims) */
+        const size_t n = n_data;
         sorted = malloc((n ? n : 1) * sizeof *sorted);
         if (!sorted) {
             cli_error("out of memory");
             goto cleanup;
         }
-        memcpy(sorted, stc->data, n * sizeof *sorted);
+        for (size_t i = 0; i < n; i++) sorted[i] = ro.diverging ? fabs(stc->data[i]) : stc->data[i];
         qsort(sorted, n, sizeof *sorted, cmp_double);
         for (int k = 0; k < 3; k++) lims[k] = percentile(sorted, n, lims[k]);
     }

@@ -406,13 +406,15 @@ typedef struct cperm_render_options {
     int offset_hemis;           /* non-zero: move lh left of x=0 and rh right of it (MNE
                                    does this for inflated surfaces with hemi 'both') */
     int format;                 /* CPERM_FORMAT_* for cperm_render_stc */
+    int diverging;              /* 0: lims, one-sided 'hot'; 1: pos_lims, MNE's 'mne'
+                                   colormap over [-fmax, fmax], |values| below fmin hidden */
 } cperm_render_options;
 
 #define CPERM_RENDER_OPTIONS_VERSION 1
 #define CPERM_RENDER_OPTIONS_INIT                                                    \
     { CPERM_RENDER_OPTIONS_VERSION, 1000, 1000, CPERM_HEMI_BOTH, 1,                  \
       { CPERM_VIEW_VENTRAL, 0, 0, 0, 0, 0 }, 0.0, 0.1, 40.0, 1, { 1.0, 1.0, 1.0 },   \
-      NULL, 0, 10, 1, 0, CPERM_FORMAT_PNG }
+      NULL, 0, 10, 1, 0, CPERM_FORMAT_PNG, 0 }
 
 /* Render column time_index of a two-hemisphere surface estimate on `geom` (lh, rh) the way
  * MNE's stc.plot does (values spread from the estimate's vertices to the whole surface,

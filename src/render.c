@@ -526,15 +526,18 @@ static void draw_colorbar(cairo_t *cr, const unsigned char lut[256][4], double b
                           const cperm_render_options *o, const double fg[3], double vx,
                           double vy, double vw, double vh, double font) {
     /* pyvista's horizontal scalar bar as MNE places it (x 0.15..0.85, bottom at 0.05 of the
-     * viewport), on a box of the brain colour; labels below the bar. */
+     * viewport), its table blended over the brain colour as MNE's _set_colormap_range does;
+     * tick labels below the bar. */
     const double x0 = vx + 0.15 * vw, bw = 0.7 * vw;
     const double bar_h = fmax(6.0, 0.03 * vh), tick = 0.35 * font, pad = 0.35 * font;
     const double bottom = vy + vh - 0.05 * vh;
     const double label_base = bottom - pad - 0.2 * font;
     const double bar_y1 = label_base - font - tick, bar_y0 = bar_y1 - bar_h;
 
+    /* a frame of the brain colour around the bar only: the labels stay on the background,
+     * in the foreground colour, readable on light and dark backgrounds */
     cairo_set_source_rgb(cr, brain, brain, brain);
-    cairo_rectangle(cr, x0 - 1.5 * font, bar_y0 - pad, bw + 3.0 * font, bottom - (bar_y0 - pad));
+    cairo_rectangle(cr, x0 - pad, bar_y0 - pad, bw + 2 * pad, bar_h + 2 * pad);
     cairo_fill(cr);
 
     /* the table blended over the brain colour (_alpha_blend_background), drawn crisp */
@@ -569,11 +572,12 @@ static void draw_colorbar(cairo_t *cr, const unsigned char lut[256][4], double b
 
     double ticks[16];
     int dec = 0;
-    size_t nt = nice_ticks(ticks, 16, o->fmin, o->fmax, &dec);
+    const double lo = o->diverging ? -o->fmax : o->fmin, hi = o->fmax;
+    size_t nt = nice_ticks(ticks, 16, lo, hi, &dec);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
     cairo_set_font_size(cr, font);
     for (size_t i = 0; i < nt; i++) {
-        const double f = o->fmax > o->fmin ? (ticks[i] - o->fmin) / (o->fmax - o->fmin) : 0.0;
+        const double f = hi > lo ? (ticks[i] - lo) / (hi - lo) : 0.0;
         const double x = x0 + f * bw;
         cairo_move_to(cr, x, bar_y1);
         cairo_line_to(cr, x, bar_y1 + tick);
@@ -607,6 +611,9 @@ static int check_options(const cperm_render_options *o, cperm_err *err) {
         !(o->fmin <= o->fmid && o->fmid <= o->fmax))
         return cperm_fail(err, CPERM_EINVAL, "render: clim lims must be finite and monotonically "
                           "increasing, got [%g, %g, %g]", o->fmin, o->fmid, o->fmax);
+    if (o->diverging && !(o->fmin >= 0))
+        return cperm_fail(err, CPERM_EINVAL, "render: pos_lims must not be negative, got "
+                          "[%g, %g, %g]", o->fmin, o->fmid, o->fmax);
     for (int k = 0; k < 3; k++)
         if (!(o->background[k] >= 0 && o->background[k] <= 1))
             return cperm_fail(err, CPERM_EINVAL, "render: background colour outside [0, 1]");
@@ -669,18 +676,19 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
     }
 
     unsigned char lut[256][4];
-    cperm_cmap_mne_hot(lut, o->fmin, o->fmid, o->fmax, o->transparent);
     /* _separate_map: equal limits are pulled apart before the table is built */
     double lo = o->fmin, mid = o->fmid, hi = o->fmax;
     if (lo == mid && mid == hi) {
         if (lo == 0) lo = 0, mid = 1, hi = 2;
         else lo = 0, mid = 0.5 * hi;
-        cperm_cmap_mne_hot(lut, lo, mid, hi, o->transparent);
     } else if (lo == mid || mid == hi) {
         const double bump = lo == mid ? 1e-5 : -1e-5;
         mid = lo + bump * (hi - lo);
-        cperm_cmap_mne_hot(lut, lo, mid, hi, o->transparent);
     }
+    if (o->diverging) cperm_cmap_mne_diverging(lut, lo, mid, hi, o->transparent);
+    else cperm_cmap_mne_hot(lut, lo, mid, hi, o->transparent);
+    /* the overlay's range (Brain._cmap_range) */
+    const double rng_lo = o->diverging ? -hi : lo, rng_hi = hi;
 
     hemi_scene hs[2];
     memset(hs, 0, sizeof hs);
@@ -735,7 +743,7 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
                                    o->smoothing_steps, err);
             if (rc) goto cleanup;
         }
-        vertex_colours(s->rgb, vals, g->curv, s->nv, lut, lo, hi);
+        vertex_colours(s->rgb, vals, g->curv, s->nv, lut, rng_lo, rng_hi);
         row0 += nvs;
     }
 

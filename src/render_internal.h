@@ -8,7 +8,7 @@
 #include <cairo.h>
 
 /* matplotlib's LinearSegmentedColormap lookup table (_makeMappingArray with gamma 1) of
- * one channel: n_points control points (x ascending from 0 to 1, y0 = value left of x,
+ * one channel: n_points (<= 16) control points (x ascending from 0 to 1, y0 = value left of x,
  * y1 = value right of it) sampled at n entries, written to out. */
 void cperm_cmap_segment(double *out, size_t n, const double *x, const double *y0,
                         const double *y1, size_t n_points);
@@ -18,6 +18,12 @@ void cperm_cmap_segment(double *out, size_t n, const double *x, const double *y0
  * Brain.update_lut stores as ctable). Requires fmin <= fmid <= fmax. */
 void cperm_cmap_mne_hot(unsigned char lut[256][4], double fmin, double fmid, double fmax,
                         int transparent);
+
+/* The same for pos_lims (data mirrored around zero, MNE's 'mne' colormap): calculate_lut(
+ * 'mne', alpha=1, fmin, fmid, fmax, center=0, transparent), resampled to 256 entries, for
+ * the range [-fmax, fmax]. Requires 0 <= fmin <= fmid <= fmax. */
+void cperm_cmap_mne_diverging(unsigned char lut[256][4], double fmin, double fmid, double fmax,
+                              int transparent);
 
 /* Index into a 256-entry ListedColormap for value v with range [lo, hi], as MNE's
  * _Overlay.to_colors then matplotlib's Colormap.__call__ (below range: entry 0, above:

@@ -54,6 +54,7 @@ expect plot_too_many_views 2 "up to 6" "$STEM" --src "$SRC" --views lat,med,ven,
 expect plot_clim_not_monotonic 2 "--clim 'value:3,2,1'" "$STEM" --src "$SRC" --clim value:3,2,1 $O
 expect plot_clim_kind 2 "--clim 'pos:1,2,3'" "$STEM" --src "$SRC" --clim pos:1,2,3 $O
 expect plot_clim_percent_range 2 "percentages" "$STEM" --src "$SRC" --clim percent:0,50,101 $O
+expect plot_clim_pos_negative 2 "not negative" "$STEM" --src "$SRC" --clim pos-value:-1,2,3 $O
 expect plot_clim_two_values 2 "--clim 'value:1,2'" "$STEM" --src "$SRC" --clim value:1,2 $O
 expect plot_bad_size 2 "--size '10x10'" "$STEM" --src "$SRC" --size 10x10 $O
 expect plot_bad_size_text 2 "--size 'big'" "$STEM" --src "$SRC" --size big $O
@@ -88,5 +89,7 @@ good plot_svg 'grep -q "<svg" "$out"' "$T/a.svg" --hemi split --views lat,med
 good plot_pdf 'head -c 5 "$out" | grep -q "%PDF-"' "$T/a.pdf" --hemi both --views ven,dor \
     --clim value:1,2,6 --background '#102030' --size 300x500 --time-index 3 \
     --smoothing-steps nearest --time-label 'Duration significant (ms)'
+good plot_pos_lims 'test -s "$out"' "$T/c.png" --clim pos-value:1,2,5
+good plot_pos_percent 'test -s "$out"' "$T/d.png" --clim pos-percent:50,90,99 --views ros,cau
 good plot_no_colorbar 'test -s "$out"' "$T/b.png" --no-colorbar --time-label ''
 exit $failed

@@ -1,6 +1,7 @@
 /* tool_render.c - driver for tests/xcheck_plot.py: exposes the figure code's MNE-derived
  * pieces (lookup table, value spreading, view cameras through rendering) to the MNE oracle.
- *   tool_render lut FMIN FMID FMAX TRANSPARENT   -> 256 lines "r g b a"
+ *   tool_render lut FMIN FMID FMAX TRANSPARENT   -> 256 lines "r g b a" ('hot', lims)
+ *   tool_render dlut FMIN FMID FMAX TRANSPARENT  -> the same for pos_lims ('mne', centre 0)
  *   tool_render spread SURF STEPS FROM_TXT OUT   -> spreads values (FROM_TXT: lines
  *       "vertex value") over the FreeSurfer surface SURF; OUT gets %.17g per vertex
  *   tool_render index V LO HI                    -> the colormap index (-1 for NaN) */
@@ -13,9 +14,12 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
-    if (argc >= 6 && !strcmp(argv[1], "lut")) {
+    if (argc >= 6 && (!strcmp(argv[1], "lut") || !strcmp(argv[1], "dlut"))) {
         unsigned char lut[256][4];
-        cperm_cmap_mne_hot(lut, atof(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]));
+        if (argv[1][0] == 'd')
+            cperm_cmap_mne_diverging(lut, atof(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]));
+        else
+            cperm_cmap_mne_hot(lut, atof(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]));
         for (int i = 0; i < 256; i++) printf("%d %d %d %d\n", lut[i][0], lut[i][1], lut[i][2], lut[i][3]);
         return 0;
     }

@@ -220,6 +220,40 @@ static void test_render(void) {
     png = NULL;
     o.time_index = 0;
 
+    /* pos_lims ('mne' colormap around 0): -30 on the lh lateral cap shows the table's entry
+     * for -30 of [-40, 40], index 32, lit as above */
+    for (size_t v = 0; v < np; v++) stc->data[v * 2] = -stc->data[v * 2];
+    {
+        cperm_render_options d = CPERM_RENDER_OPTIONS_INIT;
+        d.width = d.height = 400;
+        d.hemi = CPERM_HEMI_LH;
+        d.views[0] = CPERM_VIEW_LATERAL;
+        d.diverging = 1;
+        d.fmin = 2, d.fmid = 5, d.fmax = 40;
+        rc = cperm_render_stc(&png, &len, stc, geom, &d, &err);
+        img = rc == 0 ? decode(png, len) : NULL;
+        unsigned char dl[256][4];
+        cperm_cmap_mne_diverging(dl, 2, 5, 40, 1);
+        const double I = 0.7 * (sin(135 * M_PI / 180) + 2 * cos(M_PI / 3) * sin(M_PI / 3));
+        const double a = dl[32][3] / 255.0, g0 = cperm_cmap_greys(1.0 / 3.0) * 255.0;
+        int p[3] = {-1, -1, -1}, want[3];
+        for (int k = 0; k < 3; k++)
+            want[k] = (int)fmin(255, nearbyint((dl[32][k] * a + g0 * (1 - a)) * I));
+        if (img) pixel(img, 200, 200, p);
+        CHECK("render_diverging_negative_colour", rc == 0 && abs(p[0] - want[0]) <= 1 &&
+                                                      abs(p[1] - want[1]) <= 1 &&
+                                                      abs(p[2] - want[2]) <= 1 && p[2] > p[0] + 100,
+              "rc %d (%d %d %d) want (%d %d %d)", rc, p[0], p[1], p[2], want[0], want[1], want[2]);
+        if (img) cairo_surface_destroy(img);
+        free(png);
+        png = NULL;
+        d.fmin = -1;
+        rc = cperm_render_stc(&png, &len, stc, geom, &d, &err);
+        CHECK("render_diverging_negative_lims", rc == CPERM_EINVAL && strstr(err.msg, "pos_lims"),
+              "rc %d: %s", rc, err.msg);
+    }
+    for (size_t v = 0; v < np; v++) stc->data[v * 2] = -stc->data[v * 2];
+
     /* SVG and PDF */
     o.format = CPERM_FORMAT_SVG;
     rc = cperm_render_stc(&png, &len, stc, geom, &o, &err);

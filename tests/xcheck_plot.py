@@ -66,6 +66,21 @@ def check_lut():
                         if got.shape == want.shape else got.shape))
     check("lut_equals_mne_calculate_lut", not bad, "differs for %s" % bad)
 
+    # pos_lims: the 'mne' colormap mirrored around 0, with fill colours and resampling
+    cases = [(0, 1, 2, True), (2, 5, 10, True), (3, 4, 5, True), (0.5, 0.6, 0.7, False),
+             (5, 5, 5, True), (1, 1, 1.0000001, True), (0, 0, 3, True), (4.2, 6.1, 6.5, True),
+             (1e-4, 3e-3, 0.1, False)]
+    bad = []
+    for fmin, fmid, fmax, tr in cases:
+        want = np.round(calculate_lut("mne", alpha=1., fmin=fmin, fmid=fmid, fmax=fmax,
+                                      center=0., transparent=tr) * 255).astype(np.uint8)
+        r = run([TOOL, "dlut", repr(fmin), repr(fmid), repr(fmax), str(int(tr))])
+        got = np.array([[int(x) for x in line.split()] for line in r.stdout.split("\n") if line])
+        if got.shape != want.shape or not np.array_equal(got, want):
+            bad.append(((fmin, fmid, fmax, tr), int(np.argmax(np.any(got != want, axis=1)))
+                        if got.shape == want.shape else got.shape))
+    check("diverging_lut_equals_mne_calculate_lut", not bad, "differs for %s" % bad)
+
     # index: a ListedColormap whose red channel encodes the entry number
     cmap = ListedColormap(np.c_[np.arange(256) / 255., np.zeros((256, 2)), np.ones(256)])
     lo, hi = 0.0, 40.0
