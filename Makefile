@@ -111,6 +111,18 @@ bench: deps
 	$(MAKE) all tests
 	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
 
+# Statistical validity (README): FWER and power on simulated null/effect studies, not part of
+# `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.
+VALIDATE_OUT ?= validation-out
+.PHONY: validate
+$(BUILD)/validate: tools/validate.c include/clusterperm.h $(BUILD)/libclusterperm.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
+
+validate: deps
+	$(MAKE) $(BUILD)/validate
+	$(BUILD)/validate --selftest
+	$(BUILD)/validate --out $(VALIDATE_OUT) $(VALIDATE_ARGS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/clusterperm.h $(DESTDIR)$(PREFIX)/include/
