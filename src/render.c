@@ -37,10 +37,10 @@ static int adj_build(mesh_adj *a, size_t nv, const int32_t *tris, size_t nt) {
         return CPERM_ENOMEM;
     }
     for (size_t t = 0; t < nt; t++)
-        for (int j = 0; j < 3; j++) a->indptr[(size_t)tris[3 * t + j] + 1] += 2;
+        for (size_t j = 0; j < 3; j++) a->indptr[(size_t)tris[3 * t + j] + 1] += 2;
     for (size_t v = 0; v < nv; v++) a->indptr[v + 1] += a->indptr[v];
     for (size_t t = 0; t < nt; t++) {
-        for (int j = 0; j < 3; j++) {
+        for (size_t j = 0; j < 3; j++) {
             size_t v = (size_t)tris[3 * t + j];
             int32_t *row = a->indices + a->indptr[v];
             row[fill[v]++] = tris[3 * t + (j + 1) % 3];
@@ -354,14 +354,14 @@ static void vertex_normals(float *nn, const double *rr, size_t nv, const int32_t
         double e2[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]}, n[3];
         cross3(n, e1, e2);
         normalize3(n);
-        for (int j = 0; j < 3; j++) {
+        for (size_t j = 0; j < 3; j++) {
             double *o = acc + 3 * (size_t)tris[3 * t + j];
             o[0] += n[0], o[1] += n[1], o[2] += n[2];
         }
     }
     for (size_t v = 0; v < nv; v++) {
         normalize3(acc + 3 * v);
-        for (int k = 0; k < 3; k++) nn[3 * v + k] = (float)acc[3 * v + k];
+        for (size_t k = 0; k < 3; k++) nn[3 * v + k] = (float)acc[3 * v + k];
     }
     free(acc);
 }
@@ -450,7 +450,7 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, int view, i
     for (int h = 0; h < 2; h++) {
         if (!(which & (1 << h))) continue;
         for (size_t v = 0; v < hs[h].nv; v++)
-            for (int k = 0; k < 3; k++) {
+            for (size_t k = 0; k < 3; k++) {
                 double x = hs[h].rr[3 * v + k];
                 if (x < lo[k]) lo[k] = x;
                 if (x > hi[k]) hi[k] = x;
