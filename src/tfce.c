@@ -15,7 +15,7 @@
  * less).
  *
  * MNE 1.3's list path for max_step 1 splits some components (the stale-snapshot quirk of
- * clusters.c); there the stepped modes cluster every threshold with cperm_find_clusters. */
+ * clusters.c); there the stepped modes run MNE's merge at every threshold (mne13_sizes). */
 #include "tfce_internal.h"
 
 #include <math.h>
@@ -58,10 +58,16 @@ typedef struct tfce_thread {
     int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
     int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
-    /* per-threshold clustering (MNE 1.3's 1-step list path) */
+    /* per-threshold clustering (MNE 1.3's 1-step list path): P-sized point arrays, then
+     * arrays over cluster labels (at most P + 1 of them) */
     double *score;
     cperm_point *pts;
-    cperm_cluster_set set;
+    uint32_t *stamp, gen13;
+    int32_t *posof, *ufp, *lab, *csize, *pairs, *pairs2;
+    int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt;
+    size_t ntl[2];
+    size_t *row_begin;         /* n_times + 1 */
+    int32_t *first_lab;        /* n_times + 1 */
 } tfce_thread;
 
 struct cperm_tfce_ws {
@@ -69,7 +75,7 @@ struct cperm_tfce_ws {
     tfce_thread *th;
     int mode;                  /* CPERM_TFCE_* */
     int stepped;               /* riemann or mne1.3 */
-    int per_step;              /* cluster each threshold with clusters.c */
+    int per_step;              /* MNE 1.3's 1-step list path at every threshold */
     double s0, sd, d;          /* thresholds mirrored to increasing: start, step, arange delta */
     double H, E;
     size_t n_tab, first_bad;   /* tabulated thresholds; first i with thr[i] <= thr[i-1] */
@@ -168,25 +174,35 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 static void thread_free(tfce_thread *w) {
     free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->uf);
     free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
-    free(w->score); free(w->pts);
-    free(w->set.offsets); free(w->set.members); free(w->set.stats);
+    free(w->score); free(w->pts); free(w->stamp); free(w->posof); free(w->ufp); free(w->lab);
+    free(w->csize); free(w->pairs); free(w->pairs2); free(w->lpar); free(w->lsize);
+    free(w->lst); free(w->spar); free(w->slabel); free(w->l2s[0]); free(w->l2s[1]);
+    free(w->tl[0]); free(w->tl[1]); free(w->cnt); free(w->row_begin); free(w->first_lab);
     memset(w, 0, sizeof *w);
 }
 
-static int thread_init(tfce_thread *w, size_t P, int per_step, int two_sided, int observed) {
+static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two_sided,
+                       int observed) {
     memset(w, 0, sizeof *w);
     size_t c = P ? P : 1, nuf = two_sided ? 2 * c : c;
     w->t = cperm_malloc(c, sizeof(double));
     w->a = cperm_malloc(c, sizeof *w->a);
     if (!w->t || !w->a) goto nomem;
     if (per_step) {
+        const size_t nl = c + 2;
         w->score = cperm_malloc(c, sizeof *w->score);
         w->pts = cperm_malloc(c, sizeof *w->pts);
-        w->set.offsets = cperm_malloc(c + 1, sizeof *w->set.offsets);
-        w->set.members = cperm_malloc(c, sizeof *w->set.members);
-        w->set.stats = cperm_malloc(c, sizeof *w->set.stats);
-        if (!w->score || !w->pts || !w->set.offsets || !w->set.members || !w->set.stats)
-            goto nomem;
+        w->stamp = cperm_calloc(c, sizeof *w->stamp);
+        int32_t **pa[] = {&w->posof, &w->ufp, &w->lab, &w->csize, &w->pairs, &w->pairs2};
+        int32_t **la[] = {&w->lpar, &w->lsize, &w->lst, &w->spar, &w->slabel, &w->l2s[0],
+                          &w->l2s[1], &w->tl[0], &w->tl[1], &w->cnt};
+        for (size_t i = 0; i < sizeof pa / sizeof pa[0]; i++)
+            if (!(*pa[i] = cperm_malloc(c, sizeof(int32_t)))) goto nomem;
+        for (size_t i = 0; i < sizeof la / sizeof la[0]; i++)
+            if (!(*la[i] = cperm_calloc(nl, sizeof(int32_t)))) goto nomem;
+        w->row_begin = cperm_malloc(T + 1, sizeof *w->row_begin);
+        w->first_lab = cperm_malloc(T + 1, sizeof *w->first_lab);
+        if (!w->score || !w->pts || !w->stamp || !w->row_begin || !w->first_lab) goto nomem;
         return CPERM_OK;
     }
     w->b = cperm_malloc(c, sizeof *w->b);
@@ -275,7 +291,8 @@ int cperm_tfce_create(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     if (!tw->th) goto nomem;
     tw->n_threads = nt;
     for (size_t i = 0; i < nt; i++)
-        if (thread_init(&tw->th[i], plan->n_points, tw->per_step, plan->opt.tail == 0, i == 0))
+        if (thread_init(&tw->th[i], plan->n_points, plan->n_times, tw->per_step,
+                        plan->opt.tail == 0, i == 0))
             goto nomem;
     *out = tw;
     return CPERM_OK;
@@ -570,11 +587,180 @@ static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
     return 0;
 }
 
-/* Scores of one map clustering every threshold with cperm_find_clusters (MNE 1.3's 1-step
- * list path, quirk included): MNE's own loop. */
+/* --------------------------------------- MNE 1.3's 1-step list path, sizes only */
+
+static inline int32_t find32(int32_t *par, int32_t x) {
+    while (par[x] != x) {
+        par[x] = par[par[x]];
+        x = par[x];
+    }
+    return x;
+}
+
+/* _reassign on one row's labels: every component of the row labelled x takes label base.
+ * l2s maps a label to the set of the row's components carrying it (0: none). */
+static void relabel(tfce_thread *w, int r, int32_t base, int32_t x) {
+    int32_t *l2s = w->l2s[r];
+    int32_t sx = l2s[x];
+    if (!sx) return;
+    l2s[x] = 0;
+    if (!l2s[base]) {
+        l2s[base] = sx;
+        w->slabel[sx] = base;
+        w->tl[r][w->ntl[r]++] = base;
+    } else {
+        w->spar[sx] = l2s[base];
+    }
+}
+
+/* _reassign on the cluster lists: clusters[base] += clusters[x]; clusters[x] = []. */
+static void concat(tfce_thread *w, int32_t base, int32_t x) {
+    int32_t lx = w->lst[x];
+    if (lx < 0) return;
+    w->lst[x] = -1;
+    int32_t lb = w->lst[base];
+    if (lb < 0) {
+        w->lst[base] = lx;
+    } else {
+        w->lpar[lx] = lb;
+        w->lsize[lb] += w->lsize[lx];
+    }
+}
+
+static void sort_ints(int32_t *a, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        int32_t x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* MNE 1.3's _get_clusters_st_1step on the m supra-threshold points pts (ascending flat
+ * index; both signs for tail 0, which never interact), reduced to what TFCE needs: the size
+ * of the final cluster of every point, into w->csize. Spatial clusters per time are true
+ * components, labelled by (time, smallest vertex) as MNE's BFS numbers them; the merge
+ * across times then follows MNE step by step: bridge labels are snapshot before the step,
+ * _reassign relabels one row only and concatenates lists, so the stale snapshot splits
+ * components exactly as MNE does. Rows' labels are kept as sets of components and lists as
+ * union-find trees, so that each step costs its bridges, not the whole row. */
+static void mne13_sizes(const cperm_plan *plan, tfce_thread *w, const cperm_point *pts,
+                        size_t m) {
+    const size_t V = plan->n_vertices, T = plan->n_times;
+    const int two = plan->opt.tail == 0;
+    if (++w->gen13 == 0) {
+        memset(w->stamp, 0, plan->n_points * sizeof *w->stamp);
+        w->gen13 = 1;
+    }
+    const uint32_t gen = w->gen13;
+    for (size_t k = 0, t = 0; k <= m; k++) {
+        size_t tk = k < m ? (size_t)pts[k].idx / V : T;
+        while (t <= tk && t <= T) w->row_begin[t++] = k;
+        if (k == m) break;
+        w->stamp[pts[k].idx] = gen;
+        w->posof[pts[k].idx] = (int32_t)k;
+        w->ufp[k] = (int32_t)k;
+    }
+    /* spatial components: union by smallest position, so roots are smallest vertices */
+    for (size_t k = 0; k < m; k++) {
+        const size_t idx = (size_t)pts[k].idx, t = idx / V, v = idx - t * V;
+        const int pos = pts[k].t > 0;
+        for (size_t e = plan->indptr[v]; e < plan->indptr[v + 1]; e++) {
+            size_t u = (size_t)plan->indices[e];
+            if (u >= v) break;
+            size_t j = t * V + u;
+            if (w->stamp[j] != gen) continue;
+            int32_t pj = w->posof[j];
+            if (two && (pts[pj].t > 0) != pos) continue;
+            int32_t a = find32(w->ufp, (int32_t)k), b = find32(w->ufp, pj);
+            if (a != b) {
+                if (a < b) w->ufp[b] = a;
+                else w->ufp[a] = b;
+            }
+        }
+    }
+    int32_t nlab = 0;
+    for (size_t t = 0; t < T; t++) {
+        w->first_lab[t] = nlab + 1;
+        for (size_t k = w->row_begin[t]; k < w->row_begin[t + 1]; k++) {
+            int32_t r = find32(w->ufp, (int32_t)k);
+            if (r == (int32_t)k) {
+                w->lab[k] = ++nlab;
+                w->lsize[nlab] = 0;
+            } else {
+                w->lab[k] = w->lab[r];
+            }
+            w->lsize[w->lab[k]]++;
+        }
+    }
+    w->first_lab[T] = nlab + 1;
+    for (int32_t L = 1; L <= nlab; L++) {
+        w->lpar[L] = L;
+        w->lst[L] = L;
+        w->spar[L] = L;
+        w->slabel[L] = L;
+    }
+    w->ntl[0] = w->ntl[1] = 0;
+    for (int32_t L = w->first_lab[0]; L < w->first_lab[1]; L++) {
+        w->l2s[0][L] = L;
+        w->tl[0][w->ntl[0]++] = L;
+    }
+    for (size_t t = 0; t + 1 < T; t++) {
+        const int cur = (int)(t & 1), nxt = 1 - cur;
+        const int32_t f1 = w->first_lab[t + 1], R = w->first_lab[t + 2] - f1;
+        for (int32_t L = f1; L < f1 + R; L++) {
+            w->l2s[nxt][L] = L;
+            w->tl[nxt][w->ntl[nxt]++] = L;
+        }
+        /* bridges (ascending vertex): (num at t+1, snapshot label at t), counted by num */
+        size_t np_ = 0;
+        for (int32_t r = 0; r <= R; r++) w->cnt[r] = 0;
+        for (size_t k = w->row_begin[t]; k < w->row_begin[t + 1]; k++) {
+            size_t j = (size_t)pts[k].idx + V;
+            if (w->stamp[j] != gen) continue;
+            int32_t pj = w->posof[j];
+            if (two && (pts[pj].t > 0) != (pts[k].t > 0)) continue;
+            w->pairs[2 * np_] = w->lab[pj];
+            w->pairs[2 * np_ + 1] = w->slabel[find32(w->spar, w->lab[k])];
+            w->cnt[w->lab[pj] - f1 + 1]++;
+            np_++;
+        }
+        for (int32_t r = 0; r < R; r++) w->cnt[r + 1] += w->cnt[r];
+        for (size_t i = 0; i < np_; i++)
+            w->pairs2[w->cnt[w->pairs[2 * i] - f1]++] = w->pairs[2 * i + 1];
+        /* now cnt[r] is the end of num f1 + r's prevs in pairs2 */
+        for (int32_t r = 0, b = 0; r < R; r++) {
+            int32_t e = w->cnt[r];
+            if (e == b) continue;
+            int32_t *pv = w->pairs2 + b, num = f1 + r;
+            sort_ints(pv, (size_t)(e - b));
+            int32_t base = pv[0];
+            for (int32_t i = 1; i < e - b; i++) {
+                if (pv[i] == pv[i - 1]) continue;
+                relabel(w, cur, base, pv[i]);
+                concat(w, base, pv[i]);
+            }
+            relabel(w, nxt, base, num);
+            concat(w, base, num);
+            b = e;
+        }
+        for (size_t i = 0; i < w->ntl[cur]; i++) w->l2s[cur][w->tl[cur][i]] = 0;
+        w->ntl[cur] = 0;
+    }
+    for (int r = 0; r < 2; r++) {
+        for (size_t i = 0; i < w->ntl[r]; i++) w->l2s[r][w->tl[r][i]] = 0;
+        w->ntl[r] = 0;
+    }
+    for (size_t k = 0; k < m; k++) w->csize[k] = w->lsize[find32(w->lpar, w->lab[k])];
+}
+
+/* Scores of one map clustered at every threshold with MNE 1.3's 1-step list path: MNE's
+ * own loop, lowest threshold first. */
 static int map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                        cperm_cluster_ws *cws, const double *t, const uint8_t *include,
-                        double *scores, double *best) {
+                        const double *t, const uint8_t *include, double *scores, double *best) {
     const size_t P = plan->n_points;
     const int tail = plan->opt.tail;
     double stop, *score = scores ? scores : w->score;
@@ -599,13 +785,9 @@ static int map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
             if (height(w->pts[k].t, tail) > th) w->pts[keep++] = w->pts[k];
         m = keep;
         if (!m) break;
-        cperm_find_clusters(plan, cws, w->pts, m, &w->set, NULL);
+        mne13_sizes(plan, w, w->pts, m);
         const double h = weight_at(tw, i);
-        for (size_t c = 0; c < w->set.n_clusters; c++) {
-            size_t b = w->set.offsets[c], e = w->set.offsets[c + 1];
-            double add = h * tw->pe[e - b];
-            for (size_t k = b; k < e; k++) score[w->set.members[k]] += add;
-        }
+        for (size_t k = 0; k < m; k++) score[w->pts[k].idx] += h * tw->pe[w->csize[k]];
     }
     for (size_t p = 0; p < P; p++) *best = score[p] > *best ? score[p] : *best;
     return 0;
@@ -614,7 +796,8 @@ static int map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
 static int map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
                       cperm_cluster_ws *cws, const double *t, const uint8_t *include,
                       double *scores, double *best) {
-    if (tw->per_step) return map_per_step(plan, tw, w, cws, t, include, scores, best);
+    (void)cws;
+    if (tw->per_step) return map_per_step(plan, tw, w, t, include, scores, best);
     return map_tree(plan, tw, w, t, include, scores, best);
 }
 
