@@ -23,6 +23,9 @@ int cperm_fail(cperm_err *err, int code, const char *fmt, ...) CPERM_PRINTF(3, 4
 void *cperm_calloc(size_t n, size_t size);
 void *cperm_malloc(size_t n, size_t size);
 
+/* np.sum of a contiguous float64 vector, bit-exact (npsum.c). */
+double cperm_np_sum(const double *a, size_t n);
+
 static inline uint32_t cperm_be32(const unsigned char *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }

@@ -102,8 +102,6 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws);
  * in MNE's order on ties; 0 if none) is returned in *max_stat. */
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat);
-/* numpy's pairwise summation (np.sum of a contiguous float64 vector), bit-exact. */
-double cperm_np_sum(const double *a, size_t n);
 
 /* signflip.c */
 int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan);

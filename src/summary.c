@@ -4,37 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* numpy's pairwise summation of a contiguous float64 vector (numpy/core/src/umath/
- * loops_utils.h.src), which np.sum(..., axis=-1) applies to every row. Reproduced so that
- * non-integer durations round exactly as in MNE. */
-static double pairwise_sum(const double *a, size_t n) {
-    if (n < 8) {
-        double res = 0.0;
-        for (size_t i = 0; i < n; i++) res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        double r[8];
-        size_t i;
-        for (size_t k = 0; k < 8; k++) r[k] = a[k];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (size_t k = 0; k < 8; k++) r[k] += a[i + k];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    size_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
-
-/* np.sum over a row: an outer accumulation of 8192-element blocks, each summed pairwise. */
-static double np_sum(const double *a, size_t n) {
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i += 8192) acc += pairwise_sum(a + i, n - i < 8192 ? n - i : 8192);
-    return acc;
-}
-
 /* np.sign(x) * (x != 0) * tstep, the per-point contribution of _sum_cluster_data. */
 static double signed_step(double x, double tstep) {
     double s = x > 0 ? 1.0 : (x < 0 ? -1.0 : (x == 0 ? 0.0 : x));
@@ -116,7 +85,7 @@ int cperm_summarize_clusters(double **out, size_t *n_columns, const cperm_run *r
             size_t v = (size_t)members[m] % n_vertices;
             if (!touched[v]) continue;
             touched[v] = 0;
-            summary[v * n_cols + ii + 1] = np_sum(dense + v * n_times, n_times);
+            summary[v * n_cols + ii + 1] = cperm_np_sum(dense + v * n_times, n_times);
         }
         for (size_t m = 0; m < n_members; m++) {
             size_t t = (size_t)members[m] / n_vertices, v = (size_t)members[m] % n_vertices;
@@ -126,7 +95,7 @@ int cperm_summarize_clusters(double **out, size_t *n_columns, const cperm_run *r
     /* data_summary[:, 0] = np.sum(data_summary, axis=1), column 0 still zero. */
     for (size_t v = 0; v < n_vertices; v++) {
         for (size_t c = 0; c < n_cols; c++) row[c] = summary[v * n_cols + c];
-        summary[v * n_cols] = np_sum(row, n_cols);
+        summary[v * n_cols] = cperm_np_sum(row, n_cols);
     }
     *out = summary;
     *n_columns = n_cols;
