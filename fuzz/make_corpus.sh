@@ -13,7 +13,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile; do
+for t in stc fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -158,4 +158,14 @@ args missing-value --a x --src
 printf 'study/sub001/%s\nstudy/sub002/%s-lh.stc\n' "$F" "$F" >"$C/cli_listfile/two"
 printf '# comment\n\n  study/sub003/%s  \r\n\tstudy/sub004/%s-stc.h5\n' "$F" "$F" >"$C/cli_listfile/spaces"
 printf '# only a comment\n\n' >"$C/cli_listfile/empty"
+# fuzz_checkpoint makes its own real blobs; a seed picks one and edits it (see its header).
+"$PYTHON" - "$C/checkpoint" <<'PY'
+import sys
+out = sys.argv[1]
+seeds = {"blob0": bytes([0]), "blob1": bytes([1]), "blob2": bytes([2]), "blob3": bytes([3]),
+         "cut8": bytes([1, 191]), "grow8": bytes([1, 193]), "flip-magic": bytes([0, 0, 1]),
+         "flip-done": bytes([1, 0]) + bytes(32) + bytes([1])}
+for name, b in seeds.items():
+    open("%s/%s" % (out, name), "wb").write(b)
+PY
 echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"
