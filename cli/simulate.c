@@ -241,9 +241,10 @@ int cli_simulate(int argc, char **argv) {
     snprintf(stc->subject, sizeof stc->subject, "fsaverage");
 
     /* The patch: lh vertices within SIM_PATCH_RAD of the one nearest a lateral-posterior
-     * direction, with a raised-cosine spatial weight. */
+     * direction pointing down, so that the seed's ventral view shows it, with a
+     * raised-cosine spatial weight. */
     const float *nn = src->hemis[0].nn;
-    const double dir0[3] = {-0.6, -0.6, 0.529150262212918};
+    const double dir0[3] = {-0.6, -0.6, -0.529150262212918};
     size_t centre = 0;
     double best = -2.0;
     for (size_t v = 0; v < np; v++) {

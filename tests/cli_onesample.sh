@@ -166,7 +166,7 @@ for f in tobs-lh.stc tobs-rh.stc h0.txt clusters.json; do
 done
 [ -z "$missing" ] && ok cli_good_run_outputs || fail cli_good_run_outputs "missing:$missing"
 leftover=$(ls -A "$T/res/deep" | grep -v -e '^tobs-[lr]h.stc$' -e '^summary-[lr]h.stc$' \
-    -e '^h0.txt$' -e '^clusters.json$')
+    -e '^h0.txt$' -e '^clusters.json$' -e '^summary.png$' -e '^h0.png$' -e '^report.html$')
 [ -z "$leftover" ] && ok cli_good_run_no_temp_files || fail cli_good_run_no_temp_files "$leftover"
 n_h0=$(wc -l <"$T/res/deep/h0.txt")
 # 5 subjects, tail 0: 2^4 - 1 = 15 sign patterns >= 8 requested: 7 drawn orders + H0[0].
