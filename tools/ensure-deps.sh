@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages clusterperm needs to build and test, when run as root;
 # otherwise prints the exact apt line. Idempotent: does nothing when all are present.
-PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev python3-mne python3-h5py python3-nibabel"
+# Build: gcc make pkg-config and the -dev libraries. Tests: python3-mne (the oracle) with h5py
+# and nibabel for file cross-checks, chromium for the report test, a font so Cairo draws text.
+PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev fonts-dejavu-core python3-mne python3-h5py python3-nibabel chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
