@@ -3,6 +3,8 @@
 # starting from fuzz/corpus/NAME and fuzz/regress/NAME; new inputs go to
 # BUILD/fuzz-work/NAME/corpus, findings to BUILD/fuzz-work/NAME/artifacts. Prints one summary
 # line per target (runs, exec/s, findings) and exits non-zero if any target found something.
+# Extra libFuzzer flags: $FUZZ_FLAGS. stc_h5_raw runs with -fork=1 -ignore_timeouts=1: libhdf5
+# 1.10.8 itself loops forever on some corrupt files (fuzz/README.md, finding F2).
 # Usage: sh fuzz/run.sh BUILD SECONDS JOBS TARGET...
 BUILD=$1 SECS=$2 JOBS=${3:-1}
 shift 3
@@ -14,8 +16,11 @@ run_one() {
     mkdir -p "$w/corpus" "$w/artifacts"
     set -- "$w/corpus" "fuzz/corpus/$t"
     [ -d "fuzz/regress/$t" ] && set -- "$@" "fuzz/regress/$t"
-    "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=30 \
-        -rss_limit_mb=2560 -artifact_prefix="$w/artifacts/" "$@" >"$w/log" 2>&1
+    extra=""
+    [ "$t" = stc_h5_raw ] && extra="-fork=1 -ignore_timeouts=1"
+    # shellcheck disable=SC2086
+    "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
+        -rss_limit_mb=2560 -artifact_prefix="$w/artifacts/" $extra $FUZZ_FLAGS "$@" >"$w/log" 2>&1
     echo $? >"$w/rc"
 }
 
@@ -24,12 +29,19 @@ summary() {
     w="$BUILD/fuzz-work/$t"
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -1)
     eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$w/log" | tail -1)
+    # fork mode prints no final stats: take the last status line
+    [ -n "$runs" ] || runs=$(grep -o '^#[0-9]*' "$w/log" | tail -1 | tr -d '#')
+    [ -n "$eps" ] || eps=$(grep -o 'exec/s: [0-9]*' "$w/log" | tail -1 | sed 's/exec.s: //')
+    ignored=$(ls "$w/artifacts" 2>/dev/null | grep -c '^timeout-')
     cov=$(grep -o 'cov: [0-9]*' "$w/log" | tail -1)
     n_corpus=$(ls "$w/corpus" | wc -l)
-    found=$(ls "$w/artifacts" 2>/dev/null | tr '\n' ' ')
+    found=$(ls "$w/artifacts" 2>/dev/null | grep -v '^timeout-' | tr '\n' ' ')
+    [ "$t" = stc_h5_raw ] || found=$(ls "$w/artifacts" 2>/dev/null | tr '\n' ' ')
     rc=$(cat "$w/rc" 2>/dev/null)
     if [ -z "$found" ] && [ "$rc" = 0 ]; then
-        echo "fuzz $t: ${runs:-?} runs in ${SECS} s (${eps:-?} exec/s), $cov, $n_corpus new corpus inputs: no findings"
+        note=""
+        [ "$t" = stc_h5_raw ] && [ "$ignored" -gt 0 ] && note=" ($ignored libhdf5 timeouts ignored, see F2)"
+        echo "fuzz $t: ${runs:-?} runs in ${SECS} s (${eps:-?} exec/s), $cov, $n_corpus new corpus inputs: no findings$note"
     else
         echo "fuzz $t: FINDING (exit $rc) after ${runs:-?} runs: ${found:-see $w/log}"
         grep -m1 -E 'ERROR: |runtime error|FAIL fuzz' "$w/log"
