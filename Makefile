@@ -79,6 +79,7 @@ check-sanitize: deps
 # UBSan into build-fuzz/ and runs each for FUZZ_SECONDS (FUZZ_JOBS targets at a time).
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
+FUZZ_FLAGS ?=
 FUZZ_CC ?= clang
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_CLI_OBJS = $(filter-out $(BUILD)/cli/main.o $(BUILD)/cli/onesample.o,$(CLI_OBJS))
@@ -101,7 +102,7 @@ fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
 fuzz: deps
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)' \
 	    LDFLAGS='-fsanitize=address,undefined' fuzz-build
-	sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+	FUZZ_FLAGS='$(FUZZ_FLAGS)' sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 demo: deps
 	$(MAKE) all
