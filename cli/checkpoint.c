@@ -220,7 +220,16 @@ int ckpt_restore(ckpt_state *st, cperm_run *run) {
 
 static volatile sig_atomic_t got_signal;
 
-static void on_signal(int sig) { got_signal = sig; }
+/* The first SIGINT/SIGTERM asks the next progress callback to save and stop; a second one
+ * kills the process at once (the last periodic checkpoint, written atomically, stays). */
+static void on_signal(int sig) {
+    if (got_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    got_signal = sig;
+}
 
 static int save(ckpt_state *st) {
     size_t need = cperm_run_checkpoint(st->run, NULL, 0);
