@@ -94,6 +94,23 @@ for sig in TERM INT; do
     same_outputs "ckpt_sig${sig}_identical_outputs" "$out"
 done
 
+# 2b. A second SIGTERM kills at once; the last periodic save still resumes.
+rm -f "$CK"
+"$CP" onesample $ARGS --out "$T/twice" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err" &
+pid=$!
+wait_for "$CK"
+kill -TERM $pid
+kill -TERM $pid
+wait $pid
+rc=$?
+"$CP" onesample $ARGS --out "$T/twice" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err2"
+rc2=$?
+if [ $rc -eq 143 ] && [ $rc2 -eq 0 ] && grep -q resuming "$T/err2"; then
+    same_outputs ckpt_double_sigterm_resumes "$T/twice"
+else
+    fail ckpt_double_sigterm_resumes "status $rc then $rc2: $(cat "$T/err" "$T/err2")"
+fi
+
 # 3. A resumed run may use another --jobs and --out.
 rm -f "$CK"
 "$CP" onesample $ARGS --out "$T/j1" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>&1 &
