@@ -32,29 +32,33 @@
 #define TFCE_RADIX (1u << TFCE_RADIX_BITS)
 #define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
-#define TFCE_PF_NB 6
+#define TFCE_PF_NB 8
 
 /* failures of one map, turned into messages by the caller */
 enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
 
-/* Union-find entry of one point (one per side for tail 0, so that signs never meet):
- * packed so that a neighbour costs one cache line. parent UINT32_MAX = not present. */
-typedef struct tfce_uf {
-    uint32_t parent;
-    int32_t size;              /* roots: extent */
-    int32_t node;              /* roots: current tree node, -1 if none */
-    uint32_t touched;          /* roots: group stamp */
-} tfce_uf;
+/* Union-find parents, 4 bytes a point so that neighbour checks touch little memory: the
+ * parent index in the low 31 bits, the point's side (1 = negative t under tail 0; signs
+ * never join) in the top bit; UF_ABSENT = not present. Roots' extent, tree node and group
+ * stamp live in separate arrays, read only at unions. */
+typedef struct tfce_root {
+    int32_t size;              /* extent */
+    int32_t node;              /* current tree node; -1: none; TOUCHED: changed in this group */
+} tfce_root;
+#define TOUCHED INT32_MIN
+#define UF_SIDE 0x80000000u
+#define UF_IDX 0x7FFFFFFFu
+#define UF_ABSENT 0xFFFFFFFFu
 
 /* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
  * first, then the pending list and the node values. */
 typedef struct tfce_thread {
     double *t;                 /* P: t map of the current order */
-    uint64_t *a, *b;           /* P each */
+    uint64_t *a, *b;           /* 2P each: sort items (key, id) */
     double *vals;              /* P: candidate heights, ascending */
-    uint32_t *ord;             /* P: candidate ids (point + P for negative t under tail 0) */
-    tfce_uf *uf;               /* P, or 2P for tail 0 */
-    uint32_t gen;
+    uint32_t *ord;             /* P: candidate point ids, UF_SIDE set for negative t (tail 0) */
+    uint32_t *par;             /* P: union-find parents */
+    tfce_root *root;           /* P: what roots carry */
     int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
     int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
@@ -81,6 +85,11 @@ struct cperm_tfce_ws {
     size_t n_tab, first_bad;   /* tabulated thresholds; first i with thr[i] <= thr[i-1] */
     double *thr, *w;           /* n_tab */
     double *pe;                /* P + 1: pow(s, E) */
+    /* the component tree numbers vertices in breadth-first order, so that a vertex's
+     * neighbours sit in few cache lines: inv[new] = old vertex, CSR in the new numbering */
+    int32_t *inv;
+    size_t *indptr;
+    int32_t *indices;
     double *map;               /* P: scores * sign(t), MNE's returned t_obs */
     double *h0s;               /* n_orders + 1: sorted H0 */
     int fail_code;
@@ -172,7 +181,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 /* ----------------------------------------------------------- workspaces */
 
 static void thread_free(tfce_thread *w) {
-    free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->uf);
+    free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
     free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
     free(w->score); free(w->pts); free(w->stamp); free(w->posof); free(w->ufp); free(w->lab);
     free(w->csize); free(w->pairs); free(w->pairs2); free(w->lpar); free(w->lsize);
@@ -184,9 +193,10 @@ static void thread_free(tfce_thread *w) {
 static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two_sided,
                        int observed) {
     memset(w, 0, sizeof *w);
-    size_t c = P ? P : 1, nuf = two_sided ? 2 * c : c;
+    size_t c = P ? P : 1;
+    (void)two_sided;
     w->t = cperm_malloc(c, sizeof(double));
-    w->a = cperm_malloc(c, sizeof *w->a);
+    w->a = cperm_malloc(2 * c, sizeof *w->a);
     if (!w->t || !w->a) goto nomem;
     if (per_step) {
         const size_t nl = c + 2;
@@ -205,23 +215,21 @@ static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two
         if (!w->score || !w->pts || !w->stamp || !w->row_begin || !w->first_lab) goto nomem;
         return CPERM_OK;
     }
-    w->b = cperm_malloc(c, sizeof *w->b);
+    w->b = cperm_malloc(2 * c, sizeof *w->b);
     w->vals = cperm_malloc(c, sizeof *w->vals);
     w->ord = cperm_malloc(c, sizeof *w->ord);
-    w->uf = cperm_malloc(nuf, sizeof *w->uf);
+    w->par = cperm_malloc(c, sizeof *w->par);
+    w->root = cperm_calloc(c, sizeof *w->root);
     w->nsize = cperm_malloc(c, sizeof *w->nsize);
     w->npar = cperm_malloc(c, sizeof *w->npar);
     w->nlo = cperm_malloc(c, sizeof *w->nlo);
     w->nhi = cperm_malloc(c, sizeof *w->nhi);
     w->hist = cperm_malloc((size_t)TFCE_RADIX * TFCE_RADIX_PASSES, sizeof *w->hist);
     if (observed) w->leaf = cperm_malloc(c, sizeof *w->leaf);
-    if (!w->b || !w->vals || !w->ord || !w->uf || !w->nsize || !w->npar || !w->nlo ||
+    if (!w->b || !w->vals || !w->ord || !w->par || !w->root || !w->nsize || !w->npar || !w->nlo ||
         !w->nhi || !w->hist || (observed && !w->leaf))
         goto nomem;
-    for (size_t k = 0; k < nuf; k++) {
-        w->uf[k].parent = UINT32_MAX;
-        w->uf[k].touched = 0;
-    }
+    for (size_t k = 0; k < c; k++) w->par[k] = UF_ABSENT;
     return CPERM_OK;
 nomem:
     thread_free(w);
@@ -236,9 +244,58 @@ void cperm_tfce_free(struct cperm_tfce_ws *tw) {
     free(tw->thr);
     free(tw->w);
     free(tw->pe);
+    free(tw->inv);
+    free(tw->indptr);
+    free(tw->indices);
     free(tw->map);
     free(tw->h0s);
     free(tw);
+}
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Breadth-first numbering of the spatial graph (each component from its smallest unvisited
+ * vertex) and the CSR renumbered accordingly, neighbour lists ascending. */
+static int bfs_order(const cperm_plan *plan, struct cperm_tfce_ws *tw) {
+    const size_t V = plan->n_vertices, E = plan->indptr[V];
+    int32_t *newof = cperm_malloc(V, sizeof *newof);
+    tw->inv = cperm_malloc(V, sizeof *tw->inv);
+    tw->indptr = cperm_malloc(V + 1, sizeof *tw->indptr);
+    tw->indices = cperm_malloc(E ? E : 1, sizeof *tw->indices);
+    if (!newof || !tw->inv || !tw->indptr || !tw->indices) {
+        free(newof);
+        return CPERM_ENOMEM;
+    }
+    for (size_t v = 0; v < V; v++) newof[v] = -1;
+    size_t n = 0;
+    for (size_t s0 = 0; s0 < V; s0++) {
+        if (newof[s0] >= 0) continue;
+        size_t head = n;
+        newof[s0] = (int32_t)n;
+        tw->inv[n++] = (int32_t)s0;
+        while (head < n) {
+            size_t v = (size_t)tw->inv[head++];
+            for (size_t e = plan->indptr[v]; e < plan->indptr[v + 1]; e++) {
+                int32_t u = plan->indices[e];
+                if (newof[u] >= 0) continue;
+                newof[u] = (int32_t)n;
+                tw->inv[n++] = u;
+            }
+        }
+    }
+    tw->indptr[0] = 0;
+    for (size_t a = 0; a < V; a++) {
+        size_t v = (size_t)tw->inv[a], k = tw->indptr[a];
+        for (size_t e = plan->indptr[v]; e < plan->indptr[v + 1]; e++)
+            tw->indices[k++] = newof[plan->indices[e]];
+        qsort(tw->indices + tw->indptr[a], k - tw->indptr[a], sizeof *tw->indices, cmp_i32);
+        tw->indptr[a + 1] = k;
+    }
+    free(newof);
+    return CPERM_OK;
 }
 
 /* Everything but the per-thread workspaces. */
@@ -265,6 +322,7 @@ static int ws_base(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     tw->h0s = cperm_malloc(plan->n_orders + 1, sizeof *tw->h0s);
     if (!tw->pe || !tw->map || !tw->h0s) return CPERM_ENOMEM;
     for (size_t s = 0; s <= P; s++) tw->pe[s] = pow((double)s, tw->E);
+    if (!tw->per_step && bfs_order(plan, tw)) return CPERM_ENOMEM;
     if (tw->stepped) {
         tw->n_tab = TFCE_TAB;
         tw->thr = cperm_malloc(TFCE_TAB, sizeof *tw->thr);
@@ -303,15 +361,15 @@ nomem:
 
 /* ------------------------------------------------------------- sorting */
 
-/* Sorts the items (high 32 bits of a positive double height << 32 | candidate id) by
- * their high half with a stable LSD radix sort (digits every item shares are skipped), and
- * returns the buffer holding the result (a or b). Items with equal high halves are put in
- * exact height order afterwards (finish_sort). */
+/* Sorts the n items (pairs: the bits of a positive double height, which order as the
+ * heights do, and a candidate id) by the high 32 bits of the key with a stable LSD radix
+ * sort, skipping digits every item shares; returns the buffer holding the result (a or b).
+ * Runs of equal high halves are put in exact order afterwards (finish_sort). */
 static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) {
     if (n < 2) return a;
     memset(hist, 0, (size_t)TFCE_RADIX * TFCE_RADIX_PASSES * sizeof *hist);
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = a[i];
+        uint64_t k = a[2 * i];
         hist[(k >> 32) & (TFCE_RADIX - 1)]++;
         hist[TFCE_RADIX + ((k >> 43) & (TFCE_RADIX - 1))]++;
         hist[2 * TFCE_RADIX + (k >> 54)]++;
@@ -328,8 +386,10 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) 
             acc += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint64_t it = src[i];
-            dst[h[(it >> shift) & (TFCE_RADIX - 1)]++] = it;
+            uint64_t key = src[2 * i];
+            uint32_t at = h[(key >> shift) & (TFCE_RADIX - 1)]++;
+            dst[2 * at] = key;
+            dst[2 * at + 1] = src[2 * i + 1];
         }
         uint64_t *tmp = src;
         src = dst;
@@ -342,17 +402,26 @@ static inline double height(double x, int tail) {
     return tail > 0 ? x : tail < 0 ? -x : fabs(x);
 }
 
-/* Splits the sorted items into ord (ids) and vals (exact heights from t) and sorts each run
- * of equal high halves by height (insertion sort: runs are short). */
-static void finish_sort(const uint64_t *items, size_t n, const double *t, size_t P, int tail,
-                        uint32_t *ord, double *vals) {
+static inline double key_height(uint64_t u) {
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static inline size_t point_of(const int32_t *inv, size_t V, uint32_t id) {
+    size_t q = id & UF_IDX, tq = q / V;
+    return tq * V + (size_t)inv[q - tq * V];
+}
+
+/* Splits the sorted items into ord (ids) and vals (heights) and sorts each run of equal
+ * high halves by the full key (insertion sort: runs are short). */
+static void finish_sort(const uint64_t *items, size_t n, uint32_t *ord, double *vals) {
     for (size_t k = 0; k < n; k++) {
-        uint32_t id = (uint32_t)items[k];
-        ord[k] = id;
-        vals[k] = height(t[id >= P ? id - P : id], tail);
+        ord[k] = (uint32_t)items[2 * k + 1];
+        vals[k] = key_height(items[2 * k]);
     }
     for (size_t k = 1; k < n; k++) {
-        if ((items[k] >> 32) != (items[k - 1] >> 32) || !(vals[k] < vals[k - 1])) continue;
+        if (!(vals[k] < vals[k - 1])) continue;
         double v = vals[k];
         uint32_t id = ord[k];
         size_t m = k;
@@ -368,52 +437,64 @@ static void finish_sort(const uint64_t *items, size_t n, const double *t, size_t
 
 /* ------------------------------------------------------ component tree */
 
-static inline uint32_t uf_root(tfce_uf *uf, uint32_t x) {
-    while (uf[x].parent != x) {
-        uint32_t g = uf[uf[x].parent].parent;
-        uf[x].parent = g;
-        x = g;
+static inline uint32_t uf_root(uint32_t *par, uint32_t x) {
+    for (;;) {
+        uint32_t px = par[x] & UF_IDX;
+        if (px == x) return x;
+        uint32_t g = par[px]; /* the same side: keep its bit */
+        par[x] = g;
+        x = g & UF_IDX;
     }
-    return x;
 }
 
 /* Joins the components of the new point q and a present neighbour j. A component met for
- * the first time in this group has its node ended (queued until the group's nodes exist). */
-static inline void uf_link(tfce_uf *uf, uint32_t q, uint32_t j, uint32_t gen, int32_t *pend,
+ * the first time in this group has its node ended (queued until the group's nodes exist)
+ * and is marked TOUCHED; q's own component always is. */
+static inline void uf_link(tfce_thread *w, uint32_t q, uint32_t j, int32_t *pend,
                            size_t *npend) {
-    uint32_t rj = uf_root(uf, j), rq = uf_root(uf, q);
+    uint32_t *par = w->par;
+    tfce_root *ro = w->root;
+    uint32_t rj = uf_root(par, j), rq = uf_root(par, q);
     if (rj == rq) return;
-    if (uf[rj].touched != gen) {
-        uf[rj].touched = gen;
-        if (uf[rj].node >= 0) {
-            pend[2 * *npend] = uf[rj].node;
+    if (ro[rj].node != TOUCHED) {
+        if (ro[rj].node >= 0) {
+            pend[2 * *npend] = ro[rj].node;
             pend[2 * *npend + 1] = (int32_t)rj;
             (*npend)++;
         }
+        ro[rj].node = TOUCHED;
     }
-    if (uf[rq].size < uf[rj].size) {
+    if (ro[rq].size < ro[rj].size) {
         uint32_t x = rq;
         rq = rj;
         rj = x;
     }
-    uf[rj].parent = rq;
-    uf[rq].size += uf[rj].size;
-    uf[rq].touched = gen;
+    par[rj] = rq | (par[rj] & UF_SIDE);
+    ro[rq].size += ro[rj].size;
+}
+
+/* A prefetch the optimiser keeps: GCC deletes loops whose only statements are
+ * __builtin_prefetch (they have no side effects), so on x86 it is spelled in asm. */
+static inline void prefetch(const void *p) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
 }
 
 /* Prefetches what adding candidate q will read: its neighbours' union-find entries. */
-static inline void prefetch_point(const cperm_plan *plan, const tfce_uf *uf, uint32_t q,
-                                  uint32_t P, uint32_t V) {
-    uint32_t off = q >= P ? P : 0, p = q - off, tq = p / V, vq = p - tq * V;
-    const int32_t *nb = plan->indices + plan->indptr[vq], *end = plan->indices + plan->indptr[vq + 1];
-    const tfce_uf *row = uf + off + (size_t)tq * V;
-    for (; nb < end; nb++) __builtin_prefetch(row + *nb, 1);
-    if (tq > 0) __builtin_prefetch(uf + q - V, 1);
-    if ((size_t)tq + 1 < plan->n_times) __builtin_prefetch(uf + q + V, 1);
+static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                                  const uint32_t *par, uint32_t q, uint32_t V) {
+    uint32_t p = q & UF_IDX, tq = p / V, vq = p - tq * V;
+    const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
+    const uint32_t *row = par + (size_t)tq * V;
+    for (; nb < end; nb++) prefetch(row + *nb);
+    if (tq > 0) prefetch(par + p - V);
+    if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
-static inline void prefetch_row(const cperm_plan *plan, uint32_t q, uint32_t P, uint32_t V) {
-    uint32_t p = q >= P ? q - P : q, vq = p % V;
-    __builtin_prefetch(plan->indices + plan->indptr[vq]);
+static inline void prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V) {
+    prefetch(tw->indices + tw->indptr[(q & UF_IDX) % V]);
 }
 
 /* Builds the component tree of the n sorted candidates (ascending heights vals, ids ord)
@@ -422,15 +503,15 @@ static inline void prefetch_row(const cperm_plan *plan, uint32_t q, uint32_t P, 
  * pend: scratch of 2n int32. */
 static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
                     const uint32_t *ord, const double *vals, size_t n, size_t L, int32_t *pend) {
-    const uint32_t V = (uint32_t)plan->n_vertices, P = (uint32_t)plan->n_points;
+    const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
-    const size_t *indptr = plan->indptr;
-    const int32_t *indices = plan->indices;
-    tfce_uf *uf = w->uf;
+    const size_t *indptr = tw->indptr;
+    const int32_t *indices = tw->indices;
+    uint32_t *par = w->par;
     int32_t *leaf = w->leaf;
     size_t nn = 0, lev = L ? L - 1 : 0, k = n;
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(plan, ord[i], P, V);
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, uf, ord[i], P, V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, ord[i], V);
     while (k > 0) {
         size_t hi = k, g;
         if (tw->stepped) {
@@ -442,52 +523,46 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
         } else {
             g = --k;
         }
-        if (++w->gen == 0) {
-            for (size_t x = 0; x < (plan->opt.tail == 0 ? 2 * (size_t)P : P); x++) uf[x].touched = 0;
-            w->gen = 1;
-        }
-        const uint32_t gen = w->gen;
         const size_t first = nn;
         size_t npend = 0;
         for (size_t pos = hi; pos-- > k;) {
-            if (pos >= TFCE_PF_ROW) prefetch_row(plan, ord[pos - TFCE_PF_ROW], P, V);
-            if (pos >= TFCE_PF_NB) prefetch_point(plan, uf, ord[pos - TFCE_PF_NB], P, V);
-            const uint32_t q = ord[pos], off = q >= P ? P : 0, p = q - off;
-            const uint32_t tq = p / V, vq = p - tq * V, base = off + tq * V;
-            uf[q].parent = q;
-            uf[q].size = 1;
-            uf[q].node = -1;
-            uf[q].touched = gen;
+            if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
+            if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ord[pos - TFCE_PF_NB], V);
+            const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
+            const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
+            par[q] = q | side;
+            w->root[q].size = 1;
+            w->root[q].node = TOUCHED;
             for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
-                uint32_t j = base + (uint32_t)indices[e];
-                if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
+                uint32_t j = base + (uint32_t)indices[e], pj = par[j];
+                if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
             }
             for (size_t dt = 1; dt <= ms; dt++) {
                 if (dt <= tq) {
-                    uint32_t j = q - (uint32_t)dt * V;
-                    if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
+                    uint32_t j = q - (uint32_t)dt * V, pj = par[j];
+                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
                 }
                 if (tq + dt < T) {
-                    uint32_t j = q + (uint32_t)dt * V;
-                    if (uf[j].parent != UINT32_MAX) uf_link(uf, q, j, gen, pend, &npend);
+                    uint32_t j = q + (uint32_t)dt * V, pj = par[j];
+                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
                 }
                 if (dt >= tq && tq + dt + 1 >= T) break;
             }
         }
         for (size_t pos = k; pos < hi; pos++) {
-            uint32_t r = uf_root(uf, ord[pos]);
-            if (uf[r].node < (int32_t)first) {
-                w->nsize[nn] = uf[r].size;
+            uint32_t r = uf_root(par, ord[pos] & UF_IDX);
+            if (w->root[r].node < (int32_t)first) { /* TOUCHED, or a node of an earlier group */
+                w->nsize[nn] = w->root[r].size;
                 w->nhi[nn] = (int32_t)g;
                 w->nlo[nn] = 0;
                 w->npar[nn] = -1;
-                uf[r].node = (int32_t)nn++;
+                w->root[r].node = (int32_t)nn++;
             }
-            if (leaf) leaf[pos] = uf[r].node;
+            if (leaf) leaf[pos] = w->root[r].node;
         }
         for (size_t i = 0; i < npend; i++) {
             int32_t m = pend[2 * i];
-            w->npar[m] = uf[uf_root(uf, (uint32_t)pend[2 * i + 1])].node;
+            w->npar[m] = w->root[uf_root(par, (uint32_t)pend[2 * i + 1])].node;
             w->nlo[m] = (int32_t)g + 1;
         }
     }
@@ -558,19 +633,25 @@ static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
     }
     uint64_t *items = w->a;
     size_t n = 0;
+    const size_t V = plan->n_vertices;
     if (!tw->stepped || L > 0) {
-        for (size_t p = 0; p < P; p++) {
-            if (include && !include[p]) continue;
-            double x = t[p], v = height(x, tail);
-            if (!(v > floor_h)) continue;
-            if (!tw->stepped && isinf(v)) return TFCE_EINF;
-            uint64_t id = (uint64_t)p + (tail == 0 && x < 0 ? P : 0);
-            /* positive doubles order as their bit patterns */
-            items[n++] = (val_key(v) & 0xFFFFFFFF00000000ULL) | id;
+        for (size_t tq = 0, id = 0; tq < plan->n_times; tq++) {
+            const double *row = t + tq * V;
+            const uint8_t *inc = include ? include + tq * V : NULL;
+            for (size_t a = 0; a < V; a++, id++) {
+                const size_t v0 = (size_t)tw->inv[a];
+                if (inc && !inc[v0]) continue;
+                double x = row[v0], v = height(x, tail);
+                if (!(v > floor_h)) continue;
+                if (!tw->stepped && isinf(v)) return TFCE_EINF;
+                items[2 * n] = val_key(v);
+                items[2 * n + 1] = (uint64_t)id | (tail == 0 && x < 0 ? UF_SIDE : 0);
+                n++;
+            }
         }
     }
     items = radix_sort(items, w->b, n, w->hist);
-    finish_sort(items, n, t, P, tail, w->ord, w->vals);
+    finish_sort(items, n, w->ord, w->vals);
     /* items are consumed: a holds the pending list, b the node values */
     int32_t *pend = (int32_t *)(void *)w->a;
     double *nval = (double *)(void *)w->b;
@@ -578,12 +659,9 @@ static int map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
     *best = node_values(tw, w, w->vals, nn, nval);
     if (scores) {
         for (size_t p = 0; p < P; p++) scores[p] = 0.0;
-        for (size_t k = 0; k < n; k++) {
-            uint32_t id = w->ord[k];
-            scores[id >= P ? id - P : id] = nval[w->leaf[k]];
-        }
+        for (size_t k = 0; k < n; k++) scores[point_of(tw->inv, V, w->ord[k])] = nval[w->leaf[k]];
     }
-    for (size_t k = 0; k < n; k++) w->uf[w->ord[k]].parent = UINT32_MAX;
+    for (size_t k = 0; k < n; k++) w->par[w->ord[k] & UF_IDX] = UF_ABSENT;
     return 0;
 }
 
