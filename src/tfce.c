@@ -483,13 +483,16 @@ static inline void prefetch(const void *p) {
 #endif
 }
 
-/* Prefetches what adding candidate q will read: its neighbours' union-find entries. */
+/* Prefetches what adding candidate q will touch: its own entries, its neighbours' parents. */
 static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
-                                  const uint32_t *par, uint32_t q, uint32_t V) {
+                                  const uint32_t *par, const tfce_root *ro, uint32_t q,
+                                  uint32_t V) {
     uint32_t p = q & UF_IDX, tq = p / V, vq = p - tq * V;
     const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
     const uint32_t *row = par + (size_t)tq * V;
     for (; nb < end; nb++) prefetch(row + *nb);
+    prefetch(par + p);
+    prefetch(ro + p);
     if (tq > 0) prefetch(par + p - V);
     if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
@@ -511,7 +514,7 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
     int32_t *leaf = w->leaf;
     size_t nn = 0, lev = L ? L - 1 : 0, k = n;
     for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, ord[i], V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, w->root, ord[i], V);
     while (k > 0) {
         size_t hi = k, g;
         if (tw->stepped) {
@@ -527,7 +530,7 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
         size_t npend = 0;
         for (size_t pos = hi; pos-- > k;) {
             if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
-            if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ord[pos - TFCE_PF_NB], V);
+            if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, w->root, ord[pos - TFCE_PF_NB], V);
             const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
             const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
             par[q] = q | side;
