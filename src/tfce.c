@@ -875,9 +875,7 @@ static int map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
 }
 
 static int map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                      cperm_cluster_ws *cws, const double *t, const uint8_t *include,
-                      double *scores, double *best) {
-    (void)cws;
+                      const double *t, const uint8_t *include, double *scores, double *best) {
     if (tw->per_step) return map_per_step(plan, tw, w, t, include, scores, best);
     return map_tree(plan, tw, w, t, include, scores, best);
 }
@@ -909,8 +907,7 @@ int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores
     if (rc) return rc;
     for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
     double best;
-    rc = map_scores(plan, run->tfce, &run->tfce->th[0], &run->ws[0], stat, run->include, scores,
-                    &best);
+    rc = map_scores(plan, run->tfce, &run->tfce->th[0], stat, run->include, scores, &best);
     if (rc) rc = map_error(err, rc, "given");
     cperm_run_free(run);
     return rc;
@@ -982,7 +979,7 @@ static int run_orders(const cperm_plan *plan, cperm_run *run, const double *X, i
             tfce_thread *w = &tw->th[tid];
             double best = 0.0;
             perm_tmap(plan, X, plan->signs + k * n, w->t, (double *)(void *)w->a);
-            int rc = map_scores(plan, tw, w, &run->ws[tid], w->t, run->include, NULL, &best);
+            int rc = map_scores(plan, tw, w, w->t, run->include, NULL, &best);
             run->h0[1 + k] = best;
             if (rc) {
 #pragma omp critical(cperm_tfce_fail)
@@ -1045,7 +1042,7 @@ int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
                          run->sumsq, run->pvalues);
     for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
     double *scores = run->obs.stats, best;
-    int rc = map_scores(plan, tw, &tw->th[0], &run->ws[0], run->tobs, run->include, scores, &best);
+    int rc = map_scores(plan, tw, &tw->th[0], run->tobs, run->include, scores, &best);
     if (rc) return map_error(err, rc, "observed");
     /* every point is its own "cluster", as MNE returns them */
     run->obs.n_clusters = P;

@@ -547,6 +547,90 @@ static void test_execute(void) {
     cperm_graph_free(g);
 }
 
+/* Cancel after the first chunk, checkpoint, restore into a fresh run and finish: the same
+ * results as one uninterrupted execute (TFCE state: pass, permutations done, removed
+ * points of the step-down). */
+typedef struct cancel_at {
+    size_t at;
+    int armed, fired;
+} cancel_at;
+
+static int cancel_cb(void *user, size_t done, size_t total, int pass) {
+    cancel_at *c = user;
+    (void)total;
+    (void)pass;
+    if (c->armed && done >= c->at) {
+        c->fired = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void test_checkpoint(void) {
+    cperm_graph *g = ico_graph(1);
+    if (!g) return;
+    const size_t T = 3, P = T * g->n_vertices, n = 8;
+    double *X = malloc(n * P * sizeof *X);
+    for (size_t i = 0; i < n; i++) smooth_map(g, T, 1.0, 0.7, X + i * P);
+    cancel_at c = {20, 0, 0};
+    cperm_options o = CPERM_OPTIONS_INIT;
+    o.tail = 1;
+    o.tfce = CPERM_TFCE_MNE13;
+    o.tfce_start = 0.1;
+    o.tfce_step = 0.2;
+    o.n_permutations = 80;
+    o.step_down_p = 0.2;
+    o.progress = cancel_cb;
+    o.progress_user = &c;
+    cperm_plan *plan = NULL;
+    cperm_run *ref = NULL, *r1 = NULL, *r2 = NULL;
+    unsigned char *buf = NULL;
+    int rc = cperm_plan_create(&plan, g, n, T, &o, &err);
+    if (!rc) rc = cperm_run_create(&ref, plan, &err);
+    if (!rc) rc = cperm_plan_execute(plan, X, ref, &err);
+    CHECK("tfce.checkpoint.reference", rc == 0 && cperm_run_n_step_downs(ref) >= 2,
+          "rc %d (%s), %zu step-downs", rc, err.msg, rc ? 0 : cperm_run_n_step_downs(ref));
+    c.armed = 1;
+    if (!rc) rc = cperm_run_create(&r1, plan, &err);
+    int erc = rc ? rc : cperm_plan_execute(plan, X, r1, &err);
+    CHECK("tfce.checkpoint.cancelled", erc == CPERM_ECANCELLED && c.fired, "rc %d", erc);
+    size_t need = r1 ? cperm_run_checkpoint(r1, NULL, 0) : 0;
+    buf = need ? malloc(need) : NULL;
+    c.armed = 0;
+    if (buf && cperm_run_checkpoint(r1, buf, need) == need && !cperm_run_create(&r2, plan, &err) &&
+        !cperm_run_restore(r2, buf, need, &err))
+        rc = cperm_plan_execute(plan, X, r2, &err);
+    else
+        rc = -100;
+    size_t nh = 0, nh2 = 0;
+    const double *h0 = rc ? NULL : cperm_run_h0(ref, &nh), *h2 = rc ? NULL : cperm_run_h0(r2, &nh2);
+    CHECK("tfce.checkpoint.resumed", rc == 0 && nh == nh2 && h0 && h2 &&
+          !memcmp(h0, h2, nh * sizeof *h0) &&
+          !memcmp(cperm_run_tfce_pvalues(ref), cperm_run_tfce_pvalues(r2), P * sizeof(double)) &&
+          !memcmp(cperm_run_tfce_map(ref), cperm_run_tfce_map(r2), P * sizeof(double)) &&
+          cperm_run_n_step_downs(ref) == cperm_run_n_step_downs(r2),
+          "rc %d (%s): resumed results differ", rc, err.msg);
+    /* a checkpoint of a TFCE run does not resume a run with other TFCE parameters */
+    cperm_options o2 = o;
+    o2.tfce_step = 0.25;
+    cperm_plan *plan2 = NULL;
+    cperm_run *r3 = NULL;
+    rc = cperm_plan_create(&plan2, g, n, T, &o2, &err);
+    if (!rc) rc = cperm_run_create(&r3, plan2, &err);
+    if (!rc && buf) rc = cperm_run_restore(r3, buf, need, &err);
+    if (!rc) rc = cperm_plan_execute(plan2, X, r3, &err);
+    CHECK("tfce.checkpoint.other_params", rc == CPERM_EMISMATCH, "rc %d: %s", rc, err.msg);
+    cperm_run_free(r3);
+    cperm_plan_free(plan2);
+    free(buf);
+    cperm_run_free(ref);
+    cperm_run_free(r1);
+    cperm_run_free(r2);
+    cperm_plan_free(plan);
+    free(X);
+    cperm_graph_free(g);
+}
+
 int main(void) {
     test_chain();
     test_star();
@@ -557,5 +641,6 @@ int main(void) {
     test_convergence();
     test_errors();
     test_execute();
+    test_checkpoint();
     TU_EXIT();
 }
