@@ -186,7 +186,8 @@ static int parse_stc(cperm_stc **out, const unsigned char *p, size_t size, const
     /* The file is time-major (data.T); we store vertex-major. NaN/Inf are kept as they are:
      * MNE reads them, and the statistics engine rejects them later. */
     dp = p + need_hdr;
-    for (t = 0; t < nt; t++)
+    /* with no vertices there is nothing to read, however many times the header claims */
+    for (t = 0; nv && t < nt; t++)
         for (i = 0; i < nv; i++)
             stc->data[(size_t)i * nt + t] =
                 (double)cperm_be_f32(dp + 4 * ((size_t)t * nv + i));
@@ -464,8 +465,7 @@ int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err) {
 }
 
 int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
-    size_t nt, k, first = 0, n_sel = 0, rows, r, j;
-    size_t *sel = NULL;
+    size_t nt, first = 0, n_sel = 0, rows, r;
     double sfreq, lo, hi, *shrunk;
 
     if (!stc) return cperm_fail(err, CPERM_EINVAL, "stc: crop: stc is NULL");
@@ -489,26 +489,30 @@ int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
     if (lo > hi)
         return cperm_fail(err, CPERM_EINVAL, "stc: crop: tmin (%g) must be less than or equal "
                           "to tmax (%g)", tmin, tmax);
-    sel = cperm_malloc(nt, sizeof *sel);
-    if (!sel) return cperm_fail(err, CPERM_ENOMEM, "stc: crop: out of memory");
-    for (k = 0; k < nt; k++) {
-        double tk = stc->tmin + stc->tstep * (double)k;
-        if (tk >= lo && tk <= hi) {
-            if (n_sel == 0) first = k;
-            sel[n_sel++] = k;
+    /* times[k] = tmin + tstep*k is non-decreasing in k (rounding is monotone), so the mask is
+     * one run of samples: find its ends by bisection, without a per-sample pass. */
+    {
+        size_t a = 0, b = nt; /* first k with times[k] >= lo */
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (stc->tmin + stc->tstep * (double)mid >= lo) b = mid; else a = mid + 1;
         }
+        first = a;
+        a = first, b = nt; /* first k with times[k] > hi */
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (stc->tmin + stc->tstep * (double)mid <= hi) a = mid + 1; else b = mid;
+        }
+        n_sel = a - first;
     }
-    if (n_sel == 0) {
-        free(sel);
+    if (n_sel == 0)
         return cperm_fail(err, CPERM_EINVAL, "stc: crop: No samples remain when using tmin=%g "
                           "and tmax=%g (original time bounds are [%g, %g])", tmin, tmax,
                           stc->tmin, stc->tmin + stc->tstep * (double)(nt - 1));
-    }
-    /* Gather in place: the destination of (row, j) never passes a source still unread. */
+    /* Gather in place: the destination of row r never passes a source row still unread. */
     rows = (stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0)) * stc->n_orient;
     for (r = 0; r < rows; r++)
-        for (j = 0; j < n_sel; j++) stc->data[r * n_sel + j] = stc->data[r * nt + sel[j]];
-    free(sel);
+        memmove(stc->data + r * n_sel, stc->data + r * nt + first, n_sel * sizeof(double));
     stc->tmin = stc->tmin + stc->tstep * (double)first; /* self.tmin = self.times[first] */
     stc->n_times = n_sel;
     shrunk = realloc(stc->data, rows ? rows * n_sel * sizeof(double) : 1);
