@@ -25,7 +25,8 @@ void fuzz_fail(const char *expr, const char *file, int line);
         if (!(cond)) fuzz_fail(#cond, __FILE__, __LINE__);      \
     } while (0)
 
-/* Redirects stderr to /dev/null once (the CLI's parsers print their errors). */
+/* Redirects stderr to /dev/null once (the CLI's parsers print their errors); for the replay
+ * driver. Under libFuzzer use -close_fd_mask=2 instead, which keeps libFuzzer's own output. */
 void fuzz_silence_stderr(void);
 
 #endif

@@ -16,7 +16,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!buf) return 0;
     memcpy(buf, data, size);
     buf[size] = '\0';
-    fuzz_silence_stderr();
     argv[argc++] = "onesample";
     for (size_t i = 0; i < size && argc <= MAX_ARGS;) {
         argv[argc++] = buf + i;

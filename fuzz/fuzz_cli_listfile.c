@@ -9,7 +9,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cli_strlist list = {0};
     char spec[600];
-    fuzz_silence_stderr();
     const char *path = fuzz_scratch_file("stems.txt", data, size);
     if (!path) return 0;
     snprintf(spec, sizeof spec, "@%s", path);

@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
         dirs = dirs_default;
         n_dirs = 2;
     }
-    fuzz_silence_stderr();
+    fuzz_silence_stderr(); /* the CLI parsers print errors; libFuzzer runs use -close_fd_mask=2 */
     long total = 0;
     for (int i = 0; i < n_dirs; i++) {
         long k = replay_dir(dirs[i], &failed);

@@ -20,7 +20,8 @@ run_one() {
     [ "$t" = stc_h5_raw ] && extra="-fork=1 -ignore_timeouts=1"
     # shellcheck disable=SC2086
     "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
-        -rss_limit_mb=2560 -artifact_prefix="$w/artifacts/" $extra $FUZZ_FLAGS "$@" >"$w/log" 2>&1
+        -rss_limit_mb=2560 -close_fd_mask=2 -artifact_prefix="$w/artifacts/" $extra $FUZZ_FLAGS \
+        "$@" >"$w/log" 2>&1
     echo $? >"$w/rc"
 }
 
