@@ -31,9 +31,9 @@ static void *slurp(const char *dir, const char *name, size_t *size) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 10) {
+    if (argc < 10 || argc > 12) {
         fprintf(stderr, "usage: bench_case DIR n_subjects n_times n_vertices threshold "
-                        "n_permutations jobs sigma repeats\n");
+                        "n_permutations jobs sigma repeats [none|mne1.3] [H0_OUT]\n");
         return 2;
     }
     const char *dir = argv[1];
@@ -45,6 +45,8 @@ int main(int argc, char **argv) {
     o.n_jobs = atoi(argv[7]);
     o.sigma = strtod(argv[8], NULL);
     int repeats = atoi(argv[9]);
+    if (argc > 10 && !strcmp(argv[10], "mne1.3")) o.compat = CPERM_COMPAT_MNE13;
+    const char *h0_out = argc > 11 ? argv[11] : NULL;
     size_t xs, es;
     double *X = slurp(dir, "X.f64", &xs);
     int64_t *edges = slurp(dir, "edges.i64", &es);
@@ -77,6 +79,12 @@ int main(int argc, char **argv) {
     printf("{\"seconds\": %.6f, \"plan_s\": %.6f, \"run_s\": %.6f, \"peak_rss_mb\": %.1f, "
            "\"n_clusters\": %zu, \"n_h0\": %zu, \"min_p\": %.6g}\n",
            best, t_plan, t_run, (double)ru.ru_maxrss / 1024.0, nc, nh, pmin);
+    if (h0_out) {
+        FILE *f = fopen(h0_out, "w");
+        const double *h0 = cperm_run_h0(run, &nh);
+        for (size_t i = 0; f && i < nh; i++) fprintf(f, "%.17g\n", h0[i]);
+        if (f) fclose(f);
+    }
     cperm_run_free(run);
     cperm_plan_free(plan);
     cperm_graph_free(g);

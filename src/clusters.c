@@ -25,13 +25,18 @@ static inline double powered(double x, double t_power) {
 int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
                           size_t n_vertices, size_t max_step) {
     memset(ws, 0, sizeof *ws);
-    size_t slots = max_step + 1;
+    size_t slots = max_step + 1, cap = n_points;
     ws->rowtag = cperm_calloc(slots * n_vertices, sizeof *ws->rowtag);
     ws->rowpos = cperm_malloc(slots * n_vertices, sizeof *ws->rowpos);
     ws->slot_row = cperm_malloc(slots, sizeof *ws->slot_row);
     ws->slot_tag = cperm_malloc(slots, sizeof *ws->slot_tag);
+    ws->rnext = cperm_malloc(cap, sizeof *ws->rnext);
+    for (int s = 0; s < 2; s++) {
+        ws->rhead[s] = cperm_malloc(cap + 1, sizeof *ws->rhead[s]);
+        ws->rtail[s] = cperm_malloc(cap + 1, sizeof *ws->rtail[s]);
+        ws->rstamp[s] = cperm_malloc(cap + 1, sizeof *ws->rstamp[s]);
+    }
     ws->row_begin = cperm_malloc(n_times + 1, sizeof *ws->row_begin);
-    size_t cap = n_points;
     ws->cap = cap;
     /* Large arrays are touched only where points are present, so untouched pages of these
      * calloc/malloc blocks never become resident: memory follows the supra-threshold count. */
@@ -51,7 +56,8 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
     if (!ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
         !ws->tail || !ws->count || !ws->pairs || !ws->queue || !ws->order || !ws->vals ||
         !ws->signed_pts || !ws->row_begin || !ws->rowtag || !ws->rowpos || !ws->slot_row ||
-        !ws->slot_tag) {
+        !ws->slot_tag || !ws->rnext || !ws->rhead[0] || !ws->rhead[1] || !ws->rtail[0] ||
+        !ws->rtail[1] || !ws->rstamp[0] || !ws->rstamp[1]) {
         cperm_cluster_ws_free(ws);
         return CPERM_ENOMEM;
     }
@@ -64,6 +70,8 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws) {
     free(ws->head); free(ws->tail); free(ws->count); free(ws->pairs); free(ws->queue);
     free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->row_begin);
     free(ws->rowtag); free(ws->rowpos); free(ws->slot_row); free(ws->slot_tag);
+    free(ws->rnext);
+    for (int s = 0; s < 2; s++) { free(ws->rhead[s]); free(ws->rtail[s]); free(ws->rstamp[s]); }
     memset(ws, 0, sizeof *ws);
 }
 
@@ -216,11 +224,37 @@ static void list_append(cperm_cluster_ws *ws, int32_t lab, int32_t k) {
     ws->count[lab]++;
 }
 
-/* _reassign: relabel `num` as `base` in one time row and concatenate num's members to base. */
-static void reassign(cperm_cluster_ws *ws, size_t row_begin, size_t row_end, int32_t base,
-                     int32_t num) {
-    for (size_t k = row_begin; k < row_end; k++)
-        if (ws->label[k] == num) ws->label[k] = base;
+/* Each of the two rows being merged keeps, per label, the list of its points carrying that
+ * label, so that _reassign touches only the points it relabels. Map `s` is valid for row r
+ * where rstamp[s][label] == r. */
+static void row_map_build(cperm_cluster_ws *ws, int s, size_t r, size_t begin, size_t end) {
+    for (size_t k = begin; k < end; k++) {
+        int32_t lab = ws->label[k];
+        if (ws->rstamp[s][lab] != (int32_t)r) {
+            ws->rstamp[s][lab] = (int32_t)r;
+            ws->rhead[s][lab] = -1;
+        }
+        ws->rnext[k] = -1;
+        if (ws->rhead[s][lab] < 0) ws->rhead[s][lab] = (int32_t)k;
+        else ws->rnext[ws->rtail[s][lab]] = (int32_t)k;
+        ws->rtail[s][lab] = (int32_t)k;
+    }
+}
+
+/* _reassign(check_row, clusters, base, num): relabel num as base in one row (map s, row r)
+ * and concatenate num's members to base's cluster. */
+static void reassign(cperm_cluster_ws *ws, int s, size_t r, int32_t base, int32_t num) {
+    if (ws->rstamp[s][num] == (int32_t)r && ws->rhead[s][num] >= 0) {
+        for (int32_t k = ws->rhead[s][num]; k >= 0; k = ws->rnext[k]) ws->label[k] = base;
+        if (ws->rstamp[s][base] != (int32_t)r) {
+            ws->rstamp[s][base] = (int32_t)r;
+            ws->rhead[s][base] = -1;
+        }
+        if (ws->rhead[s][base] < 0) ws->rhead[s][base] = ws->rhead[s][num];
+        else ws->rnext[ws->rtail[s][base]] = ws->rhead[s][num];
+        ws->rtail[s][base] = ws->rtail[s][num];
+        ws->rhead[s][num] = -1;
+    }
     if (ws->head[num] >= 0) {
         if (ws->head[base] < 0) ws->head[base] = ws->head[num];
         else ws->next[ws->tail[base]] = ws->head[num];
@@ -279,7 +313,12 @@ static void mne13_one_step(const cperm_plan *plan, cperm_cluster_ws *ws,
         }
     }
     /* merge across time with a snapshot of row t's labels, exactly as MNE 1.3 does */
+    for (int s = 0; s < 2; s++)
+        for (int32_t lab = 0; lab <= n_labels; lab++) ws->rstamp[s][lab] = -1;
+    if (T > 0) row_map_build(ws, 0, 0, row_begin[0], row_begin[1]);
     for (size_t t = 0; t + 1 < T; t++) {
+        const int sc = (int)(t % 2), sn = (int)((t + 1) % 2);
+        row_map_build(ws, sn, t + 1, row_begin[t + 1], row_begin[t + 2]);
         size_t np_ = 0;
         for (size_t k = row_begin[t]; k < row_begin[t + 1]; k++) {
             int64_t j = pts[k].idx + (int64_t)V;
@@ -298,11 +337,11 @@ static void mne13_one_step(const cperm_plan *plan, cperm_cluster_ws *ws,
             for (; h < np_ && ws->pairs[2 * h] == num; h++) {
                 int32_t pr = (int32_t)ws->pairs[2 * h + 1];
                 if (pr != last) {
-                    reassign(ws, row_begin[t], row_begin[t + 1], base, pr);
+                    reassign(ws, sc, t, base, pr);
                     last = pr;
                 }
             }
-            reassign(ws, row_begin[t + 1], row_begin[t + 2], base, num);
+            reassign(ws, sn, t + 1, base, num);
             g = h;
         }
     }

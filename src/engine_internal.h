@@ -54,6 +54,8 @@ typedef struct cperm_cluster_ws {
     size_t *slot_row;           /* max_step + 1 */
     uint32_t *slot_tag;
     uint32_t tagctr;
+    int32_t *rnext;             /* cap: per-row label lists of the 1-step merge */
+    int32_t *rhead[2], *rtail[2], *rstamp[2]; /* cap+1 each, label-indexed */
 } cperm_cluster_ws;
 
 /* Clusters found in one map: members (flat indices) concatenated, in output order. */
