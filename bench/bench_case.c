@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     double pmin = 1.0;
     for (size_t c = 0; c < nc; c++) if (pv[c] < pmin) pmin = pv[c];
     printf("{\"seconds\": %.6f, \"plan_s\": %.6f, \"run_s\": %.6f, \"peak_rss_mb\": %.1f, "
-           "\"n_clusters\": %zu, \"n_h0\": %zu, \"min_p\": %.6g}\n",
+           "\"n_clusters\": %zu, \"n_h0\": %zu, \"min_p\": %.17g}\n",
            best, t_plan, t_run, (double)ru.ru_maxrss / 1024.0, nc, nh, pmin);
     if (h0_out) {
         FILE *f = fopen(h0_out, "w");
