@@ -87,6 +87,7 @@ struct cperm_run {
     const double *X;            /* data of the current/last execute (not owned) */
     uint64_t fingerprint;       /* of X and the plan, computed on demand */
     int fingerprint_valid;
+    double xmax;                /* largest |x| of the current X */
     int resume_pending;         /* a restored checkpoint waits for the next execute */
     uint64_t resume_fingerprint;
     cperm_cluster_ws *ws;       /* n_threads */
@@ -117,6 +118,15 @@ int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int 
                    size_t start, cperm_err *err);
 
 /* tstat.c */
+typedef struct cperm_scan_info {
+    double xmax;                /* largest |x| */
+    size_t first_nonfinite;     /* flat index into X of the first NaN/Inf, or SIZE_MAX */
+} cperm_scan_info;
+/* One blocked, threaded scan of X: MNE-exact observed t, sums of squares, finiteness and
+ * the largest magnitude (for the float32 screen's scale). */
+void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int method,
+                      double *t_out, double *sumsq_out, double *var, int nthreads,
+                      cperm_scan_info *info);
 /* t values of the observed data with MNE's exact arithmetic; also sum of squares per point. */
 void cperm_tstat_observed(const double *X, size_t n_subjects, size_t n_points, double sigma,
                           int method, double *t_out, double *sumsq_out, double *var_scratch);

@@ -322,12 +322,17 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
     run->have_result = 0;
     run->X = X;
     run->fingerprint_valid = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t p = 0; p < P; p++)
-            if (!isfinite(X[i * P + p]))
-                return cperm_fail(err, CPERM_EINVAL,
-                                  "data: non-finite value (%g) at subject %zu, time %zu, vertex %zu",
-                                  X[i * P + p], i, p / V, p % V);
+    /* run->pvalues doubles as the variance scratch until p-values are computed */
+    cperm_scan_info info;
+    cperm_tstat_scan(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs, run->sumsq,
+                     run->pvalues, plan->n_threads, &info);
+    if (info.first_nonfinite != SIZE_MAX) {
+        size_t i = info.first_nonfinite / P, p = info.first_nonfinite % P;
+        return cperm_fail(err, CPERM_EINVAL,
+                          "data: non-finite value (%g) at subject %zu, time %zu, vertex %zu",
+                          X[info.first_nonfinite], i, p / V, p % V);
+    }
+    run->xmax = info.xmax;
     int resume = run->resume_pending;
     run->resume_pending = 0;
     if (resume) {
@@ -338,9 +343,6 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
                               "other parameters; refusing to resume");
     }
     if (plan->opt.tfce) return cperm_tfce_execute(plan, X, run, resume, err); /* TFCE */
-    /* run->pvalues doubles as the variance scratch until p-values are computed */
-    cperm_tstat_observed(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
-                         run->sumsq, run->pvalues);
     const int tail = plan->opt.tail;
     const double thr = plan->threshold;
     run->n_removed = resume ? run->n_removed : 0;

@@ -605,10 +605,7 @@ void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X)
      * threshold S^2 is off by at most 2c/sqrt(alpha) relative; relax by that plus float
      * rounding, and fall back to double where the relaxation would be too loose. */
     {
-        double xmax = 0.0;
-        const size_t total = n * plan->n_points;
-#pragma omp parallel for reduction(max : xmax) num_threads(nthreads)
-        for (size_t i = 0; i < total; i++) xmax = fabs(X[i]) > xmax ? fabs(X[i]) : xmax;
+        double xmax = run->xmax;
         int e = 0;
         frexp(xmax, &e);
         fw->fscale = xmax > 0 ? ldexp(1.0, -e) : 1.0;

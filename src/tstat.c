@@ -2,44 +2,86 @@
  * numpy's exact operation order so that observed statistics are bit-identical to MNE. */
 #include "engine_internal.h"
 
+#include <float.h>
 #include <math.h>
+
+/* Columns per block of the scan: a block's rows stay in L2 between the two passes. */
+#define SCAN_BLOCK 512
 
 /* numpy evaluates mean and var(ddof=1) along axis 0 of a C-contiguous (n x P) array row by
  * row: S = x0 + x1 + ..., m = S/n, ss = sum((x-m)*(x-m)) in row order, var = ss/(n-1). We
- * follow that order, streaming rows so that the whole pass is vectorisable. */
-void cperm_tstat_observed(const double *X, size_t n, size_t P, double sigma, int method,
-                          double *t_out, double *sumsq_out, double *var) {
+ * follow that order per column, in column blocks so that the second pass reads cache, and
+ * gather the finiteness check, the largest |x| and the sums of squares on the way. */
+void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int method,
+                      double *t_out, double *sumsq_out, double *var, int nthreads,
+                      cperm_scan_info *info) {
     double *mean = t_out; /* t_out doubles as the mean buffer until the last step */
-    for (size_t p = 0; p < P; p++) {
-        mean[p] = 0.0;
-        if (sumsq_out) sumsq_out[p] = 0.0;
-        var[p] = 0.0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double *row = X + i * P;
-        for (size_t p = 0; p < P; p++) mean[p] += row[p];
-        if (sumsq_out)
-            for (size_t p = 0; p < P; p++) sumsq_out[p] += row[p] * row[p];
-    }
-    for (size_t p = 0; p < P; p++) mean[p] /= (double)n;
-    for (size_t i = 0; i < n; i++) {
-        const double *row = X + i * P;
-        for (size_t p = 0; p < P; p++) {
-            double d = row[p] - mean[p];
-            var[p] += d * d;
+    const size_t n_blocks = (P + SCAN_BLOCK - 1) / SCAN_BLOCK;
+    double vmax = -INFINITY, xmax = 0.0;
+    size_t first_bad = SIZE_MAX;
+#pragma omp parallel for schedule(static) num_threads(nthreads) \
+    reduction(max : vmax, xmax) reduction(min : first_bad)
+    for (size_t b = 0; b < n_blocks; b++) {
+        const size_t p0 = b * SCAN_BLOCK, p1 = p0 + SCAN_BLOCK < P ? p0 + SCAN_BLOCK : P;
+        for (size_t p = p0; p < p1; p++) {
+            mean[p] = 0.0;
+            var[p] = 0.0;
+            if (sumsq_out) sumsq_out[p] = 0.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double *row = X + i * P;
+            double bmax = 0.0;
+            for (size_t p = p0; p < p1; p++) {
+                mean[p] += row[p];
+                double a = fabs(row[p]);
+                bmax = a > bmax ? a : bmax;
+            }
+            /* NaN never wins a comparison, so test finiteness where it is cheap to */
+            if (!(bmax <= DBL_MAX) || bmax != bmax) bmax = INFINITY;
+            if (bmax == INFINITY || mean[p0] != mean[p0]) {
+                for (size_t p = p0; p < p1; p++)
+                    if (!isfinite(row[p]) && i * P + p < first_bad) first_bad = i * P + p;
+            }
+            xmax = bmax > xmax ? bmax : xmax;
+            if (sumsq_out)
+                for (size_t p = p0; p < p1; p++) sumsq_out[p] += row[p] * row[p];
+        }
+        for (size_t p = p0; p < p1; p++) mean[p] /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            const double *row = X + i * P;
+            for (size_t p = p0; p < p1; p++) {
+                double d = row[p] - mean[p];
+                var[p] += d * d;
+            }
+        }
+        for (size_t p = p0; p < p1; p++) {
+            var[p] /= (double)(n - 1);
+            if (var[p] > vmax) vmax = var[p];
         }
     }
-    double vmax = -INFINITY;
-    for (size_t p = 0; p < P; p++) {
-        var[p] /= (double)(n - 1);
-        /* np.max propagates NaN; X is checked finite before we get here */
-        if (var[p] > vmax) vmax = var[p];
+    /* a NaN anywhere can hide from the block maximum; one cheap re-check of the sums */
+    if (first_bad == SIZE_MAX) {
+        for (size_t p = 0; p < P; p++)
+            if (mean[p] != mean[p]) {
+                for (size_t i = 0; i < n; i++)
+                    if (!isfinite(X[i * P + p]) && i * P + p < first_bad) first_bad = i * P + p;
+            }
+    }
+    if (info) {
+        info->xmax = xmax;
+        info->first_nonfinite = first_bad;
     }
     if (sigma > 0) {
         double limit = method == CPERM_SIGMA_ABSOLUTE ? sigma : sigma * vmax;
         for (size_t p = 0; p < P; p++) var[p] += limit;
     }
+#pragma omp parallel for schedule(static) num_threads(nthreads)
     for (size_t p = 0; p < P; p++) t_out[p] = mean[p] / sqrt(var[p] / (double)n);
+}
+
+void cperm_tstat_observed(const double *X, size_t n, size_t P, double sigma, int method,
+                          double *t_out, double *sumsq_out, double *var) {
+    cperm_tstat_scan(X, n, P, sigma, method, t_out, sumsq_out, var, 1, NULL);
 }
 
 int cperm_ttest_1samp(double *t_out, const double *X, size_t n_subjects, size_t n_tests,
