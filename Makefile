@@ -13,7 +13,7 @@ DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null)
 OPT ?= -O3
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c11 -ffp-contract=off -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
+ALL_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
               -Iinclude -Isrc $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(LDFLAGS)
 LIBS := $(DEPS_LIBS) -lm
@@ -110,7 +110,20 @@ demo: deps
 
 bench: deps
 	$(MAKE) all tests
-	sh bench/run_bench.sh $(BUILD)
+	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
+	sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
+
+# Statistical validity (README): FWER and power on simulated null/effect studies, not part of
+# `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.
+VALIDATE_OUT ?= validation-out
+.PHONY: validate
+$(BUILD)/validate: tools/validate.c include/clusterperm.h $(BUILD)/libclusterperm.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
+
+validate: deps
+	$(MAKE) $(BUILD)/validate
+	$(BUILD)/validate --selftest
+	$(BUILD)/validate --out $(VALIDATE_OUT) $(VALIDATE_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
