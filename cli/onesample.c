@@ -766,13 +766,9 @@ int cli_onesample(int argc, char **argv) {
         printf("Permuting %zu times%s...\n", n_orders,
                cperm_plan_is_exact(plan) ? " (exact test)" : "");
         if (o.step_down_p > 0) {
-            /* The run reports the number of passes; the last pass removes nothing new and,
-             * with two passes, the first removed all that end below step_down_p. */
-            size_t n_steps = cperm_run_n_step_downs(run), n_removed = 0;
-            for (size_t k = 0; k < n_clusters; k++) n_removed += pv[k] < o.step_down_p;
+            size_t n_steps = cperm_run_n_step_downs(run);
             for (size_t i = 1; i <= n_steps; i++) {
-                if (i < n_steps && !(n_steps == 2 && i == 1)) continue;
-                size_t n = i == n_steps ? 0 : n_removed;
+                size_t n = cperm_run_step_down_removed(run, i - 1);
                 printf("Step-down-in-jumps iteration #%zu found %zu %scluster%s to exclude from "
                        "subsequent iterations\n", i, n, i > 1 ? "additional " : "", plural(n));
             }
