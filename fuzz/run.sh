@@ -23,7 +23,7 @@ run_one() {
     # and crashes in its global heap (F4): crashes are kept for triage, fuzzing goes on
     [ "$t" = stc_h5_raw ] && extra="-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -detect_leaks=0"
     # shellcheck disable=SC2086
-    "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}${extra:+:detect_leaks=0} "$BUILD/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
         -rss_limit_mb=2560 -close_fd_mask=2 -artifact_prefix="$w/artifacts/" $extra $FUZZ_FLAGS \
         "$@" >"$w/log" 2>&1
     echo $? >"$w/rc"
@@ -36,27 +36,29 @@ summary() {
     eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$w/log" | tail -1)
     # fork mode prints no final stats: take the last status line
     [ -n "$runs" ] || runs=$(grep -o '^#[0-9]*' "$w/log" | tail -1 | tr -d '#')
-    [ -n "$eps" ] || eps=$(grep -o 'exec/s: [0-9]*' "$w/log" | tail -1 | sed 's/exec.s: //')
+    [ -n "$eps" ] || eps=$(grep -o 'exec/s:\{0,1\} [0-9]*' "$w/log" | tail -1 | sed 's/.* //')
     ignored=$(ls "$w/artifacts" 2>/dev/null | grep -c '^timeout-')
     cov=$(grep -o 'cov: [0-9]*' "$w/log" | tail -1)
     n_corpus=$(ls "$w/corpus" | wc -l)
     found=$(ls "$w/artifacts" 2>/dev/null | grep -v '^timeout-' | tr '\n' ' ')
+    rc=$(cat "$w/rc" 2>/dev/null)
     # stc_h5_raw: each crash is replayed alone; one without our source in its stack is
     # libhdf5's own (F4) and only counted
     if [ "$t" = stc_h5_raw ] && [ -n "$found" ]; then
         ours="" hdf5=0
         for a in $found; do
-            if "$BUILD/fuzz/$t" "$w/artifacts/$a" 2>&1 | grep -E '^ +#[0-9]+ ' | head -4 |
-                grep -q 'libhdf5'; then
+            ASAN_OPTIONS=detect_leaks=0 timeout 60 "$BUILD/fuzz/$t" "$w/artifacts/$a" >"$w/triage.log" 2>&1 &&
+                continue # does not reproduce alone
+            if grep -E '^ +#[0-9]+ ' "$w/triage.log" | head -4 | grep -q 'libhdf5'; then
                 hdf5=$((hdf5 + 1))
             else
                 ours="$ours $a"
             fi
         done
         found=$ours
+        [ -z "$found" ] && rc=0 # fork mode exits non-zero after ignored timeouts/crashes
     fi
     [ "$t" = stc_h5_raw ] || found=$(ls "$w/artifacts" 2>/dev/null | tr '\n' ' ')
-    rc=$(cat "$w/rc" 2>/dev/null)
     if [ -z "$found" ] && [ "$rc" = 0 ]; then
         note=""
         [ "$t" = stc_h5_raw ] && note=" ($ignored timeouts and ${hdf5:-0} crashes inside libhdf5, see F2/F4)"
