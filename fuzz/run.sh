@@ -42,14 +42,17 @@ summary() {
     n_corpus=$(ls "$w/corpus" | wc -l)
     found=$(ls "$w/artifacts" 2>/dev/null | grep -v '^timeout-' | tr '\n' ' ')
     rc=$(cat "$w/rc" 2>/dev/null)
-    # stc_h5_raw: each crash is replayed alone; one without our source in its stack is
-    # libhdf5's own (F4) and only counted
+    # stc_h5_raw: each crash/oom is replayed alone; one whose innermost known frame is in
+    # libhdf5 is libhdf5's own (F4) and only counted
     if [ "$t" = stc_h5_raw ] && [ -n "$found" ]; then
         ours="" hdf5=0
         for a in $found; do
-            ASAN_OPTIONS=detect_leaks=0 timeout 60 "$BUILD/fuzz/$t" "$w/artifacts/$a" >"$w/triage.log" 2>&1 &&
+            ASAN_OPTIONS=detect_leaks=0 timeout 60 "$BUILD/fuzz/$t" -rss_limit_mb=2560 \
+                "$w/artifacts/$a" >"$w/triage.log" 2>&1 &&
                 continue # does not reproduce alone
-            if grep -E '^ +#[0-9]+ ' "$w/triage.log" | head -4 | grep -q 'libhdf5'; then
+            # the innermost frame that is libhdf5's or ours decides
+            if grep -E '^ +#[0-9]+ ' "$w/triage.log" | grep -m1 -E 'libhdf5|/(src|fuzz|cli)/[a-z0-9_]+\.c:' |
+                grep -q 'libhdf5'; then
                 hdf5=$((hdf5 + 1))
             else
                 ours="$ours $a"
@@ -61,7 +64,7 @@ summary() {
     [ "$t" = stc_h5_raw ] || found=$(ls "$w/artifacts" 2>/dev/null | tr '\n' ' ')
     if [ -z "$found" ] && [ "$rc" = 0 ]; then
         note=""
-        [ "$t" = stc_h5_raw ] && note=" ($ignored timeouts and ${hdf5:-0} crashes inside libhdf5, see F2/F4)"
+        [ "$t" = stc_h5_raw ] && note=" ($ignored timeouts and ${hdf5:-0} crashes/ooms inside libhdf5, see F2/F4/F5)"
         echo "fuzz $t: ${runs:-?} runs in ${SECS} s (${eps:-?} exec/s), $cov, $n_corpus new corpus inputs: no findings$note"
     else
         echo "fuzz $t: FINDING (exit $rc) after ${runs:-?} runs: ${found:-see $w/log}"
