@@ -99,7 +99,8 @@ $(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_DEPS)
 .PHONY: fuzz-build
 fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
 
-fuzz: deps
+fuzz:
+	@sh tools/ensure-deps.sh fuzz
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)' \
 	    LDFLAGS='-fsanitize=address,undefined' fuzz-build
 	FUZZ_FLAGS='$(FUZZ_FLAGS)' sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
@@ -134,4 +135,4 @@ install: all
 	install -m 644 $(BUILD)/clusterperm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
