@@ -676,12 +676,14 @@ static double fwhm(double r) {
 
 /* ------------------------------------------------------------------- main */
 
-static void usage(void) {
-    fprintf(stderr,
+static void usage(int status) {
+    fprintf(status ? stderr : stdout,
             "usage: validate [--out DIR] [--null N] [--power N] [--perm N] [--grade G]\n"
             "                [--times T] [--subjects S] [--threads J] [--seed S]\n"
-            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--selftest]\n");
-    exit(2);
+            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--selftest]\n"
+            "defaults: --out validation-out --null 2000 --power 250 --perm 1000 --grade 2\n"
+            "          --times 10 --subjects 16 --threads (OpenMP default) --seed 20240501\n");
+    exit(status);
 }
 
 static size_t parse_list(const char *s, double *out, size_t cap) {
@@ -690,9 +692,9 @@ static size_t parse_list(const char *s, double *out, size_t cap) {
     while (*s && n < cap) {
         errno = 0;
         out[n++] = strtod(s, &end);
-        if (end == s || errno) usage();
+        if (end == s || errno) usage(2);
         s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') usage();
+        if (*end && *end != ',') usage(2);
     }
     return n;
 }
@@ -720,7 +722,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--selftest")) { do_selftest = 1; continue; }
-        if (!v) usage();
+        if (!strcmp(a, "--help")) usage(0);
+        if (!v) usage(2);
         if (!strcmp(a, "--out")) cfg.out = v;
         else if (!strcmp(a, "--null")) cfg.n_null = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--power")) cfg.n_power = strtoul(v, NULL, 10);
@@ -734,16 +737,16 @@ int main(int argc, char **argv) {
             double tmp[MAX_LEVELS];
             cfg.n_levels = parse_list(v, tmp, MAX_LEVELS);
             for (size_t l = 0; l < cfg.n_levels; l++) {
-                if (tmp[l] < 0 || tmp[l] > 30) usage();
+                if (tmp[l] < 0 || tmp[l] > 30) usage(2);
                 cfg.levels[l] = (int)tmp[l];
             }
         } else if (!strcmp(a, "--effects")) cfg.n_effects = parse_list(v, cfg.effects, MAX_EFFECTS);
-        else usage();
+        else usage(2);
         i++;
     }
     if (cfg.n_times < 2 || cfg.n_subjects < 3 || cfg.n_perm < 1 || cfg.threads < 1 ||
-        cfg.n_levels == 0 || cfg.grade < 0 || cfg.grade > 5)
-        usage();
+        cfg.n_levels == 0 || cfg.n_effects == 0 || cfg.grade < 0 || cfg.grade > 5)
+        usage(2);
     if (cfg.win_len > cfg.n_times) cfg.win_len = cfg.n_times;
     cfg.win_start = (cfg.n_times - cfg.win_len) / 2;
 
