@@ -164,7 +164,7 @@ def main():
     # same number of permutations on both sides.
     specs = {"a": (16, 40, 0.001, 1024, "16 subj x ico-5 x 40 times, p=0.001"),
              "b": (16, 100, 0.001, 1024, "16 subj x ico-5 x 100 times, p=0.001"),
-             "c": (16, 40, 0.05, 128, "16 subj x ico-5 x 40 times, p=0.05"),
+             "c": (16, 40, 0.05, 64, "16 subj x ico-5 x 40 times, p=0.05"),
              "d": (64, 40, 0.001, 256, "64 subj x ico-5 x 40 times, p=0.001")}
     if args.quick:
         specs = {k: (n, max(4, T // 8), p, mp, s + " (quick: T/8)") for k, (n, T, p, mp, s) in specs.items()}
@@ -216,7 +216,8 @@ def main():
     if "e" in cases:
         print()
         print("Scaling (ours; 16 subjects, p=0.001):")
-        Ts = [10, 20, 40, 80] if not args.quick else [5, 10, 20]
+        # large enough that the fixed part of a run (plan, allocation, thread start) is small
+        Ts = [20, 40, 80, 160] if not args.quick else [5, 10, 20]
         ts = []
         for T in Ts:
             d, V = gen("e%d" % T, 16, T)
@@ -226,13 +227,15 @@ def main():
             shutil.rmtree(d)
         print("  fitted exponent in V x T: %.2f" % fit_exponent([V * T for T in Ts], ts))
         d, V = gen("eperm", 16, 20)
-        perms = [1024, 2048, 4096, 8192] if not args.quick else [256, 512, 1024]
+        perms = [2048, 4096, 8192, 16384] if not args.quick else [256, 512, 1024]
         ts = []
         for P in perms:
             r = ours(d, 16, 20, V, t_threshold(0.001, 16), P)
             ts.append(r["seconds"])
             print("  permutations %5d: %.3f s" % (P, r["seconds"]))
         print("  fitted exponent in permutations: %.2f" % fit_exponent(perms, ts))
+        slope = (ts[-1] - ts[0]) / (perms[-1] - perms[0])
+        print("  (linear fit: %.3f s fixed + %.1f us per permutation)" % (ts[0] - slope * perms[0], 1e6 * slope))
         shutil.rmtree(d)
     if "f" in cases and os.path.exists(cli):
         print()

@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static void usage(FILE *f) {
     fputs("usage: " CLI_NAME " <command> [options]\n"
@@ -22,6 +25,13 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+#ifdef __GLIBC__
+    /* A run allocates and frees many blocks of megabytes (one per estimate read, then the
+     * engine's). glibc would map and unmap each one, and the kernel zero every page again on
+     * first touch; keeping freed memory in the heap makes reading a study about twice as fast. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
