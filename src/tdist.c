@@ -316,85 +316,68 @@ static double rexp(double x) {
     return (w - 0.5) - 0.5;
 }
 
+/* cdflib's rational approximations of erf and erfc, shared by cdf_erf and erfc1. */
+static const double ERF_A[5] = {.771058495001320e-04, -.133733772997339e-02,
+                         .323076579225834e-01, .479137145607681e-01,
+                         .128379167095513e+00};
+static const double ERF_B[3] = {.301048631703895e-02, .538971687740286e-01,
+                         .375795757275549e+00};
+static const double ERF_P[8] = {-1.36864857382717e-07, 5.64195517478974e-01,
+                         7.21175825088309e+00, 4.31622272220567e+01,
+                         1.52989285046940e+02, 3.39320816734344e+02,
+                         4.51918953711873e+02, 3.00459261020162e+02};
+static const double ERF_Q[8] = {1.00000000000000e+00, 1.27827273196294e+01,
+                         7.70001529352295e+01, 2.77585444743988e+02,
+                         6.38980264465631e+02, 9.31354094850610e+02,
+                         7.90950925327898e+02, 3.00459260956983e+02};
+static const double ERF_R[5] = {2.10144126479064e+00, 2.62370141675169e+01,
+                         2.13688200555087e+01, 4.65807828718470e+00,
+                         2.82094791773523e-01};
+static const double ERF_S[4] = {9.41537750555460e+01, 1.87114811799590e+02,
+                         9.90191814623914e+01, 1.80124575948747e+01};
+static const double c_erf = .564189583547756;
+
 /* erf, with cdflib's rational approximations. */
 static double cdf_erf(double x) {
-    static const double a[5] = {.771058495001320e-04, -.133733772997339e-02,
-                                .323076579225834e-01, .479137145607681e-01,
-                                .128379167095513e+00};
-    static const double b[3] = {.301048631703895e-02, .538971687740286e-01,
-                                .375795757275549e+00};
-    static const double p[8] = {-1.36864857382717e-07, 5.64195517478974e-01,
-                                7.21175825088309e+00, 4.31622272220567e+01,
-                                1.52989285046940e+02, 3.39320816734344e+02,
-                                4.51918953711873e+02, 3.00459261020162e+02};
-    static const double q[8] = {1.00000000000000e+00, 1.27827273196294e+01,
-                                7.70001529352295e+01, 2.77585444743988e+02,
-                                6.38980264465631e+02, 9.31354094850610e+02,
-                                7.90950925327898e+02, 3.00459260956983e+02};
-    static const double r[5] = {2.10144126479064e+00, 2.62370141675169e+01,
-                                2.13688200555087e+01, 4.65807828718470e+00,
-                                2.82094791773523e-01};
-    static const double s[4] = {9.41537750555460e+01, 1.87114811799590e+02,
-                                9.90191814623914e+01, 1.80124575948747e+01};
-    const double c = .564189583547756;
     double ax = fabs(x), t, top, bot, x2, r_;
     if (ax <= 0.5) {
         t = x * x;
-        top = ((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) + 1.0;
-        bot = ((b[0] * t + b[1]) * t + b[2]) * t + 1.0;
+        top = ((((ERF_A[0] * t + ERF_A[1]) * t + ERF_A[2]) * t + ERF_A[3]) * t + ERF_A[4]) + 1.0;
+        bot = ((ERF_B[0] * t + ERF_B[1]) * t + ERF_B[2]) * t + 1.0;
         return x * (top / bot);
     }
     if (ax <= 4.0) {
-        top = ((((((p[0] * ax + p[1]) * ax + p[2]) * ax + p[3]) * ax + p[4]) * ax + p[5]) * ax +
-               p[6]) * ax + p[7];
-        bot = ((((((q[0] * ax + q[1]) * ax + q[2]) * ax + q[3]) * ax + q[4]) * ax + q[5]) * ax +
-               q[6]) * ax + q[7];
+        top = ((((((ERF_P[0] * ax + ERF_P[1]) * ax + ERF_P[2]) * ax + ERF_P[3]) * ax + ERF_P[4]) * ax + ERF_P[5]) * ax +
+               ERF_P[6]) * ax + ERF_P[7];
+        bot = ((((((ERF_Q[0] * ax + ERF_Q[1]) * ax + ERF_Q[2]) * ax + ERF_Q[3]) * ax + ERF_Q[4]) * ax + ERF_Q[5]) * ax +
+               ERF_Q[6]) * ax + ERF_Q[7];
         r_ = 0.5 + (0.5 - exp(-x * x) * top / bot);
         return x < 0.0 ? -r_ : r_;
     }
     if (ax >= 5.8) return x > 0.0 ? 1.0 : -1.0;
     x2 = x * x;
     t = 1.0 / x2;
-    top = (((r[0] * t + r[1]) * t + r[2]) * t + r[3]) * t + r[4];
-    bot = (((s[0] * t + s[1]) * t + s[2]) * t + s[3]) * t + 1.0;
-    r_ = (c - top / (x2 * bot)) / ax;
+    top = (((ERF_R[0] * t + ERF_R[1]) * t + ERF_R[2]) * t + ERF_R[3]) * t + ERF_R[4];
+    bot = (((ERF_S[0] * t + ERF_S[1]) * t + ERF_S[2]) * t + ERF_S[3]) * t + 1.0;
+    r_ = (c_erf - top / (x2 * bot)) / ax;
     r_ = 0.5 + (0.5 - exp(-x2) * r_);
     return x < 0.0 ? -r_ : r_;
 }
 
 /* erfc1(0, x) = erfc(x) (the scaled form, ind != 0, is not needed here). */
 static double erfc1(double x) {
-    static const double a[5] = {.771058495001320e-04, -.133733772997339e-02,
-                                .323076579225834e-01, .479137145607681e-01,
-                                .128379167095513e+00};
-    static const double b[3] = {.301048631703895e-02, .538971687740286e-01,
-                                .375795757275549e+00};
-    static const double p[8] = {-1.36864857382717e-07, 5.64195517478974e-01,
-                                7.21175825088309e+00, 4.31622272220567e+01,
-                                1.52989285046940e+02, 3.39320816734344e+02,
-                                4.51918953711873e+02, 3.00459261020162e+02};
-    static const double q[8] = {1.00000000000000e+00, 1.27827273196294e+01,
-                                7.70001529352295e+01, 2.77585444743988e+02,
-                                6.38980264465631e+02, 9.31354094850610e+02,
-                                7.90950925327898e+02, 3.00459260956983e+02};
-    static const double r[5] = {2.10144126479064e+00, 2.62370141675169e+01,
-                                2.13688200555087e+01, 4.65807828718470e+00,
-                                2.82094791773523e-01};
-    static const double s[4] = {9.41537750555460e+01, 1.87114811799590e+02,
-                                9.90191814623914e+01, 1.80124575948747e+01};
-    const double c = .564189583547756;
     double ax = fabs(x), t, top, bot, e;
     if (ax <= 0.5) {
         t = x * x;
-        top = ((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) + 1.0;
-        bot = ((b[0] * t + b[1]) * t + b[2]) * t + 1.0;
+        top = ((((ERF_A[0] * t + ERF_A[1]) * t + ERF_A[2]) * t + ERF_A[3]) * t + ERF_A[4]) + 1.0;
+        bot = ((ERF_B[0] * t + ERF_B[1]) * t + ERF_B[2]) * t + 1.0;
         return 0.5 + (0.5 - x * (top / bot));
     }
     if (ax <= 4.0) {
-        top = ((((((p[0] * ax + p[1]) * ax + p[2]) * ax + p[3]) * ax + p[4]) * ax + p[5]) * ax +
-               p[6]) * ax + p[7];
-        bot = ((((((q[0] * ax + q[1]) * ax + q[2]) * ax + q[3]) * ax + q[4]) * ax + q[5]) * ax +
-               q[6]) * ax + q[7];
+        top = ((((((ERF_P[0] * ax + ERF_P[1]) * ax + ERF_P[2]) * ax + ERF_P[3]) * ax + ERF_P[4]) * ax + ERF_P[5]) * ax +
+               ERF_P[6]) * ax + ERF_P[7];
+        bot = ((((((ERF_Q[0] * ax + ERF_Q[1]) * ax + ERF_Q[2]) * ax + ERF_Q[3]) * ax + ERF_Q[4]) * ax + ERF_Q[5]) * ax +
+               ERF_Q[6]) * ax + ERF_Q[7];
         e = top / bot;
     } else {
         if (x <= -5.6) return 2.0;
@@ -402,9 +385,9 @@ static double erfc1(double x) {
         if (x * x > -CDF_EXPARG1) return 0.0;
         t = 1.0 / x;
         t = t * t;
-        top = (((r[0] * t + r[1]) * t + r[2]) * t + r[3]) * t + r[4];
-        bot = (((s[0] * t + s[1]) * t + s[2]) * t + s[3]) * t + 1.0;
-        e = (c - t * top / bot) / ax;
+        top = (((ERF_R[0] * t + ERF_R[1]) * t + ERF_R[2]) * t + ERF_R[3]) * t + ERF_R[4];
+        bot = (((ERF_S[0] * t + ERF_S[1]) * t + ERF_S[2]) * t + ERF_S[3]) * t + 1.0;
+        e = (c_erf - t * top / bot) / ax;
     }
     /* cdflib splits x*x into a double and a remainder that is 0 in double arithmetic */
     t = x * x;
