@@ -305,10 +305,11 @@ static uint64_t fingerprint(const cperm_plan *plan, const double *X) {
     return mix(mix(mix(mix(h, l[0]), l[1]), l[2]), l[3]);
 }
 
-static void set_include(const cperm_plan *plan, cperm_run *run) {
+/* include = not excluded and, when `stepped`, not in a cluster removed by step-down. */
+static void set_include(const cperm_plan *plan, cperm_run *run, int stepped) {
     const size_t P = plan->n_points, V = plan->n_vertices;
     for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
-    for (size_t r = 0; r < run->n_removed; r++) {
+    for (size_t r = 0; stepped && r < run->n_removed; r++) {
         size_t c = run->removed[r];
         for (size_t k = run->obs.offsets[c]; k < run->obs.offsets[c + 1]; k++)
             run->include[run->obs.members[k]] = 0;
@@ -345,11 +346,8 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
     if (plan->opt.tfce) return cperm_tfce_execute(plan, X, run, resume, err); /* TFCE */
     const int tail = plan->opt.tail;
     const double thr = plan->threshold;
-    run->n_removed = resume ? run->n_removed : 0;
-    size_t resume_removed = run->n_removed;
-    run->n_removed = 0;
-    set_include(plan, run);
-    run->n_removed = resume_removed;
+    if (!resume) run->n_removed = 0;
+    set_include(plan, run, 0);
     size_t m = 0;
     for (size_t p = 0; p < P; p++) {
         double t = run->tobs[p];
@@ -385,7 +383,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
     int pass = resume ? run->pass : 0;
     size_t start = resume ? run->done : 0;
     for (;;) {
-        set_include(plan, run);
+        set_include(plan, run, 1);
         run->pass = pass;
         run->done = start;
         int rc = cperm_flip_run(plan, run, X, pass, start, err);
