@@ -454,6 +454,16 @@ static double apser(double a, double b, double x, double eps) {
     return -a * (c + s);
 }
 
+/* (1 + gam1(a)) * (1 + gam1(b)) / (1 + gam1(a + b - 1)) [over a + b when a + b > 1]: the
+ * step two of cdflib's small-parameter branches share, in their operation order; *apb = a + b. */
+static double gamma_ratio(double a, double b, double *apb) {
+    double z;
+    *apb = a + b;
+    if (*apb > 1.0) z = (1.0 + gam1((a + b) - 1.0)) / *apb;
+    else z = 1.0 + gam1(*apb);
+    return (1.0 + gam1(a)) * (1.0 + gam1(b)) / z;
+}
+
 /* bpser: power series for I_x(a, b), b <= 1 or b*x <= 0.7. min(a, b) < 1 here (one of the
  * two parameters is 1/2); the min >= 1 branch (betaln) is never reached and not ported. */
 static double bpser(double a, double b, double x, double eps) {
@@ -491,14 +501,7 @@ static double bpser(double a, double b, double x, double eps) {
     } else {
         r = pow(x, a);
         if (r == 0.0) return r;
-        apb = a + b;
-        if (apb > 1.0) {
-            u = (a + b) - 1.0;
-            z = (1.0 + gam1(u)) / apb;
-        } else {
-            z = 1.0 + gam1(apb);
-        }
-        c = (1.0 + gam1(a)) * (1.0 + gam1(b)) / z;
+        c = gamma_ratio(a, b, &apb);
         r = r * c * (b / apb);
     }
     if (r == 0.0 || a <= 0.1 * eps) return r;
@@ -560,14 +563,7 @@ static double brcmp1(int mu, double a, double b, double x, double y) {
     }
     r = esum(mu, z);
     if (r == 0.0) return r;
-    apb = a + b;
-    if (apb > 1.0) {
-        u = (a + b) - 1.0;
-        z = (1.0 + gam1(u)) / apb;
-    } else {
-        z = 1.0 + gam1(apb);
-    }
-    c = (1.0 + gam1(a)) * (1.0 + gam1(b)) / z;
+    c = gamma_ratio(a, b, &apb);
     return r * (a0 * c) / (1.0 + a0 / b0);
 }
 
