@@ -23,33 +23,9 @@ import sys
 import tempfile
 import time
 
-GEN = r'''
-import sys, numpy as np, mne
-from scipy import sparse
-d, n, T = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-mne.set_log_level("WARNING")
-tris = mne.surface._get_ico_surface(5)["tris"]
-nv = tris.max() + 1
-adj = mne.spatial_tris_adjacency(np.vstack([tris, tris + nv])).tocsr()
-V = adj.shape[0]
-A = sparse.triu(adj, 1).tocoo()
-np.stack([A.row, A.col], 1).astype(np.int64).tofile(d + "/edges.i64")
-sparse.save_npz(d + "/adj.npz", adj)
-if T:
-    rng = np.random.RandomState(0)
-    deg = np.asarray(adj.sum(1)).ravel()
-    X = np.empty((n, T, V))
-    for i in range(n):
-        x = rng.randn(T, V)
-        for _ in range(3):
-            x = (adj @ x.T).T / deg
-        x[1:] += 0.5 * x[:-1]
-        X[i] = x
-    X /= X.std()
-    X[:, T // 4: T // 2, : V // 40] += 0.6
-    X.tofile(d + "/X.f64")
-print(V)
-'''
+# The cluster benchmark's generator: smooth noise with an effect on ico-5, the adjacency
+# as edges.i64 and adj.npz (arguments: DIR n_subjects n_times grade).
+from run_bench import GEN  # noqa: E402
 
 MNE_RUN = r'''
 import os, sys, time, resource, numpy as np, mne
@@ -118,7 +94,7 @@ def main():
     try:
         dA = os.path.join(tmp, 'A')
         os.makedirs(dA)
-        out, _ = run([py, '-c', GEN, dA, '16', '10'])
+        out, _ = run([py, '-c', GEN, dA, '16', '10', '5'])
         V = int(out.split()[-1])
         base = dict(n_subjects=16, n_times=10, n_vertices=V, tail=0, tfce_start=0,
                     tfce_step=0.2, seed=0, n_jobs=1, generate=0)
