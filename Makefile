@@ -1,60 +1,140 @@
-# clusterperm - plain Makefile. Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR.
+# clusterperm - plain Makefile. Honours CC, CFLAGS, LDFLAGS and, for `make install`, DESTDIR,
+# PREFIX, LIBDIR, INCLUDEDIR, BINDIR, MANDIR, BASHCOMPDIR and PKGCONFIGDIR.
 CC ?= cc
-PREFIX ?= /usr/local
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 
-# HDF5 on Debian lives under a "serial" pkg-config name.
+# Installation directories (the .pc file is regenerated whenever one of them changes).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR ?= $(DATAROOTDIR)/man
+BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+# The version is the header's; the shared library's SONAME carries its major number.
+VERSION := $(shell sed -n 's/^\#define CPERM_VERSION_STRING "\(.*\)"/\1/p' include/clusterperm.h)
+$(if $(VERSION),,$(error cannot read CPERM_VERSION_STRING from include/clusterperm.h))
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+SO_REAL := libclusterperm.so.$(VERSION)
+SO_NAME := libclusterperm.so.$(SOVERSION)
+DESCRIPTION := cluster-based permutation statistics for MEG/EEG source estimates
+
+# HDF5 on Debian lives under a "serial" pkg-config name. The library uses zlib (fif.c),
+# HDF5 (stc_h5.c) and Cairo (render.c, h0plot.c); jansson only the CLI (JSON outputs).
 HDF5_PC := $(shell $(PKG_CONFIG) --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
-DEPS_PC := zlib jansson cairo $(HDF5_PC)
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null)
+LIB_PC := zlib cairo $(HDF5_PC)
+CLI_PC := jansson
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PC) $(CLI_PC) 2>/dev/null)
+LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(LIB_PC) 2>/dev/null) -lm
+LIBS := $(shell $(PKG_CONFIG) --libs $(CLI_PC) $(LIB_PC) 2>/dev/null) -lm
 
 OPT ?= -O3
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
-              -Iinclude -Isrc $(DEPS_CFLAGS) $(CFLAGS)
+BASE_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
+               -Iinclude
+# The library, its tests and fuzz targets see the private headers in src/; the CLI does not:
+# it is a client of include/clusterperm.h only.
+ALL_CFLAGS := $(BASE_CFLAGS) -Isrc $(DEPS_CFLAGS) $(CFLAGS)
+CLI_CFLAGS := $(BASE_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(LDFLAGS)
-LIBS := $(DEPS_LIBS) -lm
+# Test builds: fault injection (src/fileio.c) and the CLI's CLUSTERPERM_TEST_FAIL_WRITE hook
+# exist only in objects compiled with this flag, never in the installed library or program.
+TEST_HOOKS := -DCPERM_TEST_HOOKS
 
 BUILD ?= build
 LIB_SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+HOOK_LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj-testhooks/%.o,$(LIB_SRCS))
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
+HOOK_CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli-testhooks/%.o,$(CLI_SRCS))
 TEST_SRCS := $(wildcard tests/unit_*.c) $(wildcard tests/tool_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# Tests that inject I/O faults link the test archive; the others the production one.
+HOOK_TEST_SRCS := $(shell grep -l -e cperm_fileio_fail_after -e cperm_fileio_steps $(TEST_SRCS) /dev/null 2>/dev/null)
+HOOK_TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(HOOK_TEST_SRCS))
+PLAIN_TEST_BINS := $(filter-out $(HOOK_TEST_BINS),$(TEST_BINS))
+LIB_HEADERS := include/clusterperm.h $(wildcard src/*_internal.h)
+CLI_HEADERS := include/clusterperm.h $(wildcard cli/*.h)
 
-.PHONY: all lib cli tests check check-sanitize demo bench fuzz install clean deps
+.PHONY: all lib cli tests check check-sanitize demo bench fuzz install uninstall clean deps FORCE
 
-all: $(BUILD)/libclusterperm.a $(BUILD)/libclusterperm.so $(BUILD)/clusterperm $(BUILD)/clusterperm.pc
+all: $(BUILD)/libclusterperm.a $(BUILD)/libclusterperm.so $(BUILD)/$(SO_NAME) $(BUILD)/clusterperm \
+     $(BUILD)/clusterperm.pc $(BUILD)/clusterperm.1 $(BUILD)/clusterperm.bash-completion
 
-$(BUILD)/obj/%.o: src/%.c include/clusterperm.h $(wildcard src/*_internal.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(LIB_HEADERS) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -DCPERM_BUILDING -fvisibility=hidden -c $< -o $@
 
-$(BUILD)/cli/%.o: cli/%.c include/clusterperm.h $(wildcard cli/*.h) | $(BUILD)/cli
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/obj-testhooks/%.o: src/%.c $(LIB_HEADERS) | $(BUILD)/obj-testhooks
+	$(CC) $(ALL_CFLAGS) $(TEST_HOOKS) -DCPERM_BUILDING -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/cli/%.o: cli/%.c $(CLI_HEADERS) | $(BUILD)/cli
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+
+$(BUILD)/cli-testhooks/%.o: cli/%.c $(CLI_HEADERS) | $(BUILD)/cli-testhooks
+	$(CC) $(CLI_CFLAGS) $(TEST_HOOKS) -c $< -o $@
 
 $(BUILD)/libclusterperm.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libclusterperm.so: $(LIB_OBJS)
-	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/libclusterperm-testhooks.a: $(HOOK_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# The shared library: libclusterperm.so.X.Y.Z with SONAME libclusterperm.so.X, and the
+# links libclusterperm.so.X (run time) and libclusterperm.so (link time). -z defs: every
+# symbol it needs comes from a library it names, so LIB_LIBS is complete.
+$(BUILD)/$(SO_REAL): $(LIB_OBJS)
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,$(SO_NAME) -Wl,-z,defs -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/$(SO_NAME) $(BUILD)/libclusterperm.so: $(BUILD)/$(SO_REAL)
+	ln -sf $(SO_REAL) $@
 
 $(BUILD)/clusterperm: $(CLI_OBJS) $(BUILD)/libclusterperm.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libclusterperm.a $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h | $(BUILD)/tests
+# The program with its test hooks, for the fault-injection cases of tests/cli_*.sh.
+$(BUILD)/tests/clusterperm-testhooks: $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a | $(BUILD)/tests
+	$(CC) $(ALL_LDFLAGS) -o $@ $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a $(LIBS)
+
+$(PLAIN_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
 
-$(BUILD)/clusterperm.pc: Makefile | $(BUILD)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: clusterperm\nDescription: cluster-based permutation statistics for MEG/EEG\nVersion: 0.1.0\nLibs: -L$${libdir} -lclusterperm\nLibs.private: %s -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(DEPS_LIBS)' > $@
+$(HOOK_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm-testhooks.a tests/testutil.h | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(TEST_HOOKS) -Itests -o $@ $< $(BUILD)/libclusterperm-testhooks.a $(ALL_LDFLAGS) $(LIBS)
 
-$(BUILD) $(BUILD)/obj $(BUILD)/cli $(BUILD)/tests:
+# pkg-config file. Its directories are those of this make invocation: $(BUILD)/pc-vars holds
+# them and is rewritten (making the .pc out of date) only when they change. Only what the
+# library itself needs is listed for static linking.
+pc_dir = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
+PC_VARS := $(PREFIX)|$(LIBDIR)|$(INCLUDEDIR)|$(VERSION)|$(LIB_PC)
+FORCE:
+$(BUILD)/pc-vars: FORCE | $(BUILD)
+	@printf '%s\n' '$(PC_VARS)' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(BUILD)/clusterperm.pc: $(BUILD)/pc-vars Makefile
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: clusterperm\nDescription: %s\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lclusterperm\nLibs.private: -lm -fopenmp\nCflags: -I$${includedir}\n' \
+	    '$(PREFIX)' '$(call pc_dir,$(LIBDIR))' '$(call pc_dir,$(INCLUDEDIR))' '$(DESCRIPTION)' '$(VERSION)' '$(LIB_PC)' > $@.tmp && mv -f $@.tmp $@
+
+# clusterperm(1) and the bash completion, generated from the program's own --help output
+# (tools/gendoc.c), so that they list exactly the commands and options --help lists. gendoc
+# is a build tool: plain flags, no sanitizers.
+$(BUILD)/gendoc: tools/gendoc.c | $(BUILD)
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(BUILD)/clusterperm.1: $(BUILD)/gendoc $(BUILD)/clusterperm
+	$(BUILD)/gendoc man $(BUILD)/clusterperm '$(DESCRIPTION)' > $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/clusterperm.bash-completion: $(BUILD)/gendoc $(BUILD)/clusterperm
+	$(BUILD)/gendoc bash $(BUILD)/clusterperm > $@.tmp && mv -f $@.tmp $@
+
+$(BUILD) $(BUILD)/obj $(BUILD)/obj-testhooks $(BUILD)/cli $(BUILD)/cli-testhooks $(BUILD)/tests:
 	mkdir -p $@
 
-tests: all $(TEST_BINS)
+tests: all $(TEST_BINS) $(BUILD)/tests/clusterperm-testhooks
 
 # Installs missing Debian packages when run as root; otherwise prints the apt line.
 deps:
@@ -127,12 +207,23 @@ validate: deps
 	$(BUILD)/validate --out $(VALIDATE_OUT) $(VALIDATE_ARGS)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/clusterperm.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/libclusterperm.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libclusterperm.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/clusterperm $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(BUILD)/clusterperm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 include/clusterperm.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(BUILD)/libclusterperm.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/libclusterperm.so
+	install -m 755 $(BUILD)/clusterperm $(DESTDIR)$(BINDIR)/
+	install -m 644 $(BUILD)/clusterperm.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 $(BUILD)/clusterperm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/clusterperm.bash-completion $(DESTDIR)$(BASHCOMPDIR)/clusterperm
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/clusterperm.h $(DESTDIR)$(LIBDIR)/libclusterperm.a \
+	    $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME) $(DESTDIR)$(LIBDIR)/libclusterperm.so \
+	    $(DESTDIR)$(BINDIR)/clusterperm $(DESTDIR)$(PKGCONFIGDIR)/clusterperm.pc \
+	    $(DESTDIR)$(MANDIR)/man1/clusterperm.1 $(DESTDIR)$(BASHCOMPDIR)/clusterperm
 
 clean:
 	rm -rf build build-san build-fuzz

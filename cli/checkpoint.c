@@ -3,10 +3,9 @@
  * callback, saving and stopping on SIGINT/SIGTERM, resuming, and the test-only fault hook. */
 #include "checkpoint.h"
 
-#include "fileio_internal.h" /* cperm_fileio_fail_after: test builds only */
-
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +13,9 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "CPRMCLI1"
-/* The library's blob is 48 bytes + 8 per permutation done and per removed cluster; a file
- * larger than this cannot be a checkpoint of any run we can make. */
+/* The library's blob is 48 bytes + 8 per permutation done, per removed cluster and per
+ * earlier step-down pass; a file larger than this cannot be a checkpoint of any run we can
+ * make. */
 #define CKPT_MAX_FILE ((size_t)1 << 36)
 
 /* ------------------------------------------------------------- options */
@@ -231,17 +231,32 @@ static void on_signal(int sig) {
     got_signal = sig;
 }
 
+/* Records a save failure in st->err (as the library's private cperm_fail does for its own
+ * errors; the CLI uses the public header only). */
+static void save_error(ckpt_state *st, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void save_error(ckpt_state *st, int code, const char *fmt, ...) {
+    va_list ap;
+    st->err.code = code;
+    va_start(ap, fmt);
+    vsnprintf(st->err.msg, sizeof st->err.msg, fmt, ap);
+    va_end(ap);
+}
+
 static int save(ckpt_state *st) {
     size_t need = cperm_run_checkpoint(st->run, NULL, 0);
     if (need == 0) return 0; /* not started: nothing worth saving */
     if (need > SIZE_MAX - CKPT_OVERHEAD) {
-        cperm_fail(&st->err, CPERM_ENOMEM, "checkpoint too large");
+        save_error(st, CPERM_ENOMEM, "checkpoint too large");
         return -1;
     }
     if (st->buf_cap < need + CKPT_OVERHEAD) {
         unsigned char *nb = realloc(st->buf, need + CKPT_OVERHEAD);
         if (!nb) {
-            cperm_fail(&st->err, CPERM_ENOMEM, "out of memory for a %zu-byte checkpoint", need);
+            save_error(st, CPERM_ENOMEM, "out of memory for a %zu-byte checkpoint", need);
             return -1;
         }
         st->buf = nb;
@@ -252,7 +267,7 @@ static int save(ckpt_state *st) {
     put_u64(p + 8, st->inputs_hash);
     put_u64(p + 16, need);
     if (cperm_run_checkpoint(st->run, p + 24, need) != need) {
-        cperm_fail(&st->err, CPERM_EINVAL, "the run's state changed size while saving");
+        save_error(st, CPERM_EINVAL, "the run's state changed size while saving");
         return -1;
     }
     put_u64(p + 24 + need, checksum(p, 24 + need));
@@ -291,12 +306,33 @@ int ckpt_progress_cb(void *user, size_t done, size_t total, int pass) {
     return sig != 0;
 }
 
+/* After a resumed run completed: what the checkpoint carried and what this process computed,
+ * both counted by the engine (not read from the file), so that a resume that silently
+ * started over would show. Each step-down pass runs every permutation again. */
+static void report_resume(const ckpt_state *st) {
+    int pass = 0;
+    size_t n_h0 = 0;
+    const size_t restored = cperm_run_n_restored(st->run, &pass);
+    const size_t computed = cperm_run_n_executed(st->run);
+    const size_t passes = cperm_run_n_step_downs(st->run);
+    cperm_run_h0(st->run, &n_h0);
+    const size_t total = n_h0 ? n_h0 - 1 : 0;
+    if (passes > 1 || pass > 0)
+        fprintf(stderr, CLI_NAME ": resumed from checkpoint %s: %zu of %zu permutations of "
+                "step-down pass %d of %zu done, computed %zu in this run\n", st->opts->path,
+                restored, total, pass + 1, passes, computed);
+    else
+        fprintf(stderr, CLI_NAME ": resumed from checkpoint %s: %zu of %zu permutations done, "
+                "computed %zu in this run\n", st->opts->path, restored, total, computed);
+}
+
 int ckpt_end(ckpt_state *st, int execute_rc) {
     const int sig = got_signal;
     if (!st->opts || !st->opts->path) return 0;
     if (st->handlers & 1) sigaction(SIGINT, &st->old_int, NULL);
     if (st->handlers & 2) sigaction(SIGTERM, &st->old_term, NULL);
     st->handlers = 0;
+    if (execute_rc == 0 && st->blob && st->run) report_resume(st);
     if (execute_rc != CPERM_ECANCELLED) return 0;
     if (st->save_failed) {
         cli_error("--checkpoint %s: cannot save progress: %s%s", st->opts->path, st->err.msg,
@@ -325,10 +361,12 @@ void ckpt_free(ckpt_state *st) {
     st->blob = NULL;
 }
 
+#ifdef CPERM_TEST_HOOKS
+/* Only in the test binary (-DCPERM_TEST_HOOKS, linked with libclusterperm-testhooks.a);
+ * production builds have the no-op macro of checkpoint.h instead. */
 void ckpt_test_hooks(void) {
-#ifndef NDEBUG
     const char *s = getenv("CLUSTERPERM_TEST_FAIL_WRITE");
     long n;
     if (s && *s && !cli_parse_long(s, 1, 1000000, &n)) cperm_fileio_fail_after(n);
-#endif
 }
+#endif

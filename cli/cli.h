@@ -28,6 +28,10 @@ void cli_error(const char *fmt, ...)
 int cli_parse_double(const char *s, double *out);
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 
+/* Fails, printing "<opt> FILE: ...", unless the directory FILE would be created in exists
+ * and is writable: checked before a long run, not when the first write is due. */
+int cli_check_file_dir(const char *file, const char *opt);
+
 /* A growable list of owned strings. */
 typedef struct cli_strlist {
     char **items;
@@ -47,15 +51,20 @@ uint64_t cli_rng_next(cli_rng *r);
 double cli_rng_uniform(cli_rng *r);  /* [0, 1), 53 bits */
 double cli_rng_normal(cli_rng *r);   /* standard normal, Box-Muller */
 
-/* Terminal progress bar on stderr (tqdm-like), a cperm_progress_fn. */
+/* Permutation progress on stderr (cli/progress.c), a cperm_progress_fn: a redrawn bar on a
+ * terminal, a line per tenth of a pass (or every 30 s) otherwise, nothing when quiet. */
+enum { CLI_PROGRESS_QUIET = 0, CLI_PROGRESS_BAR = 1, CLI_PROGRESS_LINES = 2 };
 typedef struct cli_progress {
-    double start;     /* monotonic seconds at the first call of this pass */
-    int pass;         /* pass being shown, -1 before the first call */
-    double last_draw; /* monotonic seconds of the last redraw */
+    double start;        /* monotonic seconds at the first call of this pass */
+    int pass;            /* pass being shown, -1 before the first call */
+    double last_draw;    /* monotonic seconds of the last output */
+    unsigned last_tenth; /* lines mode: tenths of the pass already reported */
+    int mode;            /* CLI_PROGRESS_* */
     const char *label;
 } cli_progress;
-void cli_progress_init(cli_progress *p, const char *label);
+void cli_progress_init(cli_progress *p, const char *label, int quiet);
 int cli_progress_cb(void *user, size_t done, size_t total, int pass);
+void cli_progress_start(cli_progress *p); /* the first pass's clock starts now */
 void cli_progress_finish(cli_progress *p);
 
 double cli_now(void);

@@ -5,9 +5,10 @@
 #include "tfce_out.h" /* TFCE (issue 5) */
 #include "report.h"
 #include "checkpoint.h" /* --checkpoint (issue 7) */
+#include "subjects.h"
 
+#include <assert.h>
 #include <errno.h>
-#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,12 @@ static void usage(FILE *f) {
         "  --a STEM_GLOB        subjects' source estimates: a glob over stems, e.g.\n"
         "                       'study/sub*/mne_dSPM_inverse_morph-faces_eq' (matches\n"
         "                       STEM-lh.stc/-rh.stc and STEM-stc.h5), or @LISTFILE with\n"
-        "                       one stem (or file) per line; sorted by name\n"
-        "  --b STEM_GLOB        optional: paired contrast A - B, matched in sorted order\n"
+        "                       one stem (or file) per line; the subject of a stem is\n"
+        "                       the word its wildcards matched ('sub003' for\n"
+        "                       study/sub003/...), or its position in a list file;\n"
+        "                       sorted by subject\n"
+        "  --b STEM_GLOB        optional: paired contrast A - B, A and B paired by\n"
+        "                       subject; a subject on one side only is an error\n"
         "  --src FILE           surface source space (-src.fif or -src.fif.gz) whose\n"
         "                       vertices are the data's\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
@@ -53,143 +58,29 @@ static void usage(FILE *f) {
         "                       their magnitudes); implies --tfce-formula riemann\n"
         "  --tfce-formula exact|riemann|mne1.3  riemann: sum of e^E h^H dh over the steps;\n"
         "                       mne1.3: MNE 1.3's released sum of dh^H e^E (its results,\n"
-        "                       inverted tail -1 p-values included)\n"
+        "                       inverted tail -1 p-values included); add --compat mne1.3\n"
+        "                       to match MNE 1.3 given the spatial adjacency (the seed)\n"
         "  --tfce-h H, --tfce-e E  height and extent powers (default 2 and 0.5)\n"
         "                       outputs: tfce-lh/-rh.stc (scores*sign(t)), tfce-p-lh/-rh.stc\n"
         "                       (per-point p), tobs-lh/-rh.stc, h0.txt, tfce.json\n"
         "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
         "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
-        "  -j, --jobs N         threads (-1 = all cores; default 1); results do not depend\n"
-        "                       on it\n"
+        "  -j, --jobs N         threads (-1 = all cores; default 1; also -jN); results do\n"
+        "                       not depend on it\n"
         "outputs:\n"
-        "  --out DIR            tobs-lh/-rh.stc, summary-lh/-rh.stc, h0.txt, clusters.json\n"
+        "  --out DIR            tobs-lh/-rh.stc, summary-lh/-rh.stc, h0.txt, clusters.json,\n"
+        "                       and the figures summary.png, h0.png and report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "  -q, --quiet          no log lines and no progress (errors and warnings only);\n"
+        "                       otherwise progress goes to stderr: a bar on a terminal, a\n"
+        "                       line per 10% (or 30 s) when stderr is a file\n"
         "resuming:\n"
         "  --checkpoint FILE    save progress to FILE (atomically, every\n"
-        "                       --checkpoint-interval seconds, default 30, and on\n"
-        "                       SIGINT/SIGTERM); the same command run again resumes from it\n"
-        "                       with identical results; FILE is deleted after success\n",
+        "                       --checkpoint-interval seconds and on SIGINT/SIGTERM); the\n"
+        "                       same command run again resumes from it with identical\n"
+        "                       results; FILE is deleted after success\n"
+        "  --checkpoint-interval S  seconds between saves (default 30)\n",
         f);
-}
-
-/* ------------------------------------------------------------- stem lists */
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Expands one --a/--b argument into sorted, unique stems. Returns 0 or prints an error. */
-static int expand_stems(const char *opt, const char *spec, cli_strlist *out) {
-    if (spec[0] == '@') {
-        const char *path = spec + 1;
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            cli_error("%s: cannot open list file %s", opt, path);
-            return -1;
-        }
-        char line[4096];
-        int rc = 0;
-        while (fgets(line, sizeof line, f)) {
-            size_t n = strlen(line);
-            if (n == sizeof line - 1 && line[n - 1] != '\n') {
-                cli_error("%s: %s: line too long", opt, path);
-                rc = -1;
-                break;
-            }
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
-                             line[n - 1] == '\t'))
-                line[--n] = '\0';
-            char *s = line;
-            while (*s == ' ' || *s == '\t') s++;
-            if (!*s || *s == '#') continue;
-            if (cli_strlist_push(out, s)) {
-                cli_error("out of memory");
-                rc = -1;
-                break;
-            }
-        }
-        if (rc == 0 && ferror(f)) { /* issue 7: e.g. a directory, not "names no stems" */
-            cli_error("%s: cannot read list file %s: %s", opt, path, strerror(errno));
-            rc = -1;
-        }
-        fclose(f);
-        if (rc == 0 && out->n == 0) {
-            cli_error("%s: list file %s names no stems", opt, path);
-            rc = -1;
-        }
-        return rc;
-    }
-
-    static const char *const suffixes[] = {"-lh.stc", "-rh.stc", "-stc.h5"};
-    const size_t n_suffixes = sizeof suffixes / sizeof suffixes[0];
-    size_t len = strlen(spec);
-    for (size_t i = 0; i < n_suffixes; i++)
-        if (ends_with(spec, suffixes[i])) len -= strlen(suffixes[i]);
-    char *pattern = malloc(len + 16);
-    if (!pattern) {
-        cli_error("out of memory");
-        return -1;
-    }
-    glob_t g;
-    memset(&g, 0, sizeof g);
-    int flags = 0, rc = 0;
-    for (size_t i = 0; i < n_suffixes; i++) {
-        memcpy(pattern, spec, len);
-        strcpy(pattern + len, suffixes[i]);
-        int grc = glob(pattern, flags, NULL, &g);
-        if (grc == GLOB_NOSPACE) {
-            cli_error("out of memory");
-            rc = -1;
-            goto cleanup;
-        }
-        if (grc == 0 || grc == GLOB_NOMATCH) flags |= (grc == 0 ? GLOB_APPEND : 0);
-    }
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        const char *p = g.gl_pathv[i];
-        for (size_t k = 0; k < n_suffixes; k++) {
-            if (!ends_with(p, suffixes[k])) continue;
-            char *stem = strdup(p);
-            if (!stem) {
-                cli_error("out of memory");
-                rc = -1;
-                goto cleanup;
-            }
-            stem[strlen(p) - strlen(suffixes[k])] = '\0';
-            int push = cli_strlist_push(out, stem);
-            free(stem);
-            if (push) {
-                cli_error("out of memory");
-                rc = -1;
-                goto cleanup;
-            }
-            break;
-        }
-    }
-    if (out->n == 0) {
-        memcpy(pattern, spec, len);
-        pattern[len] = '\0';
-        cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc and "
-                  "%s-stc.h5)", opt, spec, pattern, pattern, pattern);
-        rc = -1;
-        goto cleanup;
-    }
-    qsort(out->items, out->n, sizeof *out->items, cmp_str);
-    size_t w = 1;
-    for (size_t i = 1; i < out->n; i++) {
-        if (!strcmp(out->items[i], out->items[w - 1])) free(out->items[i]);
-        else out->items[w++] = out->items[i];
-    }
-    out->n = w;
-
-cleanup:
-    globfree(&g);
-    free(pattern);
-    return rc;
 }
 
 /* ------------------------------------------------------------- options */
@@ -198,6 +89,7 @@ typedef struct os_opts {
     const char *a, *b, *src, *out;
     double tmin, tmax;        /* NaN = no limit */
     int magnitude;
+    int quiet;
     double p_threshold;       /* NaN = not given */
     double t_threshold;       /* NaN = not given */
     long tail;
@@ -218,6 +110,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
     o->a = o->b = o->src = o->out = NULL;
     o->tmin = o->tmax = NAN;
     o->magnitude = 0;
+    o->quiet = 0;
     o->p_threshold = o->t_threshold = NAN;
     o->tail = 0;
     o->n_permutations = 1024;
@@ -230,6 +123,7 @@ static int parse_args(int argc, char **argv, os_opts *o) {
     o->p_summary = 0.05;
     ckpt_opts_init(&o->ckpt);
     tfce_cli_init(&o->tfce); /* TFCE (issue 5) */
+    uint32_t seen = 0; /* bit k: known[k] was given */
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -240,9 +134,16 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             o->magnitude = 1;
             continue;
         }
+        if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+            o->quiet = 1;
+            continue;
+        }
         if (tfce_cli_flag(&o->tfce, arg)) continue; /* TFCE (issue 5) */
         if (!strcmp(arg, "-j")) {
             snprintf(name, sizeof name, "--jobs");
+        } else if (!strncmp(arg, "-j", 2)) { /* -j2, as make takes it */
+            snprintf(name, sizeof name, "--jobs");
+            val = arg + 2;
         } else if (!strncmp(arg, "--", 2) && strlen(arg) < sizeof name) {
             const char *eq = strchr(arg, '=');
             size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -255,14 +156,17 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             return -1;
         }
         static const char *const known[] = {
-            "--a", "--b", "--src", "--out", "--tmin", "--tmax", "--p-threshold", "--t-threshold",
+            "--a", "--b", "--src", "--out", "--checkpoint", /* the first N_ONCE: once only */
+            "--tmin", "--tmax", "--p-threshold", "--t-threshold",
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
-            "--compat", "--jobs", "--p-summary", "--checkpoint", "--checkpoint-interval",
+            "--compat", "--jobs", "--p-summary", "--checkpoint-interval",
             "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e"}; /* TFCE: issue 5 */
-        int found = 0;
-        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-            if (!strcmp(name, known[k])) found = 1;
-        if (!found) {
+        enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
+        static_assert(N_KNOWN <= 32, "seen is a 32-bit mask");
+        size_t found = N_KNOWN;
+        for (size_t k = 0; k < N_KNOWN; k++)
+            if (!strcmp(name, known[k])) found = k;
+        if (found == N_KNOWN) {
             cli_error("onesample: unknown option '%s' (try '" CLI_NAME " onesample --help')",
                       arg);
             return -1;
@@ -279,6 +183,13 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             cli_error("onesample: option %s needs a non-empty value", name);
             return -1;
         }
+        /* A repeated parameter takes its last value, as in most programs; but a second --a
+         * (say) is a mistake that would otherwise drop the first set of files silently. */
+        if ((seen & (1u << found)) && found < N_ONCE) {
+            cli_error("onesample: option %s is given twice", name);
+            return -1;
+        }
+        seen |= 1u << found;
         int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
         if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {
             if (ckrc) return -1;
@@ -389,6 +300,12 @@ static int parse_args(int argc, char **argv, os_opts *o) {
         }
     }
     if (tfce_cli_finish(&o->tfce, o->tail)) return -1; /* TFCE (issue 5) */
+    if (o->tfce.on && (!isnan(o->p_threshold) || !isnan(o->t_threshold))) {
+        cli_error("onesample: %s has no effect with TFCE, which uses every threshold (give "
+                  "--tfce-steps START,STEP for stepped thresholds)",
+                  !isnan(o->p_threshold) ? "--p-threshold" : "--t-threshold");
+        return -1;
+    }
     if (!isnan(o->tmin) && !isnan(o->tmax) && o->tmin > o->tmax) {
         cli_error("onesample: --tmin %g is after --tmax %g", o->tmin, o->tmax);
         return -1;
@@ -398,45 +315,84 @@ static int parse_args(int argc, char **argv, os_opts *o) {
 
 /* ------------------------------------------------------------- data */
 
-/* Reads one subject's estimate, crops, takes the magnitude; checks it against `ref` (the
- * first file's estimate as read, or NULL). Returns 0 or prints an error naming `stem`. */
+/* The file cperm_stc_read took hemisphere h of `stem` from, for messages: STEM-lh.stc /
+ * STEM-rh.stc when that pair exists, else the HDF5 file (read_source_estimate's order). */
+static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
+    static const char *const hemi_file[2] = {"-lh.stc", "-rh.stc"};
+    size_t n = strlen(stem);
+    if (n > 7 && (!strcmp(stem + n - 7, "-lh.stc") || !strcmp(stem + n - 7, "-rh.stc"))) n -= 7;
+    snprintf(buf, cap, "%.*s-lh.stc", (int)n, stem);
+    int pair = access(buf, F_OK) == 0;
+    snprintf(buf, cap, "%.*s-rh.stc", (int)n, stem);
+    pair = pair && access(buf, F_OK) == 0;
+    if (pair) {
+        snprintf(buf, cap, "%.*s%s", (int)n, stem, hemi_file[h]);
+        return;
+    }
+    if (n > 3 && !strcmp(stem + n - 3, ".h5")) snprintf(buf, cap, "%s", stem);
+    else {
+        snprintf(buf, cap, "%.*s.h5", (int)n, stem);
+        if (access(buf, F_OK) != 0) snprintf(buf, cap, "%.*s-stc.h5", (int)n, stem);
+    }
+}
+
+static const char *const hemi_name[2] = {"lh", "rh"};
+
+/* Fails, naming both files and the first vertex that differs, unless hemisphere h of `stc`
+ * has the vertices of `ref`. */
+static int check_vertices(const cperm_stc *stc, const char *stem, const cperm_stc *ref,
+                          const char *ref_stem, size_t h) {
+    const size_t n = stc->n_vertices[h], n_ref = ref->n_vertices[h];
+    size_t i = 0;
+    while (i < n && i < n_ref && stc->vertices[h][i] == ref->vertices[h][i]) i++;
+    if (i == n && n == n_ref) return 0;
+    char file[4096], ref_file[4096];
+    stc_file_name(file, sizeof file, stem, h);
+    stc_file_name(ref_file, sizeof ref_file, ref_stem, h);
+    if (i < n && i < n_ref)
+        cli_error("%s: its %s vertices differ from those of %s: %s vertex #%zu is %u, there "
+                  "%u (%zu and %zu %s vertices)", file, hemi_name[h], ref_file, hemi_name[h], i,
+                  stc->vertices[h][i], ref->vertices[h][i], n, n_ref, hemi_name[h]);
+    else
+        cli_error("%s: it has %zu %s vertices, %s has %zu (the first %zu agree; %s vertex %u is "
+                  "only in %s)", file, n, hemi_name[h], ref_file, n_ref, i, hemi_name[h],
+                  i < n ? stc->vertices[h][i] : ref->vertices[h][i], i < n ? file : ref_file);
+    return -1;
+}
+
+/* Reads one subject's estimate; checks it against `ref` (the first file's estimate as read,
+ * or NULL). Returns 0 or prints an error naming the file. */
 static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const cperm_stc *ref,
-                    const char *ref_name) {
+                    const char *ref_stem) {
     cperm_err err = {0};
     cperm_stc *stc = NULL;
+    char file[4096];
     *out = NULL;
     if (cperm_stc_read(&stc, stem, &err)) {
         cli_error("%s", err.msg);
         return -1;
     }
+    stc_file_name(file, sizeof file, stem, 0);
     if (stc->n_hemis != 2) {
-        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair", stem);
+        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair",
+                  file);
         goto fail;
     }
     if (stc->n_orient == 3 && !o->magnitude) {
-        cli_error("%s: a vector source estimate; pass --magnitude to test its norm", stem);
+        cli_error("%s: a vector source estimate; pass --magnitude to test its norm", file);
         goto fail;
     }
     if (ref) {
-        const char *hemi[2] = {"lh", "rh"};
+        char ref_file[4096];
+        stc_file_name(ref_file, sizeof ref_file, ref_stem, 0);
         /* Orientations may differ: vectors need --magnitude, which makes all scalar. */
-        for (size_t h = 0; h < 2; h++) {
-            if (stc->n_vertices[h] != ref->n_vertices[h] ||
-                memcmp(stc->vertices[h], ref->vertices[h],
-                       stc->n_vertices[h] * sizeof *stc->vertices[h])) {
-                cli_error("%s: its %s vertices (%zu) differ from those of %s (%zu)", stem,
-                          hemi[h], stc->n_vertices[h], ref_name, ref->n_vertices[h]);
-                goto fail;
-            }
-        }
-        if (stc->n_times != ref->n_times) {
-            cli_error("%s: %zu time points, but %s has %zu", stem, stc->n_times, ref_name,
-                      ref->n_times);
-            goto fail;
-        }
-        if (stc->tmin != ref->tmin || stc->tstep != ref->tstep) {
-            cli_error("%s: tmin %g s, tstep %g s, but %s has tmin %g s, tstep %g s", stem,
-                      stc->tmin, stc->tstep, ref_name, ref->tmin, ref->tstep);
+        for (size_t h = 0; h < 2; h++)
+            if (check_vertices(stc, stem, ref, ref_stem, h)) goto fail;
+        if (stc->n_times != ref->n_times || stc->tmin != ref->tmin ||
+            stc->tstep != ref->tstep) {
+            cli_error("%s: %zu time points from %.6g s every %.6g s, but %s has %zu from %.6g s "
+                      "every %.6g s", file, stc->n_times, stc->tmin, stc->tstep, ref_file,
+                      ref->n_times, ref->tmin, ref->tstep);
             goto fail;
         }
     }
@@ -451,7 +407,9 @@ fail:
 static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
     cperm_err err = {0};
     if ((!isnan(o->tmin) || !isnan(o->tmax)) && cperm_stc_crop(stc, o->tmin, o->tmax, &err)) {
-        cli_error("%s: %s", stem, err.msg);
+        char file[4096];
+        stc_file_name(file, sizeof file, stem, 0);
+        cli_error("%s: --tmin/--tmax: %s", file, err.msg);
         return -1;
     }
     if (o->magnitude) {
@@ -468,6 +426,27 @@ static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
     return 0;
 }
 
+/* The engine refuses NaN and infinity; find the first one here, where the file, vertex number
+ * and time are known. */
+static int check_finite(const cperm_stc *stc, const char *stem) {
+    const size_t nt = stc->n_times, nv = stc->n_vertices[0] + stc->n_vertices[1];
+    for (size_t v = 0; v < nv; v++)
+        for (size_t t = 0; t < nt; t++) {
+            const double x = stc->data[v * nt + t];
+            if (isfinite(x)) continue;
+            const size_t h = v < stc->n_vertices[0] ? 0 : 1;
+            const size_t i = h ? v - stc->n_vertices[0] : v;
+            char file[4096];
+            stc_file_name(file, sizeof file, stem, h);
+            cli_error("%s: non-finite value %s at %s vertex %u (row %zu), time %.6g s (sample "
+                      "%zu of the tested window)", file, isnan(x) ? "nan" : x > 0 ? "inf" : "-inf",
+                      hemi_name[h], stc->vertices[h][i], i,
+                      stc->tmin + stc->tstep * (double)t, t);
+            return -1;
+        }
+    return 0;
+}
+
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
 static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
                      const cli_strlist *b, const os_opts *o) {
@@ -479,8 +458,8 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
     *layout = NULL;
 
     for (size_t s = 0; s < a->n; s++) {
-        const char *ref_name = a->items[0];
-        if (load_stc(&sa, a->items[s], o, ref, ref_name)) goto cleanup;
+        const char *ref_stem = a->items[0];
+        if (load_stc(&sa, a->items[s], o, ref, ref_stem)) goto cleanup;
         if (!ref) {
             /* The first estimate's header as read (before cropping) is the reference that
              * every other file must match. */
@@ -496,9 +475,10 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
             ref->tmin = sa->tmin;
             ref->tstep = sa->tstep;
         }
-        if (b && load_stc(&sb, b->items[s], o, ref, ref_name)) goto cleanup;
-        if (prepare_stc(sa, a->items[s], o)) goto cleanup;
-        if (sb && prepare_stc(sb, b->items[s], o)) goto cleanup;
+        if (b && load_stc(&sb, b->items[s], o, ref, ref_stem)) goto cleanup;
+        if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto cleanup;
+        if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
+            goto cleanup;
         if (!X) {
             nv = sa->n_vertices[0] + sa->n_vertices[1];
             nt = sa->n_times;
@@ -582,6 +562,49 @@ static void print_g(const char *fmt, double v) {
 
 static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
+/* MNE's log up to "Permuting N times...": printed from the first progress call, once the
+ * observed clusters are known and before the permutations run, so that a batch job's log
+ * shows it at once; or after execute when no permutation ran. */
+typedef struct os_log {
+    const cperm_plan *plan;
+    const cperm_run *run;
+    size_t n_tests;      /* n_times x n_vertices */
+    int tfce;            /* TFCE prints its own log (cli/tfce_out.c) */
+    int header_done;
+    cperm_progress_fn next; /* the progress bar or the checkpoint saver */
+    void *next_user;
+} os_log;
+
+static void print_header(os_log *lg) {
+    if (lg->header_done || lg->tfce) return;
+    lg->header_done = 1;
+    const double *tobs = cperm_run_tobs(lg->run);
+    const size_t n_tests = lg->n_tests;
+    double tmin_v = tobs[0], tmax_v = tobs[0];
+    for (size_t i = 0; i < n_tests; i++) {
+        if (isnan(tobs[i]) || isnan(tmin_v)) {
+            tmin_v = tmax_v = NAN; /* np.min/np.max propagate NaN */
+            break;
+        }
+        if (tobs[i] < tmin_v) tmin_v = tobs[i];
+        if (tobs[i] > tmax_v) tmax_v = tobs[i];
+    }
+    print_g("stat_fun(H1): min=%s", tmin_v);
+    print_g(" max=%s\n", tmax_v);
+    printf("Running initial clustering \xe2\x80\xa6\n");
+    const size_t n_clusters = cperm_run_n_clusters(lg->run);
+    printf("Found %zu cluster%s\n", n_clusters, plural(n_clusters));
+    if (n_clusters > 0)
+        printf("Permuting %zu times%s...\n", cperm_plan_n_orders(lg->plan),
+               cperm_plan_is_exact(lg->plan) ? " (exact test)" : "");
+}
+
+static int log_progress_cb(void *user, size_t done, size_t total, int pass) {
+    os_log *lg = user;
+    print_header(lg);
+    return lg->next ? lg->next(lg->next_user, done, total, pass) : 0;
+}
+
 /* ---- --checkpoint (issue 7): everything a checkpoint must have been made with (--out,
  * --jobs and --p-summary do not change the permutations, so they may differ) ---- */
 static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
@@ -613,7 +636,8 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
 
 int cli_onesample(int argc, char **argv) {
     os_opts o;
-    cli_strlist a = {0}, b = {0};
+    cli_subjects as = {0}, bs = {0};
+    const cli_strlist *a = &as.stems, *b = &bs.stems; /* stems, paired by subject */
     cperm_stc *layout = NULL;
     cperm_srcspace *src = NULL;
     cperm_graph *graph = NULL;
@@ -631,37 +655,39 @@ int cli_onesample(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     if (prc < 0) return CLI_EXIT_USAGE;
+    /* Batch jobs redirect stdout to a file: without line buffering the log would appear only
+     * when the run ends. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (o.quiet && !freopen("/dev/null", "w", stdout)) {
+        cli_error("--quiet: cannot redirect the log to /dev/null");
+        return CLI_EXIT_ERROR;
+    }
     ckpt_test_hooks(); /* test builds: CLUSTERPERM_TEST_FAIL_WRITE (issue 7) */
 
-    if (expand_stems("--a", o.a, &a)) goto cleanup;
-    if (o.b) {
-        if (expand_stems("--b", o.b, &b)) goto cleanup;
-        if (b.n != a.n) {
-            cli_error("--a matches %zu subjects but --b matches %zu; a paired test needs the "
-                      "same number", a.n, b.n);
-            goto cleanup;
-        }
-    }
-    if (a.n < 2) {
-        cli_error("--a matches %zu subject (%s); a one-sample test needs at least 2", a.n,
-                  a.items[0]);
+    if (cli_subjects_expand(&as, "--a", o.a)) goto cleanup;
+    if (o.b && (cli_subjects_expand(&bs, "--b", o.b) || cli_subjects_pair(&as, &bs, o.a, o.b)))
+        goto cleanup;
+    if (a->n < 2) {
+        cli_error("--a matches %zu subject (%s); a one-sample test needs at least 2", a->n,
+                  a->items[0]);
         goto cleanup;
     }
     if (outputs_check_dir(o.out)) goto cleanup;
+    if (o.ckpt.path && cli_check_file_dir(o.ckpt.path, "--checkpoint")) goto cleanup;
     /* --checkpoint (issue 7): refuse another run's checkpoint before loading any data */
-    if (ckpt_load(&ck, &o.ckpt, checkpoint_inputs_hash(&o, &a, o.b ? &b : NULL))) goto cleanup;
+    if (ckpt_load(&ck, &o.ckpt, checkpoint_inputs_hash(&o, a, o.b ? b : NULL))) goto cleanup;
     if (cperm_src_read(&src, o.src, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
-    if (load_data(&X, &layout, &a, o.b ? &b : NULL, &o)) goto cleanup;
-    if (check_src(src, o.src, layout, a.items[0])) goto cleanup;
+    if (load_data(&X, &layout, a, o.b ? b : NULL, &o)) goto cleanup;
+    if (check_src(src, o.src, layout, a->items[0])) goto cleanup;
     if (cperm_graph_from_src(&graph, src, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
 
-    const size_t n_subjects = a.n, n_times = layout->n_times;
+    const size_t n_subjects = a->n, n_times = layout->n_times;
     const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
     const double df = (double)(n_subjects - 1);
     double threshold;
@@ -681,7 +707,7 @@ int cli_onesample(int argc, char **argv) {
     }
 
     cli_progress progress;
-    cli_progress_init(&progress, "Permuting");
+    cli_progress_init(&progress, "Permuting", o.quiet);
     cperm_options opts = CPERM_OPTIONS_INIT;
     opts.threshold = threshold;
     opts.tail = (int)o.tail;
@@ -694,28 +720,30 @@ int cli_onesample(int argc, char **argv) {
     opts.n_jobs = (int)o.jobs;
     opts.compat = o.compat;
     tfce_cli_apply(&o.tfce, &opts); /* TFCE (issue 5) */
-    if (isatty(STDERR_FILENO)) {
-        opts.progress = cli_progress_cb;
-        opts.progress_user = &progress;
-    }
+    os_log lg = {.n_tests = n_times * n_vertices, .tfce = o.tfce.on, .next = cli_progress_cb, .next_user = &progress};
     if (o.ckpt.path) { /* --checkpoint (issue 7): saves between chunks, draws the bar too */
-        opts.progress = ckpt_progress_cb;
-        opts.progress_user = &ck;
+        lg.next = ckpt_progress_cb;
+        lg.next_user = &ck;
     }
+    opts.progress = log_progress_cb;
+    opts.progress_user = &lg;
     if (cperm_plan_create(&plan, graph, n_subjects, n_times, &opts, &err) ||
         cperm_run_create(&run, plan, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
+    lg.plan = plan;
+    lg.run = run;
     cperm_graph_free(graph);
     graph = NULL;
     if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
-    ckpt_begin(&ck, run, isatty(STDERR_FILENO) ? &progress : NULL);
+    ckpt_begin(&ck, run, &progress);
 
     if (default_threshold && !o.tfce.on) { /* TFCE (issue 5): MNE logs no threshold */
         printf("Using a threshold of %f\n", threshold);
         fflush(stdout);
     }
+    cli_progress_start(&progress);
     int erc = cperm_plan_execute(plan, X, run, &err);
     cli_progress_finish(&progress);
     const int stopped = ckpt_end(&ck, erc); /* --checkpoint (issue 7): saved and stopped */
@@ -739,32 +767,15 @@ int cli_onesample(int argc, char **argv) {
     }
     /* ---- end of TFCE ---- */
 
-    /* MNE's log, in MNE's order. */
-    const double *tobs = cperm_run_tobs(run);
-    const size_t n_tests = n_times * n_vertices;
-    double tmin_v = tobs[0], tmax_v = tobs[0];
-    for (size_t i = 0; i < n_tests; i++) {
-        if (isnan(tobs[i]) || isnan(tmin_v)) {
-            tmin_v = tmax_v = NAN; /* np.min/np.max propagate NaN */
-            break;
-        }
-        if (tobs[i] < tmin_v) tmin_v = tobs[i];
-        if (tobs[i] > tmax_v) tmax_v = tobs[i];
-    }
-    print_g("stat_fun(H1): min=%s", tmin_v);
-    print_g(" max=%s\n", tmax_v);
-    printf("Running initial clustering \xe2\x80\xa6\n");
+    /* The rest of MNE's log, in MNE's order. */
+    print_header(&lg);
     const size_t n_clusters = cperm_run_n_clusters(run);
-    printf("Found %zu cluster%s\n", n_clusters, plural(n_clusters));
     if (n_clusters == 0) {
         fflush(stdout);
         fprintf(stderr, CLI_NAME ": warning: No clusters found, returning empty H0, clusters, "
                         "and cluster_pv\n");
     } else {
         const double *pv = cperm_run_pvalues(run);
-        size_t n_orders = cperm_plan_n_orders(plan);
-        printf("Permuting %zu times%s...\n", n_orders,
-               cperm_plan_is_exact(plan) ? " (exact test)" : "");
         if (o.step_down_p > 0) {
             size_t n_steps = cperm_run_n_step_downs(run);
             for (size_t i = 1; i <= n_steps; i++) {
@@ -803,8 +814,9 @@ int cli_onesample(int argc, char **argv) {
     spec.tmax_crop = o.tmax;
     spec.magnitude = o.magnitude;
     spec.src = o.src;
-    spec.a = &a;
-    spec.b = o.b ? &b : NULL;
+    spec.a = a;
+    spec.b = o.b ? b : NULL;
+    spec.subjects = &as.keys;
     if (outputs_write(&spec)) goto cleanup;
     /* ---- figures and report (cli/report.c, issue 6): summary.png, h0.png, report.html,
      * written after the statistical outputs; a failure here leaves those in place. ---- */
@@ -821,7 +833,7 @@ cleanup:
     cperm_src_free(src);
     cperm_stc_free(layout);
     free(X);
-    cli_strlist_free(&a);
-    cli_strlist_free(&b);
+    cli_subjects_free(&as);
+    cli_subjects_free(&bs);
     return ret;
 }

@@ -179,6 +179,7 @@ static char *clusters_json(const outputs_spec *sp, int wrote_summary) {
 
     json_object_set_new(par, "a", jstems(sp->a));
     json_object_set_new(par, "b", sp->b ? jstems(sp->b) : json_null());
+    json_object_set_new(par, "subjects", jstems(sp->subjects));
     json_object_set_new(par, "src", json_string(sp->src));
     json_object_set_new(par, "tmin", jmaybe(sp->tmin_crop));
     json_object_set_new(par, "tmax", jmaybe(sp->tmax_crop));

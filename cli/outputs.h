@@ -22,7 +22,8 @@ typedef struct outputs_spec {
     double tmin_crop, tmax_crop; /* NaN = none */
     int magnitude;
     const char *src;
-    const cli_strlist *a, *b;    /* b may be NULL */
+    const cli_strlist *a, *b;    /* stems, paired by subject; b may be NULL */
+    const cli_strlist *subjects; /* subject of a->items[i] and b->items[i] */
 } outputs_spec;
 
 /* Fails (printing why) unless `dir` is a writable directory or can be created. */

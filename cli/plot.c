@@ -39,6 +39,9 @@ static void usage(FILE *f) {
         "  --smoothing-steps N|nearest      default 10 (as stc.plot)\n"
         "  --no-colorbar\n"
         "\n"
+        "Each hemisphere in view is labelled lh or rh above itself; the colour bar and the\n"
+        "time label sit in a band of their own below the brain.\n"
+        "\n"
         "The seed's figure: --hemi both --views ven --clim value:0,0.1,40 --size 1000x1000\n"
         "  --background white --time-label 'Duration significant (ms)'\n",
         f);

@@ -1,5 +1,6 @@
 /* report.c - onesample's figures and report.html: the seed's summary figure, the H0
- * histogram, and one self-contained page (images as data URIs, no scripts, works offline). */
+ * histogram, and one self-contained page (images as data URIs, no scripts, works offline);
+ * also the page and figure pieces that the TFCE report shares (report.h). */
 #include "report.h"
 
 #include <jansson.h>
@@ -12,13 +13,7 @@
 
 /* ------------------------------------------------------------- a growable string */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
+void report_put(report_buf *b, const char *s, size_t n) {
     if (b->oom) return;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -36,12 +31,7 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
     b->p[b->len] = '\0';
 }
 
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb_printf(sbuf *b, const char *fmt, ...) {
+void report_printf(report_buf *b, const char *fmt, ...) {
     char small[512];
     va_list ap;
     va_start(ap, fmt);
@@ -49,7 +39,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n < sizeof small) {
-        sb_put(b, small, (size_t)n);
+        report_put(b, small, (size_t)n);
         return;
     }
     char *big = malloc((size_t)n + 1);
@@ -60,24 +50,23 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    sb_put(b, big, (size_t)n);
+    report_put(b, big, (size_t)n);
     free(big);
 }
 
-/* Text with &, <, >, " escaped. */
-static void sb_html(sbuf *b, const char *s) {
+void report_html(report_buf *b, const char *s) {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': sb_put(b, "&amp;", 5); break;
-        case '<': sb_put(b, "&lt;", 4); break;
-        case '>': sb_put(b, "&gt;", 4); break;
-        case '"': sb_put(b, "&quot;", 6); break;
-        default: sb_put(b, s, 1);
+        case '&': report_put(b, "&amp;", 5); break;
+        case '<': report_put(b, "&lt;", 4); break;
+        case '>': report_put(b, "&gt;", 4); break;
+        case '"': report_put(b, "&quot;", 6); break;
+        default: report_put(b, s, 1);
         }
     }
 }
 
-static void sb_base64(sbuf *b, const unsigned char *d, size_t n) {
+static void sb_base64(report_buf *b, const unsigned char *d, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char q[4];
     for (size_t i = 0; i < n; i += 3) {
@@ -88,21 +77,45 @@ static void sb_base64(sbuf *b, const unsigned char *d, size_t n) {
         q[1] = tab[(v >> 12) & 63];
         q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
         q[3] = i + 2 < n ? tab[v & 63] : '=';
-        sb_put(b, q, 4);
+        report_put(b, q, 4);
     }
 }
 
-/* ------------------------------------------------------------- helpers */
+/* ------------------------------------------------------------- page pieces */
 
-static char *join(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", dir, name);
-    return p;
+void report_begin(report_buf *b, const char *heading) {
+    report_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<title>clusterperm report</title>\n<style>\n"
+                 "body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}\n"
+                 "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
+                 "table{border-collapse:collapse;margin:.5em 0}\n"
+                 "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:.9em}\n"
+                 "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+                 "tr.sig td{background:#fde8e8}\n"
+                 "img{max-width:100%%;border:1px solid #ddd}\n"
+                 "figure{margin:1em 0}figcaption{font-size:.9em;color:#555}\n"
+                 "</style>\n</head>\n<body>\n<h1>");
+    report_html(b, heading);
+    report_printf(b, "</h1>\n");
 }
 
-/* A JSON value as short display text into buf. */
-static void json_text(char *buf, size_t n, const json_t *v) {
+void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
+                   const unsigned char *png, size_t len) {
+    if (!png) return;
+    report_printf(b, "<figure><img id=\"%s\" alt=\"", id);
+    report_html(b, alt);
+    report_printf(b, "\" src=\"data:image/png;base64,");
+    sb_base64(b, png, len);
+    report_printf(b, "\"><figcaption>%s</figcaption></figure>\n", caption);
+}
+
+void report_param_row(report_buf *b, const char *name, const char *value_html) {
+    report_printf(b, "<tr><th>%s</th><td>", name);
+    report_put(b, value_html, strlen(value_html));
+    report_put(b, "</td></tr>\n", 11);
+}
+
+void report_json_text(char *buf, size_t n, const json_t *v) {
     if (!v || json_is_null(v)) snprintf(buf, n, "&mdash;");
     else if (json_is_string(v)) snprintf(buf, n, "%s", json_string_value(v));
     else if (json_is_integer(v)) snprintf(buf, n, "%lld", (long long)json_integer_value(v));
@@ -112,6 +125,116 @@ static void json_text(char *buf, size_t n, const json_t *v) {
     else if (json_is_array(v)) snprintf(buf, n, "%zu items", json_array_size(v));
     else snprintf(buf, n, "?");
 }
+
+void report_param_rows(report_buf *b, const json_t *obj) {
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)obj, key, val) {
+        char t[256];
+        report_buf cell = {0};
+        if (json_is_array(val) && json_array_size(val) > 0) {
+            const size_t n = json_array_size(val);
+            report_printf(&cell, "%zu: ", n);
+            report_html(&cell, json_string_value(json_array_get(val, 0)));
+            if (n > 1) {
+                report_put(&cell, " &hellip; ", 10);
+                report_html(&cell, json_string_value(json_array_get(val, n - 1)));
+            }
+        } else {
+            report_json_text(t, sizeof t, val);
+            if (json_is_null(val)) report_put(&cell, t, strlen(t));
+            else report_html(&cell, t);
+        }
+        if (cell.oom) b->oom = 1;
+        report_buf name = {0};
+        report_html(&name, key);
+        report_param_row(b, name.p ? name.p : "", cell.p ? cell.p : "");
+        free(name.p);
+        free(cell.p);
+    }
+}
+
+void report_end(report_buf *b, const char *program, const char *files) {
+    report_printf(b, "<p><small>Written by ");
+    report_html(b, program);
+    report_printf(b, "; the full results are in ");
+    report_html(b, files);
+    report_printf(b, " next to this page.</small></p>\n</body>\n</html>\n");
+}
+
+/* ------------------------------------------------------------- figures and files */
+
+static char *join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
+                         const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
+                         unsigned char **views, size_t *views_len) {
+    cperm_render_hemi geom[2];
+    cperm_err err = {0}, err_views = {0};
+    *sum = NULL;
+    if (views) *views = NULL;
+    if (cperm_render_hemis_from_src(geom, src, &err)) {
+        cli_error("report: summary.png: %s", err.msg);
+        return -1;
+    }
+    /* for the page only: lateral and medial views, which show what 'ven' hides */
+    cperm_render_options rv = *seed;
+    rv.hemi = CPERM_HEMI_SPLIT;
+    rv.n_views = 2;
+    rv.views[0] = CPERM_VIEW_LATERAL;
+    rv.views[1] = CPERM_VIEW_MEDIAL;
+    rv.width = 720; /* a page figure: smaller than the seed's, and half the render time */
+    rv.height = 720;
+    int rc_sum = 0, rc_views = 0;
+    /* the two figures are independent: draw them side by side on two cores */
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+        rc_sum = cperm_render_stc(sum, sum_len, summary, geom, seed, &err);
+#pragma omp section
+        if (views) rc_views = cperm_render_stc(views, views_len, summary, geom, &rv, &err_views);
+    }
+    if (rc_sum || rc_views) {
+        if (rc_sum) cli_error("report: summary.png: %s", err.msg);
+        else cli_error("report: the lateral/medial figure: %s", err_views.msg);
+        free(*sum);
+        *sum = NULL;
+        if (views) {
+            free(*views);
+            *views = NULL;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+int report_put_files(const char *dir, const char *const *names,
+                     const unsigned char *const *bufs, const size_t *lens, size_t n) {
+    cperm_err err = {0};
+    for (size_t i = 0; i < n; i++) {
+        char *path = join(dir, names[i]);
+        if (!path) {
+            cli_error("report: out of memory");
+            return -1;
+        }
+        int rc = 0;
+        if (!bufs[i]) unlink(path);
+        else rc = cperm_write_file_atomic(path, bufs[i], lens[i], &err);
+        free(path);
+        if (rc) {
+            cli_error("report: %s", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- the cluster page */
 
 static double jnum(const json_t *v) {
     return json_is_number(v) ? json_number_value(v) : NAN;
@@ -132,17 +255,11 @@ static int cmp_rows(const void *a, const void *b) {
 
 #define REPORT_MAX_ROWS 40
 
-static void param_row(sbuf *b, const char *name, const char *value_html) {
-    sb_printf(b, "<tr><th>%s</th><td>", name);
-    sb_put(b, value_html, strlen(value_html));
-    sb_put(b, "</td></tr>\n", 11);
-}
-
 /* The page. Images may be NULL. */
 static char *build_html(const json_t *root, const unsigned char *summary_png, size_t summary_len,
                         const unsigned char *views_png, size_t views_len,
                         const unsigned char *h0_png, size_t h0_len, double p_summary) {
-    sbuf b = {0};
+    report_buf b = {0};
     const json_t *par = json_object_get(root, "parameters"), *data = json_object_get(root, "data");
     const json_t *clusters = json_object_get(root, "clusters");
     const size_t n_clusters = json_array_size(clusters);
@@ -151,63 +268,45 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
         double p = jnum(json_object_get(json_array_get(clusters, i), "p"));
         n_sig += p < p_summary;
     }
-    sb_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                  "<title>clusterperm report</title>\n<style>\n"
-                  "body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}\n"
-                  "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
-                  "table{border-collapse:collapse;margin:.5em 0}\n"
-                  "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:.9em}\n"
-                  "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-                  "tr.sig td{background:#fde8e8}\n"
-                  "img{max-width:100%%;border:1px solid #ddd}\n"
-                  "figure{margin:1em 0}figcaption{font-size:.9em;color:#555}\n"
-                  "</style>\n</head>\n<body>\n");
-    sb_printf(&b, "<h1>Spatio-temporal cluster permutation test</h1>\n<p>");
+    report_begin(&b, "Spatio-temporal cluster permutation test");
     {
         char t[64];
-        json_text(t, sizeof t, json_object_get(data, "n_subjects"));
-        sb_printf(&b, "%s subjects, ", t);
-        json_text(t, sizeof t, json_object_get(data, "n_times"));
-        sb_printf(&b, "%s time points, ", t);
+        report_printf(&b, "<p>");
+        report_json_text(t, sizeof t, json_object_get(data, "n_subjects"));
+        report_printf(&b, "%s subjects, ", t);
+        report_json_text(t, sizeof t, json_object_get(data, "n_times"));
+        report_printf(&b, "%s time points, ", t);
         double nl = jnum(json_object_get(data, "n_vertices_lh")),
                nr = jnum(json_object_get(data, "n_vertices_rh"));
-        sb_printf(&b, "%.0f + %.0f vertices. ", nl, nr);
-        sb_printf(&b, "<strong>%zu cluster%s, %zu with p &lt; %g.</strong></p>\n", n_clusters,
-                  n_clusters == 1 ? "" : "s", n_sig, p_summary);
+        report_printf(&b, "%.0f + %.0f vertices. ", nl, nr);
+        report_printf(&b, "<strong>%zu cluster%s, %zu with p &lt; %g.</strong></p>\n", n_clusters,
+                      n_clusters == 1 ? "" : "s", n_sig, p_summary);
     }
 
-    sb_printf(&b, "<h2>Figures</h2>\n");
+    report_printf(&b, "<h2>Figures</h2>\n");
     if (summary_png) {
-        sb_printf(&b, "<figure><img id=\"summary\" alt=\"clusters with p &lt; %g on the brain, "
-                      "ventral view\" src=\"data:image/png;base64,", p_summary);
-        sb_base64(&b, summary_png, summary_len);
-        sb_printf(&b, "\"><figcaption>Total duration (ms) for which each vertex belongs to a "
-                      "cluster with p &lt; %g (summarize_clusters_stc), both hemispheres seen "
-                      "from below (the seed's figure, summary.png).</figcaption></figure>\n",
-                  p_summary);
-        if (views_png) {
-            sb_printf(&b, "<figure><img id=\"summary-views\" alt=\"the same, lateral and "
-                          "medial views of each hemisphere\" src=\"data:image/png;base64,");
-            sb_base64(&b, views_png, views_len);
-            sb_printf(&b, "\"><figcaption>The same map seen from the side: lateral (top) and "
-                          "medial (bottom) views, left hemisphere on the left."
-                          "</figcaption></figure>\n");
-        }
+        char alt[96], cap[400];
+        snprintf(alt, sizeof alt, "clusters with p < %g on the brain, ventral view", p_summary);
+        snprintf(cap, sizeof cap, "Total duration (ms) for which each vertex belongs to a cluster "
+                 "with p &lt; %g (summarize_clusters_stc), both hemispheres seen from below (the "
+                 "seed's figure, summary.png): the left hemisphere (lh) shows on the right.",
+                 p_summary);
+        report_figure(&b, "summary", alt, cap, summary_png, summary_len);
+        report_figure(&b, "summary-views", "the same, lateral and medial views of each hemisphere",
+                      "The same map seen from the side: lateral (top) and medial (bottom) views, "
+                      "left hemisphere on the left.", views_png, views_len);
     } else {
-        sb_printf(&b, "<p id=\"summary-none\">No cluster has p &lt; %g: there is no summary "
-                      "figure.</p>\n", p_summary);
+        report_printf(&b, "<p id=\"summary-none\">No cluster has p &lt; %g: there is no summary "
+                          "figure.</p>\n", p_summary);
     }
-    if (h0_png) {
-        sb_printf(&b, "<figure><img id=\"h0\" alt=\"histogram of the permutation distribution "
-                      "H0\" src=\"data:image/png;base64,");
-        sb_base64(&b, h0_png, h0_len);
-        sb_printf(&b, "\"><figcaption>The permutation distribution H0 of the cluster statistic, "
-                      "the observed clusters and H0's critical value.</figcaption></figure>\n");
-    }
+    report_figure(&b, "h0", "histogram of the permutation distribution H0",
+                  "The permutation distribution H0 of the cluster statistic, the observed "
+                  "clusters and H0's critical value; observed values far beyond H0 are listed "
+                  "past the axis break.", h0_png, h0_len);
 
-    sb_printf(&b, "<h2>Clusters</h2>\n");
+    report_printf(&b, "<h2>Clusters</h2>\n");
     if (n_clusters == 0) {
-        sb_printf(&b, "<p id=\"clusters-none\">No clusters were found.</p>\n");
+        report_printf(&b, "<p id=\"clusters-none\">No clusters were found.</p>\n");
     } else {
         crow *rows = calloc(n_clusters, sizeof *rows);
         if (!rows) {
@@ -221,86 +320,63 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
             qsort(rows, n_clusters, sizeof *rows, cmp_rows);
             size_t shown = n_clusters;
             if (shown > REPORT_MAX_ROWS) shown = n_sig > REPORT_MAX_ROWS ? n_sig : REPORT_MAX_ROWS;
-            sb_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
+            report_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
                           "<th>statistic</th><th>size (points)</th><th>vertices lh / rh</th>"
                           "<th>time span (ms)</th><th>peak t</th><th>peak at</th></tr></thead>\n"
                           "<tbody>\n");
             for (size_t i = 0; i < shown; i++) {
                 const json_t *c = rows[i].c, *span = json_object_get(c, "time_ms");
                 const json_t *pk = json_object_get(c, "peak"), *v = json_object_get(c, "vertices");
-                sb_printf(&b, "<tr%s><td class=\"n\">%lld</td><td class=\"n\">%.4g</td>"
+                report_printf(&b, "<tr%s><td class=\"n\">%lld</td><td class=\"n\">%.4g</td>"
                               "<td class=\"n\">%.2f</td><td class=\"n\">%lld</td>"
                               "<td class=\"n\">%zu / %zu</td>",
-                          rows[i].p < p_summary ? " class=\"sig\"" : "",
-                          (long long)json_integer_value(json_object_get(c, "index")), rows[i].p,
-                          rows[i].stat, (long long)json_integer_value(json_object_get(c, "n_points")),
-                          json_array_size(json_object_get(v, "lh")),
-                          json_array_size(json_object_get(v, "rh")));
+                              rows[i].p < p_summary ? " class=\"sig\"" : "",
+                              (long long)json_integer_value(json_object_get(c, "index")),
+                              rows[i].p, rows[i].stat,
+                              (long long)json_integer_value(json_object_get(c, "n_points")),
+                              json_array_size(json_object_get(v, "lh")),
+                              json_array_size(json_object_get(v, "rh")));
                 if (json_array_size(span) == 2)
-                    sb_printf(&b, "<td class=\"n\">%g &ndash; %g</td>",
-                              jnum(json_array_get(span, 0)), jnum(json_array_get(span, 1)));
+                    report_printf(&b, "<td class=\"n\">%g &ndash; %g</td>",
+                                  jnum(json_array_get(span, 0)), jnum(json_array_get(span, 1)));
                 else
-                    sb_printf(&b, "<td>&mdash;</td>");
+                    report_printf(&b, "<td>&mdash;</td>");
                 if (pk) {
                     const char *hemi = json_string_value(json_object_get(pk, "hemi"));
-                    sb_printf(&b, "<td class=\"n\">%.3f</td><td>%s vertex %lld, %g ms</td>",
-                              jnum(json_object_get(pk, "t")), hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
-                              (long long)json_integer_value(json_object_get(pk, "vertex")),
-                              jnum(json_object_get(pk, "time_ms")));
+                    report_printf(&b, "<td class=\"n\">%.3f</td><td>%s vertex %lld, %g ms</td>",
+                                  jnum(json_object_get(pk, "t")),
+                                  hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
+                                  (long long)json_integer_value(json_object_get(pk, "vertex")),
+                                  jnum(json_object_get(pk, "time_ms")));
                 } else {
-                    sb_printf(&b, "<td>&mdash;</td><td>&mdash;</td>");
+                    report_printf(&b, "<td>&mdash;</td><td>&mdash;</td>");
                 }
-                sb_printf(&b, "</tr>\n");
+                report_printf(&b, "</tr>\n");
             }
-            sb_printf(&b, "</tbody>\n</table>\n");
+            report_printf(&b, "</tbody>\n</table>\n");
             if (shown < n_clusters)
-                sb_printf(&b, "<p>%zu more clusters (p &ge; %g) are listed in clusters.json.</p>\n",
-                          n_clusters - shown, p_summary);
+                report_printf(&b, "<p>%zu more clusters (p &ge; %g) are listed in "
+                                  "clusters.json.</p>\n", n_clusters - shown, p_summary);
             free(rows);
         }
     }
 
-    sb_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)par, key, val) {
-        char t[256];
-        sbuf cell = {0};
-        if (json_is_array(val) && json_array_size(val) > 0) {
-            const size_t n = json_array_size(val);
-            sb_printf(&cell, "%zu: ", n);
-            sb_html(&cell, json_string_value(json_array_get(val, 0)));
-            if (n > 1) {
-                sb_put(&cell, " &hellip; ", 10);
-                sb_html(&cell, json_string_value(json_array_get(val, n - 1)));
-            }
-        } else {
-            json_text(t, sizeof t, val);
-            if (json_is_null(val)) sb_put(&cell, t, strlen(t));
-            else sb_html(&cell, t);
-        }
-        if (cell.oom) b.oom = 1;
-        sbuf name = {0};
-        sb_html(&name, key);
-        param_row(&b, name.p ? name.p : "", cell.p ? cell.p : "");
-        free(name.p);
-        free(cell.p);
-    }
+    report_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+    report_param_rows(&b, par);
     {
         char t[64];
-        json_text(t, sizeof t, json_object_get(root, "n_orders"));
-        param_row(&b, "permutations run", t);
-        json_text(t, sizeof t, json_object_get(root, "exact"));
-        param_row(&b, "exact test", t);
-        json_text(t, sizeof t, json_object_get(data, "tmin_ms"));
-        param_row(&b, "tmin (ms)", t);
-        json_text(t, sizeof t, json_object_get(data, "tstep_ms"));
-        param_row(&b, "tstep (ms)", t);
+        report_json_text(t, sizeof t, json_object_get(root, "n_orders"));
+        report_param_row(&b, "permutations run", t);
+        report_json_text(t, sizeof t, json_object_get(root, "exact"));
+        report_param_row(&b, "exact test", t);
+        report_json_text(t, sizeof t, json_object_get(data, "tmin_ms"));
+        report_param_row(&b, "tmin (ms)", t);
+        report_json_text(t, sizeof t, json_object_get(data, "tstep_ms"));
+        report_param_row(&b, "tstep (ms)", t);
     }
-    sb_printf(&b, "</table>\n<p><small>Written by ");
-    sb_html(&b, json_string_value(json_object_get(root, "program")));
-    sb_printf(&b, "; the full results are in clusters.json, h0.txt and the .stc files next to "
-                  "this page.</small></p>\n</body>\n</html>\n");
+    report_printf(&b, "</table>\n");
+    report_end(&b, json_string_value(json_object_get(root, "program")),
+               "clusters.json, h0.txt and the .stc files");
     if (b.oom) {
         free(b.p);
         return NULL;
@@ -333,43 +409,16 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
 
     /* 1. The seed's figure, when there is a summary. */
     if (json_is_true(json_object_get(root, "summary_written"))) {
-        cperm_render_hemi geom[2];
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
         ro.time_label = "Duration significant (ms)";
         path = join(dir, "summary");
         if (!path) goto oom;
-        if (cperm_stc_read(&summary, path, &err) || cperm_render_hemis_from_src(geom, src, &err)) {
+        if (cperm_stc_read(&summary, path, &err)) {
             cli_error("report: summary.png: %s", err.msg);
             goto cleanup;
         }
-        /* for the page only: lateral and medial views, which show what 'ven' hides */
-        cperm_render_options rv = ro;
-        rv.hemi = CPERM_HEMI_SPLIT;
-        rv.n_views = 2;
-        rv.views[0] = CPERM_VIEW_LATERAL;
-        rv.views[1] = CPERM_VIEW_MEDIAL;
-        rv.width = 720; /* a page figure: smaller than the seed's, and half the render time */
-        rv.height = 720;
-        /* the two figures are independent: draw them side by side on two cores */
-        cperm_err err_views = {0};
-        int rc_sum = 0, rc_views = 0;
-#pragma omp parallel sections num_threads(2)
-        {
-#pragma omp section
-            rc_sum = cperm_render_stc(&sum_png, &sum_len, summary, geom, &ro, &err);
-#pragma omp section
-            rc_views = cperm_render_stc(&views_png, &views_len, summary, geom, &rv, &err_views);
-        }
-        if (rc_sum) {
-            cli_error("report: summary.png: %s", err.msg);
+        if (report_brain_figures(summary, src, &ro, &sum_png, &sum_len, &views_png, &views_len))
             goto cleanup;
-        }
-        if (rc_views) {
-            cli_error("report: the lateral/medial figure: %s", err_views.msg);
-            goto cleanup;
-        }
-        free(path);
-        path = NULL;
     }
 
     /* 2. H0 with the observed statistics. */
@@ -390,20 +439,11 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
     if (!html) goto oom;
 
     /* 4. Into place, each file atomically. */
-    static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
-    const unsigned char *bufs[3] = {sum_png, h0_png, (const unsigned char *)html};
-    const size_t lens[3] = {sum_len, h0_len, strlen(html)};
-    for (int i = 0; i < 3; i++) {
-        path = join(dir, names[i]);
-        if (!path) goto oom;
-        if (!bufs[i]) {
-            unlink(path); /* a stale figure would contradict this run */
-        } else if (cperm_write_file_atomic(path, bufs[i], lens[i], &err)) {
-            cli_error("report: %s", err.msg);
-            goto cleanup;
-        }
-        free(path);
-        path = NULL;
+    {
+        static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
+        const unsigned char *bufs[3] = {sum_png, h0_png, (const unsigned char *)html};
+        const size_t lens[3] = {sum_len, h0_len, strlen(html)};
+        if (report_put_files(dir, names, bufs, lens, 3)) goto cleanup;
     }
     rc = 0;
     goto cleanup;

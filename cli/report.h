@@ -1,8 +1,11 @@
-/* report.h - onesample's figures (summary.png, h0.png) and self-contained report.html. */
+/* report.h - onesample's figures (summary.png, h0.png) and self-contained report.html, and
+ * the page and figure pieces that the TFCE report (cli/tfce_report.c) shares. */
 #ifndef CPERM_CLI_REPORT_H
 #define CPERM_CLI_REPORT_H
 
 #include "cli.h"
+
+#include <jansson.h>
 
 /* Written after the statistical outputs, from what is in `dir` (clusters.json,
  * summary-lh/-rh.stc) and the run: summary.png (the seed's figure on the source space's
@@ -11,5 +14,59 @@
  * the error (the statistical outputs are left as they are). */
 int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *run, int tail,
                  double p_summary);
+
+/* ------------------------------------------------------------- shared pieces */
+
+/* A growable string; on allocation failure `oom` is set and further output ignored. */
+typedef struct report_buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} report_buf;
+
+void report_put(report_buf *b, const char *s, size_t n);
+void report_printf(report_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Text with &, <, >, " escaped. */
+void report_html(report_buf *b, const char *s);
+/* The page's head (title, style sheet) and its <h1>. */
+void report_begin(report_buf *b, const char *heading);
+/* <figure> with the PNG embedded as a data URI; caption is HTML. Nothing when png is NULL. */
+void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
+                   const unsigned char *png, size_t len);
+/* One <tr> of a parameter table; value_html is HTML. */
+void report_param_row(report_buf *b, const char *name, const char *value_html);
+/* Rows of a parameter table for each member of a JSON object (arrays of strings shown as
+ * "N: first ... last"). */
+void report_param_rows(report_buf *b, const json_t *obj);
+/* A JSON value as short display text (HTML: null is &mdash;). */
+void report_json_text(char *buf, size_t n, const json_t *v);
+/* The closing note (which program, which files hold the full results) and </html>. */
+void report_end(report_buf *b, const char *program, const char *files);
+
+/* The seed's brain figure (`seed`: options for summary.png) and the page's lateral/medial
+ * figure (split, 720 x 720) of column 0 of `summary`, drawn on two threads. *views may be
+ * left NULL when the caller passes views = NULL. Returns 0, or -1 after printing the error
+ * (prefixed "report: "). */
+int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
+                         const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
+                         unsigned char **views, size_t *views_len);
+
+/* Writes n files into dir, each atomically; a NULL buffer removes that file instead (a
+ * stale figure would contradict this run). Returns 0, or -1 after printing the error. */
+int report_put_files(const char *dir, const char *const *names,
+                     const unsigned char *const *bufs, const size_t *lens, size_t n);
+
+/* cperm_plot_h0 for another statistic (kind 0: clusters, as cperm_plot_h0; 1: TFCE, stats
+ * holding the observed maximum score). Defined in the library (src/h0plot.c) and exported;
+ * declared here until include/clusterperm.h declares it (see issue 11's report). */
+CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const double *h0,
+                                 size_t n_h0, const double *stats, const double *pvalues,
+                                 size_t n_stats, int tail, double p_thresh, int kind, int width,
+                                 int height, int format, cperm_err *err);
+#define REPORT_H0_TFCE 1
 
 #endif

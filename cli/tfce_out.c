@@ -1,5 +1,6 @@
 /* tfce_out.c - onesample's TFCE options (--tfce, --tfce-steps, --tfce-formula, --tfce-h,
- * --tfce-e) and outputs (tfce/tfce-p/tobs .stc pairs, h0.txt, tfce.json), issue 5. */
+ * --tfce-e) and outputs (tfce/tfce-p/tobs/tfce-summary .stc pairs, h0.txt, tfce.json), issue
+ * 5; the figures and report follow in tfce_report.c. */
 #include "tfce_out.h"
 
 #include <errno.h>
@@ -27,6 +28,10 @@ int tfce_cli_flag(tfce_cli *t, const char *arg) {
 int tfce_cli_option(tfce_cli *t, const char *name, const char *val, int *rc) {
     double d;
     *rc = 0;
+    /* noted, not consumed: onesample parses these itself */
+    if (!strcmp(name, "--src")) t->src = val;
+    else if (!strcmp(name, "--a")) t->a = val;
+    else if (!strcmp(name, "--b")) t->b = val;
     if (!strcmp(name, "--tfce-h") || !strcmp(name, "--tfce-e")) {
         if (cli_parse_double(val, &d) || d < 0) {
             cli_error("onesample: %s '%s' must be a number >= 0", name, val);
@@ -144,6 +149,41 @@ static cperm_stc *map_stc(const double *map, const cperm_stc *L) {
     s->tstep = L->tstep;
     for (size_t v = 0; v < nv; v++)
         for (size_t t = 0; t < nt; t++) s->data[v * nt + t] = map[t * nv + v];
+    return s;
+}
+
+/* For how long (ms) each vertex has p < p_summary, signed by t: summarize_clusters_stc's
+ * rule (sign(T_obs) * tstep per point, tstep in ms) applied to the significant points. One
+ * column, tmin 0, tstep in ms as MNE's summary. NULL when no point is significant, or out of
+ * memory (*oom set). */
+static cperm_stc *summary_stc(const cperm_run *run, const cperm_stc *L, double p_summary,
+                              int *oom) {
+    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
+    const size_t nv = nvh[0] + nvh[1], nt = L->n_times;
+    const double *pv = cperm_run_tfce_pvalues(run), *tobs = cperm_run_tobs(run);
+    const double tstep_ms = L->tstep * 1000.0;
+    *oom = 0;
+    size_t n_sig = 0;
+    for (size_t p = 0; p < nv * nt; p++) n_sig += pv[p] < p_summary;
+    if (!n_sig) return NULL;
+    cperm_stc *s = NULL;
+    cperm_err err = {0};
+    if (cperm_stc_create(&s, 2, nvh, 1, &err)) {
+        *oom = 1;
+        return NULL;
+    }
+    for (int h = 0; h < 2; h++)
+        memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
+    s->tmin = 0.0;
+    s->tstep = tstep_ms;
+    for (size_t v = 0; v < nv; v++) {
+        double d = 0.0;
+        for (size_t t = 0; t < nt; t++) {
+            const size_t p = t * nv + v;
+            if (pv[p] < p_summary) d += (tobs[p] > 0) - (tobs[p] < 0);
+        }
+        s->data[v] = d * tstep_ms;
+    }
     return s;
 }
 
@@ -290,30 +330,38 @@ int tfce_cli_outputs(const tfce_cli *t, const char *dir, const cperm_plan *plan,
                      const cperm_run *run, const cperm_stc *layout, long tail,
                      long n_permutations, uint32_t seed, int compat, size_t max_step,
                      double sigma, double step_down_p, double p_summary) {
-    static const char *const stems[3] = {"tfce", "tfce-p", "tobs"};
-    static const char *const files[8] = {"tfce-lh.stc", "tfce-rh.stc", "tfce-p-lh.stc",
-                                         "tfce-p-rh.stc", "tobs-lh.stc", "tobs-rh.stc",
-                                         "h0.txt", "tfce.json"};
+    enum { N_FILES = 10, H0_TXT = 8, JSON = 9 };
+    static const char *const stems[4] = {"tfce", "tfce-p", "tobs", "tfce-summary"};
+    static const char *const files[N_FILES] = {
+        "tfce-lh.stc", "tfce-rh.stc", "tfce-p-lh.stc", "tfce-p-rh.stc", "tobs-lh.stc",
+        "tobs-rh.stc", "tfce-summary-lh.stc", "tfce-summary-rh.stc", "h0.txt", "tfce.json"};
     const size_t P = (layout->n_vertices[0] + layout->n_vertices[1]) * layout->n_times;
     const double *maps[3] = {cperm_run_tfce_map(run), cperm_run_tfce_pvalues(run),
                              cperm_run_tobs(run)};
     cperm_err err = {0};
     char *stage = NULL, *json = NULL, *h0txt = NULL;
-    int rc = -1, present[8] = {0};
+    cperm_stc *summary = NULL;
+    int rc = -1, present[N_FILES] = {0}, oom = 0;
     size_t n_moved = 0;
     print_log(t, plan, run, P, tail, p_summary);
-    if (mkdirs(dir)) return -1;
+    summary = summary_stc(run, layout, p_summary, &oom);
+    if (oom) {
+        cli_error("out of memory");
+        return -1;
+    }
+    if (mkdirs(dir)) goto cleanup;
     char *tmpl = join(dir, ".tfce-stage-XXXXXX");
     if (!tmpl || !(stage = mkdtemp(tmpl))) {
         cli_error("--out %s: cannot create a staging directory: %s", dir, strerror(errno));
         free(tmpl);
-        return -1;
+        goto cleanup;
     }
-    for (int k = 0; k < 3; k++) {
-        cperm_stc *s = map_stc(maps[k], layout);
+    for (int k = 0; k < 4; k++) {
+        if (k == 3 && !summary) continue;
+        cperm_stc *s = k < 3 ? map_stc(maps[k], layout) : summary;
         char *stem = join(stage, stems[k]);
         int w = s && stem ? cperm_stc_write(s, stem, &err) : CPERM_ENOMEM;
-        cperm_stc_free(s);
+        if (k < 3) cperm_stc_free(s);
         free(stem);
         if (w) {
             cli_error("%s", w == CPERM_ENOMEM ? "out of memory" : err.msg);
@@ -332,10 +380,10 @@ int tfce_cli_outputs(const tfce_cli *t, const char *dir, const cperm_plan *plan,
     }
     char *q = h0txt;
     for (size_t i = 0; i < nh; i++) q += snprintf(q, 32, "%.17g\n", h0[i]);
-    for (int k = 6; k < 8; k++) {
+    for (int k = H0_TXT; k <= JSON; k++) {
         char *path = join(stage, files[k]);
-        const char *buf = k == 6 ? h0txt : json;
-        size_t len = k == 6 ? (size_t)(q - h0txt) : strlen(json);
+        const char *buf = k == H0_TXT ? h0txt : json;
+        size_t len = k == H0_TXT ? (size_t)(q - h0txt) : strlen(json);
         int w = path ? cperm_write_file_atomic(path, buf, len, &err) : CPERM_ENOMEM;
         free(path);
         if (w) {
@@ -344,7 +392,8 @@ int tfce_cli_outputs(const tfce_cli *t, const char *dir, const cperm_plan *plan,
         }
         present[k] = 1;
     }
-    for (n_moved = 0; n_moved < 8; n_moved++) {
+    for (n_moved = 0; n_moved < N_FILES; n_moved++) {
+        if (!present[n_moved]) continue;
         char *from = join(stage, files[n_moved]), *to = join(dir, files[n_moved]);
         int ok = from && to && rename(from, to) == 0;
         if (!ok) cli_error("--out %s: cannot move %s into place: %s", dir, files[n_moved],
@@ -353,17 +402,29 @@ int tfce_cli_outputs(const tfce_cli *t, const char *dir, const cperm_plan *plan,
         free(to);
         if (!ok) goto cleanup;
     }
+    if (!summary) /* a summary from an earlier run would contradict this one */
+        for (int k = 6; k < 8; k++) {
+            char *path = join(dir, files[k]);
+            if (path) unlink(path);
+            free(path);
+        }
     rc = 0;
 cleanup:
     if (rc)
-        for (size_t k = 0; k < 8; k++) {
-            if (!present[k]) continue;
+        for (size_t k = 0; k < N_FILES; k++) {
+            if (!present[k] || !stage) continue;
             char *path = join(k < n_moved ? dir : stage, files[k]);
             if (path) unlink(path);
             free(path);
         }
-    rmdir(stage);
+    if (stage) rmdir(stage);
     free(stage);
+    /* the figures and the page, after the statistical outputs (cli/tfce_report.c) */
+    if (rc == 0) {
+        const tfce_report_in in = {t, dir, run, layout, summary, json, tail, p_summary};
+        rc = tfce_report_write(&in);
+    }
+    cperm_stc_free(summary);
     free(json);
     free(h0txt);
     return rc;

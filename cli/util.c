@@ -1,5 +1,5 @@
 /* util.c - the CLI's small helpers: error printing, strict number parsing, string lists,
- * the simulation RNG and the terminal progress bar. */
+ * the simulation RNG and a monotonic clock. */
 #include "cli.h"
 
 #include <errno.h>
@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void cli_error(const char *fmt, ...) {
     va_list ap;
@@ -111,52 +113,25 @@ double cli_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void cli_progress_init(cli_progress *p, const char *label) {
-    p->start = 0.0;
-    p->pass = -1;
-    p->last_draw = 0.0;
-    p->label = label;
-}
 
-static void fmt_secs(char *buf, size_t n, double s) {
-    if (!(s >= 0) || s > 359999) {
-        snprintf(buf, n, "?");
-        return;
+int cli_check_file_dir(const char *file, const char *opt) {
+    const char *slash = strrchr(file, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == file) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - file), file);
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        cli_error("%s %s: directory %s does not exist", opt, file, dir);
+        return -1;
     }
-    unsigned t = (unsigned)(s + 0.5) % 360000u;
-    if (t >= 3600) snprintf(buf, n, "%u:%02u:%02u", t / 3600, (t / 60) % 60, t % 60);
-    else snprintf(buf, n, "%02u:%02u", t / 60, t % 60);
-}
-
-/* Redraws at most 10 times a second, and always at 0 and at completion. */
-int cli_progress_cb(void *user, size_t done, size_t total, int pass) {
-    cli_progress *p = user;
-    double now = cli_now();
-    if (pass != p->pass) {
-        if (p->pass >= 0) fputc('\n', stderr);
-        p->pass = pass;
-        p->start = now;
-        p->last_draw = 0.0;
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("%s %s: %s is not a directory", opt, file, dir);
+        return -1;
     }
-    if (done != 0 && done != total && now - p->last_draw < 0.1) return 0;
-    p->last_draw = now;
-    const double frac = total ? (double)done / (double)total : 1.0;
-    const double elapsed = now - p->start;
-    const double remaining = done ? elapsed * (double)(total - done) / (double)done : -1.0;
-    char bar[26], el[32], rem[32];
-    const size_t width = sizeof bar - 1, filled = (size_t)(frac * (double)width);
-    for (size_t i = 0; i < width; i++) bar[i] = i < filled ? '#' : ' ';
-    bar[width] = '\0';
-    fmt_secs(el, sizeof el, elapsed);
-    fmt_secs(rem, sizeof rem, remaining);
-    fprintf(stderr, "\r%3.0f%%|%s| %s : %zu/%zu [%s<%s]", 100.0 * frac, bar, p->label, done,
-            total, el, rem);
-    if (pass > 0) fprintf(stderr, " (step-down pass %d)", pass + 1);
-    fflush(stderr);
+    if (access(dir, W_OK | X_OK) != 0) {
+        cli_error("%s %s: directory %s is not writable: %s", opt, file, dir, strerror(errno));
+        return -1;
+    }
     return 0;
-}
-
-void cli_progress_finish(cli_progress *p) {
-    if (p->pass >= 0) fputc('\n', stderr);
-    p->pass = -1;
 }

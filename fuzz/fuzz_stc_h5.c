@@ -2,8 +2,8 @@
  * a file and is not instrumented, so instead of mutating HDF5 bytes the input is read as a
  * small program that builds an h5io-style file with libhdf5 (members present or not, group
  * or dataset, TITLE strings, element types, ranks, shapes, values), which is then read with
- * cperm_stc_read. Every choice byte 0 means "as MNE writes it", so an all-zero input is a
- * valid file and each non-zero byte is one deviation:
+ * cperm_stc_read_h5 in-process. Every choice byte 0 means "as MNE writes it", so an all-zero
+ * input is a valid file and each non-zero byte is one deviation:
  *
  *   byte 0..2   n_vertices lh = (b + 3) % 6, rh = (b + 2) % 5, n_times = 1 + (b + 3) % 5
  *   byte 3      orientation: odd = vector data (n_vertices, 3, n_times)
@@ -311,7 +311,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     H5Fclose(file);
 
-    int rc = cperm_stc_read(&stc, path, &err);
+    /* In this process: the fuzzer must see a crash or hang in the reader (isolation in a
+     * child process, the default, would turn them into errors). */
+    cperm_h5_options opts = CPERM_H5_OPTIONS_INIT;
+    opts.isolate = CPERM_H5_ISOLATE_NONE;
+    int rc = cperm_stc_read_h5(&stc, path, &opts, &err);
     if (getenv("FUZZ_VERBOSE")) /* for checking what the seeds reach */
         printf("%s\n", rc ? err.msg : "read ok");
     if (rc != 0) {

@@ -1,17 +1,20 @@
-/* fuzz_stc_h5_raw.c - libFuzzer target: raw bytes as a -stc.h5 file through cperm_stc_read
- * (libhdf5's parser, then our layout checks). libhdf5 is not instrumented, so coverage
- * guidance covers our code only; crashes inside libhdf5 itself are reported upstream-style
- * in fuzz/README.md, not fixed here. The structured target fuzz_stc_h5 reaches the layout
- * checks far better. */
+/* fuzz_stc_h5_raw.c - libFuzzer target: raw bytes as a -stc.h5 file through
+ * cperm_stc_read_h5 in-process (libhdf5's parser, then our layout checks; the default child
+ * process would hide libhdf5's crashes and hangs from the fuzzer). libhdf5 is not
+ * instrumented, so coverage guidance covers our code only; crashes inside libhdf5 itself are
+ * reported upstream-style in fuzz/README.md, not fixed here. The structured target
+ * fuzz_stc_h5 reaches the layout checks far better. */
 #include "clusterperm.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cperm_stc *stc = NULL;
     cperm_err err = {0};
+    cperm_h5_options opts = CPERM_H5_OPTIONS_INIT;
     const char *path = fuzz_scratch_file("fuzz-stc.h5", data, size);
     if (!path) return 0;
-    if (cperm_stc_read(&stc, path, &err) != 0) {
+    opts.isolate = CPERM_H5_ISOLATE_NONE;
+    if (cperm_stc_read_h5(&stc, path, &opts, &err) != 0) {
         FUZZ_CHECK(!stc && err.msg[0] && err.code < 0);
         return 0;
     }

@@ -1,7 +1,7 @@
 /* clusterperm.h - the public API of clusterperm: cluster-based permutation statistics
  * for MEG/EEG data, identical to MNE-Python 1.3 for the same inputs and seed.
  *
- * Conventions (see STYLE.md):
+ * Conventions (see docs/STYLE.md):
  *  - Fallible functions return int: 0 (CPERM_OK) or a negative cperm_error. Objects come
  *    back through a first `**out` parameter. Every call that can fail takes a trailing
  *    `cperm_err *err` (may be NULL) which receives a human-readable detail that names the
@@ -155,10 +155,48 @@ typedef struct cperm_stc {
  * found", "Hemisphere missing"), CPERM_EINVAL (".stc" without -lh/-rh, unknown extension),
  * CPERM_EFORMAT (truncated/corrupt), CPERM_EMISMATCH (lh/rh tmin, tstep or n_times differ),
  * CPERM_EUNSUPPORTED (volume -vl.stc/-vol.stc, .w, non-surface or complex -stc.h5).
- * Reading -stc.h5 goes through libhdf5, whose serial build is not thread-safe: do not read
- * HDF5 files from two threads at once. HDF5's error printing is silenced during the call
- * and the caller's handler restored. */
+ * A -stc.h5 file is read as by cperm_stc_read_h5 with default options (below): in a child
+ * process unless CPERM_H5_ISOLATE=0. In-process, libhdf5's serial build is not thread-safe
+ * (do not read HDF5 files from two threads at once) and HDF5's error printing is silenced
+ * during the call and the caller's handler restored. */
 CPERM_API int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err);
+/* Reading -stc.h5 files. Debian 12's libhdf5 (1.10.8) can crash or loop forever inside its
+ * own code on some corrupt files (fuzz/README.md, F2-F5), which no check of ours can
+ * prevent. So by default a -stc.h5 file is read in a forked child process, with a memory cap
+ * and a time limit, and its result sent back over a pipe: a crash, hang or runaway
+ * allocation inside libhdf5 becomes CPERM_EFORMAT with a message naming the file ("libhdf5
+ * crashed reading it (signal 11, SIGSEGV); the file is corrupt", "libhdf5 did not finish
+ * reading it within 5 s ..."). The calling process then never enters libhdf5; its HDF5 error
+ * handler is untouched. The data are bit-identical to an in-process read.
+ * Time limit (unless timeout_s or CPERM_H5_TIMEOUT give one limit for the whole read): 5 s
+ * for the file's structure (open, TITLEs, scalars, vertex lists: kilobytes whatever the file
+ * size), then, once key_data's shape is known, 10 s + 1 s per 8 MiB of float64 data for its
+ * values. Memory cap (RLIMIT_AS of the child): its size at the start + 256 MiB, raised by
+ * twice the data's size for key_data.
+ * Environment (read at each call, for cperm_stc_read and CPERM_H5_ISOLATE_DEFAULT):
+ * CPERM_H5_ISOLATE=0 reads in-process; CPERM_H5_TIMEOUT=SECONDS sets the whole read's
+ * limit. */
+enum {
+    CPERM_H5_ISOLATE_DEFAULT = 0, /* child process, unless CPERM_H5_ISOLATE=0 */
+    CPERM_H5_ISOLATE_CHILD = 1,   /* child process */
+    CPERM_H5_ISOLATE_NONE = 2     /* this process (fuzz targets, debuggers): a corrupt file
+                                     may crash or hang the caller */
+};
+typedef struct cperm_h5_options {
+    int version;      /* CPERM_H5_OPTIONS_VERSION */
+    int isolate;      /* CPERM_H5_ISOLATE_* */
+    double timeout_s; /* > 0: limit for the whole read in the child; 0: CPERM_H5_TIMEOUT if
+                         set, else the rule above */
+} cperm_h5_options;
+#define CPERM_H5_OPTIONS_VERSION 1
+#define CPERM_H5_OPTIONS_INIT { CPERM_H5_OPTIONS_VERSION, CPERM_H5_ISOLATE_DEFAULT, 0.0 }
+/* Read one -stc.h5 file (the path as given, no stem lookup) as cperm_stc_read does, with
+ * explicit options (NULL = CPERM_H5_OPTIONS_INIT). Errors as cperm_stc_read, plus
+ * CPERM_EINVAL (unknown version or isolate mode, bad CPERM_H5_TIMEOUT), CPERM_EIO (no child
+ * process could be started). Reads in a child may run from several threads at once;
+ * in-process reads may not (serial libhdf5 is not thread-safe). */
+CPERM_API int cperm_stc_read_h5(cperm_stc **out, const char *path,
+                                const cperm_h5_options *opts, cperm_err *err);
 /* One .stc file from memory (single hemisphere); `name` is used in messages. */
 CPERM_API int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
@@ -224,8 +262,12 @@ enum {
     CPERM_TFCE_MNE13 = 3
 };
 
-/* Called from the executing thread between permutation blocks. Return non-zero to cancel
- * (execute then returns CPERM_ECANCELLED). `done` counts permutations of this pass. */
+/* Called from the executing thread before the first permutation block of each pass (`done`
+ * = the permutations already done: 0, or as far as a restored checkpoint got) and after each
+ * block. Return non-zero to cancel (execute then returns CPERM_ECANCELLED). `done` counts
+ * permutations of this pass. From these calls on, cperm_run_tobs and cperm_run_n_clusters
+ * already give the observed statistic and cluster count (so a log can show them while the
+ * permutations run). */
 typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass);
 
 typedef struct cperm_options {
@@ -258,6 +300,20 @@ typedef struct cperm_options {
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5 }
 
+/* Fills *opts with the defaults above for struct version `version` (1 ..
+ * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
+ * has to be re-typed. Returns CPERM_EINVAL for NULL, CPERM_EUNSUPPORTED for an unknown
+ * version. */
+CPERM_API int cperm_options_init(cperm_options *opts, int version);
+
+/* The library's version at run time ("0.1.0"); compare with CPERM_VERSION_STRING, the
+ * version a caller was compiled against. */
+CPERM_API const char *cperm_version(void);
+
+/* Frees a buffer the library documents as the caller's to free (accepts NULL). Use it rather
+ * than free() so that a caller with another C runtime frees with the library's. */
+CPERM_API void cperm_free(void *buffer);
+
 typedef struct cperm_plan cperm_plan;
 typedef struct cperm_run cperm_run;
 
@@ -286,7 +342,8 @@ CPERM_API void cperm_run_free(cperm_run *run);
 CPERM_API int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run,
                                  cperm_err *err);
 
-/* Results of the last successful execute, owned by the run. */
+/* Results of the last successful execute, owned by the run (tobs and n_clusters also during
+ * the progress callbacks of an execute, see cperm_progress_fn). */
 CPERM_API const double *cperm_run_tobs(const cperm_run *run);       /* n_times x n_vertices */
 CPERM_API size_t cperm_run_n_clusters(const cperm_run *run);
 /* Members of cluster k as flat indices t*n_vertices+v; ascending in default mode, MNE's
@@ -296,7 +353,8 @@ CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clus
 CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
 CPERM_API size_t cperm_run_n_step_downs(const cperm_run *run);
-/* Clusters newly excluded by step-down pass `pass` (0-based), as MNE logs them. */
+/* Clusters newly excluded by step-down pass `pass` (0-based), as MNE logs them; with TFCE
+ * the points (each its own "cluster", as MNE returns them). 0 past the last pass. */
 CPERM_API size_t cperm_run_step_down_removed(const cperm_run *run, size_t pass);
 /* TFCE results (NULL unless the plan has a TFCE mode): scores * sign(t), the t_obs MNE
  * returns with TFCE, and the per-point p-values (the same array as cperm_run_pvalues). */
@@ -318,6 +376,17 @@ CPERM_API int cperm_tfce_scores(const cperm_plan *plan, const double *stat, doub
  * Errors of restore: CPERM_EFORMAT (not a checkpoint, corrupt), CPERM_EMISMATCH. */
 CPERM_API size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap);
 CPERM_API int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *err);
+/* Work counters (for reports on resuming, and tests). cperm_run_n_executed: the permutations
+ * (sign-flip orders) whose statistic execute calls on this run computed since it was created
+ * or last restored, step-down passes summed (each pass runs every order again, so an
+ * uninterrupted run with S passes computes S x n_orders); what a restored checkpoint carried
+ * is not counted; an execute that fails or is cancelled counts the chunks it finished.
+ * Updated when execute returns. cperm_run_n_restored: the orders of its step-down pass that
+ * the last successful cperm_run_restore loaded (0 if none), and that pass (0-based) in *pass
+ * if pass is not NULL. A resumed run that completes thus computed (n_orders - restored) +
+ * (S - 1 - pass) x n_orders. */
+CPERM_API size_t cperm_run_n_executed(const cperm_run *run);
+CPERM_API size_t cperm_run_n_restored(const cperm_run *run, int *pass);
 
 /* ------------------------------------------------------------- summaries */
 
@@ -461,6 +530,20 @@ CPERM_API int cperm_plot_h0(unsigned char **out, size_t *out_len, const double *
  * removed. A new file gets mode 0666 & ~umask. Errors: CPERM_EIO, CPERM_EINVAL. */
 CPERM_API int cperm_write_file_atomic(const char *path, const void *data, size_t size,
                                       cperm_err *err);
+
+#ifdef CPERM_TEST_HOOKS
+/* Test builds only: these exist in libclusterperm-testhooks.a (the library compiled with
+ * -DCPERM_TEST_HOOKS for the test suite), never in the installed libclusterperm.a/.so.
+ * Fault injection in the spirit of SQLite's I/O layer: after cperm_fileio_fail_after(n) the
+ * n-th low-level step of cperm_write_file_atomic (create the temporary file, each write,
+ * fsync, close, rename - counted across calls) fails as if the system call had returned
+ * EIO; n = 0 disables injection. The counter is thread-local, so a test injecting faults
+ * cannot disturb other threads. cperm_fileio_steps() is the number of such steps performed
+ * in this thread since the last cperm_fileio_fail_after() call, which lets a test enumerate
+ * every injection point. */
+CPERM_API void cperm_fileio_fail_after(long n);
+CPERM_API long cperm_fileio_steps(void);
+#endif
 
 #ifdef __cplusplus
 }

@@ -78,12 +78,19 @@ struct cperm_run {
     double *hat;                /* n_orders: sigma * max var (or sigma) per order */
     size_t n_step_downs;
     int have_result;
+    int have_observed;          /* T_obs and the observed clusters are final (during execute) */
     /* progress and checkpoints: state between chunks */
     int pass;                   /* current step-down pass */
     size_t done;                /* orders finished in this pass */
     size_t n_removed;           /* clusters excluded in this pass (from the previous one) */
     size_t *removed;            /* their indices, ascending (capacity n_points) */
-    size_t *pass_removed;       /* clusters newly excluded by each pass (n_points + 1) */
+    size_t *pass_removed;       /* clusters (TFCE: points) newly excluded by each pass
+                                   (n_points + 1); passes before a restored one come from
+                                   the checkpoint */
+    size_t n_executed;          /* orders evaluated by execute calls since create/restore,
+                                   all passes summed (cperm_run_n_executed) */
+    size_t n_restored;          /* orders of its pass the last restored checkpoint carried */
+    int restored_pass;          /* and that pass */
     const double *X;            /* data of the current/last execute (not owned) */
     uint64_t fingerprint;       /* of X and the plan, computed on demand */
     int fingerprint_valid;

@@ -1,5 +1,5 @@
 /* fileio.c - whole-file reads with a size cap and atomic whole-file writes (temporary file
- * in the target directory, fsync, rename), with a fault-injection hook for tests. */
+ * in the target directory, fsync, rename), with a fault-injection hook in test builds. */
 #include "fileio_internal.h"
 
 #include <errno.h>
@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Fault injection state (see fileio_internal.h). Thread-local: a test in one thread never
- * makes another thread's writes fail. */
+#ifdef CPERM_TEST_HOOKS
+/* Fault injection state (cperm_fileio_fail_after in clusterperm.h). Compiled only into the
+ * test archive (libclusterperm-testhooks.a, -DCPERM_TEST_HOOKS), so that no installed library
+ * or program can be made to fail its writes. Thread-local: a test in one thread never makes
+ * another thread's writes fail. */
 static _Thread_local long fail_countdown; /* 0 = off; step that fails when it reaches 1 */
 static _Thread_local long step_count;
 
@@ -34,6 +37,12 @@ static int injected_failure(void) {
     }
     return 0;
 }
+#else
+/* Production builds: no injection point exists; the compiler drops the checks. */
+static inline int injected_failure(void) {
+    return 0;
+}
+#endif
 
 int cperm_path_exists(const char *path) {
     struct stat st;

@@ -1,5 +1,6 @@
-/* fileio_internal.h - private file I/O helpers: whole-file reads with a size cap, and the
- * fault-injection hook of the atomic write layer (cperm_write_file_atomic). Not installed. */
+/* fileio_internal.h - private file I/O helpers: whole-file reads with a size cap and a path
+ * test. Not installed. (The fault-injection hook of the atomic write layer,
+ * cperm_fileio_fail_after, is declared in clusterperm.h for test builds only.) */
 #ifndef CPERM_FILEIO_INTERNAL_H
 #define CPERM_FILEIO_INTERNAL_H
 
@@ -15,17 +16,5 @@ int cperm_read_file(unsigned char **out, size_t *size, const char *path, size_t 
 
 /* Non-zero if `path` exists (as os.path.exists: follows links, any file type). */
 int cperm_path_exists(const char *path);
-
-/* Test hook (fault injection, in the spirit of SQLite's I/O layer): after this call the
- * n-th low-level step of cperm_write_file_atomic (create the temporary file, each write,
- * fsync, close, rename - counted across calls) fails as if the system call had returned
- * EIO. n = 0 disables injection. The counter is thread-local so that a test injecting
- * faults cannot disturb other threads; it is the library's only mutable state and exists
- * for tests alone. */
-void cperm_fileio_fail_after(long n);
-
-/* Number of low-level steps performed by cperm_write_file_atomic in this thread since the
- * last cperm_fileio_fail_after() call; lets a test enumerate every injection point. */
-long cperm_fileio_steps(void);
 
 #endif

@@ -321,6 +321,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         return cperm_fail(err, CPERM_EINVAL, "execute: NULL argument or run of another plan");
     const size_t n = plan->n_subjects, P = plan->n_points, V = plan->n_vertices;
     run->have_result = 0;
+    run->have_observed = 0;
     run->X = X;
     run->fingerprint_valid = 0;
     /* run->pvalues doubles as the variance scratch until p-values are computed */
@@ -359,6 +360,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         }
     }
     cperm_find_clusters(plan, &run->ws[0], run->obs_points, m, &run->obs, NULL);
+    run->have_observed = 1;
     run->n_step_downs = 0;
     if (run->obs.n_clusters == 0) {
         run->have_result = 1;
@@ -387,6 +389,7 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         run->pass = pass;
         run->done = start;
         int rc = cperm_flip_run(plan, run, X, pass, start, err);
+        run->n_executed += run->done - start; /* the chunks it finished, also when it fails */
         if (rc) return rc;
         run->h0[0] = orig;
         pvalues(plan, run);
@@ -407,7 +410,12 @@ int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
 
 /* -------------------------------------------------------------- checkpoints */
 
-#define CKPT_MAGIC "CPRMCKP1"
+/* The blob, little-endian u64s: magic, fingerprint, n_orders, pass, done, n_removed, then
+ * removed[n_removed], pass_removed[pass] (what each earlier pass excluded, so that a resumed
+ * run reports every pass; not in version 1) and h0[1 .. done] (as bits). Version 1 blobs
+ * are still read when they are in pass 0, which has no earlier passes. */
+#define CKPT_MAGIC "CPRMCKP2"
+#define CKPT_MAGIC_V1 "CPRMCKP1"
 
 static void put_u64(unsigned char *p, uint64_t v) {
     for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
@@ -420,7 +428,7 @@ static uint64_t get_u64(const unsigned char *p) {
 
 size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap) {
     if (!run || !run->X) return 0;
-    size_t need = 8 + 8 * 5 + 8 * run->n_removed + 8 * run->done;
+    size_t need = 8 + 8 * 5 + 8 * run->n_removed + 8 * (size_t)run->pass + 8 * run->done;
     if (!buf || cap < need) return need;
     if (!run->fingerprint_valid) {
         run->fingerprint = fingerprint(run->plan, run->X);
@@ -435,6 +443,7 @@ size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap) {
     put_u64(p + 40, run->n_removed);
     p += 48;
     for (size_t r = 0; r < run->n_removed; r++, p += 8) put_u64(p, run->removed[r]);
+    for (int q = 0; q < run->pass; q++, p += 8) put_u64(p, run->pass_removed[q]);
     for (size_t k = 0; k < run->done; k++, p += 8) {
         uint64_t u;
         memcpy(&u, &run->h0[1 + k], 8);
@@ -446,7 +455,8 @@ size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap) {
 int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *err) {
     if (!run || !buf) return cperm_fail(err, CPERM_EINVAL, "checkpoint: NULL argument");
     const unsigned char *p = buf;
-    if (size < 48 || memcmp(p, CKPT_MAGIC, 8) != 0)
+    const int v1 = size >= 48 && memcmp(p, CKPT_MAGIC_V1, 8) == 0;
+    if (size < 48 || (!v1 && memcmp(p, CKPT_MAGIC, 8) != 0))
         return cperm_fail(err, CPERM_EFORMAT, "checkpoint: not a clusterperm checkpoint "
                           "(%zu bytes, bad magic or too short)", size);
     uint64_t n_orders = get_u64(p + 16), pass = get_u64(p + 24), done = get_u64(p + 32),
@@ -455,13 +465,36 @@ int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *e
     if (n_orders != plan->n_orders)
         return cperm_fail(err, CPERM_EMISMATCH, "checkpoint: made for %llu permutations, this "
                           "run has %zu", (unsigned long long)n_orders, plan->n_orders);
+    if (v1 && pass > 0)
+        return cperm_fail(err, CPERM_EFORMAT, "checkpoint: made by an older clusterperm in "
+                          "step-down pass %llu, which it cannot resume",
+                          (unsigned long long)pass + 1);
+    /* bounds first, so that the size below cannot overflow */
+    const uint64_t n_pass = v1 ? 0 : pass;
     if (done > n_orders || n_removed > plan->n_points || pass > plan->n_points + 1 ||
-        size != 48 + 8 * (n_removed + done))
+        size != 48 + 8 * (n_removed + n_pass + done))
         return cperm_fail(err, CPERM_EFORMAT, "checkpoint: corrupt (%zu bytes for %llu "
                           "permutations done and %llu removed clusters)", size,
                           (unsigned long long)done, (unsigned long long)n_removed);
     p += 48;
+    /* every earlier pass excluded at least one more, and they add up to the removed list */
+    const unsigned char *pr = p + 8 * n_removed;
+    uint64_t sum = 0;
+    for (uint64_t q = 0; q < n_pass; q++) {
+        uint64_t m = get_u64(pr + 8 * q);
+        if (m == 0 || m > n_removed - sum)
+            return cperm_fail(err, CPERM_EFORMAT, "checkpoint: corrupt (step-down pass %llu "
+                              "excluded %llu of %llu)", (unsigned long long)q + 1,
+                              (unsigned long long)m, (unsigned long long)n_removed);
+        sum += m;
+    }
+    if (sum != n_removed) /* also: nothing is removed in pass 0 */
+        return cperm_fail(err, CPERM_EFORMAT, "checkpoint: corrupt (its %llu earlier step-down "
+                          "passes excluded %llu, its list holds %llu)",
+                          (unsigned long long)n_pass, (unsigned long long)sum,
+                          (unsigned long long)n_removed);
     for (size_t r = 0; r < n_removed; r++, p += 8) run->removed[r] = (size_t)get_u64(p);
+    for (size_t q = 0; q < n_pass; q++, p += 8) run->pass_removed[q] = (size_t)get_u64(p);
     for (size_t k = 0; k < done; k++, p += 8) {
         uint64_t u = get_u64(p);
         memcpy(&run->h0[1 + k], &u, 8);
@@ -471,16 +504,19 @@ int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *e
     run->done = (size_t)done;
     run->n_removed = (size_t)n_removed;
     run->resume_pending = 1;
+    run->n_executed = 0;
+    run->n_restored = (size_t)done;
+    run->restored_pass = (int)pass;
     return CPERM_OK;
 }
 
 /* ---------------------------------------------------------------- accessors */
 
 const double *cperm_run_tobs(const cperm_run *run) {
-    return run && run->have_result ? run->tobs : NULL;
+    return run && (run->have_result || run->have_observed) ? run->tobs : NULL;
 }
 size_t cperm_run_n_clusters(const cperm_run *run) {
-    return run && run->have_result ? run->obs.n_clusters : 0;
+    return run && (run->have_result || run->have_observed) ? run->obs.n_clusters : 0;
 }
 const int64_t *cperm_run_cluster(const cperm_run *run, size_t k, size_t *n_members) {
     if (!run || !run->have_result || k >= run->obs.n_clusters) {
@@ -506,4 +542,9 @@ size_t cperm_run_n_step_downs(const cperm_run *run) {
 }
 size_t cperm_run_step_down_removed(const cperm_run *run, size_t pass) {
     return run && run->have_result && pass < run->n_step_downs ? run->pass_removed[pass] : 0;
+}
+size_t cperm_run_n_executed(const cperm_run *run) { return run ? run->n_executed : 0; }
+size_t cperm_run_n_restored(const cperm_run *run, int *pass) {
+    if (pass) *pass = run ? run->restored_pass : 0;
+    return run ? run->n_restored : 0;
 }

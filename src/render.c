@@ -1,268 +1,14 @@
 /* render.c - brain figures of surface source estimates without a GPU or display: MNE's
- * colouring and views, a software z-buffer rasteriser, and Cairo for the colorbar, text
- * and encoding (PNG, SVG, PDF). */
+ * colouring and views, a software z-buffer rasteriser, and the figure's layout (subplots,
+ * the band for the colour bar, room for the hemisphere labels), composed with Cairo. */
 #include "render_internal.h"
 
-#include <cairo-pdf.h>
-#include <dlfcn.h>
-#include <cairo-svg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define SS 2 /* supersampling factor per axis for anti-aliased edges */
-
-/* ------------------------------------------------------------------ spreading */
-
-/* Closed-neighbourhood adjacency (without self) of a triangle mesh, in CSR. */
-typedef struct mesh_adj {
-    size_t *indptr;
-    int32_t *indices;
-} mesh_adj;
-
-static void adj_free(mesh_adj *a) {
-    free(a->indptr);
-    free(a->indices);
-}
-
-static int adj_build(mesh_adj *a, size_t nv, const int32_t *tris, size_t nt) {
-    a->indptr = calloc(nv + 1, sizeof *a->indptr);
-    a->indices = cperm_malloc(nt ? 6 * nt : 1, sizeof *a->indices);
-    size_t *fill = calloc(nv + 1, sizeof *fill);
-    if (!a->indptr || !a->indices || !fill) {
-        free(fill);
-        adj_free(a);
-        return CPERM_ENOMEM;
-    }
-    for (size_t t = 0; t < nt; t++)
-        for (size_t j = 0; j < 3; j++) a->indptr[(size_t)tris[3 * t + j] + 1] += 2;
-    for (size_t v = 0; v < nv; v++) a->indptr[v + 1] += a->indptr[v];
-    for (size_t t = 0; t < nt; t++) {
-        for (size_t j = 0; j < 3; j++) {
-            size_t v = (size_t)tris[3 * t + j];
-            int32_t *row = a->indices + a->indptr[v];
-            row[fill[v]++] = tris[3 * t + (j + 1) % 3];
-            row[fill[v]++] = tris[3 * t + (j + 2) % 3];
-        }
-    }
-    /* sort and deduplicate each row, compacting in place */
-    size_t w = 0;
-    for (size_t v = 0; v < nv; v++) {
-        size_t b = a->indptr[v], e = a->indptr[v + 1];
-        int32_t *row = a->indices + b;
-        size_t n = e - b;
-        for (size_t i = 1; i < n; i++) {
-            int32_t x = row[i];
-            size_t j = i;
-            while (j > 0 && row[j - 1] > x) row[j] = row[j - 1], j--;
-            row[j] = x;
-        }
-        a->indptr[v] = w;
-        for (size_t i = 0; i < n; i++) {
-            if (row[i] == (int32_t)v) continue;
-            if (w > a->indptr[v] && a->indices[w - 1] == row[i]) continue;
-            a->indices[w++] = row[i];
-        }
-    }
-    a->indptr[nv] = w;
-    free(fill);
-    return CPERM_OK;
-}
-
-int cperm_surf_spread(double *out, size_t nv, const int32_t *tris, size_t nt,
-                      const uint32_t *from, const double *values, size_t n_from, int steps,
-                      cperm_err *err) {
-    for (size_t i = 0; i < n_from; i++)
-        if (from[i] >= nv)
-            return cperm_fail(err, CPERM_EINVAL, "render: vertex %u is beyond the surface's %zu "
-                              "vertices", from[i], nv);
-    if (steps == 0 || (steps > 0 && n_from == 0)) {
-        for (size_t v = 0; v < nv; v++) out[v] = 0.0;
-        for (size_t i = 0; i < n_from; i++) out[from[i]] = values[i];
-        return CPERM_OK;
-    }
-    mesh_adj a = {0};
-    if (adj_build(&a, nv, tris, nt))
-        return cperm_fail(err, CPERM_ENOMEM, "render: out of memory for the mesh adjacency");
-    double *val = malloc((nv ? nv : 1) * sizeof *val), *nval = malloc((nv ? nv : 1) * sizeof *nval);
-    uint8_t *in = calloc(nv ? nv : 1, 1), *nin = calloc(nv ? nv : 1, 1);
-    int32_t *queue = NULL;
-    int rc = CPERM_OK;
-    if (!val || !nval || !in || !nin) {
-        rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory spreading values");
-        goto cleanup;
-    }
-    for (size_t v = 0; v < nv; v++) val[v] = 0.0;
-    if (steps > 0) {
-        /* morph._surf_upsampling_mat applied to the values: each step averages over the
-         * closed neighbourhood's members of the set reached so far, which then grows. */
-        for (size_t i = 0; i < n_from; i++) {
-            val[from[i]] = values[i];
-            in[from[i]] = 1;
-        }
-        for (int k = 0; k < steps; k++) {
-            for (size_t v = 0; v < nv; v++) {
-                double s = in[v] ? val[v] : 0.0;
-                size_t c = in[v];
-                for (size_t j = a.indptr[v]; j < a.indptr[v + 1]; j++) {
-                    size_t u = (size_t)a.indices[j];
-                    if (in[u]) s += val[u], c++;
-                }
-                nval[v] = c ? s / (double)c : 0.0;
-                nin[v] = c > 0;
-            }
-            double *tv = val;
-            val = nval, nval = tv;
-            uint8_t *ti = in;
-            in = nin, nin = ti;
-        }
-        memcpy(out, val, nv * sizeof *out);
-    } else {
-        /* nearest used vertex by edge count (morph._surf_nearest); sources in ascending
-         * vertex order win ties. */
-        queue = cperm_malloc(nv ? 2 * nv : 1, sizeof *queue);
-        if (!queue) {
-            rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory spreading values");
-            goto cleanup;
-        }
-        int32_t *src_of = queue + nv;
-        for (size_t v = 0; v < nv; v++) src_of[v] = -1;
-        size_t head = 0, tail = 0;
-        uint32_t *order = cperm_malloc(n_from ? n_from : 1, sizeof *order);
-        if (!order) {
-            rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory spreading values");
-            goto cleanup;
-        }
-        for (size_t i = 0; i < n_from; i++) order[i] = (uint32_t)i;
-        /* insertion sort by vertex: stc vertices are ascending, so this is linear */
-        for (size_t i = 1; i < n_from; i++) {
-            uint32_t x = order[i];
-            size_t j = i;
-            while (j > 0 && from[order[j - 1]] > from[x]) order[j] = order[j - 1], j--;
-            order[j] = x;
-        }
-        for (size_t i = 0; i < n_from; i++) {
-            uint32_t v = from[order[i]];
-            if (src_of[v] >= 0) continue;
-            src_of[v] = (int32_t)order[i];
-            queue[tail++] = (int32_t)v;
-        }
-        free(order);
-        while (head < tail) {
-            size_t v = (size_t)queue[head++];
-            for (size_t j = a.indptr[v]; j < a.indptr[v + 1]; j++) {
-                size_t u = (size_t)a.indices[j];
-                if (src_of[u] >= 0) continue;
-                src_of[u] = src_of[v];
-                queue[tail++] = (int32_t)u;
-            }
-        }
-        for (size_t v = 0; v < nv; v++) out[v] = src_of[v] >= 0 ? values[src_of[v]] : NAN;
-    }
-
-cleanup:
-    free(queue);
-    free(val);
-    free(nval);
-    free(in);
-    free(nin);
-    adj_free(&a);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ output */
-
-static cairo_status_t canvas_write(void *closure, const unsigned char *data, unsigned int n) {
-    cperm_canvas_buf *m = closure;
-    if (m->oom) return CAIRO_STATUS_NO_MEMORY;
-    if (m->len + n > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->len + n) cap *= 2;
-        unsigned char *q = realloc(m->p, cap);
-        if (!q) {
-            m->oom = 1;
-            return CAIRO_STATUS_NO_MEMORY;
-        }
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, n);
-    m->len += n;
-    return CAIRO_STATUS_SUCCESS;
-}
-
-int cperm_format_from_path(const char *path) {
-    const char *dot = path ? strrchr(path, '.') : NULL;
-    if (!dot) return -1;
-    if (!strcasecmp(dot, ".png")) return CPERM_FORMAT_PNG;
-    if (!strcasecmp(dot, ".svg")) return CPERM_FORMAT_SVG;
-    if (!strcasecmp(dot, ".pdf")) return CPERM_FORMAT_PDF;
-    return -1;
-}
-
-int cperm_canvas_open(cperm_canvas *c, int format, int width, int height, cperm_err *err) {
-    memset(c, 0, sizeof *c);
-    c->format = format;
-    if (format == CPERM_FORMAT_PNG)
-        c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-    else if (format == CPERM_FORMAT_SVG)
-        c->surface = cairo_svg_surface_create_for_stream(canvas_write, &c->buf, width, height);
-    else if (format == CPERM_FORMAT_PDF)
-        c->surface = cairo_pdf_surface_create_for_stream(canvas_write, &c->buf, width, height);
-    else
-        return cperm_fail(err, CPERM_EINVAL, "render: unknown output format %d", format);
-    c->cr = cairo_create(c->surface);
-    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
-        cperm_canvas_abort(c);
-        return cperm_fail(err, CPERM_ENOMEM, "render: cairo cannot create a %dx%d canvas", width,
-                          height);
-    }
-    return CPERM_OK;
-}
-
-void cperm_canvas_abort(cperm_canvas *c) {
-    if (c->cr) cairo_destroy(c->cr);
-    if (c->surface) {
-        cairo_surface_finish(c->surface);
-        cairo_surface_destroy(c->surface);
-    }
-    free(c->buf.p);
-    memset(c, 0, sizeof *c);
-}
-
-int cperm_canvas_close(cperm_canvas *c, unsigned char **out, size_t *out_len, cperm_err *err) {
-    *out = NULL;
-    *out_len = 0;
-    cairo_status_t st = cairo_status(c->cr);
-    if (c->format != CPERM_FORMAT_PNG && st == CAIRO_STATUS_SUCCESS) {
-        cairo_show_page(c->cr);
-        st = cairo_status(c->cr);
-    }
-    cairo_destroy(c->cr);
-    c->cr = NULL;
-    if (st == CAIRO_STATUS_SUCCESS) {
-        if (c->format == CPERM_FORMAT_PNG) {
-            st = cairo_surface_write_to_png_stream(c->surface, canvas_write, &c->buf);
-        } else {
-            cairo_surface_finish(c->surface);
-            st = cairo_surface_status(c->surface);
-        }
-    }
-    const int oom = c->buf.oom || st == CAIRO_STATUS_NO_MEMORY;
-    if (st != CAIRO_STATUS_SUCCESS || c->buf.oom) {
-        const char *why = c->buf.oom ? "out of memory" : cairo_status_to_string(st);
-        cperm_canvas_abort(c);
-        return cperm_fail(err, oom ? CPERM_ENOMEM : CPERM_EIO,
-                          "render: cairo could not encode the image: %s", why);
-    }
-    *out = c->buf.p;
-    *out_len = c->buf.len;
-    c->buf.p = NULL;
-    cperm_canvas_abort(c);
-    return CPERM_OK;
-}
 
 /* ------------------------------------------------------------------ cameras */
 
@@ -371,7 +117,8 @@ static void vertex_normals(float *nn, const double *rr, size_t nv, const int32_t
 typedef struct raster {
     int w, h;            /* supersampled size */
     float *depth;        /* larger = nearer the camera */
-    uint32_t *colour;    /* 0x00RRGGBB; covered where depth > -INF */
+    uint32_t *colour;    /* 0xHHRRGGBB, HH the hemisphere drawn (1 lh, 2 rh); covered
+                            where depth > -INF */
 } raster;
 
 typedef struct pvert {
@@ -387,8 +134,8 @@ static inline uint32_t pack_channel(float v) {
     return v <= 0.f ? 0u : v >= 255.f ? 255u : (uint32_t)v;
 }
 
-static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, int x0, int y0,
-                       int x1, int y1) {
+static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t tag,
+                       int x0, int y0, int x1, int y1) {
     const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
     if (!(fabsf(area) > 1e-12f)) return;
     const float inv = 1.0f / area;
@@ -423,7 +170,7 @@ static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c
             const float r = w0 * a->r + w1 * b->r + w2 * c->r;
             const float g = w0 * a->g + w1 * b->g + w2 * c->g;
             const float bl = w0 * a->b + w1 * b->b + w2 * c->b;
-            colour[x] = (pack_channel(r) << 16) | (pack_channel(g) << 8) | pack_channel(bl);
+            colour[x] = tag | (pack_channel(r) << 16) | (pack_channel(g) << 8) | pack_channel(bl);
         }
     }
 }
@@ -441,11 +188,17 @@ static void light_dirs(double L[3][3]) {
     }
 }
 
-/* Draws the hemispheres `which` (bit 0 lh, bit 1 rh) into viewport (vx, vy, vw, vh) of the
- * supersampled raster, seen through view `view` of the lh or rh dictionary. */
-static int draw_viewport(raster *R, const hemi_scene *hs, int which, int view, int rh_dict,
-                         int vx, int vy, int vw, int vh) {
-    const camera cam = view_camera(view, rh_dict);
+/* Where a viewport's camera looks from and how it scales: _set_3d_view puts the focal
+ * point at the centre of the bounds of what is shown, at twice its largest extent, with
+ * VTK's 30 degree view angle, so the viewport's height shows 2 * d * tan(15 deg). */
+typedef struct frame {
+    camera cam;
+    double focal[3], scale, cx, cy;
+} frame;
+
+/* 0 when the hemispheres `which` (bit 0 lh, bit 1 rh) hold no vertex. */
+static int view_frame(frame *f, const hemi_scene *hs, int which, int view, int rh_dict,
+                      double vx, double vy, double vw, double vh) {
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     for (int h = 0; h < 2; h++) {
         if (!(which & (1 << h))) continue;
@@ -456,15 +209,37 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, int view, i
                 if (x > hi[k]) hi[k] = x;
             }
     }
-    if (!(lo[0] <= hi[0])) return CPERM_OK; /* nothing to draw */
-    /* _set_3d_view: focal point at the centre of the bounds, distance twice the largest
-     * extent, VTK's 30 degree view angle: the focal plane shows 2 * d * tan(15 deg). */
-    const double focal[3] = {(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2};
+    if (!(lo[0] <= hi[0])) return 0;
+    f->cam = view_camera(view, rh_dict);
+    for (int k = 0; k < 3; k++) f->focal[k] = (lo[k] + hi[k]) / 2;
     double ext = fmax(hi[0] - lo[0], fmax(hi[1] - lo[1], hi[2] - lo[2]));
     if (!(ext > 0)) ext = 1.0;
-    const double half_h = 2.0 * ext * tan(15.0 * M_PI / 180.0);
-    const double scale = ((double)vh / 2.0) / half_h;
-    const double cx = vx + vw / 2.0, cy = vy + vh / 2.0;
+    f->scale = (vh / 2.0) / (2.0 * ext * tan(15.0 * M_PI / 180.0));
+    f->cx = vx + vw / 2.0;
+    f->cy = vy + vh / 2.0;
+    return 1;
+}
+
+/* The topmost projected vertex of the hemispheres `which` (+INF when there is none): the
+ * brain's pixels all lie at or below it. */
+static double frame_top(const frame *f, const hemi_scene *hs, int which) {
+    double top = INFINITY;
+    for (int h = 0; h < 2; h++) {
+        if (!(which & (1 << h))) continue;
+        for (size_t v = 0; v < hs[h].nv; v++) {
+            const double *r = hs[h].rr + 3 * v;
+            const double p[3] = {r[0] - f->focal[0], r[1] - f->focal[1], r[2] - f->focal[2]};
+            top = fmin(top, f->cy - dot3(p, f->cam.up) * f->scale);
+        }
+    }
+    return top;
+}
+
+/* Draws the hemispheres `which` through frame f, clipped to the raster viewport (vx, vy,
+ * vw, vh). */
+static int draw_viewport(raster *R, const hemi_scene *hs, int which, const frame *f, int vx,
+                         int vy, int vw, int vh) {
+    const camera cam = f->cam;
     double L[3][3];
     light_dirs(L);
 
@@ -474,10 +249,10 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, int view, i
         pvert *pv = malloc((s->nv ? s->nv : 1) * sizeof *pv);
         if (!pv) return CPERM_ENOMEM;
         for (size_t v = 0; v < s->nv; v++) {
-            const double p[3] = {s->rr[3 * v] - focal[0], s->rr[3 * v + 1] - focal[1],
-                                 s->rr[3 * v + 2] - focal[2]};
-            pv[v].x = (float)(cx + dot3(p, cam.right) * scale);
-            pv[v].y = (float)(cy - dot3(p, cam.up) * scale);
+            const double p[3] = {s->rr[3 * v] - f->focal[0], s->rr[3 * v + 1] - f->focal[1],
+                                 s->rr[3 * v + 2] - f->focal[2]};
+            pv[v].x = (float)(f->cx + dot3(p, cam.right) * f->scale);
+            pv[v].y = (float)(f->cy - dot3(p, cam.up) * f->scale);
             pv[v].z = (float)dot3(p, cam.dir);
             const double n[3] = {s->nn[3 * v], s->nn[3 * v + 1], s->nn[3 * v + 2]};
             double nc[3] = {dot3(n, cam.right), dot3(n, cam.up), dot3(n, cam.dir)};
@@ -488,108 +263,111 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, int view, i
             pv[v].g = (float)fmin(1.0, s->rgb[3 * v + 1] * I);
             pv[v].b = (float)fmin(1.0, s->rgb[3 * v + 2] * I);
         }
+        const uint32_t tag = (uint32_t)(h + 1) << 24;
         for (size_t t = 0; t < s->nt; t++)
             raster_tri(R, &pv[s->tris[3 * t]], &pv[s->tris[3 * t + 1]], &pv[s->tris[3 * t + 2]],
-                       vx, vy, vx + vw, vy + vh);
+                       tag, vx, vy, vx + vw, vy + vh);
         free(pv);
     }
     return CPERM_OK;
 }
 
-/* ------------------------------------------------------------------ 2D overlays */
+/* ------------------------------------------------------------------ layout */
 
-/* "Nice" ticks (1, 2, 2.5, 5 x 10^k steps) covering [lo, hi], about 5 of them. */
-static size_t nice_ticks(double *ticks, size_t max, double lo, double hi, int *decimals) {
-    *decimals = 0;
-    if (!(hi > lo)) {
-        ticks[0] = lo;
-        return 1;
-    }
-    const double raw = (hi - lo) / 5.0, mag = pow(10.0, floor(log10(raw)));
-    static const double mult[] = {1, 2, 2.5, 5, 10};
-    double step = 10 * mag;
-    for (int i = 0; i < 5; i++)
-        if (mult[i] * mag >= raw) {
-            step = mult[i] * mag;
-            break;
+/* The subplots of a W x H figure: rows are views, columns hemispheres when split, all above
+ * the band. A subplot whose brain would leave no room above itself for the hemisphere
+ * labels gives a strip off the top of its brain viewport; base[i] is the labels' baseline
+ * in subplot i. Everything is in whole pixels so that the supersampled viewports end
+ * exactly where the band and the strips begin. */
+static void plan_panels(cperm_render_layout *lay, double *base, const hemi_scene *hs,
+                        const cperm_render_options *o, int W, int H, int band_h) {
+    const int ncols = o->hemi == CPERM_HEMI_SPLIT ? 2 : 1, nrows = (int)o->n_views;
+    const int which = o->hemi == CPERM_HEMI_LH ? 1 : o->hemi == CPERM_HEMI_RH ? 2 : 3;
+    const int BH = H - band_h;
+    lay->n_panels = 0;
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            cperm_render_panel *p = &lay->panel[lay->n_panels];
+            double *b = &base[lay->n_panels++];
+            memset(p, 0, sizeof *p);
+            const int x0 = (int)((long)W * c / ncols), x1 = (int)((long)W * (c + 1) / ncols);
+            const int y0 = (int)((long)BH * r / nrows), y1 = (int)((long)BH * (r + 1) / nrows);
+            p->rect = (cperm_box){x0, y0, x1, y1};
+            p->brain = p->rect;
+            p->view = o->views[r];
+            p->which = o->hemi == CPERM_HEMI_SPLIT ? (c == 0 ? 1 : 2) : which;
+            const int rh_dict = o->hemi == CPERM_HEMI_RH || (o->hemi == CPERM_HEMI_SPLIT && c == 1);
+            const double font = cperm_label_font(&p->rect);
+            const int strip = (int)cperm_label_strip(font);
+            frame f;
+            *b = y0 + strip - 0.3 * font - 0.24 * font; /* in the strip, if one is taken */
+            if (!view_frame(&f, hs, p->which, p->view, rh_dict, x0 * SS, y0 * SS, (x1 - x0) * SS,
+                            (y1 - y0) * SS))
+                continue;
+            const double top = frame_top(&f, hs, p->which) / SS;
+            if (top - y0 >= strip) {
+                *b = top - 0.3 * font - 0.24 * font; /* just above the brain */
+            } else if (y1 - y0 > 2 * strip) {
+                p->strip = 1;
+                p->brain.y0 = y0 + strip;
+            }
         }
-    int d = (int)-floor(log10(step) + 1e-9);
-    if (step / pow(10.0, floor(log10(step) + 1e-9)) == 2.5) d++;
-    *decimals = d > 0 ? d : 0;
-    size_t n = 0;
-    for (double t = ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9 && n < max; t += step)
-        ticks[n++] = fabs(t) < step * 1e-9 ? 0.0 : t;
-    return n;
+    }
 }
 
-static void draw_colorbar(cairo_t *cr, const unsigned char lut[256][4], double brain,
-                          const cperm_render_options *o, const double fg[3], double vx,
-                          double vy, double vw, double vh, double font) {
-    /* pyvista's horizontal scalar bar as MNE places it (x 0.15..0.85, bottom at 0.05 of the
-     * viewport), its table blended over the brain colour as MNE's _set_colormap_range does;
-     * tick labels below the bar. */
-    const double x0 = vx + 0.15 * vw, bw = 0.7 * vw;
-    const double bar_h = fmax(6.0, 0.03 * vh), tick = 0.35 * font, pad = 0.35 * font;
-    const double bottom = vy + vh - 0.05 * vh;
-    const double label_base = bottom - pad - 0.2 * font;
-    const double bar_y1 = label_base - font - tick, bar_y0 = bar_y1 - bar_h;
-
-    /* a frame of the brain colour around the bar only: the labels stay on the background,
-     * in the foreground colour, readable on light and dark backgrounds */
-    cairo_set_source_rgb(cr, brain, brain, brain);
-    cairo_rectangle(cr, x0 - pad, bar_y0 - pad, bw + 2 * pad, bar_h + 2 * pad);
-    cairo_fill(cr);
-
-    /* the table blended over the brain colour (_alpha_blend_background), drawn crisp */
-    cairo_surface_t *strip = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 256, 1);
-    if (cairo_surface_status(strip) == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_flush(strip);
-        uint32_t *px = (uint32_t *)(void *)cairo_image_surface_get_data(strip);
-        for (int i = 0; i < 256; i++) {
-            const double a = lut[i][3] / 255.0;
+/* Averages the supersampled raster over the background into img (W x H, RGB24) and
+ * writes which hemisphere each pixel shows into mask (W x H). */
+static void resolve(cairo_surface_t *img, uint8_t *mask, const raster *R, const double bgc[3]) {
+    const int W = R->w / SS, H = R->h / SS;
+    unsigned char *base = cairo_image_surface_get_data(img);
+    const int stride = cairo_image_surface_get_stride(img);
+    const double bg[3] = {bgc[0] * 255.0, bgc[1] * 255.0, bgc[2] * 255.0};
+    for (int y = 0; y < H; y++) {
+        uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)stride);
+        for (int x = 0; x < W; x++) {
+            double acc[3] = {0, 0, 0};
+            int n_hemi[4] = {0, 0, 0, 0};
+            for (int sy = 0; sy < SS; sy++)
+                for (int sx = 0; sx < SS; sx++) {
+                    const size_t i = (size_t)(y * SS + sy) * (size_t)R->w + (size_t)(x * SS + sx);
+                    if (R->depth[i] == -INFINITY) {
+                        acc[0] += bg[0], acc[1] += bg[1], acc[2] += bg[2];
+                    } else {
+                        acc[0] += (R->colour[i] >> 16) & 255;
+                        acc[1] += (R->colour[i] >> 8) & 255;
+                        acc[2] += R->colour[i] & 255;
+                        n_hemi[(R->colour[i] >> 24) & 3]++;
+                    }
+                }
             uint32_t c[3];
-            for (int k = 0; k < 3; k++)
-                c[k] = (uint32_t)nearbyint(lut[i][k] * a + brain * 255.0 * (1 - a));
-            px[i] = (c[0] << 16) | (c[1] << 8) | c[2];
+            for (int k = 0; k < 3; k++) c[k] = (uint32_t)(acc[k] / (SS * SS) + 0.5);
+            row[x] = 0xFF000000u | (c[0] << 16) | (c[1] << 8) | c[2];
+            mask[(size_t)y * (size_t)W + (size_t)x] =
+                (uint8_t)(n_hemi[1] + n_hemi[2] == 0 ? 0 : n_hemi[2] > n_hemi[1] ? 2 : 1);
         }
-        cairo_surface_mark_dirty(strip);
-        cairo_save(cr);
-        cairo_rectangle(cr, x0, bar_y0, bw, bar_h);
-        cairo_clip(cr);
-        cairo_translate(cr, x0, bar_y0);
-        cairo_scale(cr, bw / 256.0, bar_h);
-        cairo_set_source_surface(cr, strip, 0, 0);
-        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-        cairo_paint(cr);
-        cairo_restore(cr);
-    }
-    cairo_surface_destroy(strip);
-
-    cairo_set_source_rgb(cr, fg[0], fg[1], fg[2]);
-    cairo_set_line_width(cr, fmax(1.0, font / 14.0));
-    cairo_rectangle(cr, x0, bar_y0, bw, bar_h);
-    cairo_stroke(cr);
-
-    double ticks[16];
-    int dec = 0;
-    const double lo = o->diverging ? -o->fmax : o->fmin, hi = o->fmax;
-    size_t nt = nice_ticks(ticks, 16, lo, hi, &dec);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, font);
-    for (size_t i = 0; i < nt; i++) {
-        const double f = hi > lo ? (ticks[i] - lo) / (hi - lo) : 0.0;
-        const double x = x0 + f * bw;
-        cairo_move_to(cr, x, bar_y1);
-        cairo_line_to(cr, x, bar_y1 + tick);
-        cairo_stroke(cr);
-        char txt[64];
-        snprintf(txt, sizeof txt, "%.*f", dec, ticks[i]);
-        cairo_text_extents_t te;
-        cairo_text_extents(cr, txt, &te);
-        cairo_move_to(cr, x - te.x_advance / 2.0, label_base);
-        cairo_show_text(cr, txt);
     }
 }
+
+/* Each subplot's visible pixels per hemisphere and their bounding boxes, from the mask. */
+static void count_visible(cperm_render_layout *lay, const uint8_t *mask, int W) {
+    for (size_t i = 0; i < lay->n_panels; i++) {
+        cperm_render_panel *p = &lay->panel[i];
+        for (int y = (int)p->rect.y0; y < (int)p->rect.y1; y++)
+            for (int x = (int)p->rect.x0; x < (int)p->rect.x1; x++) {
+                const int h = mask[(size_t)y * (size_t)W + (size_t)x];
+                if (!h) continue;
+                cperm_box *s = &p->seen[h - 1];
+                if (p->visible[h - 1]++ == 0) {
+                    *s = (cperm_box){x, y, x + 1, y + 1};
+                } else {
+                    s->x0 = fmin(s->x0, x), s->x1 = fmax(s->x1, x + 1);
+                    s->y0 = fmin(s->y0, y), s->y1 = fmax(s->y1, y + 1);
+                }
+            }
+    }
+}
+
+/* ------------------------------------------------------------------ entry points */
 
 /* ------------------------------------------------------------------ entry points */
 
@@ -642,9 +420,10 @@ int cperm_render_hemis_from_src(cperm_render_hemi geom[2], const cperm_srcspace 
     return CPERM_OK;
 }
 
-int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
-                     const cperm_render_hemi geom[2], const cperm_render_options *o,
-                     cperm_err *err) {
+
+int cperm_render_stc_layout(unsigned char **out, size_t *out_len, const cperm_stc *stc,
+                            const cperm_render_hemi geom[2], const cperm_render_options *o,
+                            cperm_render_layout *layout, uint8_t *mask, cperm_err *err) {
     static const char *const hn[2] = {"lh", "rh"};
     if (!out || !out_len) return cperm_fail(err, CPERM_EINVAL, "render: no output pointer");
     *out = NULL;
@@ -695,8 +474,12 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
     double *vals = NULL, *col = NULL;
     raster R = {0};
     cairo_surface_t *img = NULL;
+    uint8_t *own_mask = NULL;
     cperm_canvas cv;
     int cv_open = 0;
+    cperm_render_layout local;
+    cperm_render_layout *lay = layout ? layout : &local;
+    memset(lay, 0, sizeof *lay);
     const size_t nt_stc = stc->n_times;
     size_t row0 = 0;
     for (int h = 0; h < 2; h++) {
@@ -747,9 +530,18 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
         row0 += nvs;
     }
 
-    /* rasterise every subplot: rows are views, columns hemispheres when split */
+    /* the layout: the band at the bottom (MNE draws its colorbar over the bottom subplot;
+     * here it gets room of its own), subplots above it, label room in each */
     const int W = o->width, H = o->height;
     const int ncols = o->hemi == CPERM_HEMI_SPLIT ? 2 : 1, nrows = (int)o->n_views;
+    cperm_band band;
+    cperm_band_plan(&band, o, H, (double)W / ncols, (double)H / nrows);
+    const int band_h = (int)band.h;
+    double label_base[CPERM_RENDER_MAX_PANELS];
+    lay->width = W;
+    lay->height = H;
+    plan_panels(lay, label_base, hs, o, W, H, band_h);
+
     R.w = W * SS;
     R.h = H * SS;
     R.depth = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.depth);
@@ -759,59 +551,43 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
         goto cleanup;
     }
     for (size_t i = 0; i < (size_t)R.w * (size_t)R.h; i++) R.depth[i] = -INFINITY;
-    for (int r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++) {
-            const int vx = (int)((long)R.w * c / ncols), vx1 = (int)((long)R.w * (c + 1) / ncols);
-            const int vy = (int)((long)R.h * r / nrows), vy1 = (int)((long)R.h * (r + 1) / nrows);
-            int w = which, rh_dict = o->hemi == CPERM_HEMI_RH;
-            if (o->hemi == CPERM_HEMI_SPLIT) w = c == 0 ? 1 : 2, rh_dict = c == 1;
-            if (draw_viewport(&R, hs, w, o->views[r], rh_dict, vx, vy, vx1 - vx, vy1 - vy)) {
-                rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory projecting vertices");
-                goto cleanup;
-            }
+    for (size_t i = 0; i < lay->n_panels; i++) {
+        const cperm_render_panel *p = &lay->panel[i];
+        const int vx = (int)p->brain.x0 * SS, vy = (int)p->brain.y0 * SS;
+        const int vw = (int)(p->brain.x1 - p->brain.x0) * SS;
+        const int vh = (int)(p->brain.y1 - p->brain.y0) * SS;
+        const int rh_dict =
+            o->hemi == CPERM_HEMI_RH || (o->hemi == CPERM_HEMI_SPLIT && p->which == 2);
+        frame f;
+        if (vw <= 0 || vh <= 0 || !view_frame(&f, hs, p->which, p->view, rh_dict, vx, vy, vw, vh))
+            continue;
+        if (draw_viewport(&R, hs, p->which, &f, vx, vy, vw, vh)) {
+            rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory projecting vertices");
+            goto cleanup;
         }
     }
 
-    /* resolve the supersampled raster over the background */
     img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
         rc = cperm_fail(err, CPERM_ENOMEM, "render: cairo cannot create a %dx%d image", W, H);
         goto cleanup;
     }
-    cairo_surface_flush(img);
-    {
-        unsigned char *base = cairo_image_surface_get_data(img);
-        const int stride = cairo_image_surface_get_stride(img);
-        const double bg[3] = {o->background[0] * 255.0, o->background[1] * 255.0,
-                              o->background[2] * 255.0};
-        for (int y = 0; y < H; y++) {
-            uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)stride);
-            for (int x = 0; x < W; x++) {
-                double acc[3] = {0, 0, 0};
-                for (int sy = 0; sy < SS; sy++)
-                    for (int sx = 0; sx < SS; sx++) {
-                        const size_t i = (size_t)(y * SS + sy) * (size_t)R.w + (size_t)(x * SS + sx);
-                        if (R.depth[i] == -INFINITY) {
-                            acc[0] += bg[0], acc[1] += bg[1], acc[2] += bg[2];
-                        } else {
-                            acc[0] += (R.colour[i] >> 16) & 255;
-                            acc[1] += (R.colour[i] >> 8) & 255;
-                            acc[2] += R.colour[i] & 255;
-                        }
-                    }
-                uint32_t c[3];
-                for (int k = 0; k < 3; k++) c[k] = (uint32_t)(acc[k] / (SS * SS) + 0.5);
-                row[x] = 0xFF000000u | (c[0] << 16) | (c[1] << 8) | c[2];
-            }
+    if (!mask) {
+        own_mask = malloc((size_t)W * (size_t)H);
+        if (!own_mask) {
+            rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory for a %dx%d image", W, H);
+            goto cleanup;
         }
     }
+    cairo_surface_flush(img);
+    resolve(img, mask ? mask : own_mask, &R, o->background);
     cairo_surface_mark_dirty(img);
+    count_visible(lay, mask ? mask : own_mask, W);
     free(R.depth);
     free(R.colour);
     R.depth = NULL;
     R.colour = NULL;
 
-    /* compose: raster, colorbar and time label in the bottom-left subplot (MNE's place) */
     rc = cperm_canvas_open(&cv, o->format, W, H, err);
     if (rc) goto cleanup;
     cv_open = 1;
@@ -820,23 +596,9 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
     cairo_paint(cr);
     {
         const double sum_bg = o->background[0] + o->background[1] + o->background[2];
-        const double fg[3] = {sum_bg < 2 ? 1.0 : 0.0, sum_bg < 2 ? 1.0 : 0.0,
-                              sum_bg < 2 ? 1.0 : 0.0};
-        const double vx = 0, vw = (double)W / ncols, vh = (double)H / nrows, vy = H - vh;
-        const double font = fmax(10.0, 0.024 * fmin(vw, vh));
-        if (o->colorbar)
-            draw_colorbar(cr, lut, cperm_cmap_greys(1.0 / 3.0), o, fg, vx, vy, vw, vh, font);
-        if (o->time_label && *o->time_label) {
-            cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                                   CAIRO_FONT_WEIGHT_NORMAL);
-            cairo_set_font_size(cr, 1.15 * font);
-            cairo_text_extents_t te;
-            cairo_text_extents(cr, o->time_label, &te);
-            const double yb = vy + vh * (1.0 - (o->colorbar ? 0.15 : 0.05));
-            cairo_set_source_rgb(cr, fg[0], fg[1], fg[2]);
-            cairo_move_to(cr, vx + 0.95 * vw - te.x_advance, yb);
-            cairo_show_text(cr, o->time_label);
-        }
+        const double fgv = sum_bg < 2 ? 1.0 : 0.0, fg[3] = {fgv, fgv, fgv};
+        cperm_band_draw(cr, &band, lut, cperm_cmap_greys(1.0 / 3.0), o, fg, W, H - band_h, lay);
+        cperm_labels_draw(cr, lay, label_base, fg);
     }
     cv_open = 0;
     rc = cperm_canvas_close(&cv, out, out_len, err);
@@ -844,12 +606,19 @@ int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
 cleanup:
     if (cv_open) cperm_canvas_abort(&cv);
     if (img) cairo_surface_destroy(img);
+    free(own_mask);
     free(R.depth);
     free(R.colour);
     free(vals);
     free(col);
     for (int h = 0; h < 2; h++) hemi_scene_free(&hs[h]);
     return rc;
+}
+
+int cperm_render_stc(unsigned char **out, size_t *out_len, const cperm_stc *stc,
+                     const cperm_render_hemi geom[2], const cperm_render_options *o,
+                     cperm_err *err) {
+    return cperm_render_stc_layout(out, out_len, stc, geom, o, NULL, NULL, err);
 }
 
 int cperm_render_stc_file(const char *path, const cperm_stc *stc, const cperm_render_hemi geom[2],
@@ -869,19 +638,4 @@ int cperm_render_stc_file(const char *path, const cperm_stc *stc, const cperm_re
     rc = cperm_write_file_atomic(path, buf, len, err);
     free(buf);
     return rc;
-}
-
-void cperm_render_cleanup(void) {
-    cairo_debug_reset_static_data();
-    /* fontconfig comes in with Cairo; looked up at run time so that the library does not
-     * link it directly. */
-    void *self = dlopen(NULL, RTLD_LAZY);
-    if (!self) return;
-    void *sym = dlsym(self, "FcFini");
-    if (sym) {
-        void (*fini)(void);
-        memcpy(&fini, &sym, sizeof fini);
-        fini();
-    }
-    dlclose(self);
 }

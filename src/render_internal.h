@@ -1,5 +1,6 @@
-/* render_internal.h - private pieces of the figure code (colormap.c, render.c, h0plot.c):
- * MNE's lookup tables, surface value spreading, and Cairo output helpers. Not installed. */
+/* render_internal.h - private pieces of the figure code (colormap.c, render*.c, h0plot.c):
+ * MNE's lookup tables, surface value spreading, Cairo output helpers, and the figures'
+ * layouts, which tests inspect. Not installed. */
 #ifndef CPERM_RENDER_INTERNAL_H
 #define CPERM_RENDER_INTERNAL_H
 
@@ -69,5 +70,125 @@ void cperm_canvas_abort(cperm_canvas *c);
 
 /* Format from a file name's extension (.png .svg .pdf, case-insensitive) or -1. */
 int cperm_format_from_path(const char *path);
+
+/* ------------------------------------------------------------ figure layouts */
+
+/* A rectangle in pixels of the figure (points for SVG/PDF): x0 <= x < x1, y0 <= y < y1. */
+typedef struct cperm_box {
+    double x0, y0, x1, y1;
+} cperm_box;
+
+/* 1 if the two boxes share any area (touching edges do not count). */
+int cperm_box_overlap(const cperm_box *a, const cperm_box *b);
+
+/* A text to be drawn (render_text.c): its logical box (advance wide, ascent to descent of
+ * the current font) and baseline, placed at x with `align` (0 left, 0.5 centred, 1 right). */
+typedef struct cperm_text {
+    cperm_box b;
+    double base;
+} cperm_text;
+cperm_text cperm_text_make(cairo_t *cr, double x, double base, const char *s, double align);
+void cperm_text_show(cairo_t *cr, const cperm_text *t, const char *s);
+
+/* "Nice" ticks covering [lo, hi], about `target` of them, at 1, 2, 5 x 10^k steps (and 2.5
+ * when `quarters`); *decimals is what they need printed. Returns how many (<= max). */
+size_t cperm_nice_ticks(double *ticks, size_t max, double lo, double hi, double target,
+                        int quarters, int *decimals);
+
+#define CPERM_RENDER_MAX_PANELS (2 * CPERM_RENDER_MAX_VIEWS)
+#define CPERM_RENDER_MAX_TEXT 24
+
+/* One subplot of a brain figure: row = view, column = hemisphere when split. */
+typedef struct cperm_render_panel {
+    cperm_box rect;         /* the subplot */
+    cperm_box brain;        /* its brain viewport: the rasteriser draws nowhere else */
+    int view;               /* CPERM_VIEW_* */
+    int which;              /* hemispheres drawn: bit 0 lh, bit 1 rh */
+    int strip;              /* 1: a strip for the hemisphere labels was taken off the top of
+                               the viewport, as the brain left no room above itself */
+    size_t visible[2];      /* pixels where lh / rh is in front */
+    cperm_box seen[2];      /* their bounding boxes (all 0 when not visible) */
+    int labelled[2];        /* 1: a label was drawn for that hemisphere */
+    cperm_box label[2];     /* the label's text extents (logical: ascent to descent) */
+} cperm_render_panel;
+
+/* Where everything of a brain figure went. */
+typedef struct cperm_render_layout {
+    int width, height;
+    size_t n_panels;
+    cperm_render_panel panel[CPERM_RENDER_MAX_PANELS];
+    int has_band;           /* a region below the subplots for the colour bar and time label */
+    cperm_box band;         /* that region: no brain pixel falls in it */
+    int has_bar;
+    cperm_box bar;          /* the colour bar with its frame */
+    size_t n_text;
+    cperm_box text[CPERM_RENDER_MAX_TEXT]; /* tick labels, then the time label */
+} cperm_render_layout;
+
+/* cperm_render_stc that also reports its layout and, when mask is not NULL, which
+ * hemisphere each pixel shows (width * height bytes, row-major: 0 background, 1 lh, 2 rh; a
+ * pixel counts as brain when any of its supersamples is covered). layout may be NULL. */
+int cperm_render_stc_layout(unsigned char **out, size_t *out_len, const cperm_stc *stc,
+                            const cperm_render_hemi geom[2], const cperm_render_options *opts,
+                            cperm_render_layout *layout, uint8_t *mask, cperm_err *err);
+
+/* The band below the subplots (render_overlay.c): sizes from the subplot size, then its
+ * height. h is 0 when there is neither a colour bar nor a time label. */
+typedef struct cperm_band {
+    int colorbar, title;
+    double font, title_font, bar_h, tick, pad, h;
+} cperm_band;
+void cperm_band_plan(cperm_band *b, const cperm_render_options *o, int height, double panel_w,
+                     double panel_h);
+/* Draws the band over [0, W) x [y0, y0 + b->h): the time label centred on top, the colour
+ * bar (MNE's table blended over the brain grey `brain`) with ticks below it. Records the
+ * bar and the text boxes in lay. */
+void cperm_band_draw(cairo_t *cr, const cperm_band *b, const unsigned char lut[256][4],
+                     double brain, const cperm_render_options *o, const double fg[3], int W,
+                     double y0, cperm_render_layout *lay);
+
+/* Hemisphere labels ("lh", "rh", render_overlay.c): the font size for a subplot, and the
+ * height of the strip they need above a brain. */
+double cperm_label_font(const cperm_box *panel);
+double cperm_label_strip(double font);
+/* Draws the labels of every hemisphere that is visible in a subplot, centred over its
+ * visible pixels, on one line whose baseline is `base[i]` for panel i, moved apart where
+ * two would touch and kept inside the subplot. Fills the panels' labelled/label. */
+void cperm_labels_draw(cairo_t *cr, cperm_render_layout *lay, const double *base,
+                       const double fg[3]);
+
+/* ------------------------------------------------------------ the H0 figure */
+
+enum { CPERM_H0_CLUSTERS = 0, CPERM_H0_TFCE = 1 };
+#define CPERM_H0PLOT_MAX_BOXES 160
+
+/* Where the H0 figure's parts went (h0plot.c). */
+typedef struct cperm_h0plot_layout {
+    cperm_box plot;         /* the axes' area, the break's strip included */
+    int broken;             /* 1: observed values far beyond H0 sit in a strip past a break */
+    cperm_box strip;        /* that strip (all 0 when not broken) */
+    double axis_lo, axis_hi; /* the main axis's range, in statistic units */
+    size_t n_bins, n_bins_filled; /* histogram bins, and those with any H0 value */
+    size_t n_h0_beyond;     /* H0 values beyond the break */
+    size_t n_lines;         /* observed statistics drawn on the main axis */
+    size_t n_beyond;        /* observed statistics drawn in the strip */
+    size_t n_labelled;      /* statistics that got a value/p label */
+    size_t n_dropped;       /* labels left out for lack of room (said as "+N more") */
+    size_t n_boxes;
+    cperm_box box[CPERM_H0PLOT_MAX_BOXES]; /* every text's logical extents, none overlapping */
+} cperm_h0plot_layout;
+
+/* cperm_plot_h0 for `kind` (CPERM_H0_CLUSTERS: the clusters' statistics; CPERM_H0_TFCE:
+ * stats holds the observed maximum score), reporting its layout when lay is not NULL. */
+int cperm_plot_h0_layout(unsigned char **out, size_t *out_len, const double *h0, size_t n_h0,
+                         const double *stats, const double *pvalues, size_t n_stats, int tail,
+                         double p_thresh, int kind, int width, int height, int format,
+                         cperm_h0plot_layout *lay, cperm_err *err);
+
+/* The same, exported for the CLI's TFCE figure until include/clusterperm.h declares it. */
+CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const double *h0,
+                                 size_t n_h0, const double *stats, const double *pvalues,
+                                 size_t n_stats, int tail, double p_thresh, int kind, int width,
+                                 int height, int format, cperm_err *err);
 
 #endif

@@ -630,6 +630,8 @@ int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int 
     const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
     size_t chunk = fw->max_chunk;
     size_t k0 = start;
+    if (plan->opt.progress && plan->opt.progress(plan->opt.progress_user, start, N, pass))
+        return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
     while (k0 < N) {
         size_t nk = N - k0 < chunk ? N - k0 : chunk;
         for (size_t kk = 0; kk < nk; kk++) {

@@ -343,12 +343,13 @@ int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
         } else if (cperm_path_exists(h5)) {
             h5path = h5;
         } else if (lh_ok || rh_ok || lhw_ok || rhw_ok) {
-            rc = cperm_fail(err, CPERM_ENOTFOUND, "stc: Hemisphere missing for %s (%s)", path,
-                            lh_ok || lhw_ok ? "no right hemisphere file" :
-                                              "no left hemisphere file");
+            rc = cperm_fail(err, CPERM_ENOTFOUND, "stc: Hemisphere missing for %s: %s does not "
+                            "exist (%s does)", path, lh_ok ? rh : rh_ok ? lh : lhw_ok ? rhw : lhw,
+                            lh_ok ? lh : rh_ok ? rh : lhw_ok ? lhw : rhw);
         } else {
             rc = cperm_fail(err, CPERM_ENOTFOUND, "stc: SourceEstimate File(s) not found for: "
-                            "%s", path);
+                            "%s (looked for %s, %s, %.*s.h5 and %s)", path, lh, rh, (int)n, path,
+                            h5);
         }
     }
     if (h5path) rc = cperm_stc_h5_read(out, h5path, err);
@@ -486,9 +487,15 @@ int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
     lo = nearbyint(lo * sfreq) / sfreq - 0.5 / sfreq;
     hi = nearbyint(hi * sfreq) / sfreq;
     hi += 0.5 / sfreq;
-    if (lo > hi)
-        return cperm_fail(err, CPERM_EINVAL, "stc: crop: tmin (%g) must be less than or equal "
-                          "to tmax (%g)", tmin, tmax);
+    if (lo > hi) {
+        /* Usually a limit outside the data (milliseconds typed for seconds), so say where the
+         * data lie rather than echo a "no limit" NaN. */
+        const double first_t = stc->tmin, last_t = stc->tmin + stc->tstep * (double)(nt - 1);
+        return cperm_fail(err, CPERM_EINVAL, "stc: crop: tmin %g s is after tmax %g s; the data "
+                          "span %g to %g s (%zu samples, limits are in seconds)",
+                          isfinite(tmin) ? tmin : first_t, isfinite(tmax) ? tmax : last_t,
+                          first_t, last_t, nt);
+    }
     /* times[k] = tmin + tstep*k is non-decreasing in k (rounding is monotone), so the mask is
      * one run of samples: find its ends by bisection, without a per-sample pass. */
     {
@@ -507,8 +514,9 @@ int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
     }
     if (n_sel == 0)
         return cperm_fail(err, CPERM_EINVAL, "stc: crop: No samples remain when using tmin=%g "
-                          "and tmax=%g (original time bounds are [%g, %g])", tmin, tmax,
-                          stc->tmin, stc->tmin + stc->tstep * (double)(nt - 1));
+                          "and tmax=%g (original time bounds are [%g, %g] s, limits are in "
+                          "seconds)", tmin, tmax, stc->tmin,
+                          stc->tmin + stc->tstep * (double)(nt - 1));
     /* Gather in place: the destination of row r never passes a source row still unread. */
     rows = (stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0)) * stc->n_orient;
     for (r = 0; r < rows; r++)

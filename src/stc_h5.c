@@ -1,12 +1,20 @@
 /* stc_h5.c - reading MNE's "-stc.h5" source estimates (h5io layout, title "mnepython")
- * through libhdf5, with every rank, shape and type checked before data is read. */
+ * through libhdf5, with every rank, shape and type checked before data is read; by default
+ * in a child process (isolate.c), since libhdf5 itself may crash or hang on corrupt files. */
+#include "isolate_internal.h"
 #include "stc_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* h5io type titles are short words ("dict", "ndarray", "unicode", ...). */
 #define TITLE_CAP 64
@@ -354,35 +362,57 @@ cleanup:
     return rc;
 }
 
-static int read_impl(const h5_reader *r, cperm_stc **out) {
+/* An open -stc.h5 file whose structure is read and checked: everything but key_data's
+ * values. */
+typedef struct h5_stc_file {
+    hid_t fapl, file, root, data;       /* data: the key_data dataset */
+    dset_info info;                     /* of key_data */
+    uint32_t *verts[2];                 /* as stored (not yet sorted) */
+    size_t nv[2], n_orient, n_times;
+    double tmin, tstep;
+    char subject[sizeof((cperm_stc *)0)->subject];
+} h5_stc_file;
+
+static void stc_file_close(h5_stc_file *hf) {
+    free(hf->verts[0]);
+    free(hf->verts[1]);
+    hf->verts[0] = hf->verts[1] = NULL;
+    h5_close(hf->data);
+    h5_close(hf->root);
+    h5_close(hf->file);
+    h5_close(hf->fapl);
+    hf->data = hf->root = hf->file = hf->fapl = -1;
+}
+
+/* Open r->path and read and check its structure (titles, members, scalars, vertex lists,
+ * key_data's type and shape). On failure everything is closed again. */
+static int stc_file_open(const h5_reader *r, h5_stc_file *hf) {
     static const char *const known[] = {"key_vertices", "key_data", "key_tmin", "key_tstep",
                                         "key_subject", "key_src_type"};
-    hid_t fapl = -1, file = -1, root = -1, data = -1;
     H5I_type_t kind = H5I_BADID;
     H5G_info_t ginfo;
     hsize_t i;
-    char title[TITLE_CAP], subject[sizeof((cperm_stc *)0)->subject], src_type[TITLE_CAP];
-    uint32_t *verts[2] = {NULL, NULL};
-    size_t nv[2] = {0, 0}, n_orient, n_times, j;
+    char title[TITLE_CAP], src_type[TITLE_CAP];
+    size_t j;
     int rc, missing, is_none;
-    double tmin = 0, tstep = 0;
     dset_info info;
-    cperm_stc *stc = NULL;
+    hid_t root = -1, data = -1;
 
-    *out = NULL;
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    memset(hf, 0, sizeof *hf);
+    hf->fapl = hf->file = hf->root = hf->data = -1;
+    hf->fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* STRONG: closing the file closes anything an error path might have left open. */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+    if (hf->fapl < 0 || H5Pset_fclose_degree(hf->fapl, H5F_CLOSE_STRONG) < 0) {
         rc = cperm_fail(r->err, CPERM_EIO, "stc: %s: cannot set up HDF5", r->path);
         goto cleanup;
     }
-    file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
-    if (file < 0) {
+    hf->file = H5Fopen(r->path, H5F_ACC_RDONLY, hf->fapl);
+    if (hf->file < 0) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: not an HDF5 file, or corrupt",
                         r->path);
         goto cleanup;
     }
-    root = open_member(r, file, "mnepython", &kind, &missing, &rc);
+    root = hf->root = open_member(r, hf->file, "mnepython", &kind, &missing, &rc);
     if (missing || (root >= 0 && kind != H5I_GROUP)) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: no \"mnepython\" data found", r->path);
         goto cleanup;
@@ -426,13 +456,14 @@ static int read_impl(const h5_reader *r, cperm_stc **out) {
                         "(surface source estimates only)", r->path, is_none ? "None" : src_type);
         goto cleanup;
     }
-    rc = read_string(r, root, "key_subject", subject, sizeof subject, &is_none, &missing);
+    rc = read_string(r, root, "key_subject", hf->subject, sizeof hf->subject, &is_none,
+                     &missing);
     if (rc) goto cleanup;
-    if ((rc = read_scalar(r, root, "key_tmin", &tmin))) goto cleanup;
-    if ((rc = read_scalar(r, root, "key_tstep", &tstep))) goto cleanup;
-    if ((rc = read_vertex_list(r, root, verts, nv))) goto cleanup;
+    if ((rc = read_scalar(r, root, "key_tmin", &hf->tmin))) goto cleanup;
+    if ((rc = read_scalar(r, root, "key_tstep", &hf->tstep))) goto cleanup;
+    if ((rc = read_vertex_list(r, root, hf->verts, hf->nv))) goto cleanup;
 
-    data = open_member(r, root, "key_data", &kind, &missing, &rc);
+    data = hf->data = open_member(r, root, "key_data", &kind, &missing, &rc);
     if (missing) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: /mnepython/key_data is missing",
                         r->path);
@@ -467,71 +498,491 @@ static int read_impl(const h5_reader *r, cperm_stc **out) {
                         info.rank == 3 ? " and shape[1] != 3" : "");
         goto cleanup;
     }
-    if (info.dims[0] != (hsize_t)nv[0] + nv[1]) {
+    if (info.dims[0] != (hsize_t)hf->nv[0] + hf->nv[1]) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: Number of vertices (%zu) and data rows "
-                        "(%llu) must match", r->path, nv[0] + nv[1],
+                        "(%llu) must match", r->path, hf->nv[0] + hf->nv[1],
                         (unsigned long long)info.dims[0]);
         goto cleanup;
     }
-    n_orient = info.rank == 3 ? 3 : 1;
-    n_times = info.rank == 1 ? 1 : (size_t)info.dims[info.rank - 1];
-    if ((rc = cperm_stc_alloc(&stc, 2, nv, n_orient, n_times, r->err))) goto cleanup;
-    if (info.npoints > 0 &&
-        H5Dread(data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, stc->data) < 0) {
+    hf->info = info;
+    hf->n_orient = info.rank == 3 ? 3 : 1;
+    hf->n_times = info.rank == 1 ? 1 : (size_t)info.dims[info.rank - 1];
+cleanup:
+    if (rc) stc_file_close(hf);
+    return rc;
+}
+
+/* The values of key_data rows [row0, row0 + n_rows) as float64 into dst (n_rows x n_orient x
+ * n_times), through a hyperslab so that a child can stream a large dataset in blocks. */
+static int read_rows(const h5_reader *r, const h5_stc_file *hf, size_t row0, size_t n_rows,
+                     double *dst) {
+    hsize_t start[3] = {row0, 0, 0}, count[3], n_mem;
+    hid_t fspace = -1, mspace = -1;
+    int k, rc = CPERM_OK;
+
+    if (n_rows == 0 || hf->n_orient * hf->n_times == 0) return CPERM_OK;
+    count[0] = n_rows;
+    for (k = 1; k < 3; k++) count[k] = hf->info.dims[k];
+    n_mem = (hsize_t)n_rows * hf->n_orient * hf->n_times;
+    fspace = H5Dget_space(hf->data);
+    mspace = H5Screate_simple(1, &n_mem, NULL);
+    if (fspace < 0 || mspace < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dread(hf->data, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, dst) < 0)
+        rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: cannot read key_data (truncated or "
+                        "corrupt)", r->path);
+    h5_close(mspace);
+    h5_close(fspace);
+    return rc;
+}
+
+/* The whole estimate, in this process (HDF5's error reporting as the caller set it). */
+static int read_impl(const h5_reader *r, cperm_stc **out) {
+    h5_stc_file hf;
+    cperm_stc *stc = NULL;
+    size_t j;
+    int rc;
+
+    *out = NULL;
+    if ((rc = stc_file_open(r, &hf))) return rc;
+    if ((rc = cperm_stc_alloc(&stc, 2, hf.nv, hf.n_orient, hf.n_times, r->err))) goto cleanup;
+    if (hf.info.npoints > 0 &&
+        H5Dread(hf.data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, stc->data) < 0) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: cannot read key_data (truncated or "
                         "corrupt)", r->path);
         goto cleanup;
     }
     for (j = 0; j < 2; j++) {
         free(stc->vertices[j]);
-        stc->vertices[j] = verts[j];
-        verts[j] = NULL;
+        stc->vertices[j] = hf.verts[j];
+        hf.verts[j] = NULL;
     }
-    stc->tmin = tmin;
-    stc->tstep = tstep;
-    memcpy(stc->subject, subject, sizeof stc->subject);
+    stc->tmin = hf.tmin;
+    stc->tstep = hf.tstep;
+    memcpy(stc->subject, hf.subject, sizeof stc->subject);
     if ((rc = cperm_stc_sort_vertices(stc, r->path, r->err))) goto cleanup;
     *out = stc;
     stc = NULL;
 cleanup:
     cperm_stc_free(stc);
-    free(verts[0]);
-    free(verts[1]);
-    h5_close(data);
-    h5_close(root);
-    h5_close(file);
-    h5_close(fapl);
+    stc_file_close(&hf);
     return rc;
 }
 
-int cperm_stc_h5_read(cperm_stc **out, const char *path, cperm_err *err) {
+
+/* In this process: HDF5 prints its error stack by default and the library must not print,
+ * so silence it for this call and restore the caller's handler afterwards. */
+static int read_here(h5_reader *r, cperm_stc **out) {
     H5E_auto2_t old_func = NULL;
     void *old_data = NULL;
-    h5_reader r;
-    FILE *f;
-    long end;
-    int rc, saved;
+    int rc, saved = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    rc = read_impl(r, out);
+    if (saved) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    return rc;
+}
+
+/* ------------------------------------------------------------ in a child process */
+
+/* Time limits of an isolated read (see clusterperm.h, cperm_h5_options). The structure of an
+ * h5io file (superblock, object headers, TITLE attributes, scalars, two vertex lists) is
+ * kilobytes to a few MB whatever the data's size, and reads in milliseconds even from a cold
+ * disk, so 5 s is a >100x margin that still ends a libhdf5 infinite loop (F2) quickly. The
+ * values of key_data then get 10 s plus 1 s per 8 MiB of float64 (i.e. 4 MiB/s of the
+ * float32 MNE may store; local disks and NFS are 20-100x faster), so that only a stalled
+ * disk or a hang trips it. */
+#define H5_STRUCTURE_TIMEOUT_S 5.0
+#define H5_DATA_TIMEOUT_S 10.0
+#define H5_DATA_BYTES_PER_S (8.0 * 1024.0 * 1024.0)
+/* Memory cap of the child, above its size at the start: libhdf5's caches and our vertex
+ * arrays need a few MB; a runaway allocation loop (the out-of-memory fuzz finding grows by
+ * ~700 MB/s) fails at this cap instead of exhausting the machine. Raised for key_data by
+ * twice its size, for libhdf5's chunk and conversion buffers (the child itself holds one
+ * block of H5_BLOCK_BYTES). */
+#define H5_MEM_SLACK ((uint64_t)256 << 20)
+/* key_data goes to the parent in blocks of whole rows of about this size, read by hyperslab
+ * into one reused buffer: the child never touches a data-sized allocation (each fresh page
+ * costs a page fault, which dominates the cost of isolation in VMs). */
+#define H5_BLOCK_BYTES ((size_t)1 << 20)
+/* Below this file size the parent's receive buffer is not prepared before the fork (see
+ * recv_buffer): the saving is smaller than the two madvise calls. */
+#define H5_PREPARE_MIN_BYTES ((uint64_t)256 << 10)
+
+/* The child's messages: a header, then n_bytes of payload.
+ *   MSG_SHAPE   h5_shape, then the lh and rh vertices as stored (uint32)
+ *   MSG_BLOCK   the next rows of key_data (float64, rows x n_orient x n_times)
+ *   MSG_RESULT  rc: 0 after the last block, or a cperm_error with its message (the
+ *               payload, without NUL) at any point
+ * The two processes run the same binary, so structs go over the pipe as they are. */
+#define H5_MSG_MAGIC 0x43504835u /* "CPH5" */
+enum { MSG_SHAPE = 1, MSG_BLOCK = 2, MSG_RESULT = 3 };
+typedef struct h5_msg {
+    uint32_t magic, kind;
+    int32_t rc, unused;
+    uint64_t n_bytes;
+} h5_msg;
+typedef struct h5_shape {
+    uint64_t n_vertices[2], n_orient, n_times;
+    double tmin, tstep;
+    char subject[sizeof((cperm_stc *)0)->subject];
+} h5_shape;
+
+static int send_msg(const cperm_child_io *io, uint32_t kind, int rc, const void *payload,
+                    size_t n) {
+    h5_msg m;
+    memset(&m, 0, sizeof m);
+    m.magic = H5_MSG_MAGIC;
+    m.kind = kind;
+    m.rc = rc;
+    m.n_bytes = n;
+    return cperm_child_write(io, &m, sizeof m) || (n && cperm_child_write(io, payload, n));
+}
+
+static int send_error(const cperm_child_io *io, const cperm_err *e) {
+    return send_msg(io, MSG_RESULT, e->code ? e->code : CPERM_EFORMAT, e->msg,
+                    strnlen(e->msg, sizeof e->msg));
+}
+
+/* The child: read the structure, send it, stream key_data, send the result. Exit status 0
+ * once all is sent, 3 if the parent stopped listening. No cleanup: the process ends here. */
+static int child_main(void *ctx, cperm_child_io *io) {
+    h5_reader r = *(const h5_reader *)ctx;
+    cperm_err cerr = {0, ""};
+    h5_stc_file hf;
+    h5_shape sh;
+    size_t rows, row_bytes = 0, block_rows = 0, row, n;
+    uint64_t data_bytes = 0;
+    double *block = NULL;
+
+    r.err = &cerr;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* stderr is /dev/null anyway: spare the work */
+    if (stc_file_open(&r, &hf)) return send_error(io, &cerr) ? 3 : 0;
+    memset(&sh, 0, sizeof sh);
+    sh.n_vertices[0] = hf.nv[0];
+    sh.n_vertices[1] = hf.nv[1];
+    sh.n_orient = hf.n_orient;
+    sh.n_times = hf.n_times;
+    sh.tmin = hf.tmin;
+    sh.tstep = hf.tstep;
+    memcpy(sh.subject, hf.subject, sizeof sh.subject);
+    rows = hf.nv[0] + hf.nv[1];
+    if (send_msg(io, MSG_SHAPE, 0, &sh, sizeof sh) ||
+        cperm_child_write(io, hf.verts[0], hf.nv[0] * sizeof(uint32_t)) ||
+        cperm_child_write(io, hf.verts[1], hf.nv[1] * sizeof(uint32_t)))
+        return 3;
+    if (rows > 0 && hf.info.npoints > 0) {
+        /* rows x row_bytes is bounded by dataset_info's limit, so neither overflows. */
+        row_bytes = hf.n_orient * hf.n_times * sizeof(double);
+        data_bytes = (uint64_t)rows * row_bytes;
+        block_rows = row_bytes >= H5_BLOCK_BYTES ? 1 : H5_BLOCK_BYTES / row_bytes;
+        if (block_rows > rows) block_rows = rows;
+        (void)cperm_child_cap(io, H5_MEM_SLACK + 2 * data_bytes);
+        block = malloc(block_rows * row_bytes);
+        if (!block) {
+            cperm_fail(&cerr, CPERM_ENOMEM, "stc: %s: out of memory", r.path);
+            return send_error(io, &cerr) ? 3 : 0;
+        }
+        for (row = 0; row < rows; row += n) {
+            n = rows - row < block_rows ? rows - row : block_rows;
+            if (read_rows(&r, &hf, row, n, block)) return send_error(io, &cerr) ? 3 : 0;
+            if (send_msg(io, MSG_BLOCK, 0, block, n * row_bytes)) return 3;
+        }
+    }
+    return send_msg(io, MSG_RESULT, 0, NULL, 0) ? 3 : 0;
+}
+
+/* The parent's buffer for key_data, allocated before the fork and excluded from it
+ * (MADV_DONTFORK). Why: fork write-protects every page of the parent, so each page the
+ * parent then writes faults once (or is copied while the child lives); a receive buffer
+ * taken from glibc's warm heap would cost one fault per 4 KiB, as much as the whole read
+ * in-process. Excluded pages stay writable. The size is the file's: h5io stores key_data
+ * as contiguous float64, which fills all of the file but its metadata; other data (float32,
+ * compressed) get a buffer allocated when their size is known. */
+typedef struct recv_buf {
+    double *p;       /* owned until handed to the estimate; NULL if none */
+    size_t cap;      /* bytes */
+    void *excl;      /* the page-aligned part excluded from forks, or NULL */
+    size_t excl_len;
+} recv_buf;
+
+static void recv_prepare(recv_buf *b, uint64_t file_size) {
+    memset(b, 0, sizeof *b);
+    if (file_size < H5_PREPARE_MIN_BYTES || file_size > SIZE_MAX / 2) return;
+    b->p = malloc((size_t)file_size);
+    if (!b->p) return;
+    b->cap = (size_t)file_size;
+#ifdef MADV_DONTFORK
+    {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t lo = ((uintptr_t)b->p + page - 1) / page * page;
+        uintptr_t hi = ((uintptr_t)b->p + b->cap) / page * page;
+        if (page > 0 && hi > lo && madvise((void *)lo, hi - lo, MADV_DONTFORK) == 0) {
+            b->excl = (void *)lo;
+            b->excl_len = hi - lo;
+        }
+    }
+#endif
+}
+
+/* Undo the exclusion (once the child is gone), and free the buffer if still owned. */
+static void recv_release(recv_buf *b) {
+#ifdef MADV_DOFORK
+    if (b->excl) madvise(b->excl, b->excl_len, MADV_DOFORK);
+#endif
+    b->excl = NULL;
+    free(b->p);
+    b->p = NULL;
+}
+
+/* The estimate's header from a child's shape, and its data buffer: the prepared one if
+ * large enough, else a new one. Vertices are left to be read into. */
+static int alloc_from_shape(const h5_reader *r, const h5_shape *sh, recv_buf *rb,
+                            uint64_t *data_bytes, cperm_stc **out) {
+    size_t nv[2] = {(size_t)sh->n_vertices[0], (size_t)sh->n_vertices[1]}, rows;
+    cperm_stc *stc = NULL;
+    int rc;
 
     *out = NULL;
-    /* Distinguish "cannot open" from "not HDF5", and learn the size for sanity limits. */
-    f = fopen(path, "rb");
-    if (!f) {
+    rows = nv[0] + nv[1];
+    *data_bytes = 0;
+    if (rows > 0 && sh->n_times > 0) {
+        if (sh->n_times > SIZE_MAX / 24 || rows > SIZE_MAX / 24 / (size_t)sh->n_times)
+            return CPERM_EFORMAT; /* cannot come from a read: garbled */
+        *data_bytes = (uint64_t)rows * sh->n_orient * sh->n_times * sizeof(double);
+    }
+    /* n_times 0 here: the data buffer is ours (no data-sized calloc to zero and discard). */
+    if ((rc = cperm_stc_alloc(&stc, 2, nv, (size_t)sh->n_orient, 0, r->err))) return rc;
+    stc->n_times = (size_t)sh->n_times;
+    stc->tmin = sh->tmin;
+    stc->tstep = sh->tstep;
+    memcpy(stc->subject, sh->subject, sizeof stc->subject);
+    stc->subject[sizeof stc->subject - 1] = '\0';
+    if (*data_bytes > 0 && *data_bytes <= rb->cap) {
+        free(stc->data);
+        stc->data = rb->p;
+        rb->p = NULL;
+    } else if (*data_bytes > 0) {
+        free(stc->data);
+        stc->data = malloc((size_t)*data_bytes);
+        if (!stc->data) {
+            cperm_stc_free(stc);
+            return cperm_fail(r->err, CPERM_ENOMEM, "stc: %s: cannot allocate %llu bytes for "
+                              "key_data", r->path, (unsigned long long)*data_bytes);
+        }
+    }
+    *out = stc;
+    return CPERM_OK;
+}
+
+/* The message for a child that ended (or was stopped) without a complete result. */
+static int child_failure(const h5_reader *r, const cperm_child *c, int read_rc, int phase,
+                         double limit, double fixed, uint64_t data_bytes) {
+    if (read_rc == CPERM_CHILD_READ_TIMEOUT) {
+        if (fixed > 0)
+            return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: libhdf5 did not finish reading "
+                              "it within the %g s limit and was stopped; the file is corrupt "
+                              "(or the disk stalled)", r->path, fixed);
+        if (phase == 1)
+            return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: libhdf5 did not finish reading "
+                              "the file's structure within %g s and was stopped; the file is "
+                              "corrupt (CPERM_H5_TIMEOUT=SECONDS allows longer)", r->path,
+                              limit);
+        return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: libhdf5 did not finish reading "
+                          "key_data (%.1f MB) within %g s and was stopped; the file is "
+                          "corrupt or the disk too slow (CPERM_H5_TIMEOUT=SECONDS allows "
+                          "longer)", r->path, (double)data_bytes / 1e6, limit);
+    }
+    if (read_rc == CPERM_CHILD_READ_ERROR)
+        return cperm_fail(r->err, CPERM_EIO, "stc: %s: cannot read the result of the process "
+                          "reading it: %s", r->path, strerror(errno));
+    if (c->how == CPERM_CHILD_SIGNALED && cperm_signal_is_crash(c->code))
+        return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: libhdf5 crashed reading it (signal "
+                          "%d, %s); the file is corrupt", r->path, c->code,
+                          cperm_signal_name(c->code));
+    if (c->how == CPERM_CHILD_SIGNALED && c->code == SIGKILL)
+        return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: the process reading it was killed "
+                          "(signal 9, SIGKILL), perhaps for lack of memory", r->path);
+    if (c->how == CPERM_CHILD_SIGNALED)
+        return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: the process reading it was ended "
+                          "by signal %d (%s)", r->path, c->code, cperm_signal_name(c->code));
+    if (c->how == CPERM_CHILD_EXITED && c->code != 0)
+        return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: libhdf5 failed reading it (its "
+                          "process exited with status %d without a result); the file is "
+                          "corrupt", r->path, c->code);
+    return cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: the process reading it ended without "
+                      "a complete result", r->path);
+}
+
+static int valid_error_code(int32_t rc) { return rc < 0 && rc >= CPERM_ENOTFOUND; }
+
+/* Read r->path in a child process (see the limits above); fixed > 0 replaces them by one
+ * limit for the whole read. */
+static int read_isolated(const h5_reader *r, double fixed, cperm_stc **out) {
+    cperm_child c;
+    recv_buf rb;
+    h5_msg m;
+    h5_shape sh;
+    cperm_stc *stc = NULL;
+    double deadline, limit = fixed > 0 ? fixed : H5_STRUCTURE_TIMEOUT_S;
+    uint64_t data_bytes = 0, got = 0;
+    int phase = 1, rd, rc;
+    char msg[CPERM_ERR_MSG_LEN];
+
+    recv_prepare(&rb, r->file_size);
+    if (cperm_child_start(&c, child_main, (void *)r, H5_MEM_SLACK) != 0) {
+        rc = cperm_fail(r->err, CPERM_EIO, "stc: %s: cannot start a process to read it: %s "
+                        "(CPERM_H5_ISOLATE=0 reads in-process)", r->path, strerror(errno));
+        recv_release(&rb);
+        return rc;
+    }
+    deadline = cperm_monotonic_s() + limit;
+    if ((rd = cperm_child_read(&c, &m, sizeof m, deadline))) goto child_failed;
+    if (m.magic != H5_MSG_MAGIC) goto garbled;
+    if (m.kind == MSG_RESULT) goto result;
+    if (m.kind != MSG_SHAPE || m.n_bytes != sizeof sh) goto garbled;
+    if ((rd = cperm_child_read(&c, &sh, sizeof sh, deadline))) goto child_failed;
+    /* The child is our code, but libhdf5 may have scribbled over its memory: check what a
+     * read can produce before allocating for it. */
+    if ((sh.n_orient != 1 && sh.n_orient != 3) || sh.n_vertices[0] > SIZE_MAX / 8 ||
+        sh.n_vertices[1] > SIZE_MAX / 8 || sh.n_times > SIZE_MAX)
+        goto garbled;
+    if ((rc = alloc_from_shape(r, &sh, &rb, &data_bytes, &stc))) {
+        if (rc == CPERM_EFORMAT) goto garbled;
+        cperm_child_finish(&c, cperm_monotonic_s());
+        recv_release(&rb);
+        return rc;
+    }
+    if ((rd = cperm_child_read(&c, stc->vertices[0], stc->n_vertices[0] * sizeof(uint32_t),
+                               deadline)) ||
+        (rd = cperm_child_read(&c, stc->vertices[1], stc->n_vertices[1] * sizeof(uint32_t),
+                               deadline)))
+        goto child_failed;
+    phase = 2;
+    if (fixed <= 0) {
+        limit = H5_DATA_TIMEOUT_S + ceil((double)data_bytes / H5_DATA_BYTES_PER_S);
+        deadline = cperm_monotonic_s() + limit;
+    }
+    for (;;) {
+        if ((rd = cperm_child_read(&c, &m, sizeof m, deadline))) goto child_failed;
+        if (m.magic != H5_MSG_MAGIC) goto garbled;
+        if (m.kind == MSG_RESULT) break;
+        if (m.kind != MSG_BLOCK || m.n_bytes > data_bytes - got) goto garbled;
+        if ((rd = cperm_child_read(&c, (unsigned char *)stc->data + got, (size_t)m.n_bytes,
+                                   deadline)))
+            goto child_failed;
+        got += m.n_bytes;
+    }
+result:
+    if (m.rc != 0) {
+        /* A reader's own error ("no TITLE attribute", ...), passed on unchanged. */
+        if (!valid_error_code(m.rc) || m.n_bytes == 0 || m.n_bytes >= sizeof msg) goto garbled;
+        if ((rd = cperm_child_read(&c, msg, (size_t)m.n_bytes, deadline))) goto child_failed;
+        msg[m.n_bytes] = '\0';
+        cperm_child_finish(&c, cperm_monotonic_s() + H5_STRUCTURE_TIMEOUT_S);
+        rc = cperm_fail(r->err, m.rc, "%s", msg);
+        goto fail;
+    }
+    if (phase != 2 || got != data_bytes || m.n_bytes != 0) goto garbled;
+    cperm_child_finish(&c, deadline);
+    if (c.how != CPERM_CHILD_EXITED || c.code != 0) {
+        rc = child_failure(r, &c, CPERM_CHILD_READ_EOF, phase, limit, fixed, data_bytes);
+        goto fail;
+    }
+    recv_release(&rb);
+    if ((rc = cperm_stc_sort_vertices(stc, r->path, r->err))) {
+        cperm_stc_free(stc);
+        return rc;
+    }
+    *out = stc;
+    return CPERM_OK;
+
+child_failed:
+    /* A timeout stops the child at once; after EOF it is exiting: reap it. */
+    cperm_child_finish(&c, rd == CPERM_CHILD_READ_TIMEOUT ? cperm_monotonic_s() : deadline);
+    rc = child_failure(r, &c, rd, phase, limit, fixed, data_bytes);
+    goto fail;
+garbled:
+    cperm_child_finish(&c, cperm_monotonic_s());
+    rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: the process reading it sent a garbled "
+                    "result (libhdf5 corrupted its memory?); the file is corrupt", r->path);
+fail:
+    recv_release(&rb);
+    cperm_stc_free(stc);
+    return rc;
+}
+
+/* The effective isolation mode and fixed time limit (0 = the rule) of opts and the
+ * environment. */
+static int resolve_options(const cperm_h5_options *opts, const char *path, int *isolate,
+                           double *fixed, cperm_err *err) {
+    const cperm_h5_options defaults = CPERM_H5_OPTIONS_INIT;
+    const char *env;
+
+    if (!opts) opts = &defaults;
+    if (opts->version != CPERM_H5_OPTIONS_VERSION)
+        return cperm_fail(err, CPERM_EINVAL, "stc: %s: cperm_h5_options version %d is not "
+                          "supported (expected %d)", path, opts->version,
+                          CPERM_H5_OPTIONS_VERSION);
+    *isolate = opts->isolate;
+    if (*isolate == CPERM_H5_ISOLATE_DEFAULT) {
+        env = getenv("CPERM_H5_ISOLATE");
+        if (!env || !*env || strcmp(env, "1") == 0)
+            *isolate = CPERM_H5_ISOLATE_CHILD;
+        else if (strcmp(env, "0") == 0)
+            *isolate = CPERM_H5_ISOLATE_NONE;
+        else
+            return cperm_fail(err, CPERM_EINVAL, "stc: %s: CPERM_H5_ISOLATE='%s': use 1 (read "
+                              "-stc.h5 in a child process) or 0 (in this process)", path, env);
+    } else if (*isolate != CPERM_H5_ISOLATE_CHILD && *isolate != CPERM_H5_ISOLATE_NONE) {
+        return cperm_fail(err, CPERM_EINVAL, "stc: %s: unknown isolation mode %d", path,
+                          opts->isolate);
+    }
+    *fixed = opts->timeout_s;
+    if (!(*fixed >= 0) || !isfinite(*fixed))
+        return cperm_fail(err, CPERM_EINVAL, "stc: %s: timeout %g s: must be positive (or 0 "
+                          "for the default)", path, *fixed);
+    if (*fixed == 0 && (env = getenv("CPERM_H5_TIMEOUT")) && *env) {
+        char *end;
+        errno = 0;
+        *fixed = strtod(env, &end);
+        if (errno || *end || !(*fixed > 0) || !isfinite(*fixed))
+            return cperm_fail(err, CPERM_EINVAL, "stc: %s: CPERM_H5_TIMEOUT='%s' is not a "
+                              "positive number of seconds", path, env);
+    }
+    return CPERM_OK;
+}
+
+int cperm_stc_read_h5(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                      cperm_err *err) {
+    h5_reader r;
+    struct stat st;
+    int fd, rc, isolate = CPERM_H5_ISOLATE_CHILD;
+    double fixed = 0;
+
+    if (!out || !path) return cperm_fail(err, CPERM_EINVAL, "stc: no output or path given");
+    *out = NULL;
+    if ((rc = resolve_options(opts, path, &isolate, &fixed, err))) return rc;
+    /* Distinguish "cannot open" from "not HDF5", and learn the size for sanity limits.
+     * O_NONBLOCK: a FIFO must not block this open (it is refused below). */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         if (errno == ENOENT)
             return cperm_fail(err, CPERM_ENOTFOUND, "stc: %s: no such file", path);
         return cperm_fail(err, CPERM_EIO, "stc: %s: cannot open: %s", path, strerror(errno));
     }
-    end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    fclose(f);
-    if (end < 0) return cperm_fail(err, CPERM_EIO, "stc: %s: cannot determine size", path);
+    rc = fstat(fd, &st);
+    close(fd);
+    if (rc != 0) return cperm_fail(err, CPERM_EIO, "stc: %s: cannot determine size", path);
+    if (!S_ISREG(st.st_mode))
+        return cperm_fail(err, CPERM_EFORMAT, "stc: %s: not a regular file", path);
+    memset(&r, 0, sizeof r);
     r.path = path;
     r.err = err;
-    r.file_size = (uint64_t)end;
+    r.file_size = (uint64_t)st.st_size;
+    if (isolate == CPERM_H5_ISOLATE_NONE) return read_here(&r, out);
+    return read_isolated(&r, fixed, out);
+}
 
-    /* HDF5 prints its error stack by default; the library must not print, so silence it
-     * for this call and restore the caller's handler afterwards. */
-    saved = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    rc = read_impl(&r, out);
-    if (saved) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    return rc;
+int cperm_stc_h5_read(cperm_stc **out, const char *path, cperm_err *err) {
+    return cperm_stc_read_h5(out, path, NULL, err);
 }

@@ -966,6 +966,8 @@ static int run_orders(const cperm_plan *plan, cperm_run *run, const double *X, i
     const size_t N = plan->n_orders, n = plan->n_subjects;
     const int nthreads = (int)tw->n_threads;
     const size_t chunk = 16 * tw->n_threads;
+    if (plan->opt.progress && plan->opt.progress(plan->opt.progress_user, start, N, pass))
+        return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
     for (size_t k0 = start; k0 < N; k0 += chunk) {
         const size_t k1 = N - k0 < chunk ? N : k0 + chunk;
         tw->fail_code = 0;
@@ -1053,6 +1055,7 @@ int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         double sg = x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; /* np.sign */
         tw->map[p] = scores[p] * sg;
     }
+    run->have_observed = 1;
     double orig = scores[0];
     for (size_t p = 1; p < P; p++)
         orig = inverted ? (scores[p] < orig ? scores[p] : orig) : (scores[p] > orig ? scores[p] : orig);
@@ -1070,6 +1073,7 @@ int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
         run->pass = pass;
         run->done = start;
         rc = run_orders(plan, run, X, pass, start, err);
+        run->n_executed += run->done - start; /* the chunks it finished, also when it fails */
         if (rc) return rc;
         run->h0[0] = orig;
         point_pvalues(plan, run, inverted);
@@ -1078,6 +1082,8 @@ int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, 
             if (run->pvalues[p] < plan->opt.step_down_p) run->removed[removed++] = p;
         run->n_removed = removed;
         run->n_step_downs = (size_t)pass + 1;
+        /* points newly excluded, as MNE counts its one-point "clusters" */
+        run->pass_removed[pass] = removed > total_removed ? removed - total_removed : 0;
         if (removed <= total_removed) break;
         pass++;
         start = 0;

@@ -5,20 +5,22 @@
 # directories, option values out of range. Each case asserts the exit status, one
 # "clusterperm: error: ..." line containing the expected text, and that the output directory
 # (holding a previous run's outputs) is byte-for-byte unchanged. Then: an I/O error injected
-# at every step of the output writes (CLUSTERPERM_TEST_FAIL_WRITE, test builds) leaves the
-# previous outputs intact, and zero-variance data behaves as MNE. Prints "ok"/"FAIL" lines.
+# at every step of the output writes (CLUSTERPERM_TEST_FAIL_WRITE, honoured only by the test
+# build $BUILD/tests/clusterperm-testhooks) leaves the previous outputs intact, and
+# zero-variance data behaves as MNE. Prints "ok"/"FAIL" lines.
 # Usage: sh tests/cli_badinput.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
 PYTHON=${PYTHON:-/usr/bin/python3}
 CP="$BUILD/clusterperm"
+CPT="$BUILD/tests/clusterperm-testhooks" # the program with its test hooks (fault injection)
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-bad.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
 failed=0
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 
-if [ ! -x "$CP" ]; then
-    fail badinput_binary "$CP not built"
+if [ ! -x "$CP" ] || [ ! -x "$CPT" ]; then
+    fail badinput_binary "$CP or $CPT not built"
     exit 1
 fi
 F=mne_dSPM_inverse_morph-faces_eq
@@ -206,13 +208,13 @@ case_ bad_stc_absurd_ntimes 1 "stc: $B/stc_absurd_ntimes-lh.stc: truncated: 8440
 case_ bad_stc_zero_ntimes 1 "stc: $B/stc_zero_ntimes-lh.stc: header says 162 vertices x 0 times" onesample --a "@$L/stc_zero_ntimes.txt" $A3
 case_ bad_stc_vertex_2e31 1 "stc: $B/stc_vertex_2e31-lh.stc: vertex number 2147483648 at index 5 is out of range" onesample --a "@$L/stc_vertex_2e31.txt" $A3
 case_ bad_stc_vertex_duplicate 1 "stc: $B/stc_vertex_duplicate-lh.stc: vertex 0 appears more than once in hemisphere 0" onesample --a "@$L/stc_vertex_duplicate.txt" $A3
-case_ bad_stc_nan 1 "data: non-finite value (nan) at subject 2, time 0, vertex 7" onesample --a "@$L/stc_nan.txt" $A3
-case_ bad_stc_inf 1 "data: non-finite value (-inf) at subject 2, time 1, vertex 165" onesample --a "@$L/stc_inf.txt" $A3
+case_ bad_stc_nan 1 "$B/stc_nan-lh.stc: non-finite value nan at lh vertex 7 (row 7), time -0.05 s (sample 0 of the tested window)" onesample --a "@$L/stc_nan.txt" $A3
+case_ bad_stc_inf 1 "$B/stc_inf-rh.stc: non-finite value -inf at rh vertex 3 (row 3), time -0.04 s (sample 1 of the tested window)" onesample --a "@$L/stc_inf.txt" $A3
 case_ bad_stc_hemi_tmin 1 "$B/stc_hemi_tmin-lh.stc and $B/stc_hemi_tmin-rh.stc: tmin/tstep differ" onesample --a "@$L/stc_hemi_tmin.txt" $A3
 case_ bad_stc_hemi_ntimes 1 "$B/stc_hemi_ntimes-lh.stc and $B/stc_hemi_ntimes-rh.stc: number of times differ (12 vs 11)" onesample --a "@$L/stc_hemi_ntimes.txt" $A3
-case_ bad_stc_subject_tmin 1 "$B/stc_subject_tmin: tmin -0.04 s, tstep 0.01 s, but $G1 has tmin -0.05 s, tstep 0.01 s" onesample --a "@$L/stc_subject_tmin.txt" $A3
-case_ bad_stc_rh_vertices 1 "$B/stc_rh_vertices: its rh vertices (161) differ from those of $G1 (162)" onesample --a "@$L/stc_rh_vertices.txt" $A3
-case_ bad_stc_b_rh_vertices 1 "$B/stc_rh_vertices: its rh vertices (161) differ from those of $G1 (162)" onesample --a "@$L/good3.txt" --b "@$L/b_rh.txt" $A3
+case_ bad_stc_subject_tmin 1 "$B/stc_subject_tmin-lh.stc: 12 time points from -0.04 s every 0.01 s, but $G1-lh.stc has 12 from -0.05 s every 0.01 s" onesample --a "@$L/stc_subject_tmin.txt" $A3
+case_ bad_stc_rh_vertices 1 "$B/stc_rh_vertices-rh.stc: it has 161 rh vertices, $G1-rh.stc has 162 (the first 161 agree; rh vertex 161 is only in $G1-rh.stc)" onesample --a "@$L/stc_rh_vertices.txt" $A3
+case_ bad_stc_b_rh_vertices 1 "$B/stc_rh_vertices-rh.stc: it has 161 rh vertices, $G1-rh.stc has 162 (the first 161 agree; rh vertex 161 is only in $G1-rh.stc)" onesample --a "@$L/good3.txt" --b "@$L/b_rh.txt" $A3
 case_ bad_stc_no_hemi_tag 1 "Invalid .stc filename: $B/plain.stc; needs to end with hemisphere tag" onesample --a "@$L/plain.txt" $A3
 case_ bad_stc_volume 1 "stc: $B/vol-vl.stc: volume source estimates are not supported" onesample --a "@$L/vol.txt" $A3
 
@@ -243,7 +245,7 @@ else
 fi
 
 # --- list files and output directories (exit 1)
-case_ bad_listfile_long_line 1 "--a: $L/longline.txt: line too long" onesample --a "@$L/longline.txt" $A3
+case_ bad_listfile_long_line 1 "--a: $L/longline.txt: line 2 is too long" onesample --a "@$L/longline.txt" $A3
 case_ bad_listfile_directory 1 "--a: cannot read list file $L: Is a directory" onesample --a "@$L" $A3
 : >"$T/afile"
 "$CP" onesample --a "@$L/good3.txt" $A3 --out "$T/afile/sub" >/dev/null 2>"$T/stderr"
@@ -291,18 +293,18 @@ rc=$?
 
 # ---------------------------------------------------------------- atomic outputs
 # An I/O error at step K of the library's atomic writes (create temp, write, fsync, close,
-# rename; CLUSTERPERM_TEST_FAIL_WRITE=K) for K = 1, 2, ... until the run succeeds: each
-# failing run exits 1 naming the failed step and leaves no temporary file behind; while the
-# statistical outputs are being written (tobs, summary, h0.txt, clusters.json: moved into
-# place together) the previous outputs stay byte-identical; report files written after them
-# are each either the old or the new file.
+# rename; CLUSTERPERM_TEST_FAIL_WRITE=K to the test binary $CPT) for K = 1, 2, ... until the
+# run succeeds: each failing run exits 1 naming the failed step and leaves no temporary file
+# behind; while the statistical outputs are being written (tobs, summary, h0.txt,
+# clusters.json: moved into place together) the previous outputs stay byte-identical; report
+# files written after them are each either the old or the new file.
 NEW="--a $T/g2/sub*/$F --b $T/g2/sub*/$S --src $SRC --t-threshold 1.5 --n-permutations 16 --p-summary 1"
 "$CP" onesample $NEW --out "$T/new" >/dev/null 2>&1 || fail badinput_fault_setup "reference run failed"
 k=1 stats_steps=0 fault_bad=0
 while [ $k -le 200 ]; do
     rm -rf "$T/fo" && cp -rp "$OUT" "$T/fo"
     state "$T/fo" >"$T/fo.before"
-    CLUSTERPERM_TEST_FAIL_WRITE=$k "$CP" onesample $NEW --out "$T/fo" >/dev/null 2>"$T/stderr"
+    CLUSTERPERM_TEST_FAIL_WRITE=$k "$CPT" onesample $NEW --out "$T/fo" >/dev/null 2>"$T/stderr"
     rc=$?
     [ $rc -eq 0 ] && break
     tmp=$(ls -A "$T/fo" | grep -e '\.tmp$' -e '^\.clusterperm-')

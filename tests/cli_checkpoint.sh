@@ -2,8 +2,12 @@
 # cli_checkpoint.sh - `clusterperm onesample --checkpoint FILE`: a run stopped by SIGTERM or
 # SIGINT saves and exits 128+signal; a run killed with -9 at a random moment resumes from its
 # last periodic save; either way the final outputs are byte-identical to an uninterrupted
-# run and the checkpoint is deleted. A checkpoint of other inputs/parameters, a corrupt one
-# and an unwritable one are refused with a clear message. Prints "ok NAME" / "FAIL NAME: why".
+# run and the checkpoint is deleted. Every resume reports, from the engine's counts, how many
+# permutations the checkpoint carried and how many it computed; those must be exactly what
+# the checkpoint file says was done and the rest (a resume that started over would compute
+# them all). A resume in the second step-down pass reports every pass as the reference
+# does. A checkpoint of other inputs/parameters, a corrupt one and an unwritable one are
+# refused with a clear message. Prints "ok NAME" / "FAIL NAME: why".
 # Usage: sh tests/cli_checkpoint.sh [BUILD_DIR]; REPEAT=N sets the kill -9 rounds (default 3;
 # tests/stress_checkpoint.sh runs 20).
 BUILD=${1:-${CPERM_BUILD:-build}}
@@ -46,6 +50,35 @@ same_outputs() {
     ok "$name"
 }
 
+# ck_u64 FILE OFFSET: a little-endian u64 of a checkpoint file. The CLI's header is 24 bytes
+# (magic, inputs hash, blob size), then the library's blob: magic, fingerprint, n_orders,
+# pass (0-based), done (orders finished in that pass), n_removed, ...
+ck_u64() {
+    od -An -v -t u1 -j "$2" -N 8 "$1" | awk '{ for (i = NF; i >= 1; i--) v = v * 256 + $i } END { printf "%.0f\n", v }'
+}
+# ck_state FILE: sets ck_pass and ck_done from the file (before resuming from it)
+ck_state() {
+    ck_pass=$(ck_u64 "$1" 48)
+    ck_done=$(ck_u64 "$1" 56)
+}
+# expect_counts NAME ERR PASS DONE PASSES [N]: the resumed run's stderr reports DONE of N
+# permutations of 0-based pass PASS restored and exactly the rest computed: the rest of that
+# pass and all N of each later one (PASSES passes in all).
+expect_counts() { # (sh has no local variables: ec_*)
+    ec_pass=$3 ec_done=$4 ec_passes=$5 ec_n=${6:-9999}
+    ec_want=$(( (ec_n - ec_done) + (ec_passes - 1 - ec_pass) * ec_n ))
+    if [ "$ec_passes" -gt 1 ] || [ "$ec_pass" -gt 0 ]; then
+        ec_line="clusterperm: resumed from checkpoint $CK: $ec_done of $ec_n permutations of step-down pass $((ec_pass + 1)) of $ec_passes done, computed $ec_want in this run"
+    else
+        ec_line="clusterperm: resumed from checkpoint $CK: $ec_done of $ec_n permutations done, computed $ec_want in this run"
+    fi
+    if grep -qxF "$ec_line" "$2"; then
+        ok "$1"
+    else
+        fail "$1" "want '$ec_line'; stderr: $(cat "$2")"
+    fi
+}
+
 # wait_for FILE: until it exists (at most ~20 s)
 wait_for() {
     i=0
@@ -58,11 +91,15 @@ start=$(date +%s.%N)
 ref_secs=$(echo "$start $(date +%s.%N)" | awk '{printf "%.2f", $2 - $1}')
 n_h0=$(wc -l <"$T/ref/h0.txt")
 [ "$n_h0" -eq 10000 ] && ok ckpt_reference_run || fail ckpt_reference_run "h0.txt has $n_h0 lines"
+# its passes (1 here: nothing is significant, so step-down stops after its first pass)
+passes=$(sed -n 's/^ *"n_step_downs": \([0-9]*\),*$/\1/p' "$T/ref/clusters.json")
+[ "$passes" = 1 ] && ok ckpt_reference_passes || fail ckpt_reference_passes "n_step_downs '$passes'"
 
 # 1. With --checkpoint and no interruption: same outputs, no checkpoint left.
 "$CP" onesample $ARGS --out "$T/plain" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err"
 rc=$?
-[ $rc -eq 0 ] && [ ! -s "$T/err" ] && [ ! -e "$CK" ] && ok ckpt_uninterrupted_status ||
+# (stderr is a file here: besides progress lines, nothing may be printed)
+[ $rc -eq 0 ] && [ -z "$(grep -v '^Permuting: ' "$T/err")" ] && [ ! -e "$CK" ] && ok ckpt_uninterrupted_status ||
     fail ckpt_uninterrupted_status "status $rc, checkpoint left: $(ls "$CK" 2>&1), stderr: $(cat "$T/err")"
 same_outputs ckpt_uninterrupted_outputs "$T/plain"
 
@@ -78,11 +115,12 @@ for sig in TERM INT; do
     rc=$?
     want=143
     [ "$sig" = INT ] && want=130
-    if [ $rc -eq $want ] && grep -q "^clusterperm: error: interrupted by SIG$sig after [0-9]* of 9999 permutations; progress saved to $CK: run the same command again to resume$" "$T/err" &&
-        [ -s "$CK" ] && [ ! -e "$out" ]; then
+    ck_state "$CK"
+    if [ $rc -eq $want ] && grep -q "^clusterperm: error: interrupted by SIG$sig after $ck_done of 9999 permutations; progress saved to $CK: run the same command again to resume$" "$T/err" &&
+        [ -s "$CK" ] && [ ! -e "$out" ] && [ "$ck_pass" -eq 0 ] && [ "$ck_done" -gt 0 ] && [ "$ck_done" -lt 9999 ]; then
         ok "ckpt_sig${sig}_saves_and_stops"
     else
-        fail "ckpt_sig${sig}_saves_and_stops" "status $rc (want $want), out: $(ls -A "$out" 2>&1), stderr: $(cat "$T/err")"
+        fail "ckpt_sig${sig}_saves_and_stops" "status $rc (want $want), checkpoint at $ck_done of pass $ck_pass, out: $(ls -A "$out" 2>&1), stderr: $(cat "$T/err")"
     fi
     "$CP" onesample $ARGS --out "$out" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err"
     rc=$?
@@ -91,6 +129,7 @@ for sig in TERM INT; do
     else
         fail "ckpt_sig${sig}_resumes" "status $rc, stderr: $(cat "$T/err")"
     fi
+    expect_counts "ckpt_sig${sig}_computes_only_the_rest" "$T/err" "$ck_pass" "$ck_done" "$passes"
     same_outputs "ckpt_sig${sig}_identical_outputs" "$out"
 done
 
@@ -103,6 +142,7 @@ kill -TERM $pid
 kill -TERM $pid
 wait $pid
 rc=$?
+ck_state "$CK"
 "$CP" onesample $ARGS --out "$T/twice" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err2"
 rc2=$?
 if [ $rc -eq 143 ] && [ $rc2 -eq 0 ] && grep -q resuming "$T/err2"; then
@@ -110,6 +150,7 @@ if [ $rc -eq 143 ] && [ $rc2 -eq 0 ] && grep -q resuming "$T/err2"; then
 else
     fail ckpt_double_sigterm_resumes "status $rc then $rc2: $(cat "$T/err" "$T/err2")"
 fi
+expect_counts ckpt_double_sigterm_counts "$T/err2" "$ck_pass" "$ck_done" "$passes"
 
 # 3. A resumed run may use another --jobs and --out.
 rm -f "$CK"
@@ -118,10 +159,12 @@ pid=$!
 wait_for "$CK"
 kill -TERM $pid
 wait $pid
+ck_state "$CK"
 "$CP" onesample $ARGS --out "$T/j2" -j 2 --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] && grep -q resuming "$T/err" && ok ckpt_resume_other_jobs ||
     fail ckpt_resume_other_jobs "status $rc: $(cat "$T/err")"
+expect_counts ckpt_resume_other_jobs_counts "$T/err" "$ck_pass" "$ck_done" "$passes"
 # clusters.json and report.html record the jobs given; the rest must be the same bytes
 sed 's/"jobs": 2,/"jobs": 1,/' "$T/j2/clusters.json" >"$T/j2.json" && mv "$T/j2.json" "$T/j2/clusters.json"
 same_outputs ckpt_resume_other_jobs_outputs "$T/j2" report.html
@@ -139,7 +182,7 @@ for i in $(seq 1 "$REPEAT"); do
     kill -9 $pid 2>/dev/null
     wait $pid 2>/dev/null
     had=0
-    [ -e "$CK" ] && had=1
+    [ -e "$CK" ] && had=1 && ck_state "$CK"
     "$CP" onesample $ARGS --out "$out" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err"
     rc=$?
     if [ $rc -ne 0 ]; then
@@ -149,6 +192,10 @@ for i in $(seq 1 "$REPEAT"); do
     grep -q resuming "$T/err" && resumed=$((resumed + 1))
     [ $had -eq 1 ] && ! grep -q resuming "$T/err" && { fail "ckpt_kill9_round_$i" "a checkpoint existed but the run did not resume"; continue; }
     if [ -e "$CK" ]; then fail "ckpt_kill9_round_$i" "checkpoint left after success"; continue; fi
+    if [ $had -eq 1 ]; then
+        expect_counts "ckpt_kill9_round_$i" "$T/err" "$ck_pass" "$ck_done" "$passes" >"$T/same"
+        grep '^FAIL' "$T/same" && continue
+    fi
     same_outputs "ckpt_kill9_round_$i" "$out" >"$T/same" && rounds_ok=$((rounds_ok + 1))
     grep '^FAIL' "$T/same"
 done
@@ -163,9 +210,54 @@ if [ "$resumed" -eq 0 ]; then
     wait_for "$CK"
     kill -9 $pid
     wait $pid 2>/dev/null
+    ck_state "$CK"
     "$CP" onesample $ARGS --out "$T/k9b" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err"
     grep -q resuming "$T/err" && same_outputs ckpt_kill9_after_first_save "$T/k9b" ||
         fail ckpt_kill9_after_first_save "did not resume: $(cat "$T/err")"
+    expect_counts ckpt_kill9_after_first_save_counts "$T/err" "$ck_pass" "$ck_done" "$passes"
+fi
+
+# 4b. A resume in the second step-down pass (a higher threshold: the effect's cluster is
+#     significant, so step-down runs a second pass without it): the checkpoint carries what
+#     the first pass excluded, so the log (stdout) is the reference's line for line, and the
+#     resume computes only the rest of the second pass. The second pass is caught by
+#     polling the checkpoint's pass field (saved after every chunk); up to 3 tries.
+ARGS2="${ARGS%--t-threshold*} --t-threshold 2.5 --n-permutations 10000 --step-down-p 0.05"
+"$CP" onesample $ARGS2 --out "$T/ref2" >"$T/ref2.log" 2>/dev/null
+passes2=$(sed -n 's/^ *"n_step_downs": \([0-9]*\),*$/\1/p' "$T/ref2/clusters.json")
+if [ "$passes2" = 2 ] && grep -qx "Step-down-in-jumps iteration #1 found 1 cluster to exclude from subsequent iterations" "$T/ref2.log"; then
+    ok ckpt_pass2_reference
+else
+    fail ckpt_pass2_reference "n_step_downs '$passes2', log: $(cat "$T/ref2.log")"
+fi
+caught=0
+for try in 1 2 3; do
+    rm -rf "$T/p2" "$CK"
+    "$CP" onesample $ARGS2 --out "$T/p2" --checkpoint "$CK" --checkpoint-interval 0 >/dev/null 2>"$T/err" &
+    pid=$!
+    while kill -0 $pid 2>/dev/null; do
+        if [ -s "$CK" ] && [ "$(ck_u64 "$CK" 48)" = 1 ]; then
+            kill -TERM $pid
+            break
+        fi
+        sleep 0.01
+    done
+    wait $pid
+    rc=$?
+    [ $rc -eq 143 ] && [ -s "$CK" ] && ck_state "$CK" && [ "$ck_pass" = 1 ] && [ "$ck_done" -gt 0 ] && { caught=1; break; }
+done
+if [ $caught -eq 1 ]; then
+    ok "ckpt_pass2_interrupted (try $try, at $ck_done of 9999)"
+    "$CP" onesample $ARGS2 --out "$T/p2" --checkpoint "$CK" --checkpoint-interval 0 >"$T/p2.log" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && cmp -s "$T/ref2.log" "$T/p2.log" && ok ckpt_pass2_same_log ||
+        fail ckpt_pass2_same_log "status $rc; log: $(cat "$T/p2.log"); reference: $(cat "$T/ref2.log")"
+    expect_counts ckpt_pass2_computes_only_the_rest "$T/err" "$ck_pass" "$ck_done" "$passes2"
+    mv "$T/ref" "$T/ref1" && mv "$T/ref2" "$T/ref"
+    same_outputs ckpt_pass2_identical_outputs "$T/p2"
+    mv "$T/ref" "$T/ref2" && mv "$T/ref1" "$T/ref"
+else
+    fail ckpt_pass2_interrupted "3 runs ended before a checkpoint in the second pass was caught (last: status $rc, checkpoint at $ck_done of pass $ck_pass)"
 fi
 
 # 5. Refusals: make a checkpoint, then run with something else.
@@ -242,14 +334,26 @@ corrupt ckpt_refuses_empty "not a clusterperm checkpoint (0 bytes)"
 
 # The original checkpoint still resumes after all that.
 cp "$T/saved.ckpt" "$CK"
+ck_state "$CK"
 "$CP" onesample $ARGS --out "$T/late" --checkpoint "$CK" >/dev/null 2>"$T/err" && ok ckpt_resume_after_refusals ||
     fail ckpt_resume_after_refusals "$(cat "$T/err")"
+expect_counts ckpt_resume_after_refusals_counts "$T/err" "$ck_pass" "$ck_done" "$passes"
 same_outputs ckpt_resume_after_refusals_outputs "$T/late"
 
-# 6. A checkpoint that cannot be written stops the run with a message and no outputs.
-"$CP" onesample $ARGS --out "$T/nockpt" --checkpoint "$T/no/such/dir/ck" --checkpoint-interval 0 >/dev/null 2>"$T/err"
+# 6. A checkpoint in a missing directory is refused before any work; one that cannot be
+# written when it is due (/proc takes no new files, even for root) stops the run with a
+# message and no outputs.
+"$CP" onesample $ARGS --out "$T/nodir" --checkpoint "$T/no/such/dir/ck" >/dev/null 2>"$T/err"
 rc=$?
-if [ $rc -eq 1 ] && grep -q "^clusterperm: error: --checkpoint $T/no/such/dir/ck: cannot save progress: write: $T/no/such/dir/ck: cannot create temporary file" "$T/err" &&
+if [ $rc -eq 1 ] && grep -q "^clusterperm: error: --checkpoint $T/no/such/dir/ck: directory $T/no/such/dir does not exist$" "$T/err" &&
+    [ ! -e "$T/nodir" ]; then
+    ok ckpt_missing_dir_refused
+else
+    fail ckpt_missing_dir_refused "status $rc, stderr: $(cat "$T/err")"
+fi
+"$CP" onesample $ARGS --out "$T/nockpt" --checkpoint /proc/cperm-ck --checkpoint-interval 0 >/dev/null 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^clusterperm: error: --checkpoint /proc/cperm-ck: cannot save progress: write: /proc/cperm-ck: cannot create temporary file" "$T/err" &&
     [ ! -e "$T/nockpt" ]; then
     ok ckpt_unwritable_stops
 else

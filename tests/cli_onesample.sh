@@ -94,7 +94,7 @@ printf '# only a comment\n\n' >"$T/empty.txt"
 expect_fail cli_empty_listfile 1 "list file $T/empty.txt names no stems" onesample --a "@$T/empty.txt" --src "$SRC"
 printf '%s\n' "$T/g2/sub001/$F" "$T/g2/sub002/nonexistent" >"$T/list.txt"
 expect_fail cli_listfile_missing_stem 1 "$T/g2/sub002/nonexistent" onesample --a "@$T/list.txt" --src "$SRC"
-expect_fail cli_paired_count 1 "--a matches 5 subjects but --b matches 4" onesample --a "$T/g2/sub*/$F" --b "$T/g2/sub00[1-4]/$S" --src "$SRC"
+expect_fail cli_paired_count 1 "--a matches 5 subjects and --b 4; a paired test needs both for every subject: subject 'sub005' has --a $T/g2/sub005/$F but no --b" onesample --a "$T/g2/sub*/$F" --b "$T/g2/sub00[1-4]/$S" --src "$SRC"
 expect_fail cli_one_subject 1 "needs at least 2" onesample --a "$T/g2/sub001/$F" --src "$SRC"
 
 variant trunc
@@ -107,33 +107,33 @@ expect_fail cli_corrupt_stc_b 1 "$T/garbage/sub002/$S-rh.stc" onesample --a "$T/
 
 variant nohemi
 rm "$T/nohemi/sub004/$F-rh.stc"
-expect_fail cli_missing_hemisphere 1 "$T/nohemi/sub004/$F" onesample --a "$T/nohemi/sub*/$F" --src "$SRC"
+expect_fail cli_missing_hemisphere 1 "Hemisphere missing for $T/nohemi/sub004/$F: $T/nohemi/sub004/$F-rh.stc does not exist ($T/nohemi/sub004/$F-lh.stc does)" onesample --a "$T/nohemi/sub*/$F" --src "$SRC"
 
 variant verts
 cp "$T/g3/sub001/$F-lh.stc" "$T/verts/sub002/$F-lh.stc"
 cp "$T/g3/sub001/$F-rh.stc" "$T/verts/sub002/$F-rh.stc"
-expect_fail cli_mismatched_vertices 1 "$T/verts/sub002/$F: its lh vertices (642) differ from those of $T/verts/sub001/$F (162)" onesample --a "$T/verts/sub*/$F" --src "$SRC"
+expect_fail cli_mismatched_vertices 1 "$T/verts/sub002/$F-lh.stc: it has 642 lh vertices, $T/verts/sub001/$F-lh.stc has 162 (the first 162 agree; lh vertex 162 is only in $T/verts/sub002/$F-lh.stc)" onesample --a "$T/verts/sub*/$F" --src "$SRC"
 
 variant times
 cp "$T/t15/sub001/$S-lh.stc" "$T/times/sub005/$S-lh.stc"
 cp "$T/t15/sub001/$S-rh.stc" "$T/times/sub005/$S-rh.stc"
-expect_fail cli_mismatched_times 1 "$T/times/sub005/$S: 15 time points, but $T/times/sub001/$F has 12" onesample --a "$T/times/sub*/$F" --b "$T/times/sub*/$S" --src "$SRC"
+expect_fail cli_mismatched_times 1 "$T/times/sub005/$S-lh.stc: 15 time points from -0.05 s every 0.01 s, but $T/times/sub001/$F-lh.stc has 12 from -0.05 s every 0.01 s" onesample --a "$T/times/sub*/$F" --b "$T/times/sub*/$S" --src "$SRC"
 
 expect_fail cli_src_mismatch 1 "the lh source space has 642 vertices in use, which are not the data's 162" onesample --a "$T/g2/sub*/$F" --src "$T/g3/fsaverage-ico3-src.fif"
 head -c 300 "$SRC" >"$T/trunc-src.fif"
 expect_fail cli_truncated_src 1 "$T/trunc-src.fif" onesample --a "$T/g2/sub*/$F" --src "$T/trunc-src.fif"
-expect_fail cli_crop_empty 1 "$T/g2/sub001/$F: stc: crop: tmin (5) must be less than or equal to tmax" onesample $GOOD --tmin 5
+expect_fail cli_crop_empty 1 "$T/g2/sub001/$F-lh.stc: --tmin/--tmax: stc: crop: tmin 5 s is after tmax 0.06 s; the data span -0.05 to 0.06 s (12 samples, limits are in seconds)" onesample $GOOD --tmin 5
 expect_fail cli_crop_no_samples 1 "No samples remain" onesample $GOOD --tmin 1 --tmax 2
 
 # Vector -stc.h5 estimates written by MNE 1.3 (vertices 0..641 as our ico-3 source space).
-H5="$(dirname "$0")/../../shared/data/mne-h5/vec_small-stc.h5"
+H5="$(dirname "$0")/data/mne-h5/vec_small-stc.h5" # committed: tests/data/README.md
 if [ -f "$H5" ]; then
     mkdir -p "$T/h5/sub1" "$T/h5/sub2" "$T/h5bad/sub1" "$T/h5bad/sub2"
     cp "$H5" "$T/h5/sub1/vec-stc.h5" && cp "$H5" "$T/h5/sub2/vec-stc.h5"
     cp "$H5" "$T/h5bad/sub1/vec-stc.h5"
     head -c 5000 "$H5" >"$T/h5bad/sub2/vec-stc.h5"
     SRC3="$T/g3/fsaverage-ico3-src.fif"
-    expect_fail cli_vector_needs_magnitude 1 "$T/h5/sub1/vec: a vector source estimate; pass --magnitude" onesample --a "$T/h5/sub*/vec" --src "$SRC3"
+    expect_fail cli_vector_needs_magnitude 1 "$T/h5/sub1/vec-stc.h5: a vector source estimate; pass --magnitude" onesample --a "$T/h5/sub*/vec" --src "$SRC3"
     expect_fail cli_truncated_h5 1 "$T/h5bad/sub2/vec-stc.h5" onesample --a "$T/h5bad/sub*/vec" --src "$SRC3" --magnitude
 else
     fail cli_h5_data "$H5 missing"

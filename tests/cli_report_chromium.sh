@@ -3,6 +3,8 @@
 # headless Chromium: it must load offline with no errors, its DOM must hold the cluster
 # table and both images (as data URIs), and a screenshot must show the figures (the hot
 # colours of the brain's colorbar, the blue bars of the H0 histogram), not a blank page.
+# Then the same for a TFCE run's report (onesample --tfce): its table of significant points,
+# the summary, lateral/medial and H0 images.
 # Without Chromium (Debian package "chromium") it prints a SKIP line and asserts nothing.
 # Prints "ok NAME" / "FAIL NAME: why". Usage: sh tests/cli_report_chromium.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
@@ -97,5 +99,29 @@ print("FAIL report_screenshot_shows_figures: " + "; ".join(fails) if fails else
 sys.exit(1 if fails else 0)
 EOF
     [ $? -eq 0 ] || failed=1
+fi
+
+# A TFCE run (faces alone on a small study: every point significant) and its page.
+"$CP" simulate "$T/s3" --grade 3 --subjects 8 --n-times 10 >/dev/null 2>&1 &&
+"$CP" onesample --a "$T/s3/sub*/mne_dSPM_inverse_morph-faces_eq" \
+    --src "$T/s3/fsaverage-ico3-src.fif" --tfce --n-permutations 64 --out "$T/tfce" \
+    >"$T/log" 2>&1 || { fail report_tfce_setup "$(tail -3 "$T/log")"; exit 1; }
+: >"$T/chrome.err"
+chrome tdom --dump-dom "file://$T/tfce/report.html" >"$T/tdom.html"
+missing=""
+grep -q '<table id="points"' "$T/tdom.html" || missing="$missing points-table"
+grep -q '<table id="parameters"' "$T/tdom.html" || missing="$missing parameter-table"
+for id in summary summary-views h0; do
+    grep -q "<img id=\"$id\"[^>]*src=\"data:image/png;base64,iVBORw0KGgo" "$T/tdom.html" ||
+        missing="$missing $id-image"
+done
+[ -z "$missing" ] && ok report_tfce_dom_table_and_images ||
+    fail report_tfce_dom_table_and_images "missing:$missing"
+chrome tshot --window-size=1200,4000 --screenshot="$T/tshot.png" "file://$T/tfce/report.html" >/dev/null
+if grep -Eq 'Uncaught|net::ERR_|Failed to load|Not allowed to load|CONSOLE.*[Ee]rror' "$T/chrome.err" ||
+    [ ! -s "$T/tshot.png" ]; then
+    fail report_tfce_loads_without_errors "$(grep -E 'Uncaught|net::ERR_|Failed|CONSOLE' "$T/chrome.err" | head -3)"
+else
+    ok report_tfce_loads_without_errors
 fi
 exit $failed

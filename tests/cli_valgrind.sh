@@ -1,9 +1,11 @@
 #!/bin/sh
 # cli_valgrind.sh - the demo pipeline (a small `simulate` + `onesample` with crop, magnitude,
-# paired contrast, step-down, 2 threads, --checkpoint, report) and two error paths under
-# valgrind --leak-check=full: no invalid access, no uninitialised use, no leak (libgomp's
-# idle worker threads, alive at exit, are suppressed). Prints "ok NAME" / "FAIL NAME: why",
-# or one "SKIP" line if valgrind is not installed.
+# paired contrast, step-down, 2 threads, --checkpoint, report), a TFCE run with two
+# step-down passes, tests/unit_stepdown and tests/unit_checkpoint (the engine's per-pass
+# step-down counts, which TFCE and resumed runs once left unwritten) and two error paths
+# under valgrind --leak-check=full: no invalid access, no uninitialised use, no leak
+# (libgomp's idle worker threads, alive at exit, are suppressed). Prints "ok NAME" /
+# "FAIL NAME: why", or one "SKIP" line if valgrind is not installed.
 # Usage: sh tests/cli_valgrind.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
 CP="$BUILD/clusterperm"
@@ -42,8 +44,14 @@ EOF
 vg() {
     name=$1 want=$2
     shift 2
+    vg_prog "$name" "$want" "$CP" "$@"
+}
+# vg_prog NAME WANT_STATUS PROGRAM ARGS...: the same for any program
+vg_prog() {
+    name=$1 want=$2
+    shift 2
     valgrind -q --suppressions="$T/supp" --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-        --error-exitcode=99 "$CP" "$@" >"$T/out.txt" 2>"$T/vg.txt"
+        --error-exitcode=99 "$@" >"$T/out.txt" 2>"$T/vg.txt"
     rc=$?
     if [ $rc -eq "$want" ] && ! grep -q '^==[0-9]*==' "$T/vg.txt"; then
         ok "$name"
@@ -60,6 +68,29 @@ vg vg_onesample_demo 0 onesample --a "$T/s/sub*/$F" --b "$T/s/sub*/$S" --src "$S
     --out "$T/res" --checkpoint "$T/ck" --checkpoint-interval 0
 [ -s "$T/res/tobs-lh.stc" ] && [ -s "$T/res/clusters.json" ] && [ ! -e "$T/ck" ] && ok vg_onesample_outputs ||
     fail vg_onesample_outputs "$(ls -A "$T/res" 2>&1)"
+# TFCE with step-down on an ico-3 study: the faces alone (positive dSPM values) make every
+# point significant in the first pass, so a second pass runs with all of them excluded.
+vg vg_simulate_ico3 0 simulate "$T/s3" --grade 3 --subjects 8 --n-times 10
+vg vg_tfce_step_down 0 onesample --a "$T/s3/sub*/$F" --src "$T/s3/fsaverage-ico3-src.fif" --tfce \
+    --step-down-p 0.05 -j 2 --out "$T/tfce"
+if grep -q '"n_step_downs": 2,' "$T/tfce/tfce.json" 2>/dev/null && [ -s "$T/tfce/tfce-p-lh.stc" ]; then
+    ok vg_tfce_step_down_two_passes
+else
+    fail vg_tfce_step_down_two_passes "$(grep n_step_downs "$T/tfce/tfce.json" 2>&1)"
+fi
+# The engine's step-down counts and checkpoints (TFCE and clusters, resumed in a later
+# pass) through their unit tests: every check must pass under valgrind too.
+for unit in unit_stepdown:17 unit_checkpoint:39; do
+    u=${unit%:*} min=${unit#*:}
+    if [ -x "$BUILD/tests/$u" ]; then
+        vg_prog "vg_$u" 0 "$BUILD/tests/$u"
+        n_ok=$(grep -c '^ok ' "$T/out.txt")
+        [ "$n_ok" -ge "$min" ] && ! grep -q '^FAIL' "$T/out.txt" && ok "vg_${u}_checks ($n_ok ok)" ||
+            fail "vg_${u}_checks" "$n_ok ok (want $min): $(grep -v '^ok ' "$T/out.txt" | head -5)"
+    else
+        fail "vg_$u" "$BUILD/tests/$u not built"
+    fi
+done
 head -c 100 "$T/s/sub003/$F-lh.stc" >"$T/cut-lh.stc"
 cp "$T/s/sub003/$F-rh.stc" "$T/cut-rh.stc"
 printf '%s\n%s\n%s\n' "$T/s/sub001/$F" "$T/s/sub002/$F" "$T/cut" >"$T/list.txt"

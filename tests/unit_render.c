@@ -1,6 +1,7 @@
 /* unit_render.c - the figure code on hand-computed cases: MNE's 'hot' lookup table, the
  * colormap index, value spreading on a small mesh, pixels of rendered synthetic brains
- * (decoded back with Cairo), colorbar, SVG/PDF output, the H0 histogram, and errors.
+ * (decoded back with Cairo, probed at the brain viewport's centre that the layout reports),
+ * colorbar, SVG/PDF output, the H0 histogram, and errors.
  * Also prints (does not assert) the time to render the seed's 1000x1000 ico-5 figure. */
 #include "clusterperm.h"
 #include "render_internal.h"
@@ -109,6 +110,13 @@ static void pixel(cairo_surface_t *s, int x, int y, int rgb[3]) {
     rgb[0] = (int)(v >> 16 & 255), rgb[1] = (int)(v >> 8 & 255), rgb[2] = (int)(v & 255);
 }
 
+/* The centre of the first subplot's brain viewport: where the camera's focal point lands
+ * (the band and label strip take room off the figure, so it is not the figure's centre). */
+static void brain_centre(const cperm_render_layout *L, int *x, int *y) {
+    *x = (int)((L->panel[0].brain.x0 + L->panel[0].brain.x1) / 2);
+    *y = (int)((L->panel[0].brain.y0 + L->panel[0].brain.y1) / 2);
+}
+
 static double cpu_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -150,7 +158,10 @@ static void test_render(void) {
     o.views[0] = CPERM_VIEW_LATERAL;
     unsigned char *png = NULL;
     size_t len = 0;
-    rc = cperm_render_stc(&png, &len, stc, geom, &o, &err);
+    cperm_render_layout L;
+    int cx = 0, cy = 0;
+    rc = cperm_render_stc_layout(&png, &len, stc, geom, &o, &L, NULL, &err);
+    brain_centre(&L, &cx, &cy);
     CHECK("render_lateral_png", rc == 0 && len > 8 && !memcmp(png, "\x89PNG", 4), "rc %d: %s", rc,
           err.msg);
     cairo_surface_t *img = png ? decode(png, len) : NULL;
@@ -169,13 +180,13 @@ static void test_render(void) {
         const double I = 0.7 * (sin(135 * M_PI / 180) + 2 * cos(M_PI / 3) * sin(M_PI / 3));
         int want[3];
         for (int k = 0; k < 3; k++) want[k] = (int)fmin(255, nearbyint(lut[192][k] * I));
-        pixel(img, 200, 200, p);
+        pixel(img, cx, cy, p);
         CHECK("render_patch_colour_at_centre", abs(p[0] - want[0]) <= 1 &&
                                                    abs(p[1] - want[1]) <= 1 &&
                                                    abs(p[2] - want[2]) <= 1,
               "(%d %d %d) want (%d %d %d)", p[0], p[1], p[2], want[0], want[1], want[2]);
         /* a point of the sphere away from the cap: grey (cortex) */
-        pixel(img, 200, 200 - 150, p);
+        pixel(img, cx, cy - 120, p);
         CHECK("render_cortex_grey", p[0] == p[1] && p[1] == p[2] && p[0] > 60 && p[0] < 200,
               "(%d %d %d)", p[0], p[1], p[2]);
         /* the colorbar, x 0.15..0.85 of the width: somewhere in the bottom fifth the column
@@ -203,12 +214,13 @@ static void test_render(void) {
     o.views[0] = CPERM_VIEW_VENTRAL;
     o.time_index = 1;
     o.time_label = "t = 1";
-    rc = cperm_render_stc(&png, &len, stc, geom, &o, &err);
+    rc = cperm_render_stc_layout(&png, &len, stc, geom, &o, &L, NULL, &err);
+    brain_centre(&L, &cx, &cy);
     img = rc == 0 ? decode(png, len) : NULL;
     if (img && cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
         int p[3], c[3];
         pixel(img, 2, 2, p);
-        pixel(img, 200, 200, c);
+        pixel(img, cx, cy, c);
         CHECK("render_black_background_white_overlay", p[0] == 0 && p[1] == 0 && p[2] == 0 &&
                                                            c[0] == 255 && c[1] == 255 && c[2] == 255,
               "corner (%d %d %d) centre (%d %d %d)", p[0], p[1], p[2], c[0], c[1], c[2]);
@@ -230,7 +242,8 @@ static void test_render(void) {
         d.views[0] = CPERM_VIEW_LATERAL;
         d.diverging = 1;
         d.fmin = 2, d.fmid = 5, d.fmax = 40;
-        rc = cperm_render_stc(&png, &len, stc, geom, &d, &err);
+        rc = cperm_render_stc_layout(&png, &len, stc, geom, &d, &L, NULL, &err);
+        brain_centre(&L, &cx, &cy);
         img = rc == 0 ? decode(png, len) : NULL;
         unsigned char dl[256][4];
         cperm_cmap_mne_diverging(dl, 2, 5, 40, 1);
@@ -239,7 +252,7 @@ static void test_render(void) {
         int p[3] = {-1, -1, -1}, want[3];
         for (int k = 0; k < 3; k++)
             want[k] = (int)fmin(255, nearbyint((dl[32][k] * a + g0 * (1 - a)) * I));
-        if (img) pixel(img, 200, 200, p);
+        if (img) pixel(img, cx, cy, p);
         CHECK("render_diverging_negative_colour", rc == 0 && abs(p[0] - want[0]) <= 1 &&
                                                       abs(p[1] - want[1]) <= 1 &&
                                                       abs(p[2] - want[2]) <= 1 && p[2] > p[0] + 100,

@@ -223,13 +223,21 @@ static void test_curv(void) {
     CHECK("curv_old_truncated", rc == CPERM_EFORMAT && !out, "rc %d", rc);
 }
 
+/* The real files committed in tests/data/real (tests/data/README.md), found beside this
+ * source file: __FILE__ is the path the compiler was given, relative to the directory make
+ * runs in (the repository root, where the tests run too) or absolute. */
+static void real_data_path(char *path, size_t cap, const char *file) {
+    const char *src = __FILE__, *slash = strrchr(src, '/');
+    int dir_len = slash ? (int)(slash - src + 1) : 0;
+    snprintf(path, cap, "%.*sdata/real/%s", dir_len, src, file);
+}
+
 static void test_real(void) {
-    const char *dir = getenv("CPERM_REAL_DATA");
-    if (!dir) dir = "../shared/data/real";
     const char *hemis[2] = {"lh", "rh"};
     for (int h = 0; h < 2; h++) {
-        char path[1024], name[64];
-        snprintf(path, sizeof path, "%s/%s.sphere.reg", dir, hemis[h]);
+        char path[1024], name[64], file[32];
+        snprintf(file, sizeof file, "%s.sphere.reg", hemis[h]);
+        real_data_path(path, sizeof path, file);
         cperm_surf *s = NULL;
         cperm_err err = {0};
         int rc = cperm_surf_read(&s, path, &err);

@@ -42,8 +42,8 @@ FACES = 'mne_dSPM_inverse_morph-faces_eq'
 SCRAMBLED = 'mne_dSPM_inverse_morph-scrambled_eq'
 GRADE, N_SUBJECTS, N_TIMES, SIM_SEED = 3, 10, 20, 7
 SIM_TSTEP = '0.001665'  # MNE sample data's 600.615 Hz: summary durations are not integers
-H5_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'data',
-                      'mne-h5')
+import testdata  # noqa: E402  (tests/data/, the committed MNE-written -stc.h5 files)
+
 failures = 0
 
 
@@ -191,12 +191,12 @@ def check_case(name, study, tmp, X, tmin, tstep, vertices, cli_args, adjacency, 
 def check_h5_case(study, tmp, adjacency):
     """Vector -stc.h5 estimates written by MNE 1.3 (as the seed's) for A, scalar .stc for B:
     --magnitude takes the norm over orientations, as VectorSourceEstimate.magnitude()."""
-    h5 = os.path.join(H5_DIR, 'vec_small-stc.h5')
+    h5 = testdata.VEC_SMALL
     if not os.path.exists(h5):
         report('pipeline.h5_vector.data', False, '%s missing' % h5)
         return
-    # Debian's MNE cannot read -stc.h5 (no h5io): its magnitude() was saved alongside.
-    mag = np.load(os.path.join(H5_DIR, 'vec_small-magnitude-float64.npy'))
+    # Debian's MNE cannot read -stc.h5 (no h5io): MNE's magnitude() of the arrays h5py reads.
+    mag, _ = testdata.vec_small_magnitude()
     vertices = [np.arange(642), np.arange(642)]
     rng = np.random.RandomState(3)
     h5study = os.path.join(tmp, 'h5study')

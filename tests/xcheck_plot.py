@@ -9,7 +9,9 @@
    the view direction (camera frame from MNE's views_dicts through VTK's vtkCamera) shows up
    at its projected pixel, and the mirrored pixels stay grey.
    With --subjects-dir, ?h.inflated/?h.curv give binarised curvature greys and the
-   inflated hemispheres are moved apart as MNE does.
+   inflated hemispheres are moved apart as MNE does. The camera fits the brain viewport
+   that the renderer reports (tool_render layout): the band for the colour bar and the
+   strip for the hemisphere labels take room off the figure.
 4. The demo (simulate + onesample as tools/demo.sh runs them) leaves summary.png, h0.png and
    report.html; summary.png's background and colorbar are right, and the injected patch's
    vertices (truth.json) that are visible in a view are drawn in overlay colours there (the
@@ -41,6 +43,14 @@ def check(name, cond, why=""):
 
 def run(args):
     return subprocess.run(args, capture_output=True, text=True)
+
+
+def brain_viewport(stem, src, args):
+    """The first subplot's brain viewport (x, y, w, h) in pixels from the renderer's layout,
+    for a figure drawn with the same figure options (tool_render layout)."""
+    r = run([TOOL, "layout", stem, src] + args)
+    b = json.loads(r.stdout)["panels"][0]["brain"]
+    return b[0], b[1], b[2] - b[0], b[3] - b[1]
 
 
 def load_png(path):
@@ -191,21 +201,24 @@ def check_views(tmp, study):
         stem = os.path.join(tmp, "cap")
         stc.save(stem, ftype="stc", overwrite=True, verbose=False)
         out = os.path.join(tmp, "cap.png")
-        r = run([CP, "plot", stem, "--src", os.path.join(study, "fsaverage-ico4-src.fif"),
-                 "-o", out, "--hemi", hemi, "--views", view[:3], "--clim", "value:0,0.1,40",
-                 "--size", "%dx%d" % (size, size), "--background", "white", "--no-colorbar",
-                 "--time-label", ""])
+        src_path = os.path.join(study, "fsaverage-ico4-src.fif")
+        fig = ["--hemi", hemi, "--views", view[:3], "--clim", "value:0,0.1,40",
+               "--size", "%dx%d" % (size, size), "--background", "white", "--no-colorbar",
+               "--time-label", ""]
+        r = run([CP, "plot", stem, "--src", src_path, "-o", out] + fig)
         if r.returncode:
             bad.append((hemi, view, r.stderr.strip()))
             continue
         img = load_png(out)
+        bx, by, bw, bh = brain_viewport(stem, src_path, fig)
         shown = rrs[0] if hemi == "lh" else rrs[1] if hemi == "rh" else np.r_[rrs[0], rrs[1]]
         lo, hi_b = shown.min(axis=0), shown.max(axis=0)
         focal, ext = (lo + hi_b) / 2, (hi_b - lo).max()
-        scale = (size / 2) / (2 * ext * np.tan(np.deg2rad(15)))
+        scale = (bh / 2) / (2 * ext * np.tan(np.deg2rad(15)))
+        cx, cy = bx + bw / 2, by + bh / 2
         p = centres[hi] + radius * t - focal
-        px, py = size / 2 + p @ right * scale, size / 2 - p @ up * scale
-        mx, my = size / 2 - (p @ right) * scale, size / 2 + (p @ up) * scale
+        px, py = cx + p @ right * scale, cy - p @ up * scale
+        mx, my = cx - (p @ right) * scale, cy + (p @ up) * scale
 
         def hot(x, y):
             c = img[int(round(y)), int(round(x))]
@@ -251,6 +264,8 @@ def check_subjects_dir(tmp):
         check("subjects_dir_plot", False, r.stderr.strip())
         return
     img = load_png(out)
+    # two hemispheres side by side from above leave room for their labels above them: the
+    # brain viewport is the whole figure (no band: no colour bar, no time label)
     shifted = [rr - [rr[:, 0].max(), 0, 0], rr - [rr[:, 0].min(), 0, 0]]
     both = np.r_[shifted[0], shifted[1]]
     right, up, d = camera(views_dicts["both"]["dorsal"])
@@ -344,13 +359,14 @@ def check_demo(tmp):
     check("demo_cluster_overlaps_patch", (interior & patch).sum() > 10,
           "%d interior significant patch vertices" % (interior & patch).sum())
 
-    def project(img_, hemi_view_dict, shown_rr, size):
+    def project(img_, hemi_view_dict, shown_rr, viewport):
         right, up, d = camera(hemi_view_dict)
+        bx, by, bw, bh = viewport
         lo, hi = shown_rr.min(axis=0), shown_rr.max(axis=0)
         focal, ext = (lo + hi) / 2, (hi - lo).max()
-        scale = (size / 2) / (2 * ext * np.tan(np.deg2rad(15)))
+        scale = (bh / 2) / (2 * ext * np.tan(np.deg2rad(15)))
         q = rr - focal
-        xs, ys = size / 2 + q @ right * scale, size / 2 - q @ up * scale
+        xs, ys = bx + bw / 2 + q @ right * scale, by + bh / 2 - q @ up * scale
         facing = nrm @ d > 0.5
         return xs, ys, facing
 
@@ -362,19 +378,23 @@ def check_demo(tmp):
     zstem = os.path.join(tmp, "zeros")
     zeros.save(zstem, ftype="stc", overwrite=True, verbose=False)
 
+    def figure_args(hemi, view, size, label=None):
+        args = ["--hemi", hemi, "--views", view[:3], "--clim", "value:0,0.1,40", "--size",
+                "%dx%d" % (size, size), "--background", "white"]
+        # no label: none at all (plot would label a multi-column estimate with its time)
+        return args + (["--time-label", label] if label is not None else
+                       ["--no-colorbar", "--time-label", ""])
+
     def render(stem, out, hemi, view, size, label=None):
-        args = [CP, "plot", stem, "--src", src_path, "-o", out, "--hemi", hemi, "--views",
-                view[:3], "--clim", "value:0,0.1,40", "--size", "%dx%d" % (size, size),
-                "--background", "white"]
-        args += ["--time-label", label] if label is not None else ["--no-colorbar"]
-        r = run(args)
+        r = run([CP, "plot", stem, "--src", src_path, "-o", out] +
+                figure_args(hemi, view, size, label))
         return load_png(out) if r.returncode == 0 else r.stderr.strip()
 
-    def compare(name, im, base, hemi, view, shown_rr, size, need_patch):
+    def compare(name, im, base, hemi, view, shown_rr, viewport, need_patch):
         if isinstance(im, str) or isinstance(base, str):
             check(name, False, im if isinstance(im, str) else base)
             return 0
-        xs, ys, facing = project(im, views_dicts[hemi][view], shown_rr, size)
+        xs, ys, facing = project(im, views_dicts[hemi][view], shown_rr, viewport)
         def differs(v):
             y, x = int(ys[v]), int(xs[v])
             return np.abs(im[y, x] - base[y, x]).max() > 12
@@ -397,8 +417,10 @@ def check_demo(tmp):
               outside[850:].sum() == 0 and outside[:, :20].sum() == 0,
               "%d pixels differ in the colorbar band or left margin" %
               (outside[850:].sum() + outside[:, :20].sum()))
+    seed_viewport = brain_viewport(zstem, src_path,
+                                   figure_args("both", "ventral", 1000, "Duration significant (ms)"))
     n_seen = compare("summary_png_ventral_patch_and_cortex", img, base, "both", "ventral",
-                     both_rr, 1000, False)
+                     both_rr, seed_viewport, False)
     print("# summary.png (ventral): %d of the patch's significant vertices face the camera"
           % n_seen)
 
@@ -407,7 +429,8 @@ def check_demo(tmp):
     for view in ("lateral", "dorsal", "caudal", "ventral"):
         im = render(os.path.join(res, "summary"), os.path.join(tmp, "v.png"), "lh", view, 500)
         b0 = render(zstem, os.path.join(tmp, "b.png"), "lh", view, 500)
-        seen += compare("plot_patch_visible_%s" % view, im, b0, "lh", view, rr, 500, True) > 0
+        seen += compare("plot_patch_visible_%s" % view, im, b0, "lh", view, rr,
+                        brain_viewport(zstem, src_path, figure_args("lh", view, 500)), True) > 0
     check("plot_patch_seen_in_some_view", seen >= 1, "no view shows the patch")
 
 

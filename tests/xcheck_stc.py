@@ -18,11 +18,11 @@ mne.set_log_level("ERROR")
 
 BUILD = os.environ.get("CPERM_BUILD", "build")
 TOOL = os.path.join(BUILD, "tests", "tool_stc")
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
-if not os.path.isdir(SHARED):
-    SHARED = "/work/shared/data"
-REAL = os.path.join(SHARED, "real", "sample_audvis_trunc-meg")
-H5DIR = os.path.join(SHARED, "mne-h5")
+# The committed files (tests/data/, see its README) and the fixtures made from them.
+import testdata  # noqa: E402
+
+REAL = os.path.join(testdata.REAL, "sample_audvis_trunc-meg")
+H5DIR = testdata.H5
 
 failed = 0
 
@@ -220,13 +220,21 @@ def run_all(tmp):
 
     # 6. HDF5: vector estimate magnitude equals MNE's, bit for bit; the .stc pair that MNE
     #    wrote from it (float32) equals our magnitude cast to float32.
+    try:
+        import h5py
+    except ImportError:
+        h5py = None
+    if h5py is None:
+        check("h5py_available", False, "python3-h5py is needed for the HDF5 checks")
+        return
     vec = os.path.join(H5DIR, "vec_small-stc.h5")
-    mag_ref = np.load(os.path.join(H5DIR, "vec_small-magnitude-float64.npy"))
+    # MNE's magnitude() of the file's arrays (read by h5py), and the .stc pair MNE saves of it
+    mag_ref, mag_stem = testdata.vec_small_magnitude(tmp)
     got, err = ours(vec, tmp)
     check("h5_vector_read", got is not None and got["data"].shape == (1284, 3, 10)
           and got["n_orient"] == 3 and got["subject"] == "fsaverage"
           and got["tmin"] == -0.02 and got["tstep"] == 0.004, err or "header differs")
-    mag_stc = mne.read_source_estimate(os.path.join(H5DIR, "vec_small-magnitude"))
+    mag_stc = mne.read_source_estimate(mag_stem)
     got_m, err = ours(vec, tmp, "magnitude")
     check("h5_magnitude_bits", got_m is not None and np.array_equal(
         got_m["data"].view(np.uint64), mag_ref.view(np.uint64)), err or "magnitude differs")
@@ -238,13 +246,6 @@ def run_all(tmp):
     got_s, err = ours(os.path.join(H5DIR, "vec_small"), tmp)
     check("h5_vector_by_stem", got_s is not None and got is not None and
           np.array_equal(got_s["data"], got["data"]), err or "differs")
-    try:
-        import h5py
-    except ImportError:
-        h5py = None
-    if h5py is None:
-        check("h5py_available", False, "python3-h5py is needed for the HDF5 checks")
-        return
     with h5py.File(vec, "r") as f:
         g = f["mnepython"]
         check("h5_vector_matches_h5py", got is not None

@@ -17,7 +17,8 @@ import numpy as np
 
 BUILD = os.environ.get("CPERM_BUILD", "build")
 TOOL = os.path.join(BUILD, "tests", "tool_surf")
-REAL = os.environ.get("CPERM_REAL_DATA", os.path.join("..", "shared", "data", "real"))
+# The real files committed in tests/data/real (see tests/data/README.md).
+REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "real")
 failed = 0
 
 

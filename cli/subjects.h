@@ -1,0 +1,28 @@
+/* subjects.h - input stems keyed by subject (cli/subjects.c). */
+#ifndef CPERM_CLI_SUBJECTS_H
+#define CPERM_CLI_SUBJECTS_H
+
+#include "cli.h"
+
+/* Stems and their subjects, sorted by subject. For a glob the subject is what its wildcards
+ * matched, widened to the letters and digits around it, words joined by '/' ("sub*" and
+ * "sub00[1-4]" on "sub003" are both "sub003"); for an @list file it is the stem's position
+ * in the list ("1", "2", ...). */
+typedef struct cli_subjects {
+    cli_strlist stems;
+    cli_strlist keys;
+    int from_list;
+} cli_subjects;
+
+/* Expands one --a/--b argument (a glob over stems or @LISTFILE). Fails, printing why, when
+ * nothing matches or two stems would be the same subject. */
+int cli_subjects_expand(cli_subjects *out, const char *opt, const char *spec);
+
+/* Succeeds when A and B hold the same subjects; otherwise prints which subjects one side
+ * lacks, naming the other side's stem. */
+int cli_subjects_pair(const cli_subjects *a, const cli_subjects *b, const char *a_spec,
+                      const char *b_spec);
+
+void cli_subjects_free(cli_subjects *s);
+
+#endif

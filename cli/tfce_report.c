@@ -1,0 +1,237 @@
+/* tfce_report.c - the figures and report.html of a TFCE run (onesample --tfce, issue 11):
+ * the seed's figure of the duration each vertex is significant, the H0 histogram of the
+ * maximal TFCE score, and a page with the parameters and the significant points, built from
+ * the pieces of cli/report.c. */
+#include "report.h"
+#include "tfce_out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TFCE_MAX_ROWS 40
+
+/* A significant point for the table: sorted by p, then by |TFCE score|, then position. */
+typedef struct sig_point {
+    double p, score;
+    size_t at;
+} sig_point;
+
+static int cmp_points(const void *a, const void *b) {
+    const sig_point *x = a, *y = b;
+    if (x->p != y->p) return x->p < y->p ? -1 : 1;
+    if (fabs(x->score) != fabs(y->score)) return fabs(x->score) > fabs(y->score) ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The page. Images may be NULL; root is tfce.json. */
+static char *build_html(const tfce_report_in *in, const json_t *root, const unsigned char *sum,
+                        size_t sum_len, const unsigned char *views, size_t views_len,
+                        const unsigned char *h0, size_t h0_len) {
+    const cperm_stc *L = in->layout;
+    const size_t nvl = L->n_vertices[0], nv = nvl + L->n_vertices[1], nt = L->n_times;
+    const size_t P = nv * nt;
+    const double *pv = cperm_run_tfce_pvalues(in->run), *score = cperm_run_tfce_map(in->run);
+    const double *tobs = cperm_run_tobs(in->run);
+    const double ps = in->p_summary;
+    report_buf b = {0};
+    size_t n_sig = 0, n_vert[2] = {0, 0};
+    double min_p = INFINITY;
+    for (size_t p = 0; p < P; p++)
+        if (pv[p] < ps) n_sig++, min_p = fmin(min_p, pv[p]);
+    for (size_t v = 0; v < nv; v++) {
+        int any = 0;
+        for (size_t t = 0; t < nt && !any; t++) any = pv[t * nv + v] < ps;
+        n_vert[v >= nvl] += (size_t)any;
+    }
+
+    report_begin(&b, "Threshold-free cluster enhancement (TFCE) permutation test");
+    report_printf(&b, "<p>%zu time points, %zu + %zu vertices. <strong>%zu of %zu points with "
+                      "p &lt; %g", nt, nvl, nv - nvl, n_sig, P, ps);
+    if (n_sig)
+        report_printf(&b, " (smallest p = %.4g), at %zu lh and %zu rh vertices", min_p, n_vert[0],
+                      n_vert[1]);
+    report_printf(&b, ".</strong></p>\n<h2>Figures</h2>\n");
+    if (sum) {
+        char alt[96], cap[480];
+        snprintf(alt, sizeof alt, "points with p < %g on the brain, ventral view", ps);
+        snprintf(cap, sizeof cap, "For how long (ms) each vertex has a TFCE p &lt; %g, signed by "
+                 "t (summarize_clusters_stc's rule applied to the significant points; "
+                 "tfce-summary-lh/-rh.stc), both hemispheres seen from below as in the seed's "
+                 "figure: the left hemisphere (lh) shows on the right.", ps);
+        report_figure(&b, "summary", alt, cap, sum, sum_len);
+        report_figure(&b, "summary-views", "the same, lateral and medial views of each hemisphere",
+                      "The same map seen from the side: lateral (top) and medial (bottom) views, "
+                      "left hemisphere on the left.", views, views_len);
+    } else {
+        report_printf(&b, "<p id=\"summary-none\">No point has p &lt; %g: there is no summary "
+                          "figure.</p>\n", ps);
+    }
+    report_figure(&b, "h0", "histogram of the permutation distribution H0 of the largest TFCE "
+                            "score",
+                  "The permutation distribution H0 of the largest TFCE score (one value per "
+                  "sign flip; H0[0] is the observed data's), its critical value and the observed "
+                  "maximum.", h0, h0_len);
+
+    report_printf(&b, "<h2>Significant points</h2>\n");
+    sig_point *idx = n_sig ? malloc(n_sig * sizeof *idx) : NULL;
+    if (n_sig && !idx) b.oom = 1;
+    if (!n_sig) {
+        report_printf(&b, "<p id=\"points-none\">No point has p &lt; %g.</p>\n", ps);
+    } else if (idx) {
+        size_t k = 0;
+        for (size_t p = 0; p < P; p++)
+            if (pv[p] < ps) idx[k++] = (sig_point){pv[p], score[p], p};
+        qsort(idx, n_sig, sizeof *idx, cmp_points);
+        const size_t shown = n_sig < TFCE_MAX_ROWS ? n_sig : TFCE_MAX_ROWS;
+        report_printf(&b, "<table id=\"points\">\n<thead><tr><th>hemi</th><th>vertex</th>"
+                          "<th>time (ms)</th><th>t</th><th>TFCE score</th><th>p</th></tr></thead>\n"
+                          "<tbody>\n");
+        for (size_t i = 0; i < shown; i++) {
+            const size_t p = idx[i].at, v = p % nv, t = p / nv;
+            const int h = v >= nvl;
+            report_printf(&b, "<tr class=\"sig\"><td>%s</td><td class=\"n\">%u</td>"
+                              "<td class=\"n\">%g</td><td class=\"n\">%.3f</td>"
+                              "<td class=\"n\">%.4g</td><td class=\"n\">%.4g</td></tr>\n",
+                          h ? "rh" : "lh", L->vertices[h][h ? v - nvl : v],
+                          nearbyint((L->tmin + (double)t * L->tstep) * 1e9) / 1e6, tobs[p],
+                          score[p], pv[p]);
+        }
+        report_printf(&b, "</tbody>\n</table>\n");
+        if (shown < n_sig)
+            report_printf(&b, "<p>%zu more points with p &lt; %g are in tfce-p-lh/-rh.stc (and "
+                              "listed by vertex in tfce.json).</p>\n", n_sig - shown, ps);
+        /* how many points are significant at each time */
+        report_printf(&b, "<table id=\"per-time\">\n<thead><tr><th>time (ms)</th><th>points with "
+                          "p &lt; %g</th></tr></thead>\n<tbody>\n", ps);
+        for (size_t t = 0; t < nt; t++) {
+            size_t c = 0;
+            for (size_t v = 0; v < nv; v++) c += pv[t * nv + v] < ps;
+            if (c)
+                report_printf(&b, "<tr><td class=\"n\">%g</td><td class=\"n\">%zu</td></tr>\n",
+                              nearbyint((L->tmin + (double)t * L->tstep) * 1e9) / 1e6, c);
+        }
+        report_printf(&b, "</tbody>\n</table>\n");
+    }
+    free(idx);
+
+    report_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+    {
+        static const char *const names[3] = {"a", "b", "src"};
+        const char *vals[3] = {in->t->a, in->t->b, in->t->src};
+        for (int i = 0; i < 3; i++) {
+            report_buf cell = {0};
+            if (vals[i]) report_html(&cell, vals[i]);
+            else report_put(&cell, "&mdash;", 7);
+            if (cell.oom) b.oom = 1;
+            report_param_row(&b, names[i], cell.p ? cell.p : "");
+            free(cell.p);
+        }
+    }
+    report_param_rows(&b, json_object_get(root, "tfce"));
+    {
+        char t[64];
+        report_json_text(t, sizeof t, json_object_get(root, "n_orders"));
+        report_param_row(&b, "permutations run", t);
+        report_json_text(t, sizeof t, json_object_get(root, "exact_test"));
+        report_param_row(&b, "exact test", t);
+        report_json_text(t, sizeof t, json_object_get(root, "h0_observed"));
+        report_param_row(&b, "observed maximum (H0[0])", t);
+        snprintf(t, sizeof t, "%g", nearbyint(L->tmin * 1e9) / 1e6);
+        report_param_row(&b, "tmin (ms)", t);
+        snprintf(t, sizeof t, "%g", nearbyint(L->tstep * 1e9) / 1e6);
+        report_param_row(&b, "tstep (ms)", t);
+    }
+    report_printf(&b, "</table>\n");
+    report_end(&b, CLI_NAME " " CPERM_VERSION_STRING, "tfce.json, h0.txt and the .stc files");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+void tfce_summary_clim(cperm_render_options *ro, const cperm_stc *summary) {
+    double mx = 0.0;
+    int neg = 0;
+    const size_t n = summary->n_vertices[0] + summary->n_vertices[1];
+    for (size_t i = 0; i < n; i++) {
+        const double x = summary->data[i * summary->n_times];
+        mx = fmax(mx, fabs(x));
+        neg |= x < 0;
+    }
+    if (!(mx > 0)) mx = 1.0;
+    ro->diverging = neg;
+    ro->fmin = 0.0;
+    ro->fmid = mx / 400.0; /* the seed's 0.1 of 40: anything significant shows opaque */
+    ro->fmax = mx;
+}
+
+int tfce_report_write(const tfce_report_in *in) {
+    cperm_err err = {0};
+    json_error_t jerr;
+    json_t *root = NULL;
+    cperm_srcspace *src = NULL;
+    unsigned char *sum = NULL, *views = NULL, *h0_png = NULL;
+    size_t sum_len = 0, views_len = 0, h0_len = 0;
+    char *html = NULL;
+    int rc = -1;
+
+    root = json_loads(in->json, 0, &jerr);
+    if (!root) {
+        cli_error("report: tfce.json: %s", jerr.text);
+        goto cleanup;
+    }
+    /* 1. The seed's figure of the summary, when a point is significant. */
+    if (in->summary && in->t->src) {
+        cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
+        ro.time_label = "Duration significant (ms)";
+        tfce_summary_clim(&ro, in->summary);
+        if (cperm_src_read(&src, in->t->src, &err)) {
+            cli_error("report: summary.png: %s", err.msg);
+            goto cleanup;
+        }
+        if (report_brain_figures(in->summary, src, &ro, &sum, &sum_len, &views, &views_len))
+            goto cleanup;
+    }
+    /* 2. H0 with the observed maximum and its p (the smallest per-point p). */
+    {
+        size_t nh = 0;
+        const double *h0 = cperm_run_h0(in->run, &nh);
+        const double *pv = cperm_run_tfce_pvalues(in->run);
+        const size_t P = (in->layout->n_vertices[0] + in->layout->n_vertices[1]) *
+                         in->layout->n_times;
+        double min_p = INFINITY;
+        for (size_t p = 0; p < P; p++) min_p = fmin(min_p, pv[p]);
+        const double obs = nh ? h0[0] : NAN;
+        if (cperm_plot_h0_kind(&h0_png, &h0_len, h0, nh, nh ? &obs : NULL,
+                               isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)in->tail,
+                               in->p_summary, REPORT_H0_TFCE, 900, 520, CPERM_FORMAT_PNG, &err)) {
+            cli_error("report: h0.png: %s", err.msg);
+            goto cleanup;
+        }
+    }
+    /* 3. The page, 4. into place. */
+    html = build_html(in, root, sum, sum_len, views, views_len, h0_png, h0_len);
+    if (!html) {
+        cli_error("report: out of memory");
+        goto cleanup;
+    }
+    {
+        static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
+        const unsigned char *bufs[3] = {sum, h0_png, (const unsigned char *)html};
+        const size_t lens[3] = {sum_len, h0_len, strlen(html)};
+        if (report_put_files(in->dir, names, bufs, lens, 3)) goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    json_decref(root);
+    cperm_src_free(src);
+    free(sum);
+    free(views);
+    free(h0_png);
+    free(html);
+    cperm_render_cleanup(); /* the last drawing of the run */
+    return rc;
+}

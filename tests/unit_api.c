@@ -1,0 +1,46 @@
+/* unit_api.c - library-wide entry points: cperm_options_init gives the documented defaults
+ * for each accepted struct version and refuses others, cperm_version is the compiled-in
+ * version, cperm_free takes NULL and malloc'ed buffers (checked by the sanitizer run). */
+#include "clusterperm.h"
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int main(void) {
+    cperm_options o;
+    memset(&o, 0xA5, sizeof o);
+    int rc = cperm_options_init(&o, CPERM_OPTIONS_VERSION);
+    CHECK("options_init_ok", rc == CPERM_OK, "rc %d", rc);
+    CHECK("options_init_version", o.version == CPERM_OPTIONS_VERSION, "version %d", o.version);
+    /* MNE's defaults, field by field (the values a binding relies on) */
+    CHECK("options_init_tail", o.tail == 0, "tail %d", o.tail);
+    CHECK("options_init_t_power", o.t_power == 1.0, "t_power %g", o.t_power);
+    CHECK("options_init_n_permutations", o.n_permutations == 1024, "%ld", o.n_permutations);
+    CHECK("options_init_seed", o.seed == 0, "seed %u", o.seed);
+    CHECK("options_init_max_step", o.max_step == 1, "max_step %zu", o.max_step);
+    CHECK("options_init_sigma", o.sigma == 0.0 && o.sigma_method == CPERM_SIGMA_RELATIVE,
+          "sigma %g method %d", o.sigma, o.sigma_method);
+    CHECK("options_init_step_down", o.step_down_p == 0.0, "%g", o.step_down_p);
+    CHECK("options_init_jobs", o.n_jobs == 1, "%d", o.n_jobs);
+    CHECK("options_init_pointers", !o.spatial_exclude && !o.progress && !o.progress_user,
+          "non-NULL pointer defaults");
+    CHECK("options_init_tfce", o.tfce == CPERM_TFCE_NONE && o.tfce_h == 2.0 && o.tfce_e == 0.5 &&
+          o.tfce_start == 0.0 && o.tfce_step == 0.2, "tfce %d h %g e %g", o.tfce, o.tfce_h,
+          o.tfce_e);
+    const cperm_options init = CPERM_OPTIONS_INIT;
+    CHECK("options_init_equals_macro", !memcmp(&init.threshold, &o.threshold, sizeof(double)) &&
+          init.compat == o.compat, "differs from CPERM_OPTIONS_INIT");
+    rc = cperm_options_init(&o, CPERM_OPTIONS_VERSION + 1);
+    CHECK("options_init_future_version", rc == CPERM_EUNSUPPORTED, "rc %d", rc);
+    rc = cperm_options_init(&o, 0);
+    CHECK("options_init_version_0", rc == CPERM_EUNSUPPORTED, "rc %d", rc);
+    rc = cperm_options_init(NULL, CPERM_OPTIONS_VERSION);
+    CHECK("options_init_null", rc == CPERM_EINVAL, "rc %d", rc);
+    CHECK("version_runtime", !strcmp(cperm_version(), CPERM_VERSION_STRING), "%s",
+          cperm_version());
+    /* no assertion: a wrong free shows under make check-sanitize */
+    cperm_free(NULL);
+    cperm_free(malloc(16));
+    TU_EXIT();
+}
