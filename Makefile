@@ -36,9 +36,14 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= $(OPT) -g
 BASE_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fopenmp -fPIC \
                -Iinclude
-# The library, its tests and fuzz targets see the private headers in src/; the CLI does not:
-# it is a client of include/clusterperm.h only.
-ALL_CFLAGS := $(BASE_CFLAGS) -Isrc $(DEPS_CFLAGS) $(CFLAGS)
+# The library's layers, one folder each under src/ (docs/ARCHITECTURE.md). The first five make
+# the statistics engine, libclusterperm-stats: no Cairo, HDF5, zlib or jansson. The library,
+# its tests and fuzz targets see the private headers of every layer; the CLI does not: it is
+# a client of include/clusterperm.h only.
+STATS_LAYERS := core graph perm stats engine
+LAYERS := $(STATS_LAYERS) io render
+SRC_INCLUDES := -Isrc $(addprefix -Isrc/,$(LAYERS))
+ALL_CFLAGS := $(BASE_CFLAGS) $(SRC_INCLUDES) $(DEPS_CFLAGS) $(CFLAGS)
 CLI_CFLAGS := $(BASE_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(LDFLAGS)
 # Test builds: fault injection (src/fileio.c) and the CLI's CLUSTERPERM_TEST_FAIL_WRITE hook
@@ -46,8 +51,10 @@ ALL_LDFLAGS := -fopenmp $(LDFLAGS)
 TEST_HOOKS := -DCPERM_TEST_HOOKS
 
 BUILD ?= build
-LIB_SRCS := $(wildcard src/*.c)
+STATS_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix src/,$(STATS_LAYERS))))
+LIB_SRCS := $(STATS_SRCS) $(wildcard src/io/*.c src/render/*.c src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+STATS_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(STATS_SRCS))
 HOOK_LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj-testhooks/%.o,$(LIB_SRCS))
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
@@ -58,18 +65,22 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 HOOK_TEST_SRCS := $(shell grep -l -e cperm_fileio_fail_after -e cperm_fileio_steps $(TEST_SRCS) /dev/null 2>/dev/null)
 HOOK_TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(HOOK_TEST_SRCS))
 PLAIN_TEST_BINS := $(filter-out $(HOOK_TEST_BINS),$(TEST_BINS))
-LIB_HEADERS := include/clusterperm.h $(wildcard src/*_internal.h)
+LIB_HEADERS := include/clusterperm.h $(wildcard src/*_internal.h src/*/*_internal.h)
 CLI_HEADERS := include/clusterperm.h $(wildcard cli/*.h)
 
 .PHONY: all lib cli tests check check-sanitize demo bench fuzz install uninstall clean deps FORCE
 
+STATS_LIBS := $(BUILD)/libclusterperm-stats.a $(BUILD)/libclusterperm-stats.so \
+              $(BUILD)/libclusterperm-stats.so.$(SOVERSION) $(BUILD)/clusterperm-stats.pc
 all: $(BUILD)/libclusterperm.a $(BUILD)/libclusterperm.so $(BUILD)/$(SO_NAME) $(BUILD)/clusterperm \
-     $(BUILD)/clusterperm.pc $(BUILD)/clusterperm.1 $(BUILD)/clusterperm.bash-completion
+     $(BUILD)/clusterperm.pc $(BUILD)/clusterperm.1 $(BUILD)/clusterperm.bash-completion $(STATS_LIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(LIB_HEADERS) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(LIB_HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DCPERM_BUILDING -fvisibility=hidden -c $< -o $@
 
-$(BUILD)/obj-testhooks/%.o: src/%.c $(LIB_HEADERS) | $(BUILD)/obj-testhooks
+$(BUILD)/obj-testhooks/%.o: src/%.c $(LIB_HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_HOOKS) -DCPERM_BUILDING -fvisibility=hidden -c $< -o $@
 
 $(BUILD)/cli/%.o: cli/%.c $(CLI_HEADERS) | $(BUILD)/cli
@@ -83,6 +94,17 @@ $(BUILD)/libclusterperm.a: $(LIB_OBJS)
 
 $(BUILD)/libclusterperm-testhooks.a: $(HOOK_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
+
+# The statistics engine alone (adjacency, orders, statistics, clusters, TFCE): for callers
+# that bring their own data, linking only libm and OpenMP. -z defs proves it needs no more.
+$(BUILD)/libclusterperm-stats.a: $(STATS_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libclusterperm-stats.so.$(VERSION): $(STATS_OBJS)
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,libclusterperm-stats.so.$(SOVERSION) -Wl,-z,defs -o $@ $^ -lm
+
+$(BUILD)/libclusterperm-stats.so.$(SOVERSION) $(BUILD)/libclusterperm-stats.so: $(BUILD)/libclusterperm-stats.so.$(VERSION)
+	ln -sf libclusterperm-stats.so.$(VERSION) $@
 
 # The shared library: libclusterperm.so.X.Y.Z with SONAME libclusterperm.so.X, and the
 # links libclusterperm.so.X (run time) and libclusterperm.so (link time). -z defs: every
@@ -100,10 +122,10 @@ $(BUILD)/clusterperm: $(CLI_OBJS) $(BUILD)/libclusterperm.a
 $(BUILD)/tests/clusterperm-testhooks: $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a | $(BUILD)/tests
 	$(CC) $(ALL_LDFLAGS) -o $@ $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a $(LIBS)
 
-$(PLAIN_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h | $(BUILD)/tests
+$(PLAIN_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h tests/figcheck.h | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
 
-$(HOOK_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm-testhooks.a tests/testutil.h | $(BUILD)/tests
+$(HOOK_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm-testhooks.a tests/testutil.h tests/figcheck.h | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(TEST_HOOKS) -Itests -o $@ $< $(BUILD)/libclusterperm-testhooks.a $(ALL_LDFLAGS) $(LIBS)
 
 # pkg-config file. Its directories are those of this make invocation: $(BUILD)/pc-vars holds
@@ -118,6 +140,10 @@ $(BUILD)/pc-vars: FORCE | $(BUILD)
 $(BUILD)/clusterperm.pc: $(BUILD)/pc-vars Makefile
 	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: clusterperm\nDescription: %s\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lclusterperm\nLibs.private: -lm -fopenmp\nCflags: -I$${includedir}\n' \
 	    '$(PREFIX)' '$(call pc_dir,$(LIBDIR))' '$(call pc_dir,$(INCLUDEDIR))' '$(DESCRIPTION)' '$(VERSION)' '$(LIB_PC)' > $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/clusterperm-stats.pc: $(BUILD)/pc-vars Makefile
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: clusterperm-stats\nDescription: %s (the statistics engine alone)\nVersion: %s\nLibs: -L$${libdir} -lclusterperm-stats\nLibs.private: -lm -fopenmp\nCflags: -I$${includedir}\n' \
+	    '$(PREFIX)' '$(call pc_dir,$(LIBDIR))' '$(call pc_dir,$(INCLUDEDIR))' '$(DESCRIPTION)' '$(VERSION)' > $@.tmp && mv -f $@.tmp $@
 
 # clusterperm(1) and the bash completion, generated from the program's own --help output
 # (tools/gendoc.c), so that they list exactly the commands and options --help lists. gendoc
@@ -215,7 +241,11 @@ install: all
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/libclusterperm.so
 	install -m 755 $(BUILD)/clusterperm $(DESTDIR)$(BINDIR)/
-	install -m 644 $(BUILD)/clusterperm.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 $(BUILD)/clusterperm.pc $(BUILD)/clusterperm-stats.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 $(BUILD)/libclusterperm-stats.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(SOVERSION)
+	ln -sf libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so
 	install -m 644 $(BUILD)/clusterperm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/clusterperm.bash-completion $(DESTDIR)$(BASHCOMPDIR)/clusterperm
 
@@ -223,6 +253,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/clusterperm.h $(DESTDIR)$(LIBDIR)/libclusterperm.a \
 	    $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME) $(DESTDIR)$(LIBDIR)/libclusterperm.so \
 	    $(DESTDIR)$(BINDIR)/clusterperm $(DESTDIR)$(PKGCONFIGDIR)/clusterperm.pc \
+	    $(DESTDIR)$(PKGCONFIGDIR)/clusterperm-stats.pc $(DESTDIR)$(LIBDIR)/libclusterperm-stats.a \
+	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so \
 	    $(DESTDIR)$(MANDIR)/man1/clusterperm.1 $(DESTDIR)$(BASHCOMPDIR)/clusterperm
 
 clean:

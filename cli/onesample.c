@@ -695,10 +695,8 @@ int cli_onesample(int argc, char **argv) {
     if (!isnan(o.t_threshold)) {
         threshold = o.t_threshold;
     } else {
-        double p = isnan(o.p_threshold) ? 0.05 / (1 + (o.tail == 0)) : o.p_threshold;
-        if (!isnan(o.p_threshold) && o.tail == 0) p = o.p_threshold / 2.0;
-        threshold = -cperm_t_ppf(p, df);
-        if (o.tail < 0) threshold = -threshold;
+        const double p = isnan(o.p_threshold) ? 0.05 : o.p_threshold; /* MNE's default */
+        threshold = cperm_t_threshold(p, df, (int)o.tail);
         default_threshold = isnan(o.p_threshold);
         if (!isfinite(threshold)) {
             cli_error("cannot convert p = %g with %g degrees of freedom to a t threshold", p, df);

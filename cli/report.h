@@ -60,13 +60,6 @@ int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
 int report_put_files(const char *dir, const char *const *names,
                      const unsigned char *const *bufs, const size_t *lens, size_t n);
 
-/* cperm_plot_h0 for another statistic (kind 0: clusters, as cperm_plot_h0; 1: TFCE, stats
- * holding the observed maximum score). Defined in the library (src/h0plot.c) and exported;
- * declared here until include/clusterperm.h declares it (see issue 11's report). */
-CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const double *h0,
-                                 size_t n_h0, const double *stats, const double *pvalues,
-                                 size_t n_stats, int tail, double p_thresh, int kind, int width,
-                                 int height, int format, cperm_err *err);
-#define REPORT_H0_TFCE 1
+#define REPORT_H0_TFCE CPERM_H0_TFCE
 
 #endif

@@ -227,6 +227,11 @@ CPERM_API void cperm_stc_free(cperm_stc *stc);
 CPERM_API double cperm_t_ppf(double p, double df);
 /* Student t CDF, equal to scipy.stats.t.cdf (cdflib's cumt). NaN for df <= 0 or NaN input. */
 CPERM_API double cperm_t_cdf(double t, double df);
+/* The cluster-forming t threshold for p as MNE computes it: -t.ppf(p/2, df) for tail 0,
+ * -t.ppf(p, df) for tail 1 and t.ppf(p, df) for tail -1 (what MNE's default threshold and
+ * the seed's `-stats.distributions.t.ppf(p / 2., n - 1)` give). NaN unless 0 < p < 1,
+ * df > 0 and tail is -1, 0 or 1. */
+CPERM_API double cperm_t_threshold(double p, double df, int tail);
 
 enum { CPERM_SIGMA_RELATIVE = 0, CPERM_SIGMA_ABSOLUTE = 1 };
 
@@ -488,7 +493,9 @@ typedef struct cperm_render_options {
 /* Render column time_index of a two-hemisphere surface estimate on `geom` (lh, rh) the way
  * MNE's stc.plot does (values spread from the estimate's vertices to the whole surface,
  * MNE's 'hot' lookup table for one-sided lims, curvature in greys, three-light Lambert
- * shading, orthographic camera per view), with the colorbar and time label drawn by Cairo.
+ * shading, orthographic camera per view), with the colorbar and time label drawn by Cairo
+ * in a band of their own below the brain (no brain pixel falls in it) and each visible
+ * hemisphere labelled "lh"/"rh" just above it (seen from below, lh is on the right).
  * The image comes back encoded (PNG, SVG or PDF per opts->format) in *out (*out_len
  * bytes, freed by the caller with free()). Errors: CPERM_EINVAL (options, an estimate that
  * is not a scalar lh/rh pair, time_index out of range), CPERM_EMISMATCH (an estimate
@@ -522,6 +529,15 @@ CPERM_API int cperm_plot_h0(unsigned char **out, size_t *out_len, const double *
                             const double *cluster_stats, const double *pvalues,
                             size_t n_clusters, int tail, double p_thresh, int width, int height,
                             int format, cperm_err *err);
+/* The same for another statistic: kind CPERM_H0_CLUSTERS (as cperm_plot_h0) or
+ * CPERM_H0_TFCE (H0 of the largest |TFCE score|; stats holds the observed maximum). Observed
+ * values so far beyond H0 that H0 would keep little of the axis go past an axis break, each
+ * listed with its value and p; labels never overlap (those without room are counted). */
+enum { CPERM_H0_CLUSTERS = 0, CPERM_H0_TFCE = 1 };
+CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const double *h0,
+                                 size_t n_h0, const double *stats, const double *pvalues,
+                                 size_t n_stats, int tail, double p_thresh, int kind, int width,
+                                 int height, int format, cperm_err *err);
 
 /* ------------------------------------------------------------------ file I/O */
 

@@ -233,17 +233,27 @@ static void record(cperm_child *c, int status) {
     }
 }
 
-/* Blocking waitpid, EINTR retried. 1 reaped, 0 not our child (already reaped elsewhere). */
-static int reap(cperm_child *c) {
-    int status;
+/* Reap the child if it has ended by `until`, polling (20 us doubling to 1 ms: a child that
+ * has closed its pipe is usually gone within microseconds). 1 reaped, 0 still running at
+ * `until`, -1 not ours to reap (someone else already did). */
+static int reap_by(cperm_child *c, double until) {
+    long ns = 20000;
     for (;;) {
-        pid_t r = waitpid(c->pid, &status, 0);
+        int status;
+        pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == c->pid) {
             record(c, status);
             return 1;
         }
-        if (r < 0 && errno == EINTR) continue;
-        return 0;
+        if (r < 0 && errno != EINTR) return -1;
+        if (r == 0) {
+            struct timespec ts;
+            if (cperm_monotonic_s() >= until) return 0;
+            ts.tv_sec = 0;
+            ts.tv_nsec = ns;
+            nanosleep(&ts, NULL);
+            if (ns < 1000000) ns *= 2;
+        }
     }
 }
 
@@ -257,33 +267,22 @@ static void kill_if_alive(cperm_child *c) {
     if (kill(c->pid, SIGKILL) == 0) c->killed = 1;
 }
 
+/* How long a SIGKILLed child may take to die. Only a child stuck in an uninterruptible
+ * wait (a dead NFS server) takes longer; it is then left to become init's zombie rather
+ * than hang the caller. */
+#define ISO_KILL_WAIT_S 5.0
+
 void cperm_child_finish(cperm_child *c, double deadline) {
     if (c->pid > 0) {
-        int eof = c->fd < 0 || drain_to_eof(c->fd, deadline);
         /* EOF: the child has closed its end, i.e. it is exiting; give it until the
          * deadline to become reapable, then stop it. */
-        for (;;) {
-            int status;
-            pid_t r;
-            if (!eof || cperm_monotonic_s() >= deadline) {
-                kill_if_alive(c);
-                if (!reap(c)) c->how = CPERM_CHILD_UNKNOWN;
-                break;
-            }
-            r = waitpid(c->pid, &status, WNOHANG);
-            if (r == c->pid) {
-                record(c, status);
-                break;
-            }
-            if (r < 0 && errno != EINTR) {
-                c->how = CPERM_CHILD_UNKNOWN; /* reaped by someone else */
-                break;
-            }
-            if (r == 0) {
-                struct timespec ts = {0, 1000000}; /* 1 ms */
-                nanosleep(&ts, NULL);
-            }
+        int eof = c->fd < 0 || drain_to_eof(c->fd, deadline);
+        int r = eof ? reap_by(c, deadline) : 0;
+        if (r == 0) {
+            kill_if_alive(c);
+            r = reap_by(c, cperm_monotonic_s() + ISO_KILL_WAIT_S);
         }
+        if (r != 1) c->how = CPERM_CHILD_UNKNOWN;
         c->pid = 0;
     }
     if (c->fd >= 0) {

@@ -61,8 +61,10 @@ int cperm_child_read(cperm_child *c, void *buf, size_t n, double deadline);
 
 /* End the child: wait until it closes the pipe and exits, discarding anything it still
  * sends, at most until `deadline`; then SIGKILL it (unless it is already gone); reap it
- * (waitpid, EINTR retried: no zombie is left) and close the pipe. Fills how/code/killed.
- * Idempotent; a handle whose start failed is a no-op. */
+ * (waitpid, EINTR retried: no zombie is left - unless a killed child is stuck in an
+ * uninterruptible wait for over 5 s, which is then left to init rather than hang the
+ * caller) and close the pipe. Fills how/code/killed. Idempotent; a handle whose start
+ * failed is a no-op. */
 void cperm_child_finish(cperm_child *c, double deadline);
 
 /* In the child: write all n bytes to the pipe (EINTR and short writes handled).

@@ -25,6 +25,8 @@ fi
     { fail h5iso_setup "simulate failed"; exit 1; }
 SRC="$T/g3/fsaverage-ico3-src.fif"
 
+# A regression must fail the test, not hang the suite: runs get a hard limit.
+if command -v timeout >/dev/null 2>&1; then LIMIT="timeout -k 5 60"; else LIMIT=; fi
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 # Processes still running whose command line names our scratch directory (a child left
@@ -39,7 +41,7 @@ run_bad() {
     shift 4
     printf '%s\n%s\n' "$stem" "$stem" >"$T/list.txt"
     t0=$(now)
-    env "$@" "$CP" onesample --a "@$T/list.txt" --src "$SRC" --magnitude --out "$T/out_$name" \
+    env "$@" $LIMIT "$CP" onesample --a "@$T/list.txt" --src "$SRC" --magnitude --out "$T/out_$name" \
         >"$T/stdout" 2>"$T/stderr"
     rc=$?
     dt=$(elapsed "$t0" "$(now)")
@@ -96,7 +98,7 @@ run_bad h5iso_isolate_env_bad 2 "CPERM_H5_ISOLATE='yes': use 1" "$HANG" CPERM_H5
 # In-process (CPERM_H5_ISOLATE=0) the same crash input takes the whole program down: not
 # the clean one-line error (this is what the isolation prevents).
 printf '%s\n%s\n' "$T/known/SEGV-H5F__accum_read" "$T/known/SEGV-H5F__accum_read" >"$T/list.txt"
-CPERM_H5_ISOLATE=0 "$CP" onesample --a "@$T/list.txt" --src "$SRC" --magnitude --out "$T/out_inproc" \
+CPERM_H5_ISOLATE=0 $LIMIT "$CP" onesample --a "@$T/list.txt" --src "$SRC" --magnitude --out "$T/out_inproc" \
     >/dev/null 2>"$T/stderr"
 rc=$?
 if [ "$rc" -ne 1 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ]; then
@@ -111,9 +113,9 @@ same_outputs() {
     name=$1
     shift
     rm -rf "$T/iso" "$T/inp"
-    "$CP" onesample "$@" --out "$T/iso" >"$T/iso.log" 2>&1
+    $LIMIT "$CP" onesample "$@" --out "$T/iso" >"$T/iso.log" 2>&1
     rc1=$?
-    CPERM_H5_ISOLATE=0 "$CP" onesample "$@" --out "$T/inp" >"$T/inp.log" 2>&1
+    CPERM_H5_ISOLATE=0 $LIMIT "$CP" onesample "$@" --out "$T/inp" >"$T/inp.log" 2>&1
     rc2=$?
     if [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ]; then
         fail "$name" "exit status $rc1 (child) / $rc2 (in-process): $(tail -3 "$T/iso.log") / $(tail -3 "$T/inp.log")"

@@ -136,6 +136,29 @@ if mk install PREFIX="$P"; then
         grep -qx "Version: $VERSION" "$pc" && ok prefix_pc_dirs ||
         fail prefix_pc_dirs "$(cat "$pc")"
     check_client prefix "$P/lib" "$P/include" "$P/lib/pkgconfig"
+    # The statistics engine alone: its own pkg-config name, and a library that needs nothing
+    # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson).
+    needed=$(readelf -d "$P/lib/libclusterperm-stats.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    case "$needed" in
+    *cairo*|*hdf5*|*libz*|*jansson*|"") fail stats_so_needed "NEEDED: $needed" ;;
+    *) ok stats_so_needed ;;
+    esac
+    cat >"$T/stats.c" <<'C'
+#include <clusterperm.h>
+#include <stdio.h>
+int main(void) {
+    printf("%s %.6f\n", cperm_version(), cperm_t_threshold(0.05, 15, 0));
+    return 0;
+}
+C
+    if sflags=$(PKG_CONFIG_PATH="$P/lib/pkgconfig" $PKG_CONFIG --cflags --libs clusterperm-stats) &&
+        ${CC:-cc} -o "$T/stats" "$T/stats.c" $sflags -Wl,-rpath,"$P/lib" 2>"$T/cc.log" &&
+        out=$("$T/stats") && [ "$out" = "$VERSION 2.131450" ] &&
+        ! readelf -d "$T/stats" | grep -q 'NEEDED.*\(cairo\|hdf5\|jansson\)'; then
+        ok stats_client
+    else
+        fail stats_client "flags '$sflags', output '$out': $(cat "$T/cc.log")"
+    fi
 else
     fail install_prefix "$(tail -5 "$T/make.log")"
 fi

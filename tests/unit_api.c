@@ -39,6 +39,18 @@ int main(void) {
     CHECK("options_init_null", rc == CPERM_EINVAL, "rc %d", rc);
     CHECK("version_runtime", !strcmp(cperm_version(), CPERM_VERSION_STRING), "%s",
           cperm_version());
+    /* thresholds as MNE converts p: -t.ppf(p/2, df) two-sided, sign by tail; scipy's
+     * t.ppf(0.025, 15) = -2.131449545559323 (values from scipy 1.10) */
+    CHECK("t_threshold_two_sided", cperm_t_threshold(0.05, 15, 0) == -cperm_t_ppf(0.025, 15) &&
+          fabs(cperm_t_threshold(0.05, 15, 0) - 2.131449545559323) < 1e-12, "%.17g",
+          cperm_t_threshold(0.05, 15, 0));
+    CHECK("t_threshold_upper", cperm_t_threshold(0.001, 15, 1) == -cperm_t_ppf(0.001, 15),
+          "%.17g", cperm_t_threshold(0.001, 15, 1));
+    CHECK("t_threshold_lower", cperm_t_threshold(0.001, 15, -1) == cperm_t_ppf(0.001, 15) &&
+          cperm_t_threshold(0.001, 15, -1) < 0, "%.17g", cperm_t_threshold(0.001, 15, -1));
+    CHECK("t_threshold_invalid", isnan(cperm_t_threshold(0, 15, 0)) &&
+          isnan(cperm_t_threshold(0.05, 0, 0)) && isnan(cperm_t_threshold(0.05, 15, 2)),
+          "accepted invalid input");
     /* no assertion: a wrong free shows under make check-sanitize */
     cperm_free(NULL);
     cperm_free(malloc(16));

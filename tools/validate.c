@@ -306,7 +306,7 @@ static void world_init(world *w, const config *cfg, const cperm_graph *g) {
     free(dist);
     free(queue);
     double df = (double)cfg->n_subjects - 1;
-    for (int i = 0; i < 3; i++) w->thresholds[i] = -cperm_t_ppf(CLUSTER_P[i] / 2, df);
+    for (int i = 0; i < 3; i++) w->thresholds[i] = cperm_t_threshold(CLUSTER_P[i], df, 0);
 }
 
 static void world_free(world *w) {

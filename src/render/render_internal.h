@@ -159,7 +159,6 @@ void cperm_labels_draw(cairo_t *cr, cperm_render_layout *lay, const double *base
 
 /* ------------------------------------------------------------ the H0 figure */
 
-enum { CPERM_H0_CLUSTERS = 0, CPERM_H0_TFCE = 1 };
 #define CPERM_H0PLOT_MAX_BOXES 160
 
 /* Where the H0 figure's parts went (h0plot.c). */
