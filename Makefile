@@ -42,7 +42,7 @@ BASE_CFLAGS := -std=c11 -ffp-contract=off -fno-math-errno -D_POSIX_C_SOURCE=2008
 # a client of include/clusterperm.h only.
 STATS_LAYERS := core graph perm stats engine
 LAYERS := $(STATS_LAYERS) io render
-SRC_INCLUDES := -Isrc $(addprefix -Isrc/,$(LAYERS))
+SRC_INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 ALL_CFLAGS := $(BASE_CFLAGS) $(SRC_INCLUDES) $(DEPS_CFLAGS) $(CFLAGS)
 CLI_CFLAGS := $(BASE_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(LDFLAGS)
@@ -52,7 +52,7 @@ TEST_HOOKS := -DCPERM_TEST_HOOKS
 
 BUILD ?= build
 STATS_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix src/,$(STATS_LAYERS))))
-LIB_SRCS := $(STATS_SRCS) $(wildcard src/io/*.c src/render/*.c src/*.c)
+LIB_SRCS := $(STATS_SRCS) $(wildcard src/io/*.c src/render/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 STATS_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(STATS_SRCS))
 HOOK_LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj-testhooks/%.o,$(LIB_SRCS))

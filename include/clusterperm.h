@@ -190,11 +190,16 @@ typedef struct cperm_h5_options {
 } cperm_h5_options;
 #define CPERM_H5_OPTIONS_VERSION 1
 #define CPERM_H5_OPTIONS_INIT { CPERM_H5_OPTIONS_VERSION, CPERM_H5_ISOLATE_DEFAULT, 0.0 }
+/* Fills *opts with CPERM_H5_OPTIONS_INIT for struct version `version` (as
+ * cperm_options_init). CPERM_EINVAL for NULL, CPERM_EUNSUPPORTED for an unknown version. */
+CPERM_API int cperm_h5_options_init(cperm_h5_options *opts, int version);
 /* Read one -stc.h5 file (the path as given, no stem lookup) as cperm_stc_read does, with
  * explicit options (NULL = CPERM_H5_OPTIONS_INIT). Errors as cperm_stc_read, plus
  * CPERM_EINVAL (unknown version or isolate mode, bad CPERM_H5_TIMEOUT), CPERM_EIO (no child
- * process could be started). Reads in a child may run from several threads at once;
- * in-process reads may not (serial libhdf5 is not thread-safe). */
+ * process could be started). Reads in a child may run from several threads at once (with
+ * glibc's fork-safe malloc; GCC 12's AddressSanitizer allocator is not, and its child may
+ * then deadlock and time out); in-process reads may not (serial libhdf5 is not
+ * thread-safe). */
 CPERM_API int cperm_stc_read_h5(cperm_stc **out, const char *path,
                                 const cperm_h5_options *opts, cperm_err *err);
 /* One .stc file from memory (single hemisphere); `name` is used in messages. */

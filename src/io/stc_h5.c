@@ -954,6 +954,15 @@ static int resolve_options(const cperm_h5_options *opts, const char *path, int *
     return CPERM_OK;
 }
 
+int cperm_h5_options_init(cperm_h5_options *opts, int version) {
+    const cperm_h5_options defaults = CPERM_H5_OPTIONS_INIT;
+    if (!opts) return CPERM_EINVAL;
+    if (version < 1 || version > CPERM_H5_OPTIONS_VERSION) return CPERM_EUNSUPPORTED;
+    *opts = defaults;
+    opts->version = version;
+    return CPERM_OK;
+}
+
 int cperm_stc_read_h5(cperm_stc **out, const char *path, const cperm_h5_options *opts,
                       cperm_err *err) {
     h5_reader r;
