@@ -277,7 +277,10 @@ enum {
  * block. Return non-zero to cancel (execute then returns CPERM_ECANCELLED). `done` counts
  * permutations of this pass. From these calls on, cperm_run_tobs and cperm_run_n_clusters
  * already give the observed statistic and cluster count (so a log can show them while the
- * permutations run). */
+ * permutations run). The same calls come from cperm_run_permute on a range [k0, k1) of a
+ * pass: before its first block with done = k0, after each block with done = the end of that
+ * block (an index into the pass's orders; for execute, which permutes [start, total), the
+ * count above). */
 typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass);
 
 typedef struct cperm_options {
@@ -352,6 +355,74 @@ CPERM_API void cperm_run_free(cperm_run *run);
 CPERM_API int cperm_plan_execute(const cperm_plan *plan, const double *X, cperm_run *run,
                                  cperm_err *err);
 
+/* The same test in steps, so that the permutations of a pass can be split into ranges,
+ * computed by several runs (threads, processes, MPI ranks, a Python loop) and merged.
+ * cperm_plan_execute is exactly:
+ *
+ *     cperm_run_begin(plan, X, run, err);
+ *     for (int more = 1; more;) {
+ *         cperm_run_permute(plan, X, run, done, n_orders, err);   // done: see cperm_run_pass
+ *         cperm_run_end_pass(plan, run, &more, err);
+ *     }
+ *
+ * and every result (T_obs, clusters, each H0 value bit for bit, p-values, step-down counts)
+ * is the same however a pass's orders [0, n_orders) are split into ranges, in whatever order
+ * the ranges are computed or imported, and by how many runs. A split run goes:
+ *
+ *     every run:  cperm_run_begin(plan, X, run, err);
+ *     each pass:  cperm_run_permute(plan, X, run, k0, k1, err);      // this run's range
+ *                 cperm_run_export_h0(run, k0, k1, buf, err);          // send buf to the others
+ *                 cperm_run_import_h0(run, j0, j1, their_buf, err);    // each other range
+ *                 cperm_run_end_pass(plan, run, &more, err);           // same `more` everywhere
+ *
+ * Every run ends each pass itself on the full H0, so all make the same step-down decision
+ * and start the next pass (more = 1: permute [0, n_orders) again) in the same state. The
+ * step calls, like execute, allocate nothing; one run is used by one thread at a time.
+ *
+ * cperm_run_begin: validates X (NaN/Inf: CPERM_EINVAL), computes T_obs, the observed clusters
+ * (TFCE: points) and H0[0], and opens the first step-down pass; a checkpoint restored into
+ * the run (cperm_run_restore) resumes instead: its pass opens with the orders it carried
+ * already present (CPERM_EMISMATCH if it was made for other data or parameters). From here
+ * on cperm_run_tobs and cperm_run_n_clusters give the observed results. */
+CPERM_API int cperm_run_begin(const cperm_plan *plan, const double *X, cperm_run *run,
+                              cperm_err *err);
+/* Computes the H0 entries of orders [k0, k1) (0 <= k0 <= k1 <= n_orders) of the open pass on
+ * X, which must be the array the run began with (CPERM_EINVAL otherwise), in blocks between
+ * progress callbacks (cperm_progress_fn; CPERM_ECANCELLED when one asks to stop, the blocks
+ * before it kept). Entries computed again are overwritten with the same values. With no
+ * observed cluster there is nothing to compute and it returns 0 at once. Counts towards
+ * cperm_run_n_executed. Errors: CPERM_EINVAL (no open pass, bad range), CPERM_ECANCELLED,
+ * a statistic's failure on a permuted map (TFCE: CPERM_EINVAL naming the permutation). */
+CPERM_API int cperm_run_permute(const cperm_plan *plan, const double *X, cperm_run *run,
+                                size_t k0, size_t k1, cperm_err *err);
+/* Copies the H0 entries of orders [k0, k1) of the open pass (after the last cperm_run_end_pass:
+ * of the last pass) to out (k1 - k0 doubles; out[0] is H0[1 + k0]). CPERM_EINVAL if the run
+ * has no pass or one of them was neither computed nor imported. */
+CPERM_API int cperm_run_export_h0(const cperm_run *run, size_t k0, size_t k1, double *out,
+                                  cperm_err *err);
+/* Stores k1 - k0 H0 entries for orders [k0, k1) of the open pass, as cperm_run_export_h0 of
+ * another run on the same plan parameters, data and pass gave them (not checked: that is the
+ * caller's contract; cperm_run_merge_h0 checks what it can). CPERM_EINVAL without an open
+ * pass or for a bad range. Not counted by cperm_run_n_executed. */
+CPERM_API int cperm_run_import_h0(cperm_run *run, size_t k0, size_t k1, const double *in,
+                                  cperm_err *err);
+/* Export from src and import into dst in one call, for runs in one process. CPERM_EMISMATCH
+ * unless both have the same shape and number of orders, are in the same pass with the same
+ * removed clusters, and have as many observed clusters and the same H0[0] (bits); then as
+ * export + import. */
+CPERM_API int cperm_run_merge_h0(cperm_run *dst, const cperm_run *src, size_t k0, size_t k1,
+                                 cperm_err *err);
+/* Ends the open pass once all of its H0 entries are present (CPERM_EINVAL naming the first
+ * missing one otherwise): p-values and the step-down decision. *more = 1: clusters with
+ * p < step_down_p were newly excluded and another pass is open (permute [0, n_orders) again);
+ * *more = 0: the test is complete and its results are available. */
+CPERM_API int cperm_run_end_pass(const cperm_plan *plan, cperm_run *run, int *more,
+                                 cperm_err *err);
+/* The open (or last) step-down pass of a begun run, 0-based, and in *done (if not NULL) the
+ * orders from 0 on whose H0 entries are all present: where an uninterrupted permute of the
+ * pass continues (0, or as far as a restored checkpoint got). */
+CPERM_API int cperm_run_pass(const cperm_run *run, size_t *done);
+
 /* Results of the last successful execute, owned by the run (tobs and n_clusters also during
  * the progress callbacks of an execute, see cperm_progress_fn). */
 CPERM_API const double *cperm_run_tobs(const cperm_run *run);       /* n_times x n_vertices */
@@ -380,18 +451,20 @@ CPERM_API int cperm_tfce_scores(const cperm_plan *plan, const double *stat, doub
 /* Checkpoints. Between chunks of permutations (for example from the progress callback) the
  * state of a running execute can be serialised into buf (cap bytes); returns the size needed
  * (call with buf = NULL to ask), or 0 if the run has not started. The blob holds a fingerprint
- * of X and of the plan. cperm_run_restore loads such a blob; the next cperm_plan_execute of
+ * of X and of the plan, the step-down pass and the H0 entries of its orders 0 .. done - 1
+ * (cperm_run_pass; entries of a pass computed out of order beyond them are not kept).
+ * cperm_run_restore loads such a blob; the next cperm_plan_execute (or cperm_run_begin) of
  * the same plan then resumes where it stopped and returns results identical to an
  * uninterrupted run, or fails with CPERM_EMISMATCH if data or parameters differ.
  * Errors of restore: CPERM_EFORMAT (not a checkpoint, corrupt), CPERM_EMISMATCH. */
 CPERM_API size_t cperm_run_checkpoint(cperm_run *run, void *buf, size_t cap);
 CPERM_API int cperm_run_restore(cperm_run *run, const void *buf, size_t size, cperm_err *err);
 /* Work counters (for reports on resuming, and tests). cperm_run_n_executed: the permutations
- * (sign-flip orders) whose statistic execute calls on this run computed since it was created
- * or last restored, step-down passes summed (each pass runs every order again, so an
- * uninterrupted run with S passes computes S x n_orders); what a restored checkpoint carried
- * is not counted; an execute that fails or is cancelled counts the chunks it finished.
- * Updated when execute returns. cperm_run_n_restored: the orders of its step-down pass that
+ * (sign-flip orders) whose statistic execute or cperm_run_permute calls on this run computed
+ * since it was created or last restored, step-down passes summed (each pass runs every order
+ * again, so an uninterrupted run with S passes computes S x n_orders); what a restored
+ * checkpoint carried or cperm_run_import_h0/_merge_h0 brought is not counted; a call that
+ * fails or is cancelled counts the chunks it finished. cperm_run_n_restored: the orders of its step-down pass that
  * the last successful cperm_run_restore loaded (0 if none), and that pass (0-based) in *pass
  * if pass is not NULL. A resumed run that completes thus computed (n_orders - restored) +
  * (S - 1 - pass) x n_orders. */

@@ -265,10 +265,36 @@ static void reassign(cperm_cluster_ws *ws, int s, size_t r, int32_t base, int32_
     ws->count[num] = 0;
 }
 
-static int cmp_pair(const void *a, const void *b) {
-    const int64_t *x = a, *y = b;
-    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
-    return (x[1] > y[1]) - (x[1] < y[1]);
+/* (num, prev) pairs in ascending lexicographic order, by an in-place heapsort: the C
+ * library's qsort may allocate (glibc's merge sort does above 1 KiB), and executing a plan
+ * allocates nothing. Equal pairs are indistinguishable, so any correct sort gives MNE's
+ * order. */
+static inline int pair_less(const int64_t *p, size_t a, size_t b) {
+    return p[2 * a] < p[2 * b] || (p[2 * a] == p[2 * b] && p[2 * a + 1] < p[2 * b + 1]);
+}
+static inline void pair_swap(int64_t *p, size_t a, size_t b) {
+    int64_t x = p[2 * a], y = p[2 * a + 1];
+    p[2 * a] = p[2 * b];
+    p[2 * a + 1] = p[2 * b + 1];
+    p[2 * b] = x;
+    p[2 * b + 1] = y;
+}
+static void pair_sift(int64_t *p, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && pair_less(p, m, l)) m = l;
+        if (l + 1 < n && pair_less(p, m, l + 1)) m = l + 1;
+        if (m == i) return;
+        pair_swap(p, i, m);
+        i = m;
+    }
+}
+static void sort_pairs(int64_t *p, size_t n) {
+    for (size_t i = n / 2; i-- > 0;) pair_sift(p, n, i);
+    for (size_t end = n; end > 1; end--) {
+        pair_swap(p, 0, end - 1);
+        pair_sift(p, end - 1, 0);
+    }
 }
 
 /* Start of each time row within the ascending list (row_begin has n_times + 1 entries). */
@@ -328,7 +354,7 @@ static void mne13_one_step(const cperm_plan *plan, cperm_cluster_ws *ws,
             np_++;
         }
         if (!np_) continue;
-        qsort(ws->pairs, np_, 2 * sizeof *ws->pairs, cmp_pair);
+        sort_pairs(ws->pairs, np_);
         for (size_t g = 0; g < np_;) {
             int32_t num = (int32_t)ws->pairs[2 * g];
             int32_t base = (int32_t)ws->pairs[2 * g + 1]; /* sorted: the minimum comes first */

@@ -1,5 +1,7 @@
-/* engine_internal.h - private layout of plans and runs, shared by the engine's modules
- * (plan.c drives, signflip.c computes permuted statistics, clusters.c forms clusters). */
+/* engine_internal.h - private layout of plans and runs, shared by the engine's modules:
+ * plan.c (plans and runs), driver.c (the one driver: passes, ranges, p-values, step-down),
+ * checkpoint.c, clusters.c (clusters of a map) and the cluster statistics behind the
+ * cperm_kernel interface below (signflip.c: cluster mass; tfce.c: TFCE). */
 #ifndef CPERM_ENGINE_INTERNAL_H
 #define CPERM_ENGINE_INTERNAL_H
 
@@ -7,6 +9,40 @@
 
 /* Points per kernel block: one 64-bit word of a per-permutation bitset. */
 #define CPERM_BLOCK 64
+
+/* How a unit's p-value counts H0 (MNE's _pval_from_histogram and its TFCE variant):
+ * p = #{h in H0 : h >= s} (GE), #{h <= s} (LE) or #{|h| >= |s|} (ABS), over len(H0). H0[0],
+ * the observed statistic, is the extreme of the units' statistics in the same sense (the
+ * largest, the smallest, the largest magnitude). */
+enum { CPERM_PV_GE = 0, CPERM_PV_LE = 1, CPERM_PV_ABS = 2 };
+
+/* A cluster statistic, as the driver (driver.c) sees it. The driver owns everything around
+ * it: X's validation and T_obs, include masks, passes, the chunks of orders and the progress
+ * and cancellation calls between them, checkpoint state, p-values and step-down. Within one
+ * call a kernel spreads its work over plan->n_threads threads. A kernel computes:
+ *  - observe: with run->tobs (MNE's t of X) and run->include (1 = not excluded) set, the
+ *    observed units into run->obs (clusters, or one unit per point), with their statistics,
+ *    and whatever permute needs for this X (e.g. each order's hat adjustment). 0 or an error.
+ *  - permute: run->h0[1 + k] for the orders k in [k0, k1) of step-down pass `pass`, under the
+ *    current run->include (units removed by step-down are excluded there). Each entry must
+ *    depend only on X, the plan, the include mask and k, never on how [0, n_orders) is split
+ *    into calls, nor on the thread count. Allocates nothing. 0 or an error (err filled).
+ *  - chunk: the orders per permute call between progress callbacks.
+ *  - rule: the p-value rule, CPERM_PV_*.
+ * create/destroy hold the kernel's state in the run (run->flip, run->tfce). */
+typedef struct cperm_kernel {
+    const char *unit;           /* "cluster", "point": for messages */
+    int (*create)(cperm_run *run, const cperm_plan *plan);
+    void (*destroy)(cperm_run *run);
+    int (*observe)(const cperm_plan *plan, const double *X, cperm_run *run, cperm_err *err);
+    int (*permute)(const cperm_plan *plan, const double *X, cperm_run *run, int pass,
+                   size_t k0, size_t k1, cperm_err *err);
+    size_t (*chunk)(const cperm_plan *plan, const cperm_run *run);
+    int (*rule)(const cperm_plan *plan);
+} cperm_kernel;
+
+extern const cperm_kernel cperm_kernel_cluster_mass; /* signflip.c + clusters.c */
+extern const cperm_kernel cperm_kernel_tfce;         /* tfce.c */
 
 struct cperm_plan {
     size_t n_subjects, n_times, n_vertices, n_points;
@@ -24,6 +60,7 @@ struct cperm_plan {
     size_t n_groups;
     size_t group_start[65], group_size[64];
     uint16_t *patterns;         /* n_orders x n_groups table rows */
+    const cperm_kernel *kernel; /* the cluster statistic */
 };
 
 /* A supra-threshold point: flat index and its t value. */
@@ -75,31 +112,35 @@ struct cperm_run {
     cperm_cluster_set obs;      /* capacity n_points */
     double *pvalues;            /* n_points capacity */
     double *h0;                 /* n_orders + 1 */
+    double *h0_sorted;          /* n_orders + 1: p-value scratch */
+    uint64_t *have;             /* n_orders bits: H0 entries of this pass computed/imported */
+    size_t n_have;              /* bits set in `have` */
     double *hat;                /* n_orders: sigma * max var (or sigma) per order */
     size_t n_step_downs;
     int have_result;
-    int have_observed;          /* T_obs and the observed clusters are final (during execute) */
+    int have_observed;          /* T_obs and the observed clusters are final (after begin) */
+    int pass_open;              /* begun and the pass not yet ended by its last end_pass */
     /* progress and checkpoints: state between chunks */
     int pass;                   /* current step-down pass */
-    size_t done;                /* orders finished in this pass */
+    size_t done;                /* orders finished in this pass: H0[1 .. done] all present */
     size_t n_removed;           /* clusters excluded in this pass (from the previous one) */
     size_t *removed;            /* their indices, ascending (capacity n_points) */
     size_t *pass_removed;       /* clusters (TFCE: points) newly excluded by each pass
                                    (n_points + 1); passes before a restored one come from
                                    the checkpoint */
-    size_t n_executed;          /* orders evaluated by execute calls since create/restore,
-                                   all passes summed (cperm_run_n_executed) */
+    size_t n_executed;          /* orders computed by execute/permute calls since
+                                   create/restore, all passes summed (cperm_run_n_executed) */
     size_t n_restored;          /* orders of its pass the last restored checkpoint carried */
     int restored_pass;          /* and that pass */
-    const double *X;            /* data of the current/last execute (not owned) */
+    const double *X;            /* data of the current/last begin (not owned) */
     uint64_t fingerprint;       /* of X and the plan, computed on demand */
     int fingerprint_valid;
     double xmax;                /* largest |x| of the current X */
-    int resume_pending;         /* a restored checkpoint waits for the next execute */
+    int resume_pending;         /* a restored checkpoint waits for the next begin */
     uint64_t resume_fingerprint;
-    cperm_cluster_ws *ws;       /* n_threads */
-    struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c) */
-    /* TFCE */
+    /* the cluster statistic's state (cperm_kernel create/destroy) */
+    cperm_cluster_ws *ws;       /* n_threads (cluster mass) */
+    struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c), cluster mass */
     struct cperm_tfce_ws *tfce; /* TFCE state (tfce.c), NULL unless opt.tfce */
 };
 
@@ -113,16 +154,8 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws);
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat);
 
-/* signflip.c */
-int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan);
-void cperm_flip_free(struct cperm_flip_ws *fw);
-/* Once per execute, after the observed statistics: hat adjustment of every order and the
- * choice of screen precision. */
-void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X);
-/* Runs orders [start, n_orders) on X with the current run->include; fills run->h0[1 + k],
- * keeps run->done up to date and calls the progress callback between chunks. */
-int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
-                   size_t start, cperm_err *err);
+/* checkpoint.c: a 64-bit fingerprint of X and of everything in the plan that shapes results */
+uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X);
 
 /* tstat.c */
 typedef struct cperm_scan_info {
@@ -137,7 +170,25 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
 /* t values of the observed data with MNE's exact arithmetic; also sum of squares per point. */
 void cperm_tstat_observed(const double *X, size_t n_subjects, size_t n_points, double sigma,
                           int method, double *t_out, double *sumsq_out, double *var_scratch);
-/* Two-pass variance of one point under signs (MNE's arithmetic); `x` strided by `stride`. */
+/* The t of permuted maps, MNE's ttest_1samp_no_p(X * signs) bit for bit; every kernel uses
+ * these. X is (n x P) with row stride P. cperm_tstat_signed_moments: mean[j] and var[j]
+ * (two-pass, ddof=1) of points p0 + j, j < count, under signs; returns the larger of vmax and
+ * the largest variance (`var > vmax` comparisons in point order). cperm_tstat_signed_t: in
+ * place over the means, t = mean / sqrt((var + hat) / n). cperm_tstat_signed_map: a whole map
+ * (P points) with the hat of its own largest variance. */
+double cperm_tstat_signed_moments(const double *X, size_t n, size_t P, size_t p0, size_t count,
+                                  const double *signs, double *mean, double *var, double vmax);
+void cperm_tstat_signed_t(double *t, const double *var, size_t count, size_t n, double hat);
+void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
+                            double sigma, int method, double *t, double *var);
+/* MNE's hat adjustment for a map whose largest variance is vmax. */
+static inline double cperm_tstat_hat(double sigma, int method, double vmax) {
+    if (!(sigma > 0)) return 0.0;
+    return method == CPERM_SIGMA_ABSOLUTE ? sigma : sigma * vmax;
+}
+/* One point: the same arithmetic as cperm_tstat_signed_moments for count 1 (which the
+ * kernels' per-candidate paths call inline, where a call per point would cost more than the
+ * point); `x` strided by `stride`. Returns the variance. */
 static inline double cperm_signed_var(const double *x, size_t stride, const double *signs,
                                       size_t n, double *mean_out) {
     double s = 0.0;

@@ -14,7 +14,11 @@
  * blocks (tables stay in cache while all orders of the chunk run over them) and append
  * supra-threshold points to per-order page lists; then orders are clustered in parallel.
  * Chunk size adapts to the page pool, so memory is bounded whatever the number of
- * permutations, and results do not depend on chunking or on the number of threads. */
+ * permutations, and results do not depend on chunking or on the number of threads.
+ *
+ * The end of the file is cperm_kernel_cluster_mass, the cluster-mass statistic as the driver
+ * (driver.c) sees it: observe = the observed clusters (clusters.c) and each order's hat
+ * adjustment; permute = this kernel over a range of orders. */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -57,6 +61,8 @@ struct cperm_flip_ws {
     flip_part *parts;
     size_t n_threads;
     size_t max_chunk;
+    size_t chunk;               /* orders per screening round: max_chunk, less after a pool
+                                   overflow until rounds use little of the pool again */
     double *beta;               /* per order of the chunk */
     float *fbeta;               /* the same, scaled for the float32 screen */
     int use_float;              /* screen in float32 (decided per execute) */
@@ -77,7 +83,7 @@ static size_t table_doubles(const cperm_plan *plan) {
     return total;
 }
 
-void cperm_flip_free(struct cperm_flip_ws *fw) {
+static void flip_free(struct cperm_flip_ws *fw) {
     if (!fw) return;
     for (size_t i = 0; i < fw->n_parts; i++) {
         free(fw->parts[i].tables);
@@ -100,7 +106,7 @@ void cperm_flip_free(struct cperm_flip_ws *fw) {
     free(fw);
 }
 
-int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
+static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     *out = NULL;
     struct cperm_flip_ws *fw = calloc(1, sizeof *fw);
     if (!fw) return CPERM_ENOMEM;
@@ -112,6 +118,7 @@ int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     fw->n_parts = parts;
     fw->max_chunk = plan->n_orders < 1024 ? plan->n_orders : 1024;
     if (fw->max_chunk < 1) fw->max_chunk = 1;
+    fw->chunk = fw->max_chunk;
     /* Page pool: about 48 MB plus a quarter of X in all, and always enough for one order
      * with every point supra-threshold, so that a chunk of one order always fits. */
     size_t x_bytes = n * P * sizeof(double);
@@ -156,7 +163,7 @@ int cperm_flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     *out = fw;
     return CPERM_OK;
 nomem:
-    cperm_flip_free(fw);
+    flip_free(fw);
     return CPERM_ENOMEM;
 }
 
@@ -218,21 +225,8 @@ static double max_var(const cperm_plan *plan, struct cperm_flip_ws *fw, const do
     }
     if (K == P || fw->rest_bound / (double)(n - 1) * slack < vmax) return vmax;
     /* rare: the top list did not settle it; one exact pass over every point */
-    double *s = fw->full_s + part * P, *mm = fw->full_m + part * P;
-    for (size_t p = 0; p < P; p++) s[p] = 0.0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t p = 0; p < P; p++) s[p] += signs[i] * X[i * P + p];
-    for (size_t p = 0; p < P; p++) { mm[p] = s[p] / (double)n; s[p] = 0.0; }
-    for (size_t i = 0; i < n; i++)
-        for (size_t p = 0; p < P; p++) {
-            double d = signs[i] * X[i * P + p] - mm[p];
-            s[p] += d * d;
-        }
-    for (size_t p = 0; p < P; p++) {
-        double v = s[p] / (double)(n - 1);
-        if (v > vmax) vmax = v;
-    }
-    return vmax;
+    return cperm_tstat_signed_moments(X, n, P, 0, P, signs, fw->full_m + part * P,
+                                      fw->full_s + part * P, vmax);
 }
 
 /* ------------------------------------------------------------------ kernel */
@@ -464,35 +458,9 @@ static screen_fn pick_screen(void) {
 }
 
 /* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
- * threshold, and the point appended to the order's list. */
-/* MNE's two-pass t of a whole block under one order, vectorised across points: each lane
- * performs exactly the scalar operations of cperm_signed_var in the same order (no FMA
- * contraction: -ffp-contract=off), so the values are bit-identical to the scalar path. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static void exact_block(const double *X, size_t P, size_t p0, size_t bn, const double *signs,
-                        size_t n, double h, double *t) {
-    double S[CPERM_BLOCK], ss[CPERM_BLOCK];
-    for (size_t j = 0; j < bn; j++) S[j] = ss[j] = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double si = signs[i], *x = X + i * P + p0;
-        for (size_t j = 0; j < bn; j++) S[j] += si * x[j];
-    }
-    for (size_t j = 0; j < bn; j++) S[j] = S[j] / (double)n; /* now the mean */
-    for (size_t i = 0; i < n; i++) {
-        const double si = signs[i], *x = X + i * P + p0;
-        for (size_t j = 0; j < bn; j++) {
-            double d = si * x[j] - S[j];
-            ss[j] += d * d;
-        }
-    }
-    for (size_t j = 0; j < bn; j++)
-        t[j] = S[j] / sqrt((ss[j] / (double)(n - 1) + h) / (double)n);
-}
-
-/* Candidates per block above which the vectorised whole-block evaluation is cheaper than
- * one latency-bound scalar evaluation per candidate. */
+ * threshold, and the point appended to the order's list. From EXACT_BLOCK_MIN candidates on,
+ * the vectorised whole-block evaluation is cheaper than one latency-bound scalar evaluation
+ * per candidate. */
 #define EXACT_BLOCK_MIN 4
 
 static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
@@ -502,9 +470,12 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
     const int tail = plan->opt.tail;
     const double thr = plan->threshold, h = run->hat[k];
     const double *signs = plan->signs + k * n;
-    double tb[CPERM_BLOCK];
+    double tb[CPERM_BLOCK], vb[CPERM_BLOCK];
     int whole = __builtin_popcountll(cand) >= EXACT_BLOCK_MIN;
-    if (whole) exact_block(X, P, p0, bn, signs, n, h, tb);
+    if (whole) { /* MNE's t of the whole block, vectorised across points */
+        cperm_tstat_signed_moments(X, n, P, p0, bn, signs, tb, vb, 0.0);
+        cperm_tstat_signed_t(tb, vb, bn, n, h);
+    }
     while (cand) {
         size_t j = (size_t)__builtin_ctzll(cand);
         cand &= cand - 1;
@@ -579,7 +550,9 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     return 0;
 }
 
-void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X) {
+/* Once per X, after the observed statistics: the hat adjustment of every order and the
+ * choice of screen precision. */
+static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X) {
     struct cperm_flip_ws *fw = run->flip;
     const size_t n = plan->n_subjects, N = plan->n_orders;
     const double sigma = plan->opt.sigma;
@@ -594,10 +567,13 @@ void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X)
 #ifdef _OPENMP
                 part = (size_t)omp_get_thread_num();
 #endif
-                run->hat[k] = sigma * max_var(plan, fw, X, run->sumsq, plan->signs + k * n, part);
+                run->hat[k] = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE,
+                                              max_var(plan, fw, X, run->sumsq,
+                                                      plan->signs + k * n, part));
             }
         } else {
-            for (size_t k = 0; k < N; k++) run->hat[k] = sigma > 0 ? sigma : 0.0;
+            for (size_t k = 0; k < N; k++)
+                run->hat[k] = cperm_tstat_hat(sigma, plan->opt.sigma_method, 0.0);
         }
     }
     const double thr2 = plan->threshold * plan->threshold;
@@ -620,20 +596,20 @@ void cperm_flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X)
     }
 }
 
-int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int pass,
-                   size_t start, cperm_err *err) {
+/* Orders [k0, k1) on X with the current run->include into run->h0[1 + k], in screening
+ * rounds of up to fw->chunk orders (halved when the point pool overflows, grown back when
+ * rounds use little of it). */
+static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run, int pass,
+                        size_t k0, size_t k1, cperm_err *err) {
     struct cperm_flip_ws *fw = run->flip;
-    const size_t n = plan->n_subjects, N = plan->n_orders;
+    const size_t n = plan->n_subjects;
     const int nthreads = plan->n_threads;
+    (void)pass;
     /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
     const double thr2 = plan->threshold * plan->threshold;
     const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
-    size_t chunk = fw->max_chunk;
-    size_t k0 = start;
-    if (plan->opt.progress && plan->opt.progress(plan->opt.progress_user, start, N, pass))
-        return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
-    while (k0 < N) {
-        size_t nk = N - k0 < chunk ? N - k0 : chunk;
+    while (k0 < k1) {
+        size_t nk = k1 - k0 < fw->chunk ? k1 - k0 : fw->chunk;
         for (size_t kk = 0; kk < nk; kk++) {
             fw->beta[kk] = alpha * run->hat[k0 + kk] * (double)(n - 1);
             fw->fbeta[kk] = (float)(fw->falpha * run->hat[k0 + kk] * (double)(n - 1) *
@@ -645,9 +621,9 @@ int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int 
             overflow |= run_part(plan, run, fw, &fw->parts[i], X, k0, nk, alpha) < 0;
         if (overflow) {
             /* too many supra-threshold points for the pool: redo with fewer orders */
-            chunk = nk / 2 ? nk / 2 : 1;
             if (nk == 1)
                 return cperm_fail(err, CPERM_ENOMEM, "engine: point pool exhausted");
+            fw->chunk = nk / 2;
             continue;
         }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -670,19 +646,75 @@ int cperm_flip_run(const cperm_plan *plan, cperm_run *run, const double *X, int 
             run->h0[1 + k0 + kk] = stat;
         }
         k0 += nk;
-        run->done = k0;
-        if (chunk < fw->max_chunk) {
-            /* grow back if this chunk used little of the pool */
+        if (fw->chunk < fw->max_chunk) {
+            /* grow back if this round used little of the pool */
             size_t used = 0, cap = 0;
             for (size_t i = 0; i < fw->n_parts; i++) {
                 used += fw->parts[i].pool_used;
                 cap += fw->parts[i].pool_pages;
             }
-            if (used * 4 < cap) chunk = chunk * 2 < fw->max_chunk ? chunk * 2 : fw->max_chunk;
+            if (used * 4 < cap)
+                fw->chunk = fw->chunk * 2 < fw->max_chunk ? fw->chunk * 2 : fw->max_chunk;
         }
-        if (plan->opt.progress &&
-            plan->opt.progress(plan->opt.progress_user, k0, N, pass))
-            return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
     }
     return CPERM_OK;
 }
+
+/* ------------------------------------------------- the cluster-mass statistic */
+
+/* The observed clusters of the supra-threshold, included points of T_obs, and (if there are
+ * any, as H0 is then needed) the hat adjustment of every order. */
+static int mass_observe(const cperm_plan *plan, const double *X, cperm_run *run,
+                        cperm_err *err) {
+    const size_t P = plan->n_points;
+    const int tail = plan->opt.tail;
+    const double thr = plan->threshold;
+    (void)err;
+    size_t m = 0;
+    for (size_t p = 0; p < P; p++) {
+        double t = run->tobs[p];
+        int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
+        if (supra && run->include[p]) {
+            run->obs_points[m].idx = (int64_t)p;
+            run->obs_points[m].t = t;
+            m++;
+        }
+    }
+    cperm_find_clusters(plan, &run->ws[0], run->obs_points, m, &run->obs, NULL);
+    if (run->obs.n_clusters) flip_prepare(plan, run, X);
+    return CPERM_OK;
+}
+
+static void mass_destroy(cperm_run *run) {
+    if (run->ws)
+        for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
+    free(run->ws);
+    run->ws = NULL;
+    flip_free(run->flip);
+    run->flip = NULL;
+}
+
+/* One clustering workspace per thread and the kernel's tables and pools. */
+static int mass_create(cperm_run *run, const cperm_plan *plan) {
+    run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
+    if (!run->ws) return CPERM_ENOMEM;
+    for (int i = 0; i < plan->n_threads; i++)
+        if (cperm_cluster_ws_init(&run->ws[i], plan->n_points, plan->n_times, plan->n_vertices,
+                                  plan->opt.max_step))
+            return CPERM_ENOMEM;
+    return flip_create(&run->flip, plan);
+}
+
+static size_t mass_chunk(const cperm_plan *plan, const cperm_run *run) {
+    (void)plan;
+    return run->flip->max_chunk;
+}
+
+/* MNE: tail 1 counts H0 >= s, tail -1 H0 <= s, tail 0 |H0| >= |s|. */
+static int mass_rule(const cperm_plan *plan) {
+    return plan->opt.tail > 0 ? CPERM_PV_GE : plan->opt.tail < 0 ? CPERM_PV_LE : CPERM_PV_ABS;
+}
+
+const cperm_kernel cperm_kernel_cluster_mass = {
+    "cluster", mass_create, mass_destroy, mass_observe, flip_permute, mass_chunk, mass_rule,
+};

@@ -1,22 +1,120 @@
-/* tfce_internal.h - private interface of tfce.c (threshold-free cluster enhancement) to the
- * engine driver in plan.c. */
+/* tfce_internal.h - private interface of the TFCE files: tfce.c (thresholds, workspaces, the
+ * cluster statistic cperm_kernel_tfce), tfce_tree.c (scores on a component tree) and
+ * tfce_mne13.c (MNE 1.3's per-threshold list path), and of option validation to plan.c. */
 #ifndef CPERM_TFCE_INTERNAL_H
 #define CPERM_TFCE_INTERNAL_H
 
 #include "engine_internal.h"
 
-struct cperm_tfce_ws;
+#include <math.h>
 
 /* Checks the TFCE fields of options (called by plan validation when options->tfce is set). */
 int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
-/* Every buffer a TFCE execution needs (per-thread workspaces included). CPERM_ENOMEM. */
-int cperm_tfce_create(struct cperm_tfce_ws **out, const cperm_plan *plan);
-void cperm_tfce_free(struct cperm_tfce_ws *tw);
-/* The whole TFCE test on X (already checked finite): observed t and scores, permutations,
- * H0, per-point p-values, step-down. Fills run->tobs, run->obs (one cluster per point, stats
- * = scores), run->pvalues, run->h0 and run->n_step_downs; resume continues from the state a
- * restored checkpoint left in run (pass, done, removed points). */
-int cperm_tfce_execute(const cperm_plan *plan, const double *X, cperm_run *run, int resume,
-                       cperm_err *err);
+
+#define TFCE_TAB 4096          /* thresholds and weights tabulated per run */
+#define TFCE_MAX_LEVELS 16777216.0
+#define TFCE_RADIX_BITS 11
+#define TFCE_RADIX (1u << TFCE_RADIX_BITS)
+#define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
+#define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
+#define TFCE_PF_NB 8
+
+/* failures of one map, turned into messages by the caller */
+enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
+
+/* Union-find parents, 4 bytes a point so that neighbour checks touch little memory: the
+ * parent index in the low 31 bits, the point's side (1 = negative t under tail 0; signs
+ * never join) in the top bit; UF_ABSENT = not present. Roots' extent, tree node and group
+ * stamp live in separate arrays, read only at unions. */
+typedef struct tfce_root {
+    int32_t size;              /* extent */
+    int32_t node;              /* current tree node; -1: none; TOUCHED: changed in this group */
+} tfce_root;
+#define TOUCHED INT32_MIN
+#define UF_SIDE 0x80000000u
+#define UF_IDX 0x7FFFFFFFu
+#define UF_ABSENT 0xFFFFFFFFu
+
+/* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
+ * first, then the pending list and the node values. */
+typedef struct tfce_thread {
+    double *t;                 /* P: t map of the current order */
+    uint64_t *a, *b;           /* 2P each: sort items (key, id) */
+    double *vals;              /* P: candidate heights, ascending */
+    uint32_t *ord;             /* P: candidate point ids, UF_SIDE set for negative t (tail 0) */
+    uint32_t *par;             /* P: union-find parents */
+    tfce_root *root;           /* P: what roots carry */
+    int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
+    int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
+    uint32_t *hist;            /* radix histograms */
+    /* per-threshold clustering (MNE 1.3's 1-step list path): P-sized point arrays, then
+     * arrays over cluster labels (at most P + 1 of them) */
+    double *score;
+    cperm_point *pts;
+    uint32_t *stamp, gen13;
+    int32_t *posof, *ufp, *lab, *csize, *pairs, *pairs2;
+    int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt;
+    size_t ntl[2];
+    size_t *row_begin;         /* n_times + 1 */
+    int32_t *first_lab;        /* n_times + 1 */
+} tfce_thread;
+
+struct cperm_tfce_ws {
+    size_t n_threads;
+    tfce_thread *th;
+    int mode;                  /* CPERM_TFCE_* */
+    int stepped;               /* riemann or mne1.3 */
+    int per_step;              /* MNE 1.3's 1-step list path at every threshold */
+    double s0, sd, d;          /* thresholds mirrored to increasing: start, step, arange delta */
+    double H, E;
+    size_t n_tab, first_bad;   /* tabulated thresholds; first i with thr[i] <= thr[i-1] */
+    double *thr, *w;           /* n_tab */
+    double *pe;                /* P + 1: pow(s, E) */
+    /* the component tree numbers vertices in breadth-first order, so that a vertex's
+     * neighbours sit in few cache lines: inv[new] = old vertex, CSR in the new numbering */
+    int32_t *inv;
+    size_t *indptr;
+    int32_t *indices;
+    double *map;               /* P: scores * sign(t), MNE's returned t_obs */
+    int fail_code;
+    size_t fail_order;
+};
+
+static inline uint64_t val_key(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* A point's height for tail: t, -t or |t| (tail -1 runs mirrored). */
+static inline double height(double x, int tail) {
+    return tail > 0 ? x : tail < 0 ? -x : fabs(x);
+}
+
+/* tfce.c: np.arange(start, stop, step)[i] mirrored (th0 = s0, th1 = s0 + sd, then s0 + i*d),
+ * and the weight of level i (MNE 1.3: |dh|^H; riemann: |h|^H * |dh|), as libm computes them;
+ * th_at/weight_at read the run's tables where they reach. */
+double cperm_tfce_th_calc(const struct cperm_tfce_ws *tw, size_t i);
+double cperm_tfce_weight_calc(const struct cperm_tfce_ws *tw, size_t i);
+static inline double th_at(const struct cperm_tfce_ws *tw, size_t i) {
+    return i < tw->n_tab ? tw->thr[i] : cperm_tfce_th_calc(tw, i);
+}
+static inline double weight_at(const struct cperm_tfce_ws *tw, size_t i) {
+    return i < tw->n_tab ? tw->w[i] : cperm_tfce_weight_calc(tw, i);
+}
+/* tfce.c: the number of thresholds of a map whose extreme (mirrored) value is stop, as
+ * np.arange (0 or TFCE_E*), and that extreme of the finite values of t (TFCE_ENOFINITE). */
+int cperm_tfce_n_levels(const struct cperm_tfce_ws *tw, double stop, size_t *L);
+int cperm_tfce_map_stop(const double *t, size_t P, int tail, double *stop);
+
+/* The scores of one map t (P = n_points; include: NULL or P flags) into scores (if not NULL;
+ * needs w->leaf, thread 0's), the largest into *best; 0 or a TFCE_E* code.
+ * tfce_tree.c: on one component tree per map (every mode but MNE 1.3's per-step path).
+ * tfce_mne13.c: clustered at every threshold with MNE 1.3's 1-step list path. */
+int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                        const double *t, const uint8_t *include, double *scores, double *best);
+int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                            tfce_thread *w, const double *t, const uint8_t *include,
+                            double *scores, double *best);
 
 #endif

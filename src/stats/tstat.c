@@ -1,5 +1,7 @@
 /* tstat.c - the one-sample t statistic with MNE's "hat" variance adjustment, computed with
- * numpy's exact operation order so that observed statistics are bit-identical to MNE. */
+ * numpy's exact operation order so that observed statistics (cperm_tstat_scan) and the t of
+ * permuted maps (cperm_tstat_signed_*, the one computation every kernel uses) are
+ * bit-identical to MNE. */
 #include "engine_internal.h"
 
 #include <float.h>
@@ -77,6 +79,62 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
     }
 #pragma omp parallel for schedule(static) num_threads(nthreads)
     for (size_t p = 0; p < P; p++) t_out[p] = mean[p] / sqrt(var[p] / (double)n);
+}
+
+/* MNE computes a permuted map as ttest_1samp_no_p(X * signs): per point S = sum of the signed
+ * data in subject order, m = S/n, var = sum((s*x - m)^2)/(n-1) in subject order (numpy's
+ * two-pass var, ddof=1), then t = m / sqrt((var + hat)/n). Blocked so that a block of X is
+ * read from memory once for both passes; every lane performs the scalar operations in this
+ * order (no FMA: -ffp-contract=off), so the result does not depend on the block, the range or
+ * the vector width. */
+#define SIGNED_BLOCK 256
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+double cperm_tstat_signed_moments(const double *restrict X, size_t n, size_t P, size_t p0,
+                                  size_t count, const double *restrict signs,
+                                  double *restrict mean, double *restrict var, double vmax) {
+    const double dn = (double)n, dn1 = (double)(n - 1);
+    for (size_t b0 = 0; b0 < count; b0 += SIGNED_BLOCK) {
+        const size_t bn = count - b0 < SIGNED_BLOCK ? count - b0 : SIGNED_BLOCK;
+        double *restrict m = mean + b0, *restrict ss = var + b0;
+        for (size_t j = 0; j < bn; j++) m[j] = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double sg = signs[i], *restrict x = X + i * P + p0 + b0;
+            for (size_t j = 0; j < bn; j++) m[j] += sg * x[j];
+        }
+        for (size_t j = 0; j < bn; j++) {
+            m[j] /= dn;
+            ss[j] = 0.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double sg = signs[i], *restrict x = X + i * P + p0 + b0;
+            for (size_t j = 0; j < bn; j++) {
+                double d = sg * x[j] - m[j];
+                ss[j] += d * d;
+            }
+        }
+        for (size_t j = 0; j < bn; j++) {
+            ss[j] /= dn1;
+            vmax = ss[j] > vmax ? ss[j] : vmax;
+        }
+    }
+    return vmax;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void cperm_tstat_signed_t(double *restrict t, const double *restrict var, size_t count,
+                          size_t n, double hat) {
+    const double dn = (double)n;
+    for (size_t j = 0; j < count; j++) t[j] = t[j] / sqrt((var[j] + hat) / dn);
+}
+
+void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
+                            double sigma, int method, double *t, double *var) {
+    double vmax = cperm_tstat_signed_moments(X, n, P, 0, P, signs, t, var, 0.0);
+    cperm_tstat_signed_t(t, var, P, n, cperm_tstat_hat(sigma, method, vmax));
 }
 
 void cperm_tstat_observed(const double *X, size_t n, size_t P, double sigma, int method,

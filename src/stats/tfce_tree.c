@@ -1,0 +1,301 @@
+/* tfce_tree.c - TFCE scores of one map on a component tree: the candidate points (height
+ * v > the first threshold; v = t, -t or |t| by tail) are sorted by height and added from the
+ * top with union-find. Points are added in groups: every point alone (exact mode) or all the
+ * points of one threshold level (stepped modes). After a group, every component the group
+ * touched gets a new tree node; the nodes it replaced end there and hang under it. A node
+ * thus stands for one component whose extent is constant over a range of groups, and a
+ * point's score is a sum along the path from the point's first node down to the root:
+ * computed top-down in one pass over the nodes, in the order MNE accumulates (lowest
+ * threshold first), so stepped scores are bit-identical to a full clustering per threshold.
+ * Cost: one sort, near-linear merging, and the sum of the node lifetimes in levels (at most
+ * the clustering work of the per-step method, usually far less). */
+#include "tfce_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- sorting */
+
+/* Sorts the n items (pairs: the bits of a positive double height, which order as the
+ * heights do, and a candidate id) by the high 32 bits of the key with a stable LSD radix
+ * sort, skipping digits every item shares; returns the buffer holding the result (a or b).
+ * Runs of equal high halves are put in exact order afterwards (finish_sort). */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) {
+    if (n < 2) return a;
+    memset(hist, 0, (size_t)TFCE_RADIX * TFCE_RADIX_PASSES * sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = a[2 * i];
+        hist[(k >> 32) & (TFCE_RADIX - 1)]++;
+        hist[TFCE_RADIX + ((k >> 43) & (TFCE_RADIX - 1))]++;
+        hist[2 * TFCE_RADIX + (k >> 54)]++;
+    }
+    uint64_t *src = a, *dst = b;
+    for (int d = 0; d < TFCE_RADIX_PASSES; d++) {
+        uint32_t *h = hist + (size_t)d * TFCE_RADIX;
+        const int shift = 32 + d * TFCE_RADIX_BITS;
+        if (h[(src[0] >> shift) & (TFCE_RADIX - 1)] == n) continue;
+        uint32_t acc = 0;
+        for (size_t k = 0; k < TFCE_RADIX; k++) {
+            uint32_t c = h[k];
+            h[k] = acc;
+            acc += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t key = src[2 * i];
+            uint32_t at = h[(key >> shift) & (TFCE_RADIX - 1)]++;
+            dst[2 * at] = key;
+            dst[2 * at + 1] = src[2 * i + 1];
+        }
+        uint64_t *tmp = src;
+        src = dst;
+        dst = tmp;
+    }
+    return src;
+}
+
+static inline double key_height(uint64_t u) {
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static inline size_t point_of(const int32_t *inv, size_t V, uint32_t id) {
+    size_t q = id & UF_IDX, tq = q / V;
+    return tq * V + (size_t)inv[q - tq * V];
+}
+
+/* Splits the sorted items into ord (ids) and vals (heights) and sorts each run of equal
+ * high halves by the full key (insertion sort: runs are short). */
+static void finish_sort(const uint64_t *items, size_t n, uint32_t *ord, double *vals) {
+    for (size_t k = 0; k < n; k++) {
+        ord[k] = (uint32_t)items[2 * k + 1];
+        vals[k] = key_height(items[2 * k]);
+    }
+    for (size_t k = 1; k < n; k++) {
+        if (!(vals[k] < vals[k - 1])) continue;
+        double v = vals[k];
+        uint32_t id = ord[k];
+        size_t m = k;
+        while (m > 0 && vals[m - 1] > v) {
+            vals[m] = vals[m - 1];
+            ord[m] = ord[m - 1];
+            m--;
+        }
+        vals[m] = v;
+        ord[m] = id;
+    }
+}
+
+/* ------------------------------------------------------ component tree */
+
+static inline uint32_t uf_root(uint32_t *par, uint32_t x) {
+    for (;;) {
+        uint32_t px = par[x] & UF_IDX;
+        if (px == x) return x;
+        uint32_t g = par[px]; /* the same side: keep its bit */
+        par[x] = g;
+        x = g & UF_IDX;
+    }
+}
+
+/* Joins the components of the new point q and a present neighbour j. A component met for
+ * the first time in this group has its node ended (queued until the group's nodes exist)
+ * and is marked TOUCHED; q's own component always is. */
+static inline void uf_link(tfce_thread *w, uint32_t q, uint32_t j, int32_t *pend,
+                           size_t *npend) {
+    uint32_t *par = w->par;
+    tfce_root *ro = w->root;
+    uint32_t rj = uf_root(par, j), rq = uf_root(par, q);
+    if (rj == rq) return;
+    if (ro[rj].node != TOUCHED) {
+        if (ro[rj].node >= 0) {
+            pend[2 * *npend] = ro[rj].node;
+            pend[2 * *npend + 1] = (int32_t)rj;
+            (*npend)++;
+        }
+        ro[rj].node = TOUCHED;
+    }
+    if (ro[rq].size < ro[rj].size) {
+        uint32_t x = rq;
+        rq = rj;
+        rj = x;
+    }
+    par[rj] = rq | (par[rj] & UF_SIDE);
+    ro[rq].size += ro[rj].size;
+}
+
+/* A prefetch the optimiser keeps: GCC deletes loops whose only statements are
+ * __builtin_prefetch (they have no side effects), so on x86 it is spelled in asm. */
+static inline void prefetch(const void *p) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+/* Prefetches what adding candidate q will touch: its own entries, its neighbours' parents. */
+static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                                  const uint32_t *par, const tfce_root *ro, uint32_t q,
+                                  uint32_t V) {
+    uint32_t p = q & UF_IDX, tq = p / V, vq = p - tq * V;
+    const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
+    const uint32_t *row = par + (size_t)tq * V;
+    for (; nb < end; nb++) prefetch(row + *nb);
+    prefetch(par + p);
+    prefetch(ro + p);
+    if (tq > 0) prefetch(par + p - V);
+    if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
+}
+static inline void prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V) {
+    prefetch(tw->indices + tw->indptr[(q & UF_IDX) % V]);
+}
+
+/* Builds the component tree of the n sorted candidates (ascending heights vals, ids ord)
+ * and returns the number of nodes. Stepped: groups are threshold levels (L of them); exact:
+ * one group per position. Node c: extent nsize, groups nlo..nhi, parent npar (-1: root).
+ * pend: scratch of 2n int32. */
+static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                    const uint32_t *ord, const double *vals, size_t n, size_t L, int32_t *pend) {
+    const uint32_t V = (uint32_t)plan->n_vertices;
+    const size_t T = plan->n_times, ms = plan->opt.max_step;
+    const size_t *indptr = tw->indptr;
+    const int32_t *indices = tw->indices;
+    uint32_t *par = w->par;
+    int32_t *leaf = w->leaf;
+    size_t nn = 0, lev = L ? L - 1 : 0, k = n;
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, w->root, ord[i], V);
+    while (k > 0) {
+        size_t hi = k, g;
+        if (tw->stepped) {
+            double v = vals[k - 1];
+            while (!(th_at(tw, lev) < v)) lev--; /* v > th[0]: stops at 0 at the latest */
+            double tl = th_at(tw, lev);
+            while (k > 0 && vals[k - 1] > tl) k--;
+            g = lev;
+        } else {
+            g = --k;
+        }
+        const size_t first = nn;
+        size_t npend = 0;
+        for (size_t pos = hi; pos-- > k;) {
+            if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
+            if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, w->root, ord[pos - TFCE_PF_NB], V);
+            const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
+            const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
+            par[q] = q | side;
+            w->root[q].size = 1;
+            w->root[q].node = TOUCHED;
+            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
+                uint32_t j = base + (uint32_t)indices[e], pj = par[j];
+                if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
+            }
+            for (size_t dt = 1; dt <= ms; dt++) {
+                if (dt <= tq) {
+                    uint32_t j = q - (uint32_t)dt * V, pj = par[j];
+                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
+                }
+                if (tq + dt < T) {
+                    uint32_t j = q + (uint32_t)dt * V, pj = par[j];
+                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
+                }
+                if (dt >= tq && tq + dt + 1 >= T) break;
+            }
+        }
+        for (size_t pos = k; pos < hi; pos++) {
+            uint32_t r = uf_root(par, ord[pos] & UF_IDX);
+            if (w->root[r].node < (int32_t)first) { /* TOUCHED, or a node of an earlier group */
+                w->nsize[nn] = w->root[r].size;
+                w->nhi[nn] = (int32_t)g;
+                w->nlo[nn] = 0;
+                w->npar[nn] = -1;
+                w->root[r].node = (int32_t)nn++;
+            }
+            if (leaf) leaf[pos] = w->root[r].node;
+        }
+        for (size_t i = 0; i < npend; i++) {
+            int32_t m = pend[2 * i];
+            w->npar[m] = w->root[uf_root(par, (uint32_t)pend[2 * i + 1])].node;
+            w->nlo[m] = (int32_t)g + 1;
+        }
+    }
+    return nn;
+}
+
+/* Antiderivative of h^H. */
+static inline double prim(double h, double H) {
+    return H == 2.0 ? h * h * h / 3.0 : pow(h, H + 1.0) / (H + 1.0);
+}
+
+/* Node values top-down (a parent always has a larger index): the score of a point is the
+ * value of its first node. Returns the largest value (0 if no node). */
+static double node_values(const struct cperm_tfce_ws *tw, const tfce_thread *w,
+                          const double *vals, size_t nn, double *nval) {
+    double best = 0.0;
+    for (size_t c = nn; c-- > 0;) {
+        double x = w->npar[c] >= 0 ? nval[w->npar[c]] : 0.0;
+        const double pw = tw->pe[w->nsize[c]];
+        if (tw->stepped) {
+            /* MNE: scores[c] += h * len**E, lowest threshold first */
+            for (size_t i = (size_t)w->nlo[c]; i <= (size_t)w->nhi[c]; i++)
+                x += weight_at(tw, i) * pw;
+        } else {
+            double top = vals[w->nhi[c]];
+            double bot = w->nlo[c] > 0 ? vals[w->nlo[c] - 1] : 0.0;
+            x += pw * (prim(top, tw->H) - prim(bot, tw->H));
+        }
+        nval[c] = x;
+        if (x > best) best = x;
+    }
+    return best;
+}
+
+/* Scores of one map on the component tree (tfce_internal.h). */
+int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                        const double *t, const uint8_t *include, double *scores, double *best) {
+    const size_t P = plan->n_points;
+    const int tail = plan->opt.tail;
+    size_t L = 0;
+    double floor_h = 0.0;
+    *best = 0.0;
+    if (tw->stepped) {
+        double stop;
+        int rc = cperm_tfce_map_stop(t, P, tail, &stop);
+        if (!rc) rc = cperm_tfce_n_levels(tw, stop, &L);
+        if (rc) return rc;
+        floor_h = tw->s0;
+    }
+    uint64_t *items = w->a;
+    size_t n = 0;
+    const size_t V = plan->n_vertices;
+    if (!tw->stepped || L > 0) {
+        for (size_t tq = 0, id = 0; tq < plan->n_times; tq++) {
+            const double *row = t + tq * V;
+            const uint8_t *inc = include ? include + tq * V : NULL;
+            for (size_t a = 0; a < V; a++, id++) {
+                const size_t v0 = (size_t)tw->inv[a];
+                if (inc && !inc[v0]) continue;
+                double x = row[v0], v = height(x, tail);
+                if (!(v > floor_h)) continue;
+                if (!tw->stepped && isinf(v)) return TFCE_EINF;
+                items[2 * n] = val_key(v);
+                items[2 * n + 1] = (uint64_t)id | (tail == 0 && x < 0 ? UF_SIDE : 0);
+                n++;
+            }
+        }
+    }
+    items = radix_sort(items, w->b, n, w->hist);
+    finish_sort(items, n, w->ord, w->vals);
+    /* items are consumed: a holds the pending list, b the node values */
+    int32_t *pend = (int32_t *)(void *)w->a;
+    double *nval = (double *)(void *)w->b;
+    size_t nn = sweep(plan, tw, w, w->ord, w->vals, n, L, pend);
+    *best = node_values(tw, w, w->vals, nn, nval);
+    if (scores) {
+        for (size_t p = 0; p < P; p++) scores[p] = 0.0;
+        for (size_t k = 0; k < n; k++) scores[point_of(tw->inv, V, w->ord[k])] = nval[w->leaf[k]];
+    }
+    for (size_t k = 0; k < n; k++) w->par[w->ord[k] & UF_IDX] = UF_ABSENT;
+    return 0;
+}
