@@ -7,6 +7,10 @@
 
 #include "common_internal.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 /* Points per kernel block: one 64-bit word of a per-permutation bitset. */
 #define CPERM_BLOCK 64
 
@@ -52,7 +56,6 @@ struct cperm_plan {
     uint8_t *exclude;           /* n_vertices or NULL */
     double threshold;
     uint8_t *orders;            /* n_orders x n_subjects, 1 = kept */
-    double *signs;              /* n_orders x n_subjects, +1.0 / -1.0 */
     size_t n_orders;
     int exact;
     int n_threads;
@@ -116,6 +119,7 @@ struct cperm_run {
     uint64_t *have;             /* n_orders bits: H0 entries of this pass computed/imported */
     size_t n_have;              /* bits set in `have` */
     double *hat;                /* n_orders: sigma * max var (or sigma) per order */
+    double *sign_rows;          /* n_threads x n_subjects: one order's +-1.0 per thread */
     size_t n_step_downs;
     int have_result;
     int have_observed;          /* T_obs and the observed clusters are final (after begin) */
@@ -201,6 +205,22 @@ static inline double cperm_signed_var(const double *x, size_t stride, const doub
     }
     *mean_out = m;
     return ss / (double)(n - 1);
+}
+
+/* Order k as +-1.0 per subject (MNE's 2 * order - 1), in the calling OpenMP thread's row of
+ * run->sign_rows: orders are stored as bytes, and expanding one costs n stores against the
+ * n x (block) multiply-adds it feeds. */
+static inline const double *cperm_order_signs(const cperm_plan *plan, const cperm_run *run,
+                                              size_t k) {
+    size_t tid = 0;
+#ifdef _OPENMP
+    tid = (size_t)omp_get_thread_num();
+#endif
+    const size_t n = plan->n_subjects;
+    double *row = run->sign_rows + tid * n;
+    const uint8_t *o = plan->orders + k * n;
+    for (size_t i = 0; i < n; i++) row[i] = o[i] ? 1.0 : -1.0;
+    return row;
 }
 
 #endif

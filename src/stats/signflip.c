@@ -469,7 +469,7 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
     const size_t P = plan->n_points, n = plan->n_subjects;
     const int tail = plan->opt.tail;
     const double thr = plan->threshold, h = run->hat[k];
-    const double *signs = plan->signs + k * n;
+    const double *signs = cperm_order_signs(plan, run, k);
     double tb[CPERM_BLOCK], vb[CPERM_BLOCK];
     int whole = __builtin_popcountll(cand) >= EXACT_BLOCK_MIN;
     if (whole) { /* MNE's t of the whole block, vectorised across points */
@@ -569,7 +569,7 @@ static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X
 #endif
                 run->hat[k] = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE,
                                               max_var(plan, fw, X, run->sumsq,
-                                                      plan->signs + k * n, part));
+                                                      cperm_order_signs(plan, run, k), part));
             }
         } else {
             for (size_t k = 0; k < N; k++)

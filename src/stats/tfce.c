@@ -341,7 +341,7 @@ static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run,
 #endif
         tfce_thread *w = &tw->th[tid];
         double best = 0.0;
-        cperm_tstat_signed_map(X, n, P, plan->signs + k * n, plan->opt.sigma,
+        cperm_tstat_signed_map(X, n, P, cperm_order_signs(plan, run, k), plan->opt.sigma,
                                plan->opt.sigma_method, w->t, (double *)(void *)w->a);
         int rc = map_scores(plan, tw, w, w->t, run->include, NULL, &best);
         run->h0[1 + k] = best;
