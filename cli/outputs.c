@@ -286,11 +286,11 @@ int outputs_write(const outputs_spec *sp) {
 
     int src = cperm_summarize_clusters(&summary, &n_cols, sp->run, nv, nt, sp->p_summary,
                                        L->tstep * 1000.0, &err);
-    if (src && src != CPERM_ENOTFOUND) {
+    if (src) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
-    const int have_summary = src == 0;
+    const int have_summary = n_cols > 0; /* none when no cluster is significant */
     if (have_summary) {
         if (cperm_stc_create(&sum_stc, 2, nvh, n_cols, &err)) {
             cli_error("%s", err.msg);

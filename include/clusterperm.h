@@ -474,8 +474,9 @@ CPERM_API size_t cperm_run_n_restored(const cperm_run *run, int *pass);
 /* ------------------------------------------------------------- summaries */
 
 /* summarize_clusters_stc: out is (n_vertices x (n_good + 1)), column 0 the total signed
- * duration over clusters with p < p_thresh, then one column per such cluster. Returns
- * CPERM_ENOTFOUND if no cluster is significant. tstep is used as given (pass ms). */
+ * duration over clusters with p < p_thresh, then one column per such cluster, freed with
+ * cperm_free. No significant cluster is a normal result: CPERM_OK with *out = NULL and
+ * *n_columns = 0 (MNE 1.3 raises a RuntimeError there). tstep is used as given (pass ms). */
 CPERM_API int cperm_summarize_clusters(double **out, size_t *n_columns, const cperm_run *run,
                                        size_t n_vertices, size_t n_times, double p_thresh,
                                        double tstep, cperm_err *err);

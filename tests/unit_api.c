@@ -51,6 +51,31 @@ int main(void) {
     CHECK("t_threshold_invalid", isnan(cperm_t_threshold(0, 15, 0)) &&
           isnan(cperm_t_threshold(0.05, 0, 0)) && isnan(cperm_t_threshold(0.05, 15, 2)),
           "accepted invalid input");
+    /* "no significant cluster" is a result, not an error: 2 linked vertices, 1 time, 4
+     * subjects whose t values (about 0.4) stay below a threshold of 10 */
+    {
+        const int64_t edges[2] = {0, 1};
+        const double X[8] = {1.0, 2.0, -0.5, 0.3, 0.2, -1.0, 0.1, 0.4};
+        cperm_graph *g = NULL;
+        cperm_plan *plan = NULL;
+        cperm_run *run = NULL;
+        cperm_err e = {0};
+        cperm_options po;
+        cperm_options_init(&po, CPERM_OPTIONS_VERSION);
+        po.threshold = 10.0;
+        po.n_permutations = 8;
+        double *sum = (double *)&e; /* must become NULL */
+        size_t n_cols = 99;
+        int ok = !cperm_graph_from_edges(&g, 2, edges, 1, &e) &&
+                 !cperm_plan_create(&plan, g, 4, 1, &po, &e) && !cperm_run_create(&run, plan, &e) &&
+                 !cperm_plan_execute(plan, X, run, &e);
+        rc = ok ? cperm_summarize_clusters(&sum, &n_cols, run, 2, 1, 0.05, 1.0, &e) : -100;
+        CHECK("summary_no_significant_is_ok", ok && rc == CPERM_OK && sum == NULL && n_cols == 0 &&
+              cperm_run_n_clusters(run) == 0, "rc %d, %zu columns, %s", rc, n_cols, e.msg);
+        cperm_run_free(run);
+        cperm_plan_free(plan);
+        cperm_graph_free(g);
+    }
     /* no assertion: a wrong free shows under make check-sanitize */
     cperm_free(NULL);
     cperm_free(malloc(16));
