@@ -1,6 +1,6 @@
 /* checkpoint.c - `onesample --checkpoint FILE` (issue 7): the checkpoint file (inputs hash +
  * the library's run blob + checksum, written atomically), periodic saves from the progress
- * callback, saving and stopping on SIGINT/SIGTERM, resuming, and the test-only fault hook. */
+ * callback, saving and stopping on SIGINT/SIGTERM, and resuming. */
 #include "checkpoint.h"
 
 #include <errno.h>
@@ -360,13 +360,3 @@ void ckpt_free(ckpt_state *st) {
     st->loaded = st->buf = NULL;
     st->blob = NULL;
 }
-
-#ifdef CPERM_TEST_HOOKS
-/* Only in the test binary (-DCPERM_TEST_HOOKS, linked with libclusterperm-testhooks.a);
- * production builds have the no-op macro of checkpoint.h instead. */
-void ckpt_test_hooks(void) {
-    const char *s = getenv("CLUSTERPERM_TEST_FAIL_WRITE");
-    long n;
-    if (s && *s && !cli_parse_long(s, 1, 1000000, &n)) cperm_fileio_fail_after(n);
-}
-#endif

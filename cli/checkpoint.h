@@ -80,14 +80,4 @@ int ckpt_end(ckpt_state *st, int execute_rc);
 void ckpt_remove(const ckpt_state *st);
 void ckpt_free(ckpt_state *st);
 
-/* Test builds only (-DCPERM_TEST_HOOKS: $(BUILD)/tests/clusterperm-testhooks):
- * CLUSTERPERM_TEST_FAIL_WRITE=N makes the N-th low-level step of the library's atomic write
- * layer fail with EIO (cperm_fileio_fail_after). In production builds it expands to nothing,
- * so neither the hook nor the variable's name is in the program. */
-#ifdef CPERM_TEST_HOOKS
-void ckpt_test_hooks(void);
-#else
-#define ckpt_test_hooks() ((void)0)
-#endif
-
 #endif

@@ -1,20 +1,16 @@
 /* onesample.c - `clusterperm onesample`: the seed pipeline (read stcs, contrast, source-space
  * adjacency, threshold, spatio-temporal one-sample cluster test, summary) in one command. */
-#include "cli.h"
+#include "onesample.h"
+#include "cluster_out.h"
 #include "outputs.h"
-#include "tfce_out.h" /* TFCE (issue 5) */
-#include "report.h"
-#include "checkpoint.h" /* --checkpoint (issue 7) */
-#include "subjects.h"
+#include "study.h"
+#include "testhooks.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static void usage(FILE *f) {
     fputs(
@@ -84,26 +80,6 @@ static void usage(FILE *f) {
 }
 
 /* ------------------------------------------------------------- options */
-
-typedef struct os_opts {
-    const char *a, *b, *src, *out;
-    double tmin, tmax;        /* NaN = no limit */
-    int magnitude;
-    int quiet;
-    double p_threshold;       /* NaN = not given */
-    double t_threshold;       /* NaN = not given */
-    long tail;
-    long n_permutations;      /* > 0 or CPERM_PERMUTATIONS_ALL */
-    long seed;
-    double sigma;
-    double step_down_p;
-    long max_step;
-    int compat;
-    long jobs;
-    double p_summary;
-    ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (issue 7) */
-    tfce_cli tfce;            /* --tfce* (cli/tfce_out.c, issue 5) */
-} os_opts;
 
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
 static int parse_args(int argc, char **argv, os_opts *o) {
@@ -313,241 +289,6 @@ static int parse_args(int argc, char **argv, os_opts *o) {
     return 0;
 }
 
-/* ------------------------------------------------------------- data */
-
-/* The file cperm_stc_read took hemisphere h of `stem` from, for messages: STEM-lh.stc /
- * STEM-rh.stc when that pair exists, else the HDF5 file (read_source_estimate's order). */
-static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
-    static const char *const hemi_file[2] = {"-lh.stc", "-rh.stc"};
-    size_t n = strlen(stem);
-    if (n > 7 && (!strcmp(stem + n - 7, "-lh.stc") || !strcmp(stem + n - 7, "-rh.stc"))) n -= 7;
-    snprintf(buf, cap, "%.*s-lh.stc", (int)n, stem);
-    int pair = access(buf, F_OK) == 0;
-    snprintf(buf, cap, "%.*s-rh.stc", (int)n, stem);
-    pair = pair && access(buf, F_OK) == 0;
-    if (pair) {
-        snprintf(buf, cap, "%.*s%s", (int)n, stem, hemi_file[h]);
-        return;
-    }
-    if (n > 3 && !strcmp(stem + n - 3, ".h5")) snprintf(buf, cap, "%s", stem);
-    else {
-        snprintf(buf, cap, "%.*s.h5", (int)n, stem);
-        if (access(buf, F_OK) != 0) snprintf(buf, cap, "%.*s-stc.h5", (int)n, stem);
-    }
-}
-
-static const char *const hemi_name[2] = {"lh", "rh"};
-
-/* Fails, naming both files and the first vertex that differs, unless hemisphere h of `stc`
- * has the vertices of `ref`. */
-static int check_vertices(const cperm_stc *stc, const char *stem, const cperm_stc *ref,
-                          const char *ref_stem, size_t h) {
-    const size_t n = stc->n_vertices[h], n_ref = ref->n_vertices[h];
-    size_t i = 0;
-    while (i < n && i < n_ref && stc->vertices[h][i] == ref->vertices[h][i]) i++;
-    if (i == n && n == n_ref) return 0;
-    char file[4096], ref_file[4096];
-    stc_file_name(file, sizeof file, stem, h);
-    stc_file_name(ref_file, sizeof ref_file, ref_stem, h);
-    if (i < n && i < n_ref)
-        cli_error("%s: its %s vertices differ from those of %s: %s vertex #%zu is %u, there "
-                  "%u (%zu and %zu %s vertices)", file, hemi_name[h], ref_file, hemi_name[h], i,
-                  stc->vertices[h][i], ref->vertices[h][i], n, n_ref, hemi_name[h]);
-    else
-        cli_error("%s: it has %zu %s vertices, %s has %zu (the first %zu agree; %s vertex %u is "
-                  "only in %s)", file, n, hemi_name[h], ref_file, n_ref, i, hemi_name[h],
-                  i < n ? stc->vertices[h][i] : ref->vertices[h][i], i < n ? file : ref_file);
-    return -1;
-}
-
-/* Reads one subject's estimate; checks it against `ref` (the first file's estimate as read,
- * or NULL). Returns 0 or prints an error naming the file. */
-static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const cperm_stc *ref,
-                    const char *ref_stem) {
-    cperm_err err = {0};
-    cperm_stc *stc = NULL;
-    char file[4096];
-    *out = NULL;
-    if (cperm_stc_read(&stc, stem, &err)) {
-        cli_error("%s", err.msg);
-        return -1;
-    }
-    stc_file_name(file, sizeof file, stem, 0);
-    if (stc->n_hemis != 2) {
-        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair",
-                  file);
-        goto fail;
-    }
-    if (stc->n_orient == 3 && !o->magnitude) {
-        cli_error("%s: a vector source estimate; pass --magnitude to test its norm", file);
-        goto fail;
-    }
-    if (ref) {
-        char ref_file[4096];
-        stc_file_name(ref_file, sizeof ref_file, ref_stem, 0);
-        /* Orientations may differ: vectors need --magnitude, which makes all scalar. */
-        for (size_t h = 0; h < 2; h++)
-            if (check_vertices(stc, stem, ref, ref_stem, h)) goto fail;
-        if (stc->n_times != ref->n_times || stc->tmin != ref->tmin ||
-            stc->tstep != ref->tstep) {
-            cli_error("%s: %zu time points from %.6g s every %.6g s, but %s has %zu from %.6g s "
-                      "every %.6g s", file, stc->n_times, stc->tmin, stc->tstep, ref_file,
-                      ref->n_times, ref->tmin, ref->tstep);
-            goto fail;
-        }
-    }
-    *out = stc;
-    return 0;
-fail:
-    cperm_stc_free(stc);
-    return -1;
-}
-
-/* Crop then magnitude, as stc.crop(tmin, tmax).magnitude() in the seed. */
-static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
-    cperm_err err = {0};
-    if ((!isnan(o->tmin) || !isnan(o->tmax)) && cperm_stc_crop(stc, o->tmin, o->tmax, &err)) {
-        char file[4096];
-        stc_file_name(file, sizeof file, stem, 0);
-        cli_error("%s: --tmin/--tmax: %s", file, err.msg);
-        return -1;
-    }
-    if (o->magnitude) {
-        if (stc->n_orient == 3) {
-            if (cperm_stc_magnitude(stc, &err)) {
-                cli_error("%s: %s", stem, err.msg);
-                return -1;
-            }
-        } else {
-            const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
-            for (size_t i = 0; i < n; i++) stc->data[i] = fabs(stc->data[i]);
-        }
-    }
-    return 0;
-}
-
-/* The engine refuses NaN and infinity; find the first one here, where the file, vertex number
- * and time are known. */
-static int check_finite(const cperm_stc *stc, const char *stem) {
-    const size_t nt = stc->n_times, nv = stc->n_vertices[0] + stc->n_vertices[1];
-    for (size_t v = 0; v < nv; v++)
-        for (size_t t = 0; t < nt; t++) {
-            const double x = stc->data[v * nt + t];
-            if (isfinite(x)) continue;
-            const size_t h = v < stc->n_vertices[0] ? 0 : 1;
-            const size_t i = h ? v - stc->n_vertices[0] : v;
-            char file[4096];
-            stc_file_name(file, sizeof file, stem, h);
-            cli_error("%s: non-finite value %s at %s vertex %u (row %zu), time %.6g s (sample "
-                      "%zu of the tested window)", file, isnan(x) ? "nan" : x > 0 ? "inf" : "-inf",
-                      hemi_name[h], stc->vertices[h][i], i,
-                      stc->tmin + stc->tstep * (double)t, t);
-            return -1;
-        }
-    return 0;
-}
-
-/* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
-static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
-                     const cli_strlist *b, const os_opts *o) {
-    cperm_stc *ref = NULL, *sa = NULL, *sb = NULL;
-    double *X = NULL;
-    size_t nv = 0, nt = 0;
-    int rc = -1;
-    *X_out = NULL;
-    *layout = NULL;
-
-    for (size_t s = 0; s < a->n; s++) {
-        const char *ref_stem = a->items[0];
-        if (load_stc(&sa, a->items[s], o, ref, ref_stem)) goto cleanup;
-        if (!ref) {
-            /* The first estimate's header as read (before cropping) is the reference that
-             * every other file must match. */
-            size_t nvh[2] = {sa->n_vertices[0], sa->n_vertices[1]};
-            cperm_err err = {0};
-            if (cperm_stc_create(&ref, 2, nvh, 1, &err)) {
-                cli_error("%s", err.msg);
-                goto cleanup;
-            }
-            for (size_t h = 0; h < 2; h++)
-                memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
-            ref->n_times = sa->n_times;
-            ref->tmin = sa->tmin;
-            ref->tstep = sa->tstep;
-        }
-        if (b && load_stc(&sb, b->items[s], o, ref, ref_stem)) goto cleanup;
-        if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto cleanup;
-        if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
-            goto cleanup;
-        if (!X) {
-            nv = sa->n_vertices[0] + sa->n_vertices[1];
-            nt = sa->n_times;
-            if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
-                cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[s], nv, nt);
-                goto cleanup;
-            }
-            X = malloc(a->n * nt * nv * sizeof *X);
-            if (!X) {
-                cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt,
-                          nv);
-                goto cleanup;
-            }
-            /* The layout of the results: vertices, times of the cropped data. */
-            *layout = sa;
-        }
-        double *Xs = X + s * nt * nv;
-        for (size_t v = 0; v < nv; v++)
-            for (size_t t = 0; t < nt; t++)
-                Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
-        if (sa != *layout) cperm_stc_free(sa);
-        sa = NULL;
-        cperm_stc_free(sb);
-        sb = NULL;
-    }
-    *X_out = X;
-    X = NULL;
-    rc = 0;
-
-cleanup:
-    if (sa != *layout) cperm_stc_free(sa);
-    cperm_stc_free(sb);
-    cperm_stc_free(ref);
-    if (rc) {
-        cperm_stc_free(*layout);
-        *layout = NULL;
-    }
-    free(X);
-    return rc;
-}
-
-/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices. */
-static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
-                     const char *data_name) {
-    const char *hemi[2] = {"lh", "rh"};
-    if (src->n_hemis != 2) {
-        cli_error("%s: %zu source spaces; onesample needs a surface lh/rh pair", path,
-                  src->n_hemis);
-        return -1;
-    }
-    for (size_t h = 0; h < 2; h++) {
-        const cperm_src_hemi *s = &src->hemis[h];
-        if (s->type != CPERM_SRC_SURFACE) {
-            cli_error("%s: source space %zu is not a surface", path, h);
-            return -1;
-        }
-        int same = s->nuse == layout->n_vertices[h];
-        for (size_t i = 0; same && i < s->nuse; i++)
-            same = s->vertno[i] >= 0 && (uint32_t)s->vertno[i] == layout->vertices[h][i];
-        if (!same) {
-            cli_error("%s: the %s source space has %zu vertices in use, which are not the data's "
-                      "%zu %s vertices (%s)", path, hemi[h], s->nuse, layout->n_vertices[h],
-                      hemi[h], data_name);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------- log */
 
 static void print_g(const char *fmt, double v) {
@@ -605,6 +346,33 @@ static int log_progress_cb(void *user, size_t done, size_t total, int pass) {
     return lg->next ? lg->next(lg->next_user, done, total, pass) : 0;
 }
 
+/* The rest of MNE's log for a cluster run, in MNE's order, once execute is done. */
+static void print_cluster_log(os_log *lg, const os_opts *o) {
+    print_header(lg);
+    const cperm_run *run = lg->run;
+    const size_t n_clusters = cperm_run_n_clusters(run);
+    if (n_clusters == 0) {
+        fflush(stdout);
+        fprintf(stderr, CLI_NAME ": warning: No clusters found, returning empty H0, clusters, "
+                        "and cluster_pv\n");
+    } else {
+        const double *pv = cperm_run_pvalues(run);
+        if (o->step_down_p > 0) {
+            size_t n_steps = cperm_run_n_step_downs(run);
+            for (size_t i = 1; i <= n_steps; i++) {
+                size_t n = cperm_run_step_down_removed(run, i - 1);
+                printf("Step-down-in-jumps iteration #%zu found %zu %scluster%s to exclude from "
+                       "subsequent iterations\n", i, n, i > 1 ? "additional " : "", plural(n));
+            }
+        }
+        printf("Computing cluster p-values\n");
+        printf("Done.\n");
+        for (size_t k = 0; k < n_clusters; k++)
+            if (pv[k] < o->p_summary) printf("Found cluster with p=%g\n", pv[k]);
+    }
+    fflush(stdout);
+}
+
 /* ---- --checkpoint (issue 7): everything a checkpoint must have been made with (--out,
  * --jobs and --p-summary do not change the permutations, so they may differ) ---- */
 static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
@@ -632,18 +400,84 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
 }
 /* ---- end of --checkpoint ---- */
 
+/* ------------------------------------------------------------- the test */
+
+/* The cluster-forming threshold: --t-threshold as given, or --p-threshold (MNE's default
+ * p = 0.05 when neither is given; then *is_default is set) converted as MNE does. TFCE
+ * leaves it unused. Returns 0, or -1 after printing the error. */
+static int cluster_threshold(const os_opts *o, size_t n_subjects, double *threshold,
+                             int *is_default) {
+    const double df = (double)(n_subjects - 1);
+    *is_default = 0;
+    if (!isnan(o->t_threshold)) {
+        *threshold = o->t_threshold;
+        return 0;
+    }
+    const double p = isnan(o->p_threshold) ? 0.05 : o->p_threshold; /* MNE's default */
+    *threshold = cperm_t_threshold(p, df, (int)o->tail);
+    *is_default = isnan(o->p_threshold);
+    if (!isfinite(*threshold)) {
+        cli_error("cannot convert p = %g with %g degrees of freedom to a t threshold", p, df);
+        return -1;
+    }
+    return 0;
+}
+
+/* The library's options for the command line. */
+static void test_options(cperm_options *opts, const os_opts *o, double threshold) {
+    cperm_options_init(opts, CPERM_OPTIONS_VERSION);
+    opts->threshold = threshold;
+    opts->tail = (int)o->tail;
+    opts->n_permutations = o->n_permutations;
+    opts->seed = (uint32_t)o->seed;
+    opts->max_step = (size_t)o->max_step;
+    opts->sigma = o->sigma;
+    opts->sigma_method = CPERM_SIGMA_RELATIVE;
+    opts->step_down_p = o->step_down_p;
+    opts->n_jobs = (int)o->jobs;
+    opts->compat = o->compat;
+    tfce_cli_apply(&o->tfce, opts); /* TFCE (issue 5) */
+}
+
+/* ------------------------------------------------------------- outputs */
+
+/* Every file a onesample run may leave in --out. A run that does not write one of them
+ * (a summary when nothing is significant; a cluster run's files after a TFCE run, or the
+ * other way round) removes an older one in the same commit, so that DIR never holds two
+ * runs' results side by side. */
+static const char *const output_names[] = {
+    "tobs-lh.stc",         "tobs-rh.stc",         "h0.txt",
+    "summary-lh.stc",      "summary-rh.stc",      "clusters.json",
+    "tfce-lh.stc",         "tfce-rh.stc",         "tfce-p-lh.stc",
+    "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
+    "tfce.json",           "summary.png",         "h0.png",
+    "report.html"};
+
+/* The run's statistical outputs, figures and page as one output set, committed together:
+ * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */
+static int write_outputs(const os_result *r) {
+    const os_opts *o = r->opts;
+    outset *set = NULL;
+    int summarised = 0;
+    int rc = outset_create(&set, o->out);
+    if (!rc) rc = o->tfce.on ? tfce_outputs(set, r) : cluster_outputs(set, r, &summarised);
+    for (size_t i = 0; !rc && i < sizeof output_names / sizeof *output_names; i++)
+        if (!outset_has(set, output_names[i])) rc = outset_remove_stale(set, output_names[i]);
+    if (!rc) rc = outset_commit(set);
+    outset_free(set);
+    if (!rc && !o->tfce.on && !summarised)
+        printf("No cluster with p < %g: no summary written\n", o->p_summary);
+    return rc;
+}
+
 /* ------------------------------------------------------------- command */
 
 int cli_onesample(int argc, char **argv) {
     os_opts o;
-    cli_subjects as = {0}, bs = {0};
-    const cli_strlist *a = &as.stems, *b = &bs.stems; /* stems, paired by subject */
-    cperm_stc *layout = NULL;
-    cperm_srcspace *src = NULL;
+    os_study study = {0};
     cperm_graph *graph = NULL;
     cperm_plan *plan = NULL;
     cperm_run *run = NULL;
-    double *X = NULL;
     cperm_err err = {0};
     int ret = CLI_EXIT_ERROR;
     ckpt_state ck; /* --checkpoint (issue 7) */
@@ -662,67 +496,39 @@ int cli_onesample(int argc, char **argv) {
         cli_error("--quiet: cannot redirect the log to /dev/null");
         return CLI_EXIT_ERROR;
     }
-    ckpt_test_hooks(); /* test builds: CLUSTERPERM_TEST_FAIL_WRITE (issue 7) */
+    cli_test_hooks_init(); /* test builds: CLUSTERPERM_TEST_FAIL_WRITE */
 
-    if (cli_subjects_expand(&as, "--a", o.a)) goto cleanup;
-    if (o.b && (cli_subjects_expand(&bs, "--b", o.b) || cli_subjects_pair(&as, &bs, o.a, o.b)))
-        goto cleanup;
-    if (a->n < 2) {
-        cli_error("--a matches %zu subject (%s); a one-sample test needs at least 2", a->n,
-                  a->items[0]);
-        goto cleanup;
-    }
+    /* 1. The study: subjects first, so that a wrong checkpoint is refused before any data
+     * are read; the output directory and checkpoint's are checked before the long part. */
+    if (study_subjects(&study, &o)) goto cleanup;
     if (outputs_check_dir(o.out)) goto cleanup;
     if (o.ckpt.path && cli_check_file_dir(o.ckpt.path, "--checkpoint")) goto cleanup;
-    /* --checkpoint (issue 7): refuse another run's checkpoint before loading any data */
-    if (ckpt_load(&ck, &o.ckpt, checkpoint_inputs_hash(&o, a, o.b ? b : NULL))) goto cleanup;
-    if (cperm_src_read(&src, o.src, &err)) {
-        cli_error("%s", err.msg);
+    if (ckpt_load(&ck, &o.ckpt,
+                  checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study))))
         goto cleanup;
-    }
-    if (load_data(&X, &layout, a, o.b ? b : NULL, &o)) goto cleanup;
-    if (check_src(src, o.src, layout, a->items[0])) goto cleanup;
-    if (cperm_graph_from_src(&graph, src, &err)) {
+    if (study_read(&study, &o)) goto cleanup;
+    if (cperm_graph_from_src(&graph, study.src, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
 
-    const size_t n_subjects = a->n, n_times = layout->n_times;
+    /* 2. The plan and its run. */
+    const cperm_stc *layout = study.layout;
+    const size_t n_subjects = study.a.stems.n, n_times = layout->n_times;
     const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
-    const double df = (double)(n_subjects - 1);
     double threshold;
-    int default_threshold = 0;
-    if (!isnan(o.t_threshold)) {
-        threshold = o.t_threshold;
-    } else {
-        const double p = isnan(o.p_threshold) ? 0.05 : o.p_threshold; /* MNE's default */
-        threshold = cperm_t_threshold(p, df, (int)o.tail);
-        default_threshold = isnan(o.p_threshold);
-        if (!isfinite(threshold)) {
-            cli_error("cannot convert p = %g with %g degrees of freedom to a t threshold", p, df);
-            goto cleanup;
-        }
-    }
-
+    int default_threshold;
+    if (cluster_threshold(&o, n_subjects, &threshold, &default_threshold)) goto cleanup;
     cli_progress progress;
     cli_progress_init(&progress, "Permuting", o.quiet);
-    cperm_options opts = CPERM_OPTIONS_INIT;
-    opts.threshold = threshold;
-    opts.tail = (int)o.tail;
-    opts.n_permutations = o.n_permutations;
-    opts.seed = (uint32_t)o.seed;
-    opts.max_step = (size_t)o.max_step;
-    opts.sigma = o.sigma;
-    opts.sigma_method = CPERM_SIGMA_RELATIVE;
-    opts.step_down_p = o.step_down_p;
-    opts.n_jobs = (int)o.jobs;
-    opts.compat = o.compat;
-    tfce_cli_apply(&o.tfce, &opts); /* TFCE (issue 5) */
-    os_log lg = {.n_tests = n_times * n_vertices, .tfce = o.tfce.on, .next = cli_progress_cb, .next_user = &progress};
+    os_log lg = {.n_tests = n_times * n_vertices, .tfce = o.tfce.on, .next = cli_progress_cb,
+                 .next_user = &progress};
     if (o.ckpt.path) { /* --checkpoint (issue 7): saves between chunks, draws the bar too */
         lg.next = ckpt_progress_cb;
         lg.next_user = &ck;
     }
+    cperm_options opts;
+    test_options(&opts, &o, threshold);
     opts.progress = log_progress_cb;
     opts.progress_user = &lg;
     if (cperm_plan_create(&plan, graph, n_subjects, n_times, &opts, &err) ||
@@ -737,12 +543,13 @@ int cli_onesample(int argc, char **argv) {
     if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
     ckpt_begin(&ck, run, &progress);
 
+    /* 3. The test. */
     if (default_threshold && !o.tfce.on) { /* TFCE (issue 5): MNE logs no threshold */
-        printf("Using a threshold of %f\n", threshold);
+        printf("Using a threshold of %f\n", cperm_plan_threshold(plan));
         fflush(stdout);
     }
     cli_progress_start(&progress);
-    int erc = cperm_plan_execute(plan, X, run, &err);
+    int erc = cperm_plan_execute(plan, study.X, run, &err);
     cli_progress_finish(&progress);
     const int stopped = ckpt_end(&ck, erc); /* --checkpoint (issue 7): saved and stopped */
     if (stopped) {
@@ -753,73 +560,12 @@ int cli_onesample(int argc, char **argv) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
-    /* ---- TFCE (cli/tfce_out.c, issue 5): its own log and outputs ---- */
-    if (o.tfce.on) {
-        if (tfce_cli_outputs(&o.tfce, o.out, plan, run, layout, o.tail, o.n_permutations,
-                             (uint32_t)o.seed, o.compat, (size_t)o.max_step, o.sigma,
-                             o.step_down_p, o.p_summary))
-            goto cleanup;
-        ckpt_remove(&ck);
-        ret = CLI_EXIT_OK;
-        goto cleanup;
-    }
-    /* ---- end of TFCE ---- */
 
-    /* The rest of MNE's log, in MNE's order. */
-    print_header(&lg);
-    const size_t n_clusters = cperm_run_n_clusters(run);
-    if (n_clusters == 0) {
-        fflush(stdout);
-        fprintf(stderr, CLI_NAME ": warning: No clusters found, returning empty H0, clusters, "
-                        "and cluster_pv\n");
-    } else {
-        const double *pv = cperm_run_pvalues(run);
-        if (o.step_down_p > 0) {
-            size_t n_steps = cperm_run_n_step_downs(run);
-            for (size_t i = 1; i <= n_steps; i++) {
-                size_t n = cperm_run_step_down_removed(run, i - 1);
-                printf("Step-down-in-jumps iteration #%zu found %zu %scluster%s to exclude from "
-                       "subsequent iterations\n", i, n, i > 1 ? "additional " : "", plural(n));
-            }
-        }
-        printf("Computing cluster p-values\n");
-        printf("Done.\n");
-        for (size_t k = 0; k < n_clusters; k++)
-            if (pv[k] < o.p_summary) printf("Found cluster with p=%g\n", pv[k]);
-    }
-    fflush(stdout);
-
-    outputs_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.dir = o.out;
-    spec.run = run;
-    spec.plan = plan;
-    spec.layout = layout;
-    spec.n_subjects = n_subjects;
-    spec.threshold = threshold;
-    spec.p_threshold = o.p_threshold;
-    spec.t_threshold = o.t_threshold;
-    spec.tail = (int)o.tail;
-    spec.n_permutations = o.n_permutations;
-    spec.seed = (uint32_t)o.seed;
-    spec.sigma = o.sigma;
-    spec.step_down_p = o.step_down_p;
-    spec.max_step = (size_t)o.max_step;
-    spec.compat = o.compat;
-    spec.n_jobs = (int)o.jobs;
-    spec.p_summary = o.p_summary;
-    spec.tmin_crop = o.tmin;
-    spec.tmax_crop = o.tmax;
-    spec.magnitude = o.magnitude;
-    spec.src = o.src;
-    spec.a = a;
-    spec.b = o.b ? b : NULL;
-    spec.subjects = &as.keys;
-    if (outputs_write(&spec)) goto cleanup;
-    /* ---- figures and report (cli/report.c, issue 6): summary.png, h0.png, report.html,
-     * written after the statistical outputs; a failure here leaves those in place. ---- */
-    if (report_write(o.out, src, run, (int)o.tail, o.p_summary)) goto cleanup;
-    /* ---- end of figures and report ---- */
+    /* 4. The log and the outputs. */
+    const os_result res = {&o, &study, plan, run};
+    if (o.tfce.on) tfce_print_log(&res);
+    else print_cluster_log(&lg, &o);
+    if (write_outputs(&res)) goto cleanup;
     ckpt_remove(&ck); /* --checkpoint (issue 7): the run is complete */
     ret = CLI_EXIT_OK;
 
@@ -828,10 +574,6 @@ cleanup:
     cperm_run_free(run);
     cperm_plan_free(plan);
     cperm_graph_free(graph);
-    cperm_src_free(src);
-    cperm_stc_free(layout);
-    free(X);
-    cli_subjects_free(&as);
-    cli_subjects_free(&bs);
+    study_free(&study);
     return ret;
 }

@@ -1,17 +1,22 @@
-/* outputs.c - onesample's outputs (tobs/summary .stc pairs, h0.txt, clusters.json), built in
- * memory and moved into the output directory only when all of them were written. */
+/* outputs.c - onesample's output directory and its one transaction (the output set): the
+ * files of a run gathered in memory, written into a staging directory inside DIR at the
+ * commit and moved into place together, with every replaced or removed file kept until the
+ * last step succeeded so that a failure can put DIR back as it was. */
 #include "outputs.h"
+#include "testhooks.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
-#include <math.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The output directory and the ancestors that must be created for it. */
+/* ------------------------------------------------------------- the output directory */
+
 static int is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -57,7 +62,10 @@ int outputs_check_dir(const char *dir) {
 /* mkdir -p; records created directories (deepest last) so that they can be removed. */
 static int make_dirs(const char *dir, cli_strlist *created) {
     char *path = strdup(dir);
-    if (!path) return -1;
+    if (!path) {
+        cli_error("out of memory");
+        return -1;
+    }
     size_t n = strlen(path);
     for (size_t i = 1; i <= n; i++) {
         if (path[i] != '/' && path[i] != '\0') continue;
@@ -70,6 +78,7 @@ static int make_dirs(const char *dir, cli_strlist *created) {
                 return -1;
             }
             if (cli_strlist_push(created, path)) {
+                cli_error("out of memory");
                 free(path);
                 return -1;
             }
@@ -87,316 +96,447 @@ static char *join(const char *dir, const char *name) {
     return p;
 }
 
-/* ------------------------------------------------------------- JSON */
-
-static json_t *jreal(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-static json_t *jmaybe(double v) { return isnan(v) ? json_null() : jreal(v); }
-/* Milliseconds from seconds, rounded to the nanosecond so that 0.1 s prints as 100. */
-static double ms(double seconds) { return nearbyint(seconds * 1e9) / 1e6; }
-
-static json_t *jstems(const cli_strlist *l) {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < l->n; i++) json_array_append_new(arr, json_string(l->items[i]));
-    return arr;
-}
-
-static int cmp_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* One cluster's record. scratch holds n_vertices entries. */
-static json_t *cluster_json(const outputs_spec *sp, size_t k, uint32_t *scratch, uint8_t *seen) {
-    const cperm_stc *L = sp->layout;
-    const size_t nv_lh = L->n_vertices[0], nv = nv_lh + L->n_vertices[1];
-    size_t n_members = 0;
-    const int64_t *m = cperm_run_cluster(sp->run, k, &n_members);
-    const double *tobs = cperm_run_tobs(sp->run);
-    const double p = cperm_run_pvalues(sp->run)[k];
-    const double stat = cperm_run_cluster_stats(sp->run)[k];
-
-    size_t t_first = SIZE_MAX, t_last = 0, peak = SIZE_MAX;
-    for (size_t i = 0; i < n_members; i++) {
-        size_t idx = (size_t)m[i], t = idx / nv;
-        if (t < t_first) t_first = t;
-        if (t > t_last) t_last = t;
-        if (peak == SIZE_MAX || fabs(tobs[idx]) > fabs(tobs[peak]) ||
-            (fabs(tobs[idx]) == fabs(tobs[peak]) && idx < peak))
-            peak = idx;
+/* Best effort: make the renames durable (the files themselves were fsynced when staged). */
+static void fsync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
     }
-    json_t *verts = json_object();
-    const char *hemi[2] = {"lh", "rh"};
-    for (size_t h = 0; h < 2; h++) {
-        size_t n = 0;
-        for (size_t i = 0; i < n_members; i++) {
-            size_t v = (size_t)m[i] % nv;
-            if ((h == 0) != (v < nv_lh) || seen[v]) continue;
-            seen[v] = 1;
-            scratch[n++] = L->vertices[h][h == 0 ? v : v - nv_lh];
+}
+
+/* ------------------------------------------------------------- the output set */
+
+enum { E_BYTES, E_STC, E_STC_RH, E_STALE }; /* E_STC writes its stem's lh and rh files */
+enum { KEPT_NONE = 0, KEPT_LINK = 1, KEPT_MOVED = 2 };
+
+typedef struct entry {
+    int kind;               /* E_* */
+    char *name;
+    char *target;           /* DIR/name */
+    unsigned char *data;    /* E_BYTES: a copy, freed once staged */
+    size_t len;
+    char *stem;             /* E_STC: the stem of the pair */
+    cperm_stc *stc;         /* E_STC: owned, or NULL for a map of the run: */
+    const double *map;      /*   n_times x n_vertices, the caller's */
+    const cperm_stc *layout;
+    char *staged;           /* STAGE/name (set by the commit) */
+    char *kept;             /* STAGE/.kept.name: the file DIR held before the commit */
+    int present;            /* the staged file may exist */
+    int kept_how;           /* KEPT_*: how the commit kept the previous DIR/name */
+    int done;               /* the commit put the new file in place (or removed the stale one) */
+} entry;
+
+struct outset {
+    char *dir, *stage;
+    cli_strlist created; /* directories the commit made for dir, deepest last */
+    entry *e;
+    size_t n, cap;
+    int failed;          /* a step failed: only outset_free is left */
+    int committed;
+};
+
+int outset_create(outset **out, const char *dir) {
+    outset *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s || !(s->dir = strdup(dir))) {
+        free(s);
+        cli_error("out of memory");
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* A new entry for `name`; NULL after printing why. */
+static entry *new_entry(outset *s, const char *name, int kind) {
+    if (s->failed || s->committed) {
+        cli_error("internal: output set used after %s", s->failed ? "a failure" : "its commit");
+        return NULL;
+    }
+    if (!*name || strchr(name, '/') || name[0] == '.') {
+        cli_error("internal: '%s' is not an output file name", name);
+        s->failed = 1;
+        return NULL;
+    }
+    if (outset_has(s, name)) {
+        cli_error("internal: output %s given twice", name);
+        s->failed = 1;
+        return NULL;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        entry *e = realloc(s->e, cap * sizeof *e);
+        if (!e) goto oom;
+        s->e = e;
+        s->cap = cap;
+    }
+    entry *e = &s->e[s->n];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->name = strdup(name);
+    e->target = join(s->dir, name);
+    s->n++; /* from here on freed with the set */
+    if (!e->name || !e->target) goto oom;
+    return e;
+oom:
+    cli_error("out of memory");
+    s->failed = 1;
+    return NULL;
+}
+
+int outset_add(outset *s, const char *name, const void *data, size_t len) {
+    entry *e = new_entry(s, name, E_BYTES);
+    if (!e) return -1;
+    if (!(e->data = malloc(len ? len : 1))) {
+        cli_error("out of memory for %s", name);
+        s->failed = 1;
+        return -1;
+    }
+    memcpy(e->data, data, len);
+    e->len = len;
+    return 0;
+}
+
+/* The entries of stem-lh.stc and stem-rh.stc; the lh one (returned) writes both. */
+static entry *new_pair(outset *s, const char *stem) {
+    char names[2][512];
+    for (int h = 0; h < 2; h++)
+        if ((size_t)snprintf(names[h], sizeof names[h], "%s-%s.stc", stem, h ? "rh" : "lh") >=
+            sizeof names[h]) {
+            cli_error("internal: output stem %s is too long", stem);
+            s->failed = 1;
+            return NULL;
         }
-        for (size_t i = 0; i < n_members; i++) seen[(size_t)m[i] % nv] = 0;
-        qsort(scratch, n, sizeof *scratch, cmp_u32);
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(scratch[i]));
-        json_object_set_new(verts, hemi[h], arr);
+    if (!new_entry(s, names[0], E_STC) || !new_entry(s, names[1], E_STC_RH)) return NULL;
+    entry *lh = &s->e[s->n - 2]; /* new_entry may have moved the array */
+    if (!(lh->stem = strdup(stem))) {
+        cli_error("out of memory");
+        s->failed = 1;
+        return NULL;
     }
-    json_t *c = json_object();
-    json_object_set_new(c, "index", json_integer((json_int_t)k));
-    json_object_set_new(c, "p", jreal(p));
-    json_object_set_new(c, "significant", json_boolean(p < sp->p_summary));
-    json_object_set_new(c, "statistic", jreal(stat));
-    json_object_set_new(c, "n_points", json_integer((json_int_t)n_members));
-    json_object_set_new(c, "vertices", verts);
-    if (n_members > 0) {
-        json_t *span = json_array();
-        json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_first)));
-        json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_last)));
-        json_object_set_new(c, "time_ms", span);
-        size_t pv = peak % nv, pt = peak / nv;
-        json_t *pk = json_object();
-        json_object_set_new(pk, "hemi", json_string(pv < nv_lh ? "lh" : "rh"));
-        json_object_set_new(pk, "vertex", json_integer(pv < nv_lh ? L->vertices[0][pv]
-                                                                  : L->vertices[1][pv - nv_lh]));
-        json_object_set_new(pk, "time_ms", jreal(ms(L->tmin + L->tstep * (double)pt)));
-        json_object_set_new(pk, "t", jreal(tobs[peak]));
-        json_object_set_new(c, "peak", pk);
-    }
-    return c;
+    return lh;
 }
 
-static char *clusters_json(const outputs_spec *sp, int wrote_summary) {
-    const cperm_stc *L = sp->layout;
-    const size_t nv = L->n_vertices[0] + L->n_vertices[1];
-    json_t *root = json_object(), *par = json_object(), *data = json_object();
-    json_t *clusters = json_array();
-    uint32_t *scratch = malloc(nv * sizeof *scratch);
-    uint8_t *seen = calloc(nv, 1);
-    char *text = NULL;
-    if (!root || !par || !data || !clusters || !scratch || !seen) goto cleanup;
-
-    json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
-    json_object_set_new(root, "test", json_string("spatio_temporal_cluster_1samp_test"));
-
-    json_object_set_new(par, "a", jstems(sp->a));
-    json_object_set_new(par, "b", sp->b ? jstems(sp->b) : json_null());
-    json_object_set_new(par, "subjects", jstems(sp->subjects));
-    json_object_set_new(par, "src", json_string(sp->src));
-    json_object_set_new(par, "tmin", jmaybe(sp->tmin_crop));
-    json_object_set_new(par, "tmax", jmaybe(sp->tmax_crop));
-    json_object_set_new(par, "magnitude", json_boolean(sp->magnitude));
-    json_object_set_new(par, "p_threshold", jmaybe(sp->p_threshold));
-    json_object_set_new(par, "t_threshold", jmaybe(sp->t_threshold));
-    json_object_set_new(par, "threshold", jreal(sp->threshold));
-    json_object_set_new(par, "tail", json_integer(sp->tail));
-    json_object_set_new(par, "n_permutations", sp->n_permutations == CPERM_PERMUTATIONS_ALL
-                                                   ? json_string("all")
-                                                   : json_integer(sp->n_permutations));
-    json_object_set_new(par, "seed", json_integer(sp->seed));
-    json_object_set_new(par, "sigma", jreal(sp->sigma));
-    json_object_set_new(par, "step_down_p", jreal(sp->step_down_p));
-    json_object_set_new(par, "max_step", json_integer((json_int_t)sp->max_step));
-    json_object_set_new(par, "t_power", json_integer(1));
-    json_object_set_new(par, "compat", json_string(sp->compat == CPERM_COMPAT_MNE13 ? "mne1.3"
-                                                                                   : "none"));
-    json_object_set_new(par, "jobs", json_integer(sp->n_jobs));
-    json_object_set_new(par, "p_summary", jreal(sp->p_summary));
-    json_object_set_new(root, "parameters", par);
-
-    json_object_set_new(data, "n_subjects", json_integer((json_int_t)sp->n_subjects));
-    json_object_set_new(data, "n_times", json_integer((json_int_t)L->n_times));
-    json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
-    json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
-    json_object_set_new(data, "tmin_ms", jreal(ms(L->tmin)));
-    json_object_set_new(data, "tstep_ms", jreal(ms(L->tstep)));
-    json_object_set_new(root, "data", data);
-
-    size_t n_h0 = 0;
-    cperm_run_h0(sp->run, &n_h0);
-    const size_t n_clusters = cperm_run_n_clusters(sp->run);
-    json_object_set_new(root, "n_orders", json_integer((json_int_t)cperm_plan_n_orders(sp->plan)));
-    json_object_set_new(root, "exact", json_boolean(cperm_plan_is_exact(sp->plan)));
-    json_object_set_new(root, "n_h0", json_integer((json_int_t)n_h0));
-    json_object_set_new(root, "n_step_downs",
-                        json_integer((json_int_t)cperm_run_n_step_downs(sp->run)));
-    json_object_set_new(root, "n_clusters", json_integer((json_int_t)n_clusters));
-    json_object_set_new(root, "summary_written", json_boolean(wrote_summary));
-    for (size_t k = 0; k < n_clusters; k++) {
-        json_t *c = cluster_json(sp, k, scratch, seen);
-        if (!c || json_array_append_new(clusters, c)) goto cleanup;
+int outset_add_stc(outset *s, const char *stem, cperm_stc *stc) {
+    entry *lh = new_pair(s, stem);
+    if (!lh) {
+        cperm_stc_free(stc);
+        return -1;
     }
-    json_object_set_new(root, "clusters", clusters);
-    clusters = NULL;
-    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-
-cleanup:
-    json_decref(clusters);
-    json_decref(root);
-    free(scratch);
-    free(seen);
-    return text;
+    lh->stc = stc;
+    return 0;
 }
 
-/* h0.txt: one value a line, %.17g. */
-static char *h0_text(const cperm_run *run, size_t *len) {
+int outset_add_map(outset *s, const char *stem, const double *map, const cperm_stc *layout) {
+    entry *lh = new_pair(s, stem);
+    if (!lh) return -1;
+    lh->map = map;
+    lh->layout = layout;
+    return 0;
+}
+
+int outset_has(const outset *s, const char *name) {
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].name, name)) return 1;
+    return 0;
+}
+
+int outset_remove_stale(outset *s, const char *name) {
+    return new_entry(s, name, E_STALE) ? 0 : -1;
+}
+
+/* Writes entry i (and, for a pair, i + 1) into the staging directory. 0 or -1 (printed). */
+static int stage_entry(outset *s, size_t i) {
+    entry *e = &s->e[i];
+    cperm_err err = {0};
+    if (e->kind == E_BYTES) {
+        e->present = 1; /* cperm_write_file_atomic leaves nothing behind on failure; harmless */
+        if (cperm_write_file_atomic(e->staged, e->data, e->len, &err)) {
+            cli_error("%s", err.msg);
+            return -1;
+        }
+        free(e->data); /* no longer needed: the file holds it */
+        e->data = NULL;
+        return 0;
+    }
+    if (e->kind != E_STC) return 0;
+    /* both marked before writing: if rh fails, the lh file already there is removed too */
+    e->present = s->e[i + 1].present = 1;
+    cperm_stc *conv = e->stc ? NULL : outputs_map_stc(e->map, e->layout); /* one at a time */
+    char *path = join(s->stage, e->stem);
+    int w = (e->stc || conv) && path ? cperm_stc_write(e->stc ? e->stc : conv, path, &err)
+                                     : CPERM_ENOMEM;
+    cperm_stc_free(conv);
+    free(path);
+    if (w) {
+        cli_error("%s", err.msg[0] ? err.msg : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Staging directories are named .clusterperm-HOST-PID-XXXXXX, so that a later run on the
+ * same host can tell one left by a process that died (kill -9, power loss) from one in use. */
+#define STAGE_PREFIX ".clusterperm-"
+
+/* This host's name with anything but letters and digits replaced by '_'. */
+static void host_tag(char *buf, size_t cap) {
+    if (gethostname(buf, cap) != 0) buf[0] = '\0';
+    buf[cap - 1] = '\0';
+    for (char *c = buf; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
+    if (!buf[0]) snprintf(buf, cap, "host");
+}
+
+/* Removes the staging directories in dir that processes of this host which no longer run
+ * left behind. Called after a successful commit (whatever such a directory held, the files
+ * of a complete run are now in place). Best effort: errors are ignored. */
+static void remove_dead_stages(const char *dir) {
+    char host[65], prefix[96];
+    host_tag(host, sizeof host);
+    snprintf(prefix, sizeof prefix, STAGE_PREFIX "%s-", host);
+    const size_t np = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (strncmp(de->d_name, prefix, np)) continue;
+        char *end = NULL;
+        errno = 0;
+        const long pid = strtol(de->d_name + np, &end, 10);
+        if (errno || end == de->d_name + np || *end != '-' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive (or not ours) */
+        char *sub = join(dir, de->d_name);
+        DIR *sd = sub ? opendir(sub) : NULL;
+        for (struct dirent *f; sd && (f = readdir(sd));) {
+            if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, "..")) continue;
+            char *path = join(sub, f->d_name);
+            if (path) unlink(path);
+            free(path);
+        }
+        if (sd) closedir(sd);
+        if (sub) rmdir(sub);
+        free(sub);
+    }
+    closedir(d);
+}
+
+/* Creates DIR (recording what it made) and the staging directory, and writes every new file
+ * into it. 0 or -1 (printed). */
+static int stage_all(outset *s) {
+    if (make_dirs(s->dir, &s->created)) return -1;
+    char host[65], name[128];
+    host_tag(host, sizeof host);
+    snprintf(name, sizeof name, STAGE_PREFIX "%s-%ld-XXXXXX", host, (long)getpid());
+    s->stage = join(s->dir, name);
+    if (!s->stage) {
+        cli_error("out of memory");
+        return -1;
+    }
+    if (!mkdtemp(s->stage)) {
+        cli_error("--out %s: cannot create a staging directory: %s", s->dir, strerror(errno));
+        free(s->stage);
+        s->stage = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        entry *e = &s->e[i];
+        const size_t kn = strlen(e->name) + 7;
+        char *kept_name = malloc(kn);
+        if (kept_name) snprintf(kept_name, kn, ".kept.%s", e->name);
+        e->kept = kept_name ? join(s->stage, kept_name) : NULL;
+        free(kept_name);
+        if (e->kind != E_STALE) e->staged = join(s->stage, e->name);
+        if (!e->kept || (e->kind != E_STALE && !e->staged)) {
+            cli_error("out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (stage_entry(s, i)) return -1;
+    return 0;
+}
+
+/* Puts DIR back as it was before the commit began. Returns 0, or -1 (after printing where
+ * the previous file is) when a kept file could not be put back. */
+static int roll_back(outset *s) {
+    int rc = 0;
+    for (size_t i = s->n; i-- > 0;) {
+        entry *e = &s->e[i];
+        if (e->kept_how == KEPT_LINK && !e->done) {
+            unlink(e->kept); /* DIR still holds the file itself */
+        } else if (e->kept_how != KEPT_NONE) {
+            /* over the new file, or where the stale file was */
+            if (rename(e->kept, e->target) != 0) {
+                cli_error("--out %s: cannot put the previous %s back (%s); it is %s", s->dir,
+                          e->name, strerror(errno), e->kept);
+                rc = -1;
+                continue;
+            }
+        } else if (e->done && e->kind != E_STALE) {
+            unlink(e->target); /* new, and DIR had no such file */
+        }
+        e->kept_how = KEPT_NONE;
+        e->done = 0;
+    }
+    fsync_dir(s->dir);
+    return rc;
+}
+
+/* One step of the commit; fails (errno set) when the system call does, or in test builds
+ * when CLUSTERPERM_TEST_FAIL_WRITE names this step (cli/testhooks.h). */
+static int step_rename(const char *from, const char *to) {
+    return cli_test_step_fails() ? -1 : rename(from, to);
+}
+static int step_link(const char *from, const char *to) {
+    return cli_test_step_fails() ? -1 : link(from, to);
+}
+static int step_unlink(const char *path) {
+    return cli_test_step_fails() ? -1 : unlink(path);
+}
+
+int outset_commit(outset *s) {
+    const char *what = NULL;
+    entry *bad = NULL;
+    if (s->failed || s->committed) {
+        cli_error("internal: output set committed after %s",
+                  s->failed ? "a failure" : "its commit");
+        return -1;
+    }
+    /* 1. Every new file into the staging directory inside DIR. */
+    if (stage_all(s)) {
+        s->failed = 1;
+        return -1;
+    }
+    /* 2. Keep every file the commit replaces or removes: a hard link when the filesystem
+     * has them (DIR keeps the file meanwhile), else the file itself, moved. */
+    for (size_t i = 0; i < s->n && !bad; i++) {
+        entry *e = &s->e[i];
+        struct stat st;
+        if (lstat(e->target, &st) != 0) {
+            if (errno == ENOENT) continue;
+            bad = e, what = "cannot look at the previous file";
+        } else if (S_ISDIR(st.st_mode)) {
+            if (e->kind == E_STALE) continue; /* never remove a directory of the user's */
+            errno = EISDIR;
+            bad = e, what = "cannot replace it";
+        } else if (step_link(e->target, e->kept) == 0) {
+            e->kept_how = KEPT_LINK;
+        } else if (errno != EIO && step_rename(e->target, e->kept) == 0) {
+            e->kept_how = KEPT_MOVED;
+            e->done = e->kind == E_STALE; /* a stale file moved away is removed */
+        } else {
+            bad = e, what = "cannot keep the previous file";
+        }
+    }
+    /* 3. The new files into place, 4. the stale ones out. */
+    for (size_t i = 0; i < s->n && !bad; i++) {
+        entry *e = &s->e[i];
+        if (e->kind == E_STALE) continue;
+        if (step_rename(e->staged, e->target) != 0) bad = e, what = "cannot move it into place";
+        else e->present = 0, e->done = 1;
+    }
+    for (size_t i = 0; i < s->n && !bad; i++) {
+        entry *e = &s->e[i];
+        if (e->kind != E_STALE || e->kept_how != KEPT_LINK) continue;
+        if (step_unlink(e->target) != 0) bad = e, what = "cannot remove the stale file";
+        else e->done = 1;
+    }
+    if (bad) {
+        cli_error("--out %s: %s: %s: %s", s->dir, bad->name, what, strerror(errno));
+        roll_back(s);
+        s->failed = 1;
+        return -1;
+    }
+    fsync_dir(s->dir);
+    s->committed = 1;
+    remove_dead_stages(s->dir);
+    /* 5. The previous files are no longer needed. */
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->e[i].kept_how != KEPT_NONE) unlink(s->e[i].kept);
+        s->e[i].kept_how = KEPT_NONE;
+    }
+    return 0;
+}
+
+void outset_free(outset *s) {
+    if (!s) return;
+    int keep_stage = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        entry *e = &s->e[i];
+        if (e->present && e->staged) unlink(e->staged);
+        if (e->kept_how != KEPT_NONE) keep_stage = 1; /* a previous file that could not go back */
+    }
+    if (s->stage && !keep_stage) rmdir(s->stage);
+    if (!s->committed)
+        for (size_t i = s->created.n; i-- > 0;) rmdir(s->created.items[i]);
+    for (size_t i = 0; i < s->n; i++) {
+        entry *e = &s->e[i];
+        free(e->name);
+        free(e->target);
+        free(e->data);
+        free(e->stem);
+        cperm_stc_free(e->stc);
+        free(e->staged);
+        free(e->kept);
+    }
+    free(s->e);
+    cli_strlist_free(&s->created);
+    free(s->stage);
+    free(s->dir);
+    free(s);
+}
+
+/* ------------------------------------------------------------- shared pieces */
+
+cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
+    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
+    const size_t nv = nvh[0] + nvh[1], nt = L->n_times;
+    cperm_stc *s = NULL;
+    cperm_err err = {0};
+    if (cperm_stc_create(&s, 2, nvh, nt, &err)) {
+        cli_error("%s", err.msg);
+        return NULL;
+    }
+    for (size_t h = 0; h < 2; h++)
+        memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
+    s->tmin = L->tmin;
+    s->tstep = L->tstep;
+    for (size_t v = 0; v < nv; v++)
+        for (size_t t = 0; t < nt; t++) s->data[v * nt + t] = map[t * nv + v];
+    return s;
+}
+
+cperm_stc *outputs_as_stored(const cperm_stc *stc) {
+    const size_t nvh[2] = {stc->n_vertices[0], stc->n_vertices[1]};
+    const size_t n = (nvh[0] + nvh[1]) * stc->n_times;
+    cperm_stc *s = NULL;
+    cperm_err err = {0};
+    if (cperm_stc_create(&s, 2, nvh, stc->n_times, &err)) {
+        cli_error("%s", err.msg);
+        return NULL;
+    }
+    for (size_t h = 0; h < 2; h++)
+        memcpy(s->vertices[h], stc->vertices[h], nvh[h] * sizeof *stc->vertices[h]);
+    /* as cperm_stc_write stores them (float32; times in ms) and cperm_stc_read reads them */
+    s->tmin = (double)(float)(1000.0 * stc->tmin) / 1000.0;
+    s->tstep = (double)(float)(1000.0 * stc->tstep) / 1000.0;
+    for (size_t i = 0; i < n; i++) s->data[i] = (double)(float)stc->data[i];
+    return s;
+}
+
+char *outputs_h0_text(const cperm_run *run, size_t *len) {
     size_t n = 0;
     const double *h0 = cperm_run_h0(run, &n);
     char *buf = malloc(n * 32 + 1), *p = buf;
-    if (!buf) return NULL;
+    if (!buf) {
+        cli_error("out of memory");
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++) p += snprintf(p, 32, "%.17g\n", h0[i]);
     *p = '\0';
     *len = (size_t)(p - buf);
     return buf;
-}
-
-/* ------------------------------------------------------------- writing */
-
-typedef struct staged {
-    const char *name;
-    int present;
-} staged;
-
-int outputs_write(const outputs_spec *sp) {
-    const cperm_stc *L = sp->layout;
-    const size_t nv = L->n_vertices[0] + L->n_vertices[1], nt = L->n_times;
-    cperm_stc *tobs_stc = NULL, *sum_stc = NULL;
-    double *summary = NULL;
-    size_t n_cols = 0, h0_len = 0;
-    char *json = NULL, *h0 = NULL, *stage = NULL;
-    cli_strlist created = {0};
-    cperm_err err = {0};
-    int rc = -1;
-    staged files[] = {{"tobs-lh.stc", 0}, {"tobs-rh.stc", 0}, {"summary-lh.stc", 0},
-                      {"summary-rh.stc", 0}, {"h0.txt", 0},    {"clusters.json", 0}};
-    const size_t n_files = sizeof files / sizeof files[0];
-    size_t n_moved = 0;
-
-    /* 1. Everything in memory. */
-    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
-    if (cperm_stc_create(&tobs_stc, 2, nvh, nt, &err)) {
-        cli_error("%s", err.msg);
-        goto cleanup;
-    }
-    const double *tobs = cperm_run_tobs(sp->run);
-    for (size_t h = 0; h < 2; h++)
-        memcpy(tobs_stc->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
-    tobs_stc->tmin = L->tmin;
-    tobs_stc->tstep = L->tstep;
-    for (size_t v = 0; v < nv; v++)
-        for (size_t t = 0; t < nt; t++) tobs_stc->data[v * nt + t] = tobs[t * nv + v];
-
-    int src = cperm_summarize_clusters(&summary, &n_cols, sp->run, nv, nt, sp->p_summary,
-                                       L->tstep * 1000.0, &err);
-    if (src) {
-        cli_error("%s", err.msg);
-        goto cleanup;
-    }
-    const int have_summary = n_cols > 0; /* none when no cluster is significant */
-    if (have_summary) {
-        if (cperm_stc_create(&sum_stc, 2, nvh, n_cols, &err)) {
-            cli_error("%s", err.msg);
-            goto cleanup;
-        }
-        for (size_t h = 0; h < 2; h++)
-            memcpy(sum_stc->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
-        sum_stc->tmin = 0.0;
-        sum_stc->tstep = L->tstep * 1000.0; /* summarize_clusters_stc(tstep=tstep * 1000) */
-        memcpy(sum_stc->data, summary, nv * n_cols * sizeof *summary);
-        snprintf(sum_stc->subject, sizeof sum_stc->subject, "fsaverage");
-    }
-    json = clusters_json(sp, have_summary);
-    h0 = h0_text(sp->run, &h0_len);
-    if (!json || !h0) {
-        cli_error("out of memory while formatting the outputs");
-        goto cleanup;
-    }
-
-    /* 2. Into a staging directory inside DIR. */
-    if (make_dirs(sp->dir, &created)) goto cleanup;
-    stage = join(sp->dir, ".clusterperm-XXXXXX");
-    if (!stage || !mkdtemp(stage)) {
-        cli_error("--out %s: cannot create a staging directory: %s", sp->dir, strerror(errno));
-        goto cleanup;
-    }
-    {
-        char *stem = join(stage, "tobs");
-        /* issue 7: marked before writing, so that cleanup also removes the lh file when the
-         * rh one fails (else the staging directory is left behind, not empty) */
-        files[0].present = files[1].present = 1;
-        int w = stem ? cperm_stc_write(tobs_stc, stem, &err) : CPERM_ENOMEM;
-        const int oom = !stem;
-        free(stem);
-        if (w) {
-            cli_error("%s", oom ? "out of memory" : err.msg);
-            goto cleanup;
-        }
-    }
-    if (have_summary) {
-        char *stem = join(stage, "summary");
-        /* issue 7: marked before writing, so that cleanup also removes the lh file when the
-         * rh one fails (else the staging directory is left behind, not empty) */
-        files[2].present = files[3].present = 1;
-        int w = stem ? cperm_stc_write(sum_stc, stem, &err) : CPERM_ENOMEM;
-        const int oom = !stem;
-        free(stem);
-        if (w) {
-            cli_error("%s", oom ? "out of memory" : err.msg);
-            goto cleanup;
-        }
-    }
-    for (size_t i = 4; i < 6; i++) {
-        char *path = join(stage, files[i].name);
-        const char *buf = i == 4 ? h0 : json;
-        size_t len = i == 4 ? h0_len : strlen(json);
-        int w = path ? cperm_write_file_atomic(path, buf, len, &err) : CPERM_ENOMEM;
-        const int oom = !path;
-        free(path);
-        if (w) {
-            cli_error("%s", oom ? "out of memory" : err.msg);
-            goto cleanup;
-        }
-        files[i].present = 1;
-    }
-
-    /* 3. Move into place. */
-    for (n_moved = 0; n_moved < n_files; n_moved++) {
-        if (!files[n_moved].present) continue;
-        char *from = join(stage, files[n_moved].name), *to = join(sp->dir, files[n_moved].name);
-        int ok = from && to && rename(from, to) == 0;
-        if (!ok) cli_error("--out %s: cannot move %s into place: %s", sp->dir,
-                           files[n_moved].name, strerror(errno));
-        free(from);
-        free(to);
-        if (!ok) goto cleanup;
-    }
-    if (!have_summary) {
-        /* A summary left by an earlier run would contradict this run's clusters.json. */
-        for (size_t i = 2; i < 4; i++) {
-            char *path = join(sp->dir, files[i].name);
-            if (path) unlink(path);
-            free(path);
-        }
-        printf("No cluster with p < %g: no summary written\n", sp->p_summary);
-    }
-    rc = 0;
-
-cleanup:
-    if (rc) {
-        for (size_t i = 0; i < n_files; i++) {
-            if (!files[i].present) continue;
-            char *path = join(i < n_moved ? sp->dir : stage ? stage : sp->dir, files[i].name);
-            if (path && (i < n_moved || stage)) unlink(path);
-            free(path);
-        }
-    }
-    if (stage) rmdir(stage);
-    if (rc)
-        for (size_t i = created.n; i-- > 0;) rmdir(created.items[i]);
-    cli_strlist_free(&created);
-    free(stage);
-    cperm_stc_free(tobs_stc);
-    cperm_stc_free(sum_stc);
-    free(summary);
-    free(json);
-    free(h0);
-    return rc;
 }

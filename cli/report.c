@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------- a growable string */
 
@@ -164,13 +163,6 @@ void report_end(report_buf *b, const char *program, const char *files) {
 
 /* ------------------------------------------------------------- figures and files */
 
-static char *join(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
                          const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
                          unsigned char **views, size_t *views_len) {
@@ -213,25 +205,15 @@ int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
     return 0;
 }
 
-int report_put_files(const char *dir, const char *const *names,
-                     const unsigned char *const *bufs, const size_t *lens, size_t n) {
-    cperm_err err = {0};
-    for (size_t i = 0; i < n; i++) {
-        char *path = join(dir, names[i]);
-        if (!path) {
-            cli_error("report: out of memory");
-            return -1;
-        }
-        int rc = 0;
-        if (!bufs[i]) unlink(path);
-        else rc = cperm_write_file_atomic(path, bufs[i], lens[i], &err);
-        free(path);
-        if (rc) {
-            cli_error("report: %s", err.msg);
-            return -1;
-        }
-    }
-    return 0;
+int report_add_files(outset *set, const unsigned char *summary_png, size_t summary_len,
+                     const unsigned char *h0_png, size_t h0_len, const char *html) {
+    if (summary_png ? outset_add(set, "summary.png", summary_png, summary_len)
+                    : outset_remove_stale(set, "summary.png"))
+        return -1;
+    return outset_add(set, "h0.png", h0_png, h0_len) ||
+                   outset_add(set, "report.html", html, strlen(html))
+               ? -1
+               : 0;
 }
 
 /* ------------------------------------------------------------- the cluster page */
@@ -386,49 +368,42 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
 
 /* ------------------------------------------------------------- entry point */
 
-int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *run, int tail,
-                 double p_summary) {
+int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary) {
     cperm_err err = {0};
     json_error_t jerr;
     json_t *root = NULL;
-    cperm_stc *summary = NULL;
+    cperm_stc *stored = NULL;
     unsigned char *sum_png = NULL, *h0_png = NULL, *views_png = NULL;
     size_t sum_len = 0, h0_len = 0, views_len = 0;
-    char *html = NULL, *path = NULL;
+    char *html = NULL;
+    const double p_summary = r->opts->p_summary;
     int rc = -1;
 
-    path = join(dir, "clusters.json");
-    if (!path) goto oom;
-    root = json_load_file(path, 0, &jerr);
+    root = json_loads(json, 0, &jerr);
     if (!root) {
-        cli_error("report: cannot read %s: %s", path, jerr.text);
+        cli_error("report: clusters.json: %s", jerr.text);
         goto cleanup;
     }
-    free(path);
-    path = NULL;
 
-    /* 1. The seed's figure, when there is a summary. */
-    if (json_is_true(json_object_get(root, "summary_written"))) {
+    /* 1. The seed's figure, when there is a summary: drawn from the values as
+     * summary-lh/-rh.stc hold them (float32), so that it shows the files. */
+    if (summary) {
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
         ro.time_label = "Duration significant (ms)";
-        path = join(dir, "summary");
-        if (!path) goto oom;
-        if (cperm_stc_read(&summary, path, &err)) {
-            cli_error("report: summary.png: %s", err.msg);
-            goto cleanup;
-        }
-        if (report_brain_figures(summary, src, &ro, &sum_png, &sum_len, &views_png, &views_len))
+        if (!(stored = outputs_as_stored(summary))) goto cleanup;
+        if (report_brain_figures(stored, r->study->src, &ro, &sum_png, &sum_len, &views_png,
+                                 &views_len))
             goto cleanup;
     }
 
     /* 2. H0 with the observed statistics. */
     {
         size_t n_h0 = 0;
-        const double *h0 = cperm_run_h0(run, &n_h0);
-        const size_t nc = cperm_run_n_clusters(run);
-        if (cperm_plot_h0(&h0_png, &h0_len, h0, n_h0, nc ? cperm_run_cluster_stats(run) : NULL,
-                          nc ? cperm_run_pvalues(run) : NULL, nc, tail, p_summary, 900, 520,
-                          CPERM_FORMAT_PNG, &err)) {
+        const double *h0 = cperm_run_h0(r->run, &n_h0);
+        const size_t nc = cperm_run_n_clusters(r->run);
+        if (cperm_plot_h0(&h0_png, &h0_len, h0, n_h0, nc ? cperm_run_cluster_stats(r->run) : NULL,
+                          nc ? cperm_run_pvalues(r->run) : NULL, nc, (int)r->opts->tail,
+                          p_summary, 900, 520, CPERM_FORMAT_PNG, &err)) {
             cli_error("report: h0.png: %s", err.msg);
             goto cleanup;
         }
@@ -436,28 +411,22 @@ int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *ru
 
     /* 3. The page. */
     html = build_html(root, sum_png, sum_len, views_png, views_len, h0_png, h0_len, p_summary);
-    if (!html) goto oom;
-
-    /* 4. Into place, each file atomically. */
-    {
-        static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
-        const unsigned char *bufs[3] = {sum_png, h0_png, (const unsigned char *)html};
-        const size_t lens[3] = {sum_len, h0_len, strlen(html)};
-        if (report_put_files(dir, names, bufs, lens, 3)) goto cleanup;
+    if (!html) {
+        cli_error("report: out of memory");
+        goto cleanup;
     }
-    rc = 0;
-    goto cleanup;
 
-oom:
-    cli_error("report: out of memory");
+    /* 4. Into the run's output set. */
+    if (report_add_files(set, sum_png, sum_len, h0_png, h0_len, html)) goto cleanup;
+    rc = 0;
+
 cleanup:
     json_decref(root);
-    cperm_stc_free(summary);
+    cperm_stc_free(stored);
     free(sum_png);
     free(views_png);
     free(h0_png);
     free(html);
-    free(path);
     cperm_render_cleanup(); /* the last drawing of the run */
     return rc;
 }

@@ -3,17 +3,17 @@
 #ifndef CPERM_CLI_REPORT_H
 #define CPERM_CLI_REPORT_H
 
-#include "cli.h"
+#include "onesample.h"
+#include "outputs.h"
 
 #include <jansson.h>
 
-/* Written after the statistical outputs, from what is in `dir` (clusters.json,
- * summary-lh/-rh.stc) and the run: summary.png (the seed's figure on the source space's
- * surfaces; removed when no summary was written), h0.png, and report.html with every image
- * embedded as a data URI. Each file is replaced atomically. Returns 0, or -1 after printing
- * the error (the statistical outputs are left as they are). */
-int report_write(const char *dir, const cperm_srcspace *src, const cperm_run *run, int tail,
-                 double p_summary);
+/* A cluster run's figures and page, added to its output set (they are committed with the
+ * statistical outputs, or not at all): summary.png (the seed's figure of `summary`, the
+ * summarize_clusters_stc estimate, on the study's source space; marked stale when summary
+ * is NULL), h0.png, and report.html with every image embedded as a data URI, built from
+ * `json` (clusters.json's text). Returns 0, or -1 after printing the error. */
+int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary);
 
 /* ------------------------------------------------------------- shared pieces */
 
@@ -55,10 +55,10 @@ int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
                          const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
                          unsigned char **views, size_t *views_len);
 
-/* Writes n files into dir, each atomically; a NULL buffer removes that file instead (a
- * stale figure would contradict this run). Returns 0, or -1 after printing the error. */
-int report_put_files(const char *dir, const char *const *names,
-                     const unsigned char *const *bufs, const size_t *lens, size_t n);
+/* Adds summary.png (or, when summary_png is NULL, marks it stale: an older figure would
+ * contradict this run), h0.png and report.html to the set. 0, or -1 after printing why. */
+int report_add_files(outset *set, const unsigned char *summary_png, size_t summary_len,
+                     const unsigned char *h0_png, size_t h0_len, const char *html);
 
 #define REPORT_H0_TFCE CPERM_H0_TFCE
 

@@ -3,7 +3,7 @@
  * maximal TFCE score, and a page with the parameters and the significant points, built from
  * the pieces of cli/report.c. */
 #include "report.h"
-#include "tfce_out.h"
+#include "onesample.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,15 +26,15 @@ static int cmp_points(const void *a, const void *b) {
 }
 
 /* The page. Images may be NULL; root is tfce.json. */
-static char *build_html(const tfce_report_in *in, const json_t *root, const unsigned char *sum,
+static char *build_html(const os_result *r, const json_t *root, const unsigned char *sum,
                         size_t sum_len, const unsigned char *views, size_t views_len,
                         const unsigned char *h0, size_t h0_len) {
-    const cperm_stc *L = in->layout;
+    const cperm_stc *L = r->study->layout;
     const size_t nvl = L->n_vertices[0], nv = nvl + L->n_vertices[1], nt = L->n_times;
     const size_t P = nv * nt;
-    const double *pv = cperm_run_tfce_pvalues(in->run), *score = cperm_run_tfce_map(in->run);
-    const double *tobs = cperm_run_tobs(in->run);
-    const double ps = in->p_summary;
+    const double *pv = cperm_run_tfce_pvalues(r->run), *score = cperm_run_tfce_map(r->run);
+    const double *tobs = cperm_run_tobs(r->run);
+    const double ps = r->opts->p_summary;
     report_buf b = {0};
     size_t n_sig = 0, n_vert[2] = {0, 0};
     double min_p = INFINITY;
@@ -119,7 +119,7 @@ static char *build_html(const tfce_report_in *in, const json_t *root, const unsi
     report_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
     {
         static const char *const names[3] = {"a", "b", "src"};
-        const char *vals[3] = {in->t->a, in->t->b, in->t->src};
+        const char *vals[3] = {r->opts->a, r->opts->b, r->opts->src}; /* as given */
         for (int i = 0; i < 3; i++) {
             report_buf cell = {0};
             if (vals[i]) report_html(&cell, vals[i]);
@@ -168,66 +168,58 @@ void tfce_summary_clim(cperm_render_options *ro, const cperm_stc *summary) {
     ro->fmax = mx;
 }
 
-int tfce_report_write(const tfce_report_in *in) {
+int tfce_report_add(outset *set, const os_result *r, const char *json,
+                    const cperm_stc *summary) {
     cperm_err err = {0};
     json_error_t jerr;
     json_t *root = NULL;
-    cperm_srcspace *src = NULL;
     unsigned char *sum = NULL, *views = NULL, *h0_png = NULL;
     size_t sum_len = 0, views_len = 0, h0_len = 0;
     char *html = NULL;
     int rc = -1;
 
-    root = json_loads(in->json, 0, &jerr);
+    root = json_loads(json, 0, &jerr);
     if (!root) {
         cli_error("report: tfce.json: %s", jerr.text);
         goto cleanup;
     }
     /* 1. The seed's figure of the summary, when a point is significant. */
-    if (in->summary && in->t->src) {
+    if (summary) {
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
         ro.time_label = "Duration significant (ms)";
-        tfce_summary_clim(&ro, in->summary);
-        if (cperm_src_read(&src, in->t->src, &err)) {
-            cli_error("report: summary.png: %s", err.msg);
-            goto cleanup;
-        }
-        if (report_brain_figures(in->summary, src, &ro, &sum, &sum_len, &views, &views_len))
+        tfce_summary_clim(&ro, summary);
+        if (report_brain_figures(summary, r->study->src, &ro, &sum, &sum_len, &views,
+                                 &views_len))
             goto cleanup;
     }
     /* 2. H0 with the observed maximum and its p (the smallest per-point p). */
     {
         size_t nh = 0;
-        const double *h0 = cperm_run_h0(in->run, &nh);
-        const double *pv = cperm_run_tfce_pvalues(in->run);
-        const size_t P = (in->layout->n_vertices[0] + in->layout->n_vertices[1]) *
-                         in->layout->n_times;
+        const double *h0 = cperm_run_h0(r->run, &nh);
+        const double *pv = cperm_run_tfce_pvalues(r->run);
+        const cperm_stc *L = r->study->layout;
+        const size_t P = (L->n_vertices[0] + L->n_vertices[1]) * L->n_times;
         double min_p = INFINITY;
         for (size_t p = 0; p < P; p++) min_p = fmin(min_p, pv[p]);
         const double obs = nh ? h0[0] : NAN;
         if (cperm_plot_h0_kind(&h0_png, &h0_len, h0, nh, nh ? &obs : NULL,
-                               isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)in->tail,
-                               in->p_summary, REPORT_H0_TFCE, 900, 520, CPERM_FORMAT_PNG, &err)) {
+                               isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)r->opts->tail,
+                               r->opts->p_summary, REPORT_H0_TFCE, 900, 520, CPERM_FORMAT_PNG,
+                               &err)) {
             cli_error("report: h0.png: %s", err.msg);
             goto cleanup;
         }
     }
-    /* 3. The page, 4. into place. */
-    html = build_html(in, root, sum, sum_len, views, views_len, h0_png, h0_len);
+    /* 3. The page, 4. into the run's output set. */
+    html = build_html(r, root, sum, sum_len, views, views_len, h0_png, h0_len);
     if (!html) {
         cli_error("report: out of memory");
         goto cleanup;
     }
-    {
-        static const char *const names[3] = {"summary.png", "h0.png", "report.html"};
-        const unsigned char *bufs[3] = {sum, h0_png, (const unsigned char *)html};
-        const size_t lens[3] = {sum_len, h0_len, strlen(html)};
-        if (report_put_files(in->dir, names, bufs, lens, 3)) goto cleanup;
-    }
+    if (report_add_files(set, sum, sum_len, h0_png, h0_len, html)) goto cleanup;
     rc = 0;
 cleanup:
     json_decref(root);
-    cperm_src_free(src);
     free(sum);
     free(views);
     free(h0_png);

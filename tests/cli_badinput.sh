@@ -292,56 +292,95 @@ rc=$?
     ok bad_simulate_dir_is_file || fail bad_simulate_dir_is_file "status $rc: $(cat "$T/stderr")"
 
 # ---------------------------------------------------------------- atomic outputs
-# An I/O error at step K of the library's atomic writes (create temp, write, fsync, close,
-# rename; CLUSTERPERM_TEST_FAIL_WRITE=K to the test binary $CPT) for K = 1, 2, ... until the
-# run succeeds: each failing run exits 1 naming the failed step and leaves no temporary file
-# behind; while the statistical outputs are being written (tobs, summary, h0.txt,
-# clusters.json: moved into place together) the previous outputs stay byte-identical; report
-# files written after them are each either the old or the new file.
+# Every file a run writes - .stc outputs, h0.txt, clusters.json/tfce.json, summary.png, h0.png,
+# report.html - is one transaction (cli/outputs.c): staged inside DIR, then moved into place
+# together, the stale files removed in the same commit. An I/O error at step K of the run's
+# writes (CLUSTERPERM_TEST_FAIL_WRITE=K to the test binary $CPT: the library's atomic-write
+# steps - create temp, write, fsync, close, rename - then the commit's own: keep each previous
+# file, rename each new one into place, remove each stale one), for K = 1, 2, ... until the run
+# succeeds: each failing run exits 1 with one error line naming the failed step, leaves no
+# temporary file and leaves DIR - the previous run's statistics, figures, report and the
+# user's notes.txt - exactly as it was, also when the step failed while the figures and the
+# report were written or while they were being moved into place; the run that succeeds
+# writes exactly the reference run's files.
+# fault_loop NAME OLD_DIR REF_DIR MIN_FIGURE_STEPS ARGS...   (ARGS without --out)
+fault_loop() {
+    name=$1 old=$2 ref=$3 min_fig=$4
+    shift 4
+    k=1 stats_steps=0 fig_steps=0 commit_steps=0 bad=0
+    while [ $k -le 400 ]; do
+        rm -rf "$T/fo" && cp -rp "$old" "$T/fo"
+        state "$T/fo" >"$T/fo.before"
+        CLUSTERPERM_TEST_FAIL_WRITE=$k "$CPT" onesample "$@" --out "$T/fo" >/dev/null 2>"$T/stderr"
+        rc=$?
+        [ $rc -eq 0 ] && break
+        state "$T/fo" >"$T/fo.after"
+        tmp=$(ls -A "$T/fo" | grep -e '\.tmp$' -e '^\.clusterperm-')
+        if [ $rc -ne 1 ] || [ "$(grep -c '^clusterperm: error: ' "$T/stderr")" -ne 1 ] ||
+            [ "$(wc -l <"$T/stderr")" -ne 1 ] || [ -n "$tmp" ]; then
+            fail "${name}_step_$k" "status $rc, leftovers: $tmp, stderr: $(cat "$T/stderr")"
+            bad=1
+        elif ! cmp -s "$T/fo.before" "$T/fo.after"; then
+            fail "${name}_step_$k" "the previous outputs changed: $(cat "$T/stderr"): $(diff "$T/fo.before" "$T/fo.after" | tr '\n' ' ')"
+            bad=1
+        elif grep -q -e ': cannot move it into place: ' -e ': cannot keep the previous file: ' \
+            -e ': cannot remove the stale file: ' "$T/stderr"; then
+            commit_steps=$((commit_steps + 1))
+        elif grep -q -e 'write: [^ ]*/\(summary\.png\|h0\.png\|report\.html\): ' "$T/stderr"; then
+            fig_steps=$((fig_steps + 1))
+        elif grep -q 'write: ' "$T/stderr"; then
+            stats_steps=$((stats_steps + 1))
+        else
+            fail "${name}_step_$k" "not a write error: $(cat "$T/stderr")"
+            bad=1
+        fi
+        k=$((k + 1))
+    done
+    if [ $k -gt 400 ]; then
+        fail "$name" "still failing at step 400 (is CLUSTERPERM_TEST_FAIL_WRITE honoured?)"
+    elif [ $stats_steps -lt 20 ] || [ $fig_steps -lt "$min_fig" ] || [ $commit_steps -lt 4 ]; then
+        fail "$name" "$((k - 1)) failing steps: $stats_steps statistics, $fig_steps figures/report, $commit_steps commit (want >= 20, >= $min_fig, >= 4)"
+    elif [ $bad -eq 0 ]; then
+        ok "$name ($((k - 1)) failing steps: $stats_steps statistics, $fig_steps figures/report, $commit_steps commit, each left DIR as it was)"
+    fi
+    # the run that succeeded: the reference run's files, the user's notes, nothing else
+    (cd "$ref" && ls -A) | LC_ALL=C sort >"$T/fo.want"
+    echo notes.txt >>"$T/fo.want"
+    ls -A "$T/fo" | LC_ALL=C sort >"$T/fo.got"
+    LC_ALL=C sort "$T/fo.want" -o "$T/fo.want"
+    differ=
+    for f in $(cat "$T/fo.want"); do
+        [ "$f" = notes.txt ] && continue
+        cmp -s "$T/fo/$f" "$ref/$f" || differ="$differ $f"
+    done
+    if cmp -s "$T/fo.want" "$T/fo.got" && [ -z "$differ" ] &&
+        [ "$(cat "$T/fo/notes.txt")" = "my notes" ]; then
+        ok "${name}_final_run_complete"
+    else
+        fail "${name}_final_run_complete" "files: $(diff "$T/fo.want" "$T/fo.got" | tr '\n' ' '); differ:$differ"
+    fi
+}
 NEW="--a $T/g2/sub*/$F --b $T/g2/sub*/$S --src $SRC --t-threshold 1.5 --n-permutations 16 --p-summary 1"
 "$CP" onesample $NEW --out "$T/new" >/dev/null 2>&1 || fail badinput_fault_setup "reference run failed"
-k=1 stats_steps=0 fault_bad=0
-while [ $k -le 200 ]; do
-    rm -rf "$T/fo" && cp -rp "$OUT" "$T/fo"
-    state "$T/fo" >"$T/fo.before"
-    CLUSTERPERM_TEST_FAIL_WRITE=$k "$CPT" onesample $NEW --out "$T/fo" >/dev/null 2>"$T/stderr"
-    rc=$?
-    [ $rc -eq 0 ] && break
-    tmp=$(ls -A "$T/fo" | grep -e '\.tmp$' -e '^\.clusterperm-')
-    if [ $rc -ne 1 ] || ! grep -q '^clusterperm: error: .*write: ' "$T/stderr" || [ -n "$tmp" ]; then
-        fail "bad_fault_step_$k" "status $rc, leftovers: $tmp, stderr: $(cat "$T/stderr")"
-        fault_bad=1
-    elif ! grep -q 'report: ' "$T/stderr"; then
-        stats_steps=$k
-        state "$T/fo" >"$T/fo.after"
-        cmp -s "$T/fo.before" "$T/fo.after" ||
-            { fail "bad_fault_step_$k" "previous outputs changed: $(cat "$T/stderr")"; fault_bad=1; }
-    else
-        for f in tobs-lh.stc tobs-rh.stc summary-lh.stc summary-rh.stc h0.txt clusters.json; do
-            cmp -s "$T/fo/$f" "$T/new/$f" || { fail "bad_fault_step_$k" "$f is not the new run's"; fault_bad=1; }
-        done
-        for f in summary.png h0.png report.html; do
-            [ -e "$OUT/$f" ] || continue
-            cmp -s "$T/fo/$f" "$OUT/$f" || cmp -s "$T/fo/$f" "$T/new/$f" ||
-                { fail "bad_fault_step_$k" "$f is neither the old nor the new file"; fault_bad=1; }
-        done
-    fi
-    k=$((k + 1))
-done
-if [ $k -gt 200 ]; then
-    fail bad_fault_injection "still failing at step 200 (is CLUSTERPERM_TEST_FAIL_WRITE honoured?)"
-elif [ $k -le 6 ] || [ $stats_steps -lt 20 ]; then
-    fail bad_fault_injection "only $((k - 1)) injectable steps ($stats_steps in the statistical outputs): is CLUSTERPERM_TEST_FAIL_WRITE honoured?"
-elif [ $fault_bad -eq 0 ]; then
-    ok "bad_fault_injection_all_steps ($((k - 1)) steps, $stats_steps before the outputs are in place)"
-fi
-# the run that succeeded wrote exactly the reference outputs
-same=1
-for f in tobs-lh.stc tobs-rh.stc summary-lh.stc summary-rh.stc h0.txt clusters.json; do
-    cmp -s "$T/fo/$f" "$T/new/$f" || same=0
-done
-[ $same -eq 1 ] && [ "$(cat "$T/fo/notes.txt")" = "my notes" ] && ok bad_fault_final_run_complete ||
-    fail bad_fault_final_run_complete "outputs of the successful run differ"
+# 1. a cluster run over a cluster run's outputs (both with a summary and its figure)
+[ -s "$OUT/summary.png" ] && [ -s "$T/new/summary.png" ] || fail badinput_fault_setup "no summary.png"
+fault_loop bad_fault_cluster "$OUT" "$T/new" 15 $NEW
+# 2. a cluster run without significant clusters: summary-lh/-rh.stc and summary.png of the
+# previous run are stale, removed in the commit - or kept when any step fails
+NONE="--a $T/g2/sub*/$F --b $T/g2/sub*/$S --src $SRC --t-threshold 1.5 --n-permutations 16 --p-summary 0.01"
+"$CP" onesample $NONE --out "$T/none" >/dev/null 2>&1 || fail badinput_fault_setup "reference run failed"
+[ ! -e "$T/none/summary.png" ] && [ ! -e "$T/none/summary-lh.stc" ] ||
+    fail badinput_fault_setup "the reference run without significant clusters has a summary"
+fault_loop bad_fault_cluster_stale "$OUT" "$T/none" 10 $NONE
+# 3. a TFCE run over a TFCE run's outputs (another extent power: every file differs)
+TF="--a $T/g2/sub*/$F --src $SRC --tfce --n-permutations 16 --p-summary 1"
+"$CP" onesample $TF --tfce-e 1 --out "$T/tfold" >/dev/null 2>&1 &&
+    echo "my notes" >"$T/tfold/notes.txt" &&
+    "$CP" onesample $TF --out "$T/tfnew" >/dev/null 2>&1 ||
+    fail badinput_fault_setup "TFCE reference runs failed"
+[ -s "$T/tfold/summary.png" ] && ! cmp -s "$T/tfold/h0.txt" "$T/tfnew/h0.txt" ||
+    fail badinput_fault_setup "TFCE reference runs: no summary.png, or the same H0"
+fault_loop bad_fault_tfce "$T/tfold" "$T/tfnew" 15 $TF
 
 # ---------------------------------------------------------------- zero variance
 # Every subject's A - B is 0: ttest_1samp_no_p gives 0/0 = nan everywhere, as in MNE 1.3;

@@ -52,7 +52,7 @@ else
 fi
 
 # ---- no test hook in production builds
-HOOK_SYMS='cperm_fileio_fail_after|cperm_fileio_steps|ckpt_test_hooks|fail_countdown'
+HOOK_SYMS='cperm_fileio_fail_after|cperm_fileio_steps|cli_test_hooks_init|cli_test_step_fails|fail_countdown'
 for f in "$CP" "$BUILD/libclusterperm.a" "$SO"; do
     syms=$(nm -A "$f" 2>/dev/null | grep -E "$HOOK_SYMS")
     dsyms=$(nm -D "$f" 2>/dev/null | grep -E "$HOOK_SYMS")
@@ -65,9 +65,10 @@ for f in "$CP" "$BUILD/libclusterperm.a" "$SO"; do
     fi
 done
 # ... while the test builds have them (so that the check above can see them)
-nm "$CPT" | grep -q cperm_fileio_fail_after && nm "$BUILD/libclusterperm-testhooks.a" 2>/dev/null |
+nm "$CPT" | grep -q cperm_fileio_fail_after && nm "$CPT" | grep -q 'T cli_test_step_fails' &&
+    nm "$BUILD/libclusterperm-testhooks.a" 2>/dev/null |
     grep -q 'T cperm_fileio_fail_after' && ok test_build_has_hooks ||
-    fail test_build_has_hooks "cperm_fileio_fail_after not in $CPT / libclusterperm-testhooks.a"
+    fail test_build_has_hooks "cperm_fileio_fail_after or cli_test_step_fails not in $CPT / libclusterperm-testhooks.a"
 
 # ---- behaviour: production ignores CLUSTERPERM_TEST_FAIL_WRITE, the test binary honours it
 "$CP" simulate "$T/g2" --grade 2 --subjects 4 --n-times 12 --seed 3 >/dev/null 2>&1 ||

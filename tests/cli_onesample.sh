@@ -201,6 +201,48 @@ else
     fail cli_listfile_equals_glob "tobs or h0 differ"
 fi
 
+# One output directory, two kinds of run: the files a run does not write are removed in the
+# same commit (a TFCE run's tfce.json would otherwise sit beside a later cluster run's
+# h0.txt, which it does not describe); files of the user's stay.
+mix="$T/mix"
+"$CP" onesample $GOOD --p-summary 1 --out "$mix" >/dev/null 2>&1 && echo mine >"$mix/notes.txt" &&
+    [ -s "$mix/summary-lh.stc" ] && [ -s "$mix/clusters.json" ] ||
+    fail cli_mixed_runs_setup "the cluster run failed or wrote no summary: $(ls "$mix")"
+"$CP" onesample --a "$T/g2/sub*/$F" --b "$T/g2/sub*/$S" --src "$SRC" --tfce --n-permutations 8 \
+    --p-summary 1 --out "$mix" >/dev/null 2>"$T/stderr" || fail cli_mixed_runs_tfce "$(cat "$T/stderr")"
+got=$(ls -A "$mix" | LC_ALL=C sort | tr '\n' ' ')
+want="h0.png h0.txt notes.txt report.html summary.png tfce-lh.stc tfce-p-lh.stc tfce-p-rh.stc tfce-rh.stc tfce-summary-lh.stc tfce-summary-rh.stc tfce.json tobs-lh.stc tobs-rh.stc "
+[ "$got" = "$want" ] && ok cli_tfce_run_removes_cluster_outputs ||
+    fail cli_tfce_run_removes_cluster_outputs "got: $got"
+# tfce.json records the inputs as clusters.json does: stems and subjects in pairing order
+if /usr/bin/python3 - "$mix/tfce.json" "$T/g2" "$F" "$S" <<'PY'; then ok cli_tfce_json_subjects; else fail cli_tfce_json_subjects "see above"; fi
+import json, sys
+j, d, f, s = sys.argv[1:5]
+inp = json.load(open(j))["inputs"]
+subs = ["sub%03d" % i for i in range(1, 6)]
+assert inp["subjects"] == subs, inp["subjects"]
+assert inp["a"] == ["%s/%s/%s" % (d, k, f) for k in subs], inp["a"]
+assert inp["b"] == ["%s/%s/%s" % (d, k, s) for k in subs], inp["b"]
+assert inp["src"].endswith("fsaverage-ico2-src.fif") and inp["magnitude"] is False
+assert inp["tmin"] is None and inp["tmax"] is None
+PY
+"$CP" onesample $GOOD --out "$mix" >/dev/null 2>&1
+got=$(ls -A "$mix" | LC_ALL=C sort | tr '\n' ' ')
+want="clusters.json h0.png h0.txt notes.txt report.html tobs-lh.stc tobs-rh.stc "
+[ "$got" = "$want" ] && [ "$(cat "$mix/notes.txt")" = mine ] &&
+    grep -q '"summary_written": false' "$mix/clusters.json" && ok cli_cluster_run_removes_tfce_outputs ||
+    fail cli_cluster_run_removes_tfce_outputs "got: $got"
+
+# A staging directory left by a run that died (kill -9 while writing its outputs) is removed
+# by the next successful run into DIR; one of a live process (here: this shell) is not.
+host=$(uname -n | sed 's/[^A-Za-z0-9]/_/g')
+dead="$mix/.clusterperm-$host-2147483646-AbCdEf" live="$mix/.clusterperm-$host-$$-GhIjKl"
+mkdir -p "$dead" "$live" && echo x >"$dead/h0.txt" && echo y >"$dead/.kept.h0.txt" && echo z >"$live/h0.txt"
+"$CP" onesample $GOOD --out "$mix" >/dev/null 2>&1
+[ ! -e "$dead" ] && [ -s "$live/h0.txt" ] && [ -s "$mix/h0.txt" ] && ok cli_dead_staging_dir_removed ||
+    fail cli_dead_staging_dir_removed "$(ls -A "$mix")"
+rm -rf "$live"
+
 # simulate is deterministic for a seed.
 "$CP" simulate "$T/g2again" --grade 2 --subjects 5 --n-times 12 --seed 1 >/dev/null 2>&1
 if cmp -s "$T/g2/sub005/$F-lh.stc" "$T/g2again/sub005/$F-lh.stc" &&

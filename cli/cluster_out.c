@@ -1,0 +1,239 @@
+/* cluster_out.c - the outputs of a cluster run of onesample (tobs and summary .stc pairs,
+ * h0.txt, clusters.json, and the figures and report of cli/report.c), built from the plan,
+ * the run, the options and the study and added to the run's output set. */
+#include "cluster_out.h"
+#include "report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- clusters.json */
+
+static json_t *jreal(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+static json_t *jmaybe(double v) { return isnan(v) ? json_null() : jreal(v); }
+/* Milliseconds from seconds, rounded to the nanosecond so that 0.1 s prints as 100. */
+static double ms(double seconds) { return nearbyint(seconds * 1e9) / 1e6; }
+
+static json_t *jstems(const cli_strlist *l) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++) json_array_append_new(arr, json_string(l->items[i]));
+    return arr;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One cluster's record. scratch holds n_vertices entries, seen n_vertices zeros. */
+static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uint8_t *seen) {
+    const cperm_stc *L = r->study->layout;
+    const size_t nv_lh = L->n_vertices[0], nv = nv_lh + L->n_vertices[1];
+    size_t n_members = 0;
+    const int64_t *m = cperm_run_cluster(r->run, k, &n_members);
+    const double *tobs = cperm_run_tobs(r->run);
+    const double p = cperm_run_pvalues(r->run)[k];
+    const double stat = cperm_run_cluster_stats(r->run)[k];
+
+    size_t t_first = SIZE_MAX, t_last = 0, peak = SIZE_MAX;
+    for (size_t i = 0; i < n_members; i++) {
+        size_t idx = (size_t)m[i], t = idx / nv;
+        if (t < t_first) t_first = t;
+        if (t > t_last) t_last = t;
+        if (peak == SIZE_MAX || fabs(tobs[idx]) > fabs(tobs[peak]) ||
+            (fabs(tobs[idx]) == fabs(tobs[peak]) && idx < peak))
+            peak = idx;
+    }
+    json_t *verts = json_object();
+    const char *hemi[2] = {"lh", "rh"};
+    for (size_t h = 0; h < 2; h++) {
+        size_t n = 0;
+        for (size_t i = 0; i < n_members; i++) {
+            size_t v = (size_t)m[i] % nv;
+            if ((h == 0) != (v < nv_lh) || seen[v]) continue;
+            seen[v] = 1;
+            scratch[n++] = L->vertices[h][h == 0 ? v : v - nv_lh];
+        }
+        for (size_t i = 0; i < n_members; i++) seen[(size_t)m[i] % nv] = 0;
+        qsort(scratch, n, sizeof *scratch, cmp_u32);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(scratch[i]));
+        json_object_set_new(verts, hemi[h], arr);
+    }
+    json_t *c = json_object();
+    json_object_set_new(c, "index", json_integer((json_int_t)k));
+    json_object_set_new(c, "p", jreal(p));
+    json_object_set_new(c, "significant", json_boolean(p < r->opts->p_summary));
+    json_object_set_new(c, "statistic", jreal(stat));
+    json_object_set_new(c, "n_points", json_integer((json_int_t)n_members));
+    json_object_set_new(c, "vertices", verts);
+    if (n_members > 0) {
+        json_t *span = json_array();
+        json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_first)));
+        json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_last)));
+        json_object_set_new(c, "time_ms", span);
+        size_t pv = peak % nv, pt = peak / nv;
+        json_t *pk = json_object();
+        json_object_set_new(pk, "hemi", json_string(pv < nv_lh ? "lh" : "rh"));
+        json_object_set_new(pk, "vertex", json_integer(pv < nv_lh ? L->vertices[0][pv]
+                                                                  : L->vertices[1][pv - nv_lh]));
+        json_object_set_new(pk, "time_ms", jreal(ms(L->tmin + L->tstep * (double)pt)));
+        json_object_set_new(pk, "t", jreal(tobs[peak]));
+        json_object_set_new(c, "peak", pk);
+    }
+    return c;
+}
+
+/* clusters.json's text, or NULL when out of memory. */
+static char *clusters_json(const os_result *r, int wrote_summary) {
+    const os_opts *o = r->opts;
+    const os_study *st = r->study;
+    const cperm_stc *L = st->layout;
+    const size_t nv = L->n_vertices[0] + L->n_vertices[1];
+    json_t *root = json_object(), *par = json_object(), *data = json_object();
+    json_t *clusters = json_array();
+    uint32_t *scratch = malloc(nv * sizeof *scratch);
+    uint8_t *seen = calloc(nv, 1);
+    char *text = NULL;
+    if (!root || !par || !data || !clusters || !scratch || !seen) {
+        json_decref(par);
+        json_decref(data);
+        goto cleanup;
+    }
+
+    json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
+    json_object_set_new(root, "test", json_string("spatio_temporal_cluster_1samp_test"));
+
+    const cli_strlist *b = os_b_stems(st);
+    json_object_set_new(par, "a", jstems(os_a_stems(st)));
+    json_object_set_new(par, "b", b ? jstems(b) : json_null());
+    json_object_set_new(par, "subjects", jstems(&st->a.keys));
+    json_object_set_new(par, "src", json_string(o->src));
+    json_object_set_new(par, "tmin", jmaybe(o->tmin));
+    json_object_set_new(par, "tmax", jmaybe(o->tmax));
+    json_object_set_new(par, "magnitude", json_boolean(o->magnitude));
+    json_object_set_new(par, "p_threshold", jmaybe(o->p_threshold));
+    json_object_set_new(par, "t_threshold", jmaybe(o->t_threshold));
+    json_object_set_new(par, "threshold", jreal(cperm_plan_threshold(r->plan)));
+    json_object_set_new(par, "tail", json_integer(o->tail));
+    json_object_set_new(par, "n_permutations", o->n_permutations == CPERM_PERMUTATIONS_ALL
+                                                   ? json_string("all")
+                                                   : json_integer(o->n_permutations));
+    json_object_set_new(par, "seed", json_integer(o->seed));
+    json_object_set_new(par, "sigma", jreal(o->sigma));
+    json_object_set_new(par, "step_down_p", jreal(o->step_down_p));
+    json_object_set_new(par, "max_step", json_integer(o->max_step));
+    json_object_set_new(par, "t_power", json_integer(1));
+    json_object_set_new(par, "compat", json_string(o->compat == CPERM_COMPAT_MNE13 ? "mne1.3"
+                                                                                  : "none"));
+    json_object_set_new(par, "jobs", json_integer(o->jobs));
+    json_object_set_new(par, "p_summary", jreal(o->p_summary));
+    json_object_set_new(root, "parameters", par);
+
+    json_object_set_new(data, "n_subjects", json_integer((json_int_t)st->a.stems.n));
+    json_object_set_new(data, "n_times", json_integer((json_int_t)L->n_times));
+    json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
+    json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
+    json_object_set_new(data, "tmin_ms", jreal(ms(L->tmin)));
+    json_object_set_new(data, "tstep_ms", jreal(ms(L->tstep)));
+    json_object_set_new(root, "data", data);
+
+    size_t n_h0 = 0;
+    cperm_run_h0(r->run, &n_h0);
+    const size_t n_clusters = cperm_run_n_clusters(r->run);
+    json_object_set_new(root, "n_orders", json_integer((json_int_t)cperm_plan_n_orders(r->plan)));
+    json_object_set_new(root, "exact", json_boolean(cperm_plan_is_exact(r->plan)));
+    json_object_set_new(root, "n_h0", json_integer((json_int_t)n_h0));
+    json_object_set_new(root, "n_step_downs",
+                        json_integer((json_int_t)cperm_run_n_step_downs(r->run)));
+    json_object_set_new(root, "n_clusters", json_integer((json_int_t)n_clusters));
+    json_object_set_new(root, "summary_written", json_boolean(wrote_summary));
+    for (size_t k = 0; k < n_clusters; k++) {
+        json_t *c = cluster_json(r, k, scratch, seen);
+        if (!c || json_array_append_new(clusters, c)) goto cleanup;
+    }
+    json_object_set_new(root, "clusters", clusters);
+    clusters = NULL;
+    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+
+cleanup:
+    json_decref(clusters);
+    json_decref(root);
+    free(scratch);
+    free(seen);
+    return text;
+}
+
+/* ------------------------------------------------------------- the summary */
+
+/* summarize_clusters_stc(clu, tstep=tstep * 1000, vertices=...) for the clusters with
+ * p < --p-summary. *out stays NULL when none has. Returns 0, or -1 after printing why. */
+static int summary_stc(cperm_stc **out, const os_result *r) {
+    const cperm_stc *L = r->study->layout;
+    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
+    const size_t nv = nvh[0] + nvh[1];
+    double *summary = NULL;
+    size_t n_cols = 0;
+    cperm_err err = {0};
+    *out = NULL;
+    if (cperm_summarize_clusters(&summary, &n_cols, r->run, nv, L->n_times, r->opts->p_summary,
+                                 L->tstep * 1000.0, &err)) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    if (n_cols == 0) { /* no cluster is significant */
+        free(summary);
+        return 0;
+    }
+    cperm_stc *s = NULL;
+    if (cperm_stc_create(&s, 2, nvh, n_cols, &err)) {
+        cli_error("%s", err.msg);
+        free(summary);
+        return -1;
+    }
+    for (size_t h = 0; h < 2; h++)
+        memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
+    s->tmin = 0.0;
+    s->tstep = L->tstep * 1000.0; /* summarize_clusters_stc(tstep=tstep * 1000) */
+    memcpy(s->data, summary, nv * n_cols * sizeof *summary);
+    snprintf(s->subject, sizeof s->subject, "fsaverage");
+    free(summary);
+    *out = s;
+    return 0;
+}
+
+/* ------------------------------------------------------------- entry point */
+
+int cluster_outputs(outset *set, const os_result *r, int *summarised) {
+    cperm_stc *summary = NULL; /* the set's once added */
+    char *json = NULL, *h0 = NULL;
+    size_t h0_len = 0;
+    int rc = -1;
+    *summarised = 0;
+
+    if (outset_add_map(set, "tobs", cperm_run_tobs(r->run), r->study->layout)) goto cleanup;
+    if (summary_stc(&summary, r)) goto cleanup;
+    if (summary ? outset_add_stc(set, "summary", summary)
+                : outset_remove_stale(set, "summary-lh.stc") ||
+                      outset_remove_stale(set, "summary-rh.stc"))
+        goto cleanup;
+    if (!(h0 = outputs_h0_text(r->run, &h0_len)) || outset_add(set, "h0.txt", h0, h0_len))
+        goto cleanup;
+    json = clusters_json(r, summary != NULL);
+    if (!json) {
+        cli_error("out of memory while formatting clusters.json");
+        goto cleanup;
+    }
+    if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
+    if (report_add(set, r, json, summary)) goto cleanup;
+    *summarised = summary != NULL;
+    rc = 0;
+
+cleanup:
+    free(json);
+    free(h0);
+    return rc;
+}

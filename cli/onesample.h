@@ -1,0 +1,59 @@
+/* onesample.h - what the onesample command's files share: its options as parsed
+ * (cli/onesample.c), the study it reads (cli/study.c) and what a run's outputs are made of. */
+#ifndef CPERM_CLI_ONESAMPLE_H
+#define CPERM_CLI_ONESAMPLE_H
+
+#include "cli.h"
+#include "checkpoint.h" /* ckpt_opts */
+#include "subjects.h"
+#include "tfce_out.h"   /* tfce_cli */
+
+/* The command line, as parse_args read it. Parameters the plan holds (the threshold, the
+ * number of orders, exactness) are read from the plan, not from here. */
+typedef struct os_opts {
+    const char *a, *b, *src, *out; /* as given (--a/--b: a glob or @LISTFILE) */
+    double tmin, tmax;        /* NaN = no limit */
+    int magnitude;
+    int quiet;
+    double p_threshold;       /* NaN = not given */
+    double t_threshold;       /* NaN = not given */
+    long tail;
+    long n_permutations;      /* > 0 or CPERM_PERMUTATIONS_ALL */
+    long seed;
+    double sigma;
+    double step_down_p;
+    long max_step;
+    int compat;
+    long jobs;
+    double p_summary;
+    ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (cli/checkpoint.c) */
+    tfce_cli tfce;            /* --tfce* (cli/tfce_out.c) */
+} os_opts;
+
+/* A study as read (cli/study.c): the subjects' stems, the source space and X. */
+typedef struct os_study {
+    cli_subjects a, b;        /* stems paired by subject: a.keys[i] is the subject of
+                                 a.stems.items[i] and, with --b, of b.stems.items[i] */
+    int paired;               /* --b given: X = A - B */
+    cperm_srcspace *src;      /* --src */
+    cperm_stc *layout;        /* the first estimate after cropping: vertices, n_times, tmin
+                                 and tstep of the tested data (its data are not X's) */
+    double *X;                /* n_subjects x n_times x n_vertices */
+} os_study;
+
+/* What every output of a run is made of (cli/cluster_out.c, cli/tfce_out.c, the figures
+ * and reports). */
+typedef struct os_result {
+    const os_opts *opts;
+    const os_study *study;
+    const cperm_plan *plan;
+    const cperm_run *run;
+} os_result;
+
+/* The subjects' stems, and B's or NULL without --b. */
+static inline const cli_strlist *os_a_stems(const os_study *st) { return &st->a.stems; }
+static inline const cli_strlist *os_b_stems(const os_study *st) {
+    return st->paired ? &st->b.stems : NULL;
+}
+
+#endif

@@ -1,0 +1,284 @@
+/* study.c - reading a study into X (onesample): each subject's estimate read as MNE's
+ * read_source_estimate, cropped and reduced to its magnitude as the seed does, checked
+ * against the first one and the source space, and X = A - B laid out as MNE's (subjects x
+ * times x vertices). */
+#include "study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- one estimate */
+
+/* The file cperm_stc_read took hemisphere h of `stem` from, for messages: STEM-lh.stc /
+ * STEM-rh.stc when that pair exists, else the HDF5 file (read_source_estimate's order). */
+static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
+    static const char *const hemi_file[2] = {"-lh.stc", "-rh.stc"};
+    size_t n = strlen(stem);
+    if (n > 7 && (!strcmp(stem + n - 7, "-lh.stc") || !strcmp(stem + n - 7, "-rh.stc"))) n -= 7;
+    snprintf(buf, cap, "%.*s-lh.stc", (int)n, stem);
+    int pair = access(buf, F_OK) == 0;
+    snprintf(buf, cap, "%.*s-rh.stc", (int)n, stem);
+    pair = pair && access(buf, F_OK) == 0;
+    if (pair) {
+        snprintf(buf, cap, "%.*s%s", (int)n, stem, hemi_file[h]);
+        return;
+    }
+    if (n > 3 && !strcmp(stem + n - 3, ".h5")) snprintf(buf, cap, "%s", stem);
+    else {
+        snprintf(buf, cap, "%.*s.h5", (int)n, stem);
+        if (access(buf, F_OK) != 0) snprintf(buf, cap, "%.*s-stc.h5", (int)n, stem);
+    }
+}
+
+static const char *const hemi_name[2] = {"lh", "rh"};
+
+/* Fails, naming both files and the first vertex that differs, unless hemisphere h of `stc`
+ * has the vertices of `ref`. */
+static int check_vertices(const cperm_stc *stc, const char *stem, const cperm_stc *ref,
+                          const char *ref_stem, size_t h) {
+    const size_t n = stc->n_vertices[h], n_ref = ref->n_vertices[h];
+    size_t i = 0;
+    while (i < n && i < n_ref && stc->vertices[h][i] == ref->vertices[h][i]) i++;
+    if (i == n && n == n_ref) return 0;
+    char file[4096], ref_file[4096];
+    stc_file_name(file, sizeof file, stem, h);
+    stc_file_name(ref_file, sizeof ref_file, ref_stem, h);
+    if (i < n && i < n_ref)
+        cli_error("%s: its %s vertices differ from those of %s: %s vertex #%zu is %u, there "
+                  "%u (%zu and %zu %s vertices)", file, hemi_name[h], ref_file, hemi_name[h], i,
+                  stc->vertices[h][i], ref->vertices[h][i], n, n_ref, hemi_name[h]);
+    else
+        cli_error("%s: it has %zu %s vertices, %s has %zu (the first %zu agree; %s vertex %u is "
+                  "only in %s)", file, n, hemi_name[h], ref_file, n_ref, i, hemi_name[h],
+                  i < n ? stc->vertices[h][i] : ref->vertices[h][i], i < n ? file : ref_file);
+    return -1;
+}
+
+/* Reads one subject's estimate; checks it against `ref` (the first file's estimate as read,
+ * or NULL). Returns 0 or prints an error naming the file. */
+static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const cperm_stc *ref,
+                    const char *ref_stem) {
+    cperm_err err = {0};
+    cperm_stc *stc = NULL;
+    char file[4096];
+    *out = NULL;
+    if (cperm_stc_read(&stc, stem, &err)) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    stc_file_name(file, sizeof file, stem, 0);
+    if (stc->n_hemis != 2) {
+        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair",
+                  file);
+        goto fail;
+    }
+    if (stc->n_orient == 3 && !o->magnitude) {
+        cli_error("%s: a vector source estimate; pass --magnitude to test its norm", file);
+        goto fail;
+    }
+    if (ref) {
+        char ref_file[4096];
+        stc_file_name(ref_file, sizeof ref_file, ref_stem, 0);
+        /* Orientations may differ: vectors need --magnitude, which makes all scalar. */
+        for (size_t h = 0; h < 2; h++)
+            if (check_vertices(stc, stem, ref, ref_stem, h)) goto fail;
+        if (stc->n_times != ref->n_times || stc->tmin != ref->tmin ||
+            stc->tstep != ref->tstep) {
+            cli_error("%s: %zu time points from %.6g s every %.6g s, but %s has %zu from %.6g s "
+                      "every %.6g s", file, stc->n_times, stc->tmin, stc->tstep, ref_file,
+                      ref->n_times, ref->tmin, ref->tstep);
+            goto fail;
+        }
+    }
+    *out = stc;
+    return 0;
+fail:
+    cperm_stc_free(stc);
+    return -1;
+}
+
+/* Crop then magnitude, as stc.crop(tmin, tmax).magnitude() in the seed. */
+static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
+    cperm_err err = {0};
+    if ((!isnan(o->tmin) || !isnan(o->tmax)) && cperm_stc_crop(stc, o->tmin, o->tmax, &err)) {
+        char file[4096];
+        stc_file_name(file, sizeof file, stem, 0);
+        cli_error("%s: --tmin/--tmax: %s", file, err.msg);
+        return -1;
+    }
+    if (o->magnitude) {
+        if (stc->n_orient == 3) {
+            if (cperm_stc_magnitude(stc, &err)) {
+                cli_error("%s: %s", stem, err.msg);
+                return -1;
+            }
+        } else {
+            const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+            for (size_t i = 0; i < n; i++) stc->data[i] = fabs(stc->data[i]);
+        }
+    }
+    return 0;
+}
+
+/* The engine refuses NaN and infinity; find the first one here, where the file, vertex number
+ * and time are known. */
+static int check_finite(const cperm_stc *stc, const char *stem) {
+    const size_t nt = stc->n_times, nv = stc->n_vertices[0] + stc->n_vertices[1];
+    for (size_t v = 0; v < nv; v++)
+        for (size_t t = 0; t < nt; t++) {
+            const double x = stc->data[v * nt + t];
+            if (isfinite(x)) continue;
+            const size_t h = v < stc->n_vertices[0] ? 0 : 1;
+            const size_t i = h ? v - stc->n_vertices[0] : v;
+            char file[4096];
+            stc_file_name(file, sizeof file, stem, h);
+            cli_error("%s: non-finite value %s at %s vertex %u (row %zu), time %.6g s (sample "
+                      "%zu of the tested window)", file, isnan(x) ? "nan" : x > 0 ? "inf" : "-inf",
+                      hemi_name[h], stc->vertices[h][i], i,
+                      stc->tmin + stc->tstep * (double)t, t);
+            return -1;
+        }
+    return 0;
+}
+
+/* ------------------------------------------------------------- the study */
+
+/* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
+static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
+                     const cli_strlist *b, const os_opts *o) {
+    cperm_stc *ref = NULL, *sa = NULL, *sb = NULL;
+    double *X = NULL;
+    size_t nv = 0, nt = 0;
+    int rc = -1;
+    *X_out = NULL;
+    *layout = NULL;
+
+    for (size_t s = 0; s < a->n; s++) {
+        const char *ref_stem = a->items[0];
+        if (load_stc(&sa, a->items[s], o, ref, ref_stem)) goto cleanup;
+        if (!ref) {
+            /* The first estimate's header as read (before cropping) is the reference that
+             * every other file must match. */
+            size_t nvh[2] = {sa->n_vertices[0], sa->n_vertices[1]};
+            cperm_err err = {0};
+            if (cperm_stc_create(&ref, 2, nvh, 1, &err)) {
+                cli_error("%s", err.msg);
+                goto cleanup;
+            }
+            for (size_t h = 0; h < 2; h++)
+                memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
+            ref->n_times = sa->n_times;
+            ref->tmin = sa->tmin;
+            ref->tstep = sa->tstep;
+        }
+        if (b && load_stc(&sb, b->items[s], o, ref, ref_stem)) goto cleanup;
+        if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto cleanup;
+        if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
+            goto cleanup;
+        if (!X) {
+            nv = sa->n_vertices[0] + sa->n_vertices[1];
+            nt = sa->n_times;
+            if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
+                cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[s], nv, nt);
+                goto cleanup;
+            }
+            X = malloc(a->n * nt * nv * sizeof *X);
+            if (!X) {
+                cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt,
+                          nv);
+                goto cleanup;
+            }
+            /* The layout of the results: vertices, times of the cropped data. */
+            *layout = sa;
+        }
+        double *Xs = X + s * nt * nv;
+        for (size_t v = 0; v < nv; v++)
+            for (size_t t = 0; t < nt; t++)
+                Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
+        if (sa != *layout) cperm_stc_free(sa);
+        sa = NULL;
+        cperm_stc_free(sb);
+        sb = NULL;
+    }
+    *X_out = X;
+    X = NULL;
+    rc = 0;
+
+cleanup:
+    if (sa != *layout) cperm_stc_free(sa);
+    cperm_stc_free(sb);
+    cperm_stc_free(ref);
+    if (rc) {
+        cperm_stc_free(*layout);
+        *layout = NULL;
+    }
+    free(X);
+    return rc;
+}
+
+/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices. */
+static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
+                     const char *data_name) {
+    const char *hemi[2] = {"lh", "rh"};
+    if (src->n_hemis != 2) {
+        cli_error("%s: %zu source spaces; onesample needs a surface lh/rh pair", path,
+                  src->n_hemis);
+        return -1;
+    }
+    for (size_t h = 0; h < 2; h++) {
+        const cperm_src_hemi *s = &src->hemis[h];
+        if (s->type != CPERM_SRC_SURFACE) {
+            cli_error("%s: source space %zu is not a surface", path, h);
+            return -1;
+        }
+        int same = s->nuse == layout->n_vertices[h];
+        for (size_t i = 0; same && i < s->nuse; i++)
+            same = s->vertno[i] >= 0 && (uint32_t)s->vertno[i] == layout->vertices[h][i];
+        if (!same) {
+            cli_error("%s: the %s source space has %zu vertices in use, which are not the data's "
+                      "%zu %s vertices (%s)", path, hemi[h], s->nuse, layout->n_vertices[h],
+                      hemi[h], data_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- entry points */
+
+int study_subjects(os_study *st, const os_opts *o) {
+    st->paired = o->b != NULL;
+    if (cli_subjects_expand(&st->a, "--a", o->a)) return -1;
+    if (o->b && (cli_subjects_expand(&st->b, "--b", o->b) ||
+                 cli_subjects_pair(&st->a, &st->b, o->a, o->b)))
+        return -1;
+    if (st->a.stems.n < 2) {
+        cli_error("--a matches %zu subject (%s); a one-sample test needs at least 2",
+                  st->a.stems.n, st->a.stems.items[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int study_read(os_study *st, const os_opts *o) {
+    cperm_err err = {0};
+    if (cperm_src_read(&st->src, o->src, &err)) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    const cli_strlist *a = os_a_stems(st);
+    if (load_data(&st->X, &st->layout, a, os_b_stems(st), o)) return -1;
+    return check_src(st->src, o->src, st->layout, a->items[0]);
+}
+
+void study_free(os_study *st) {
+    cli_subjects_free(&st->a);
+    cli_subjects_free(&st->b);
+    cperm_src_free(st->src);
+    cperm_stc_free(st->layout);
+    free(st->X);
+    memset(st, 0, sizeof *st);
+}
