@@ -1,6 +1,6 @@
 /* report.c - onesample's figures and report.html: the seed's summary figure, the H0
  * histogram, and one self-contained page (images as data URIs, no scripts, works offline);
- * also the page and figure pieces that the TFCE report shares (report.h). */
+ * also the page pieces and the draw-then-add sequence that the TFCE report shares (report.h). */
 #include "report.h"
 
 #include <jansson.h>
@@ -98,7 +98,8 @@ void report_begin(report_buf *b, const char *heading) {
     report_printf(b, "</h1>\n");
 }
 
-void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
+/* <figure> with the PNG embedded as a data URI; caption is HTML. Nothing when png is NULL. */
+static void figure(report_buf *b, const char *id, const char *alt, const char *caption,
                    const unsigned char *png, size_t len) {
     if (!png) return;
     report_printf(b, "<figure><img id=\"%s\" alt=\"", id);
@@ -108,13 +109,35 @@ void report_figure(report_buf *b, const char *id, const char *alt, const char *c
     report_printf(b, "\"><figcaption>%s</figcaption></figure>\n", caption);
 }
 
+void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
+                    const char *summary_caption, const char *h0_alt, const char *h0_caption) {
+    report_printf(b, "<h2>Figures</h2>\n");
+    if (im->summary) {
+        char alt[96];
+        snprintf(alt, sizeof alt, "%ss with p < %g on the brain, ventral view", noun, p);
+        figure(b, "summary", alt, summary_caption, im->summary, im->summary_len);
+        figure(b, "summary-views", "the same, lateral and medial views of each hemisphere",
+               "The same map seen from the side: lateral (top) and medial (bottom) views, "
+               "left hemisphere on the left.", im->views, im->views_len);
+    } else {
+        report_printf(b, "<p id=\"summary-none\">No %s has p &lt; %g: there is no summary "
+                         "figure.</p>\n", noun, p);
+    }
+    figure(b, "h0", h0_alt, h0_caption, im->h0, im->h0_len);
+}
+
+void report_params_begin(report_buf *b) {
+    report_printf(b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+}
+
 void report_param_row(report_buf *b, const char *name, const char *value_html) {
     report_printf(b, "<tr><th>%s</th><td>", name);
     report_put(b, value_html, strlen(value_html));
     report_put(b, "</td></tr>\n", 11);
 }
 
-void report_json_text(char *buf, size_t n, const json_t *v) {
+/* A JSON value as short display text (HTML: null is &mdash;). */
+static void json_text(char *buf, size_t n, const json_t *v) {
     if (!v || json_is_null(v)) snprintf(buf, n, "&mdash;");
     else if (json_is_string(v)) snprintf(buf, n, "%s", json_string_value(v));
     else if (json_is_integer(v)) snprintf(buf, n, "%lld", (long long)json_integer_value(v));
@@ -123,6 +146,12 @@ void report_json_text(char *buf, size_t n, const json_t *v) {
     else if (json_is_false(v)) snprintf(buf, n, "no");
     else if (json_is_array(v)) snprintf(buf, n, "%zu items", json_array_size(v));
     else snprintf(buf, n, "?");
+}
+
+void report_param_json(report_buf *b, const char *name, const json_t *v) {
+    char t[64];
+    json_text(t, sizeof t, v);
+    report_param_row(b, name, t);
 }
 
 void report_param_rows(report_buf *b, const json_t *obj) {
@@ -140,7 +169,7 @@ void report_param_rows(report_buf *b, const json_t *obj) {
                 report_html(&cell, json_string_value(json_array_get(val, n - 1)));
             }
         } else {
-            report_json_text(t, sizeof t, val);
+            json_text(t, sizeof t, val);
             if (json_is_null(val)) report_put(&cell, t, strlen(t));
             else report_html(&cell, t);
         }
@@ -153,23 +182,25 @@ void report_param_rows(report_buf *b, const json_t *obj) {
     }
 }
 
-void report_end(report_buf *b, const char *program, const char *files) {
-    report_printf(b, "<p><small>Written by ");
+char *report_end(report_buf *b, const char *program, const char *files) {
+    report_printf(b, "</table>\n<p><small>Written by ");
     report_html(b, program);
     report_printf(b, "; the full results are in ");
     report_html(b, files);
     report_printf(b, " next to this page.</small></p>\n</body>\n</html>\n");
+    if (!b->oom) return b->p;
+    free(b->p);
+    return NULL;
 }
 
 /* ------------------------------------------------------------- figures and files */
 
-int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
-                         const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
-                         unsigned char **views, size_t *views_len) {
+/* The seed's brain figure (`seed`: options for summary.png) and the page's lateral/medial
+ * figure of column 0 of `summary`. 0, or -1 after printing the error (im's figures NULL). */
+static int brain_figures(report_images *im, const cperm_stc *summary, const cperm_srcspace *src,
+                         const cperm_render_options *seed) {
     cperm_render_hemi geom[2];
     cperm_err err = {0}, err_views = {0};
-    *sum = NULL;
-    if (views) *views = NULL;
     if (cperm_render_hemis_from_src(geom, src, &err)) {
         cli_error("report: summary.png: %s", err.msg);
         return -1;
@@ -187,33 +218,62 @@ int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
 #pragma omp parallel sections num_threads(2)
     {
 #pragma omp section
-        rc_sum = cperm_render_stc(sum, sum_len, summary, geom, seed, &err);
+        rc_sum = cperm_render_stc(&im->summary, &im->summary_len, summary, geom, seed, &err);
 #pragma omp section
-        if (views) rc_views = cperm_render_stc(views, views_len, summary, geom, &rv, &err_views);
+        rc_views = cperm_render_stc(&im->views, &im->views_len, summary, geom, &rv, &err_views);
     }
     if (rc_sum || rc_views) {
         if (rc_sum) cli_error("report: summary.png: %s", err.msg);
         else cli_error("report: the lateral/medial figure: %s", err_views.msg);
-        free(*sum);
-        *sum = NULL;
-        if (views) {
-            free(*views);
-            *views = NULL;
-        }
+        free(im->summary);
+        free(im->views);
+        im->summary = im->views = NULL;
         return -1;
     }
     return 0;
 }
 
-int report_add_files(outset *set, const unsigned char *summary_png, size_t summary_len,
-                     const unsigned char *h0_png, size_t h0_len, const char *html) {
-    if (summary_png ? outset_add(set, "summary.png", summary_png, summary_len)
-                    : outset_remove_stale(set, "summary.png"))
-        return -1;
-    return outset_add(set, "h0.png", h0_png, h0_len) ||
-                   outset_add(set, "report.html", html, strlen(html))
-               ? -1
-               : 0;
+int report_add_kind(outset *set, const os_result *r, const char *json,
+                    const cperm_stc *summary, const report_kind *kind) {
+    cperm_err err = {0};
+    json_error_t jerr;
+    report_images im = {0};
+    char *html = NULL;
+    int rc = -1;
+    json_t *root = json_loads(json, 0, &jerr);
+    if (!root) {
+        cli_error("report: %s: %s", kind->json_name, jerr.text);
+        goto cleanup;
+    }
+    if (summary) {
+        cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
+        ro.time_label = "Duration significant (ms)";
+        if (kind->summary_options) kind->summary_options(&ro, summary);
+        if (brain_figures(&im, summary, r->study->src, &ro)) goto cleanup;
+    }
+    if (kind->draw_h0(r, 900, 520, &im.h0, &im.h0_len, &err)) {
+        cli_error("report: h0.png: %s", err.msg);
+        goto cleanup;
+    }
+    if (!(html = kind->page(r, root, &im))) {
+        cli_error("report: out of memory");
+        goto cleanup;
+    }
+    if (im.summary ? outset_add(set, "summary.png", im.summary, im.summary_len)
+                   : outset_remove_stale(set, "summary.png"))
+        goto cleanup;
+    if (outset_add(set, "h0.png", im.h0, im.h0_len) ||
+        outset_add(set, "report.html", html, strlen(html)))
+        goto cleanup;
+    rc = 0;
+cleanup:
+    json_decref(root);
+    free(im.summary);
+    free(im.views);
+    free(im.h0);
+    free(html);
+    cperm_render_cleanup(); /* the last drawing of the run */
+    return rc;
 }
 
 /* ------------------------------------------------------------- the cluster page */
@@ -237,10 +297,9 @@ static int cmp_rows(const void *a, const void *b) {
 
 #define REPORT_MAX_ROWS 40
 
-/* The page. Images may be NULL. */
-static char *build_html(const json_t *root, const unsigned char *summary_png, size_t summary_len,
-                        const unsigned char *views_png, size_t views_len,
-                        const unsigned char *h0_png, size_t h0_len, double p_summary) {
+/* The page; root is clusters.json. */
+static char *cluster_page(const os_result *r, const json_t *root, const report_images *im) {
+    const double p_summary = r->opts->p_summary;
     report_buf b = {0};
     const json_t *par = json_object_get(root, "parameters"), *data = json_object_get(root, "data");
     const json_t *clusters = json_object_get(root, "clusters");
@@ -254,9 +313,9 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
     {
         char t[64];
         report_printf(&b, "<p>");
-        report_json_text(t, sizeof t, json_object_get(data, "n_subjects"));
+        json_text(t, sizeof t, json_object_get(data, "n_subjects"));
         report_printf(&b, "%s subjects, ", t);
-        report_json_text(t, sizeof t, json_object_get(data, "n_times"));
+        json_text(t, sizeof t, json_object_get(data, "n_times"));
         report_printf(&b, "%s time points, ", t);
         double nl = jnum(json_object_get(data, "n_vertices_lh")),
                nr = jnum(json_object_get(data, "n_vertices_rh"));
@@ -265,26 +324,18 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
                       n_clusters == 1 ? "" : "s", n_sig, p_summary);
     }
 
-    report_printf(&b, "<h2>Figures</h2>\n");
-    if (summary_png) {
-        char alt[96], cap[400];
-        snprintf(alt, sizeof alt, "clusters with p < %g on the brain, ventral view", p_summary);
+    {
+        char cap[400];
         snprintf(cap, sizeof cap, "Total duration (ms) for which each vertex belongs to a cluster "
                  "with p &lt; %g (summarize_clusters_stc), both hemispheres seen from below (the "
                  "seed's figure, summary.png): the left hemisphere (lh) shows on the right.",
                  p_summary);
-        report_figure(&b, "summary", alt, cap, summary_png, summary_len);
-        report_figure(&b, "summary-views", "the same, lateral and medial views of each hemisphere",
-                      "The same map seen from the side: lateral (top) and medial (bottom) views, "
-                      "left hemisphere on the left.", views_png, views_len);
-    } else {
-        report_printf(&b, "<p id=\"summary-none\">No cluster has p &lt; %g: there is no summary "
-                          "figure.</p>\n", p_summary);
+        report_figures(&b, im, "cluster", p_summary, cap,
+                       "histogram of the permutation distribution H0",
+                       "The permutation distribution H0 of the cluster statistic, the observed "
+                       "clusters and H0's critical value; observed values far beyond H0 are "
+                       "listed past the axis break.");
     }
-    report_figure(&b, "h0", "histogram of the permutation distribution H0",
-                  "The permutation distribution H0 of the cluster statistic, the observed "
-                  "clusters and H0's critical value; observed values far beyond H0 are listed "
-                  "past the axis break.", h0_png, h0_len);
 
     report_printf(&b, "<h2>Clusters</h2>\n");
     if (n_clusters == 0) {
@@ -343,90 +394,36 @@ static char *build_html(const json_t *root, const unsigned char *summary_png, si
         }
     }
 
-    report_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+    report_params_begin(&b);
     report_param_rows(&b, par);
-    {
-        char t[64];
-        report_json_text(t, sizeof t, json_object_get(root, "n_orders"));
-        report_param_row(&b, "permutations run", t);
-        report_json_text(t, sizeof t, json_object_get(root, "exact"));
-        report_param_row(&b, "exact test", t);
-        report_json_text(t, sizeof t, json_object_get(data, "tmin_ms"));
-        report_param_row(&b, "tmin (ms)", t);
-        report_json_text(t, sizeof t, json_object_get(data, "tstep_ms"));
-        report_param_row(&b, "tstep (ms)", t);
-    }
-    report_printf(&b, "</table>\n");
-    report_end(&b, json_string_value(json_object_get(root, "program")),
-               "clusters.json, h0.txt and the .stc files");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    report_param_json(&b, "permutations run", json_object_get(root, "n_orders"));
+    report_param_json(&b, "exact test", json_object_get(root, "exact"));
+    report_param_json(&b, "tmin (ms)", json_object_get(data, "tmin_ms"));
+    report_param_json(&b, "tstep (ms)", json_object_get(data, "tstep_ms"));
+    return report_end(&b, json_string_value(json_object_get(root, "program")),
+                      "clusters.json, h0.txt and the .stc files");
+}
+
+/* H0 with the observed cluster statistics and their p-values. */
+static int cluster_h0(const os_result *r, int width, int height, unsigned char **png,
+                      size_t *len, cperm_err *err) {
+    size_t n_h0 = 0;
+    const double *h0 = cperm_run_h0(r->run, &n_h0);
+    const size_t nc = cperm_run_n_clusters(r->run);
+    return cperm_plot_h0(png, len, h0, n_h0, nc ? cperm_run_cluster_stats(r->run) : NULL,
+                         nc ? cperm_run_pvalues(r->run) : NULL, nc, (int)r->opts->tail,
+                         r->opts->p_summary, width, height, CPERM_FORMAT_PNG, err);
 }
 
 /* ------------------------------------------------------------- entry point */
 
 int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary) {
-    cperm_err err = {0};
-    json_error_t jerr;
-    json_t *root = NULL;
+    static const report_kind kind = {"clusters.json", NULL, cluster_h0, cluster_page};
+    /* drawn from the values as summary-lh/-rh.stc hold them (float32), so that the figure
+     * shows the files */
     cperm_stc *stored = NULL;
-    unsigned char *sum_png = NULL, *h0_png = NULL, *views_png = NULL;
-    size_t sum_len = 0, h0_len = 0, views_len = 0;
-    char *html = NULL;
-    const double p_summary = r->opts->p_summary;
-    int rc = -1;
-
-    root = json_loads(json, 0, &jerr);
-    if (!root) {
-        cli_error("report: clusters.json: %s", jerr.text);
-        goto cleanup;
-    }
-
-    /* 1. The seed's figure, when there is a summary: drawn from the values as
-     * summary-lh/-rh.stc hold them (float32), so that it shows the files. */
-    if (summary) {
-        cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
-        ro.time_label = "Duration significant (ms)";
-        if (!(stored = outputs_as_stored(summary))) goto cleanup;
-        if (report_brain_figures(stored, r->study->src, &ro, &sum_png, &sum_len, &views_png,
-                                 &views_len))
-            goto cleanup;
-    }
-
-    /* 2. H0 with the observed statistics. */
-    {
-        size_t n_h0 = 0;
-        const double *h0 = cperm_run_h0(r->run, &n_h0);
-        const size_t nc = cperm_run_n_clusters(r->run);
-        if (cperm_plot_h0(&h0_png, &h0_len, h0, n_h0, nc ? cperm_run_cluster_stats(r->run) : NULL,
-                          nc ? cperm_run_pvalues(r->run) : NULL, nc, (int)r->opts->tail,
-                          p_summary, 900, 520, CPERM_FORMAT_PNG, &err)) {
-            cli_error("report: h0.png: %s", err.msg);
-            goto cleanup;
-        }
-    }
-
-    /* 3. The page. */
-    html = build_html(root, sum_png, sum_len, views_png, views_len, h0_png, h0_len, p_summary);
-    if (!html) {
-        cli_error("report: out of memory");
-        goto cleanup;
-    }
-
-    /* 4. Into the run's output set. */
-    if (report_add_files(set, sum_png, sum_len, h0_png, h0_len, html)) goto cleanup;
-    rc = 0;
-
-cleanup:
-    json_decref(root);
+    if (summary && !(stored = outputs_as_stored(summary))) return -1;
+    const int rc = report_add_kind(set, r, json, stored, &kind);
     cperm_stc_free(stored);
-    free(sum_png);
-    free(views_png);
-    free(h0_png);
-    free(html);
-    cperm_render_cleanup(); /* the last drawing of the run */
     return rc;
 }

@@ -1,5 +1,5 @@
 /* report.h - onesample's figures (summary.png, h0.png) and self-contained report.html, and
- * the page and figure pieces that the TFCE report (cli/tfce_report.c) shares. */
+ * the page pieces and draw-then-add sequence that the TFCE report (cli/tfce_report.c) shares. */
 #ifndef CPERM_CLI_REPORT_H
 #define CPERM_CLI_REPORT_H
 
@@ -32,34 +32,49 @@ void report_printf(report_buf *b, const char *fmt, ...)
     ;
 /* Text with &, <, >, " escaped. */
 void report_html(report_buf *b, const char *s);
+
+/* A run's PNG figures; NULL where not drawn. */
+typedef struct report_images {
+    unsigned char *summary, *views, *h0;
+    size_t summary_len, views_len, h0_len;
+} report_images;
+
+/* What differs between the reports of a kind of run. */
+typedef struct report_kind {
+    const char *json_name; /* the JSON output the page is built from, for errors */
+    /* Adjusts the seed's options for the summary figure of `summary`; may be NULL. */
+    void (*summary_options)(cperm_render_options *ro, const cperm_stc *summary);
+    /* Draws h0.png; a CPERM_E* code with err set on failure. */
+    int (*draw_h0)(const os_result *r, int width, int height, unsigned char **png,
+                   size_t *len, cperm_err *err);
+    /* The page from the parsed JSON and the figures; NULL when out of memory. */
+    char *(*page)(const os_result *r, const json_t *root, const report_images *im);
+} report_kind;
+
+/* A run's figures and page added to the set: summary.png, the seed's figure of column 0 of
+ * `summary` on the study's source space (marked stale when summary is NULL: an older figure
+ * would contradict this run), h0.png and report.html built from `json`. Returns 0, or -1
+ * after printing the error (prefixed "report: "). */
+int report_add_kind(outset *set, const os_result *r, const char *json,
+                    const cperm_stc *summary, const report_kind *kind);
+
 /* The page's head (title, style sheet) and its <h1>. */
 void report_begin(report_buf *b, const char *heading);
-/* <figure> with the PNG embedded as a data URI; caption is HTML. Nothing when png is NULL. */
-void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
-                   const unsigned char *png, size_t len);
-/* One <tr> of a parameter table; value_html is HTML. */
+/* The Figures section: the summary figure (alt text "NOUNs with p < P on the brain, ventral
+ * view"; caption is HTML) and its lateral/medial views, or, without one, a note that no
+ * NOUN has p < P; then H0's figure (h0_caption is HTML). */
+void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
+                    const char *summary_caption, const char *h0_alt, const char *h0_caption);
+/* The Parameters heading and the opening of its table, which every page ends with. */
+void report_params_begin(report_buf *b);
+/* One <tr> of the parameter table; value_html is HTML. */
 void report_param_row(report_buf *b, const char *name, const char *value_html);
-/* Rows of a parameter table for each member of a JSON object (arrays of strings shown as
- * "N: first ... last"). */
+/* A row showing a JSON value as short text (null as &mdash;). */
+void report_param_json(report_buf *b, const char *name, const json_t *v);
+/* Rows for each member of a JSON object (arrays of strings shown as "N: first ... last"). */
 void report_param_rows(report_buf *b, const json_t *obj);
-/* A JSON value as short display text (HTML: null is &mdash;). */
-void report_json_text(char *buf, size_t n, const json_t *v);
-/* The closing note (which program, which files hold the full results) and </html>. */
-void report_end(report_buf *b, const char *program, const char *files);
-
-/* The seed's brain figure (`seed`: options for summary.png) and the page's lateral/medial
- * figure (split, 720 x 720) of column 0 of `summary`, drawn on two threads. *views may be
- * left NULL when the caller passes views = NULL. Returns 0, or -1 after printing the error
- * (prefixed "report: "). */
-int report_brain_figures(const cperm_stc *summary, const cperm_srcspace *src,
-                         const cperm_render_options *seed, unsigned char **sum, size_t *sum_len,
-                         unsigned char **views, size_t *views_len);
-
-/* Adds summary.png (or, when summary_png is NULL, marks it stale: an older figure would
- * contradict this run), h0.png and report.html to the set. 0, or -1 after printing why. */
-int report_add_files(outset *set, const unsigned char *summary_png, size_t summary_len,
-                     const unsigned char *h0_png, size_t h0_len, const char *html);
-
-#define REPORT_H0_TFCE CPERM_H0_TFCE
+/* Closes the parameter table, adds the closing note (which program, which files hold the
+ * full results) and </html>. Returns the page, or NULL (b freed) when out of memory. */
+char *report_end(report_buf *b, const char *program, const char *files);
 
 #endif

@@ -25,10 +25,8 @@ static int cmp_points(const void *a, const void *b) {
     return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* The page. Images may be NULL; root is tfce.json. */
-static char *build_html(const os_result *r, const json_t *root, const unsigned char *sum,
-                        size_t sum_len, const unsigned char *views, size_t views_len,
-                        const unsigned char *h0, size_t h0_len) {
+/* The page; root is tfce.json. */
+static char *tfce_page(const os_result *r, const json_t *root, const report_images *im) {
     const cperm_stc *L = r->study->layout;
     const size_t nvl = L->n_vertices[0], nv = nvl + L->n_vertices[1], nt = L->n_times;
     const size_t P = nv * nt;
@@ -52,27 +50,19 @@ static char *build_html(const os_result *r, const json_t *root, const unsigned c
     if (n_sig)
         report_printf(&b, " (smallest p = %.4g), at %zu lh and %zu rh vertices", min_p, n_vert[0],
                       n_vert[1]);
-    report_printf(&b, ".</strong></p>\n<h2>Figures</h2>\n");
-    if (sum) {
-        char alt[96], cap[480];
-        snprintf(alt, sizeof alt, "points with p < %g on the brain, ventral view", ps);
+    report_printf(&b, ".</strong></p>\n");
+    {
+        char cap[480];
         snprintf(cap, sizeof cap, "For how long (ms) each vertex has a TFCE p &lt; %g, signed by "
                  "t (summarize_clusters_stc's rule applied to the significant points; "
                  "tfce-summary-lh/-rh.stc), both hemispheres seen from below as in the seed's "
                  "figure: the left hemisphere (lh) shows on the right.", ps);
-        report_figure(&b, "summary", alt, cap, sum, sum_len);
-        report_figure(&b, "summary-views", "the same, lateral and medial views of each hemisphere",
-                      "The same map seen from the side: lateral (top) and medial (bottom) views, "
-                      "left hemisphere on the left.", views, views_len);
-    } else {
-        report_printf(&b, "<p id=\"summary-none\">No point has p &lt; %g: there is no summary "
-                          "figure.</p>\n", ps);
+        report_figures(&b, im, "point", ps, cap,
+                       "histogram of the permutation distribution H0 of the largest TFCE score",
+                       "The permutation distribution H0 of the largest TFCE score (one value per "
+                       "sign flip; H0[0] is the observed data's), its critical value and the "
+                       "observed maximum.");
     }
-    report_figure(&b, "h0", "histogram of the permutation distribution H0 of the largest TFCE "
-                            "score",
-                  "The permutation distribution H0 of the largest TFCE score (one value per "
-                  "sign flip; H0[0] is the observed data's), its critical value and the observed "
-                  "maximum.", h0, h0_len);
 
     report_printf(&b, "<h2>Significant points</h2>\n");
     sig_point *idx = n_sig ? malloc(n_sig * sizeof *idx) : NULL;
@@ -116,7 +106,7 @@ static char *build_html(const os_result *r, const json_t *root, const unsigned c
     }
     free(idx);
 
-    report_printf(&b, "<h2>Parameters</h2>\n<table id=\"parameters\">\n");
+    report_params_begin(&b);
     {
         static const char *const names[3] = {"a", "b", "src"};
         const char *vals[3] = {r->opts->a, r->opts->b, r->opts->src}; /* as given */
@@ -130,26 +120,18 @@ static char *build_html(const os_result *r, const json_t *root, const unsigned c
         }
     }
     report_param_rows(&b, json_object_get(root, "tfce"));
+    report_param_json(&b, "permutations run", json_object_get(root, "n_orders"));
+    report_param_json(&b, "exact test", json_object_get(root, "exact_test"));
+    report_param_json(&b, "observed maximum (H0[0])", json_object_get(root, "h0_observed"));
     {
         char t[64];
-        report_json_text(t, sizeof t, json_object_get(root, "n_orders"));
-        report_param_row(&b, "permutations run", t);
-        report_json_text(t, sizeof t, json_object_get(root, "exact_test"));
-        report_param_row(&b, "exact test", t);
-        report_json_text(t, sizeof t, json_object_get(root, "h0_observed"));
-        report_param_row(&b, "observed maximum (H0[0])", t);
         snprintf(t, sizeof t, "%g", nearbyint(L->tmin * 1e9) / 1e6);
         report_param_row(&b, "tmin (ms)", t);
         snprintf(t, sizeof t, "%g", nearbyint(L->tstep * 1e9) / 1e6);
         report_param_row(&b, "tstep (ms)", t);
     }
-    report_printf(&b, "</table>\n");
-    report_end(&b, CLI_NAME " " CPERM_VERSION_STRING, "tfce.json, h0.txt and the .stc files");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return report_end(&b, CLI_NAME " " CPERM_VERSION_STRING,
+                      "tfce.json, h0.txt and the .stc files");
 }
 
 void tfce_summary_clim(cperm_render_options *ro, const cperm_stc *summary) {
@@ -168,62 +150,25 @@ void tfce_summary_clim(cperm_render_options *ro, const cperm_stc *summary) {
     ro->fmax = mx;
 }
 
+/* H0 of the largest TFCE score with the observed maximum and its p (the smallest per-point
+ * p). */
+static int tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
+                   cperm_err *err) {
+    size_t nh = 0;
+    const double *h0 = cperm_run_h0(r->run, &nh);
+    const double *pv = cperm_run_tfce_pvalues(r->run);
+    const cperm_stc *L = r->study->layout;
+    const size_t P = (L->n_vertices[0] + L->n_vertices[1]) * L->n_times;
+    double min_p = INFINITY;
+    for (size_t p = 0; p < P; p++) min_p = fmin(min_p, pv[p]);
+    const double obs = nh ? h0[0] : NAN;
+    return cperm_plot_h0_kind(png, len, h0, nh, nh ? &obs : NULL, isfinite(min_p) ? &min_p : NULL,
+                              nh ? 1 : 0, (int)r->opts->tail, r->opts->p_summary, CPERM_H0_TFCE,
+                              width, height, CPERM_FORMAT_PNG, err);
+}
+
 int tfce_report_add(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary) {
-    cperm_err err = {0};
-    json_error_t jerr;
-    json_t *root = NULL;
-    unsigned char *sum = NULL, *views = NULL, *h0_png = NULL;
-    size_t sum_len = 0, views_len = 0, h0_len = 0;
-    char *html = NULL;
-    int rc = -1;
-
-    root = json_loads(json, 0, &jerr);
-    if (!root) {
-        cli_error("report: tfce.json: %s", jerr.text);
-        goto cleanup;
-    }
-    /* 1. The seed's figure of the summary, when a point is significant. */
-    if (summary) {
-        cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
-        ro.time_label = "Duration significant (ms)";
-        tfce_summary_clim(&ro, summary);
-        if (report_brain_figures(summary, r->study->src, &ro, &sum, &sum_len, &views,
-                                 &views_len))
-            goto cleanup;
-    }
-    /* 2. H0 with the observed maximum and its p (the smallest per-point p). */
-    {
-        size_t nh = 0;
-        const double *h0 = cperm_run_h0(r->run, &nh);
-        const double *pv = cperm_run_tfce_pvalues(r->run);
-        const cperm_stc *L = r->study->layout;
-        const size_t P = (L->n_vertices[0] + L->n_vertices[1]) * L->n_times;
-        double min_p = INFINITY;
-        for (size_t p = 0; p < P; p++) min_p = fmin(min_p, pv[p]);
-        const double obs = nh ? h0[0] : NAN;
-        if (cperm_plot_h0_kind(&h0_png, &h0_len, h0, nh, nh ? &obs : NULL,
-                               isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)r->opts->tail,
-                               r->opts->p_summary, REPORT_H0_TFCE, 900, 520, CPERM_FORMAT_PNG,
-                               &err)) {
-            cli_error("report: h0.png: %s", err.msg);
-            goto cleanup;
-        }
-    }
-    /* 3. The page, 4. into the run's output set. */
-    html = build_html(r, root, sum, sum_len, views, views_len, h0_png, h0_len);
-    if (!html) {
-        cli_error("report: out of memory");
-        goto cleanup;
-    }
-    if (report_add_files(set, sum, sum_len, h0_png, h0_len, html)) goto cleanup;
-    rc = 0;
-cleanup:
-    json_decref(root);
-    free(sum);
-    free(views);
-    free(h0_png);
-    free(html);
-    cperm_render_cleanup(); /* the last drawing of the run */
-    return rc;
+    static const report_kind kind = {"tfce.json", tfce_summary_clim, tfce_h0, tfce_page};
+    return report_add_kind(set, r, json, summary, &kind);
 }

@@ -1,7 +1,8 @@
 /* figcheck.h - checks of a brain figure's layout against its pixels, shared by
  * unit_figures.c and tool_render.c: the colour bar's band holds no brain pixel, and every
  * visible hemisphere carries its "lh"/"rh" label, drawn (ink in its box), off the brain,
- * inside its subplot and over that hemisphere. Each check prints one ok/FAIL line. */
+ * inside its subplot and over that hemisphere. Each check prints one ok/FAIL line. Its PNG
+ * decoding and pixel reading serve unit_render.c too (hence inline: a file may use a part). */
 #ifndef CPERM_FIGCHECK_H
 #define CPERM_FIGCHECK_H
 
@@ -18,14 +19,14 @@ typedef struct fc_reader {
     const unsigned char *p;
     size_t n, off;
 } fc_reader;
-static cairo_status_t fc_read(void *c, unsigned char *data, unsigned int len) {
+static inline cairo_status_t fc_read(void *c, unsigned char *data, unsigned int len) {
     fc_reader *r = c;
     if (r->off + len > r->n) return CAIRO_STATUS_READ_ERROR;
     memcpy(data, r->p + r->off, len);
     r->off += len;
     return CAIRO_STATUS_SUCCESS;
 }
-static cairo_surface_t *fc_decode(const unsigned char *png, size_t n) {
+static inline cairo_surface_t *fc_decode(const unsigned char *png, size_t n) {
     fc_reader r = {png, n, 0};
     cairo_surface_t *s = cairo_image_surface_create_from_png_stream(fc_read, &r);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
@@ -34,7 +35,7 @@ static cairo_surface_t *fc_decode(const unsigned char *png, size_t n) {
     }
     return s;
 }
-static void fc_pixel(cairo_surface_t *s, int x, int y, int rgb[3]) {
+static inline void fc_pixel(cairo_surface_t *s, int x, int y, int rgb[3]) {
     const unsigned char *d = cairo_image_surface_get_data(s);
     const size_t stride = (size_t)cairo_image_surface_get_stride(s);
     uint32_t v;
@@ -43,7 +44,7 @@ static void fc_pixel(cairo_surface_t *s, int x, int y, int rgb[3]) {
 }
 
 static int fc_failed;
-static void fc_report(const char *prefix, const char *what, int ok, const char *why) {
+static inline void fc_report(const char *prefix, const char *what, int ok, const char *why) {
     if (ok) {
         printf("ok %s_%s\n", prefix, what);
     } else {
@@ -53,7 +54,7 @@ static void fc_report(const char *prefix, const char *what, int ok, const char *
 }
 
 /* Brain pixels of the mask inside box b (clipped to the figure). */
-static size_t fc_brain_in(const uint8_t *mask, int W, int H, const cperm_box *b) {
+static inline size_t fc_brain_in(const uint8_t *mask, int W, int H, const cperm_box *b) {
     size_t n = 0;
     const int x0 = (int)fmax(0, floor(b->x0)), x1 = (int)fmin(W, ceil(b->x1));
     const int y0 = (int)fmax(0, floor(b->y0)), y1 = (int)fmin(H, ceil(b->y1));
@@ -64,8 +65,9 @@ static size_t fc_brain_in(const uint8_t *mask, int W, int H, const cperm_box *b)
 
 /* Runs every check on one figure; returns the number that failed. want_band: the figure
  * has a colour bar or a time label. */
-static int fc_check_figure(const char *prefix, const cperm_render_layout *L, const uint8_t *mask,
-                           cairo_surface_t *img, const cperm_render_options *o, int want_band) {
+static inline int fc_check_figure(const char *prefix, const cperm_render_layout *L,
+                                  const uint8_t *mask, cairo_surface_t *img,
+                                  const cperm_render_options *o, int want_band) {
     const int W = L->width, H = L->height;
     char why[512];
     const int before = fc_failed;
@@ -174,9 +176,7 @@ static int fc_check_figure(const char *prefix, const cperm_render_layout *L, con
             }
         }
     }
-    char what[64];
-    snprintf(what, sizeof what, "hemi_labels_placed");
-    fc_report(prefix, what, ok_place && n_labels == n_expected && n_labels > 0,
+    fc_report(prefix, "hemi_labels_placed", ok_place && n_labels == n_expected && n_labels > 0,
               why[0] ? why : "no label");
     fc_report(prefix, "hemi_labels_drawn", ok_ink && n_labels > 0, why);
     fc_report(prefix, "hemi_labels_over_their_hemisphere", ok_over && ok_near && n_labels > 0, why);

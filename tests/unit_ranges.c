@@ -10,6 +10,7 @@
  * libgomp's own thread-team bookkeeping; skipped under AddressSanitizer, whose allocator
  * cannot be replaced). */
 #define _GNU_SOURCE
+#include "chaintest.h"
 #include "clusterperm.h"
 #include "testutil.h"
 
@@ -104,21 +105,9 @@ static int count_stop(void) { return 0; }
 #define NS 16
 #define P (V * T)
 
-/* chain of V vertices x T times, NS subjects; a strong effect whose clusters dominate H0 and
- * a weaker one that step-down finds only once the strong one is excluded
- * (tests/unit_checkpoint.c's data) */
-static double *make_data(void) {
-    double *X = malloc(NS * P * sizeof *X);
-    uint64_t st = 12345;
-    for (size_t i = 0; X && i < NS * P; i++) {
-        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-        X[i] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) * 2.0;
-        size_t p = i % P;
-        if (p % V > 8 && p % V < 16 && p / V > 2 && p / V < 6) X[i] += 0.9;
-        if (p % V > 20 && p % V < 23 && p / V > 3 && p / V < 5) X[i] += 0.9;
-    }
-    return X;
-}
+/* a strong effect whose clusters dominate H0 and a weaker one (tests/unit_checkpoint.c's
+ * data) */
+static const chain_effect EFFECTS[2] = {{8, 16, 2, 6, 0.9}, {20, 23, 3, 5, 0.9}};
 
 /* ------------------------------------------------------------ comparisons */
 
@@ -299,30 +288,13 @@ cleanup:
 
 /* ---------------------------------------------- resume, misuse, edge cases */
 
-typedef struct {
-    cperm_run *run;
-    unsigned char *blob;
-    size_t blob_size;
-} saver;
-
-/* saves a checkpoint and cancels at the first callback of pass 2 past its first chunk */
-static int save_in_pass2(void *user, size_t done, size_t total, int pass) {
-    saver *s = user;
-    (void)total;
-    if (pass < 1 || done == 0 || s->blob) return 0;
-    s->blob_size = cperm_run_checkpoint(s->run, NULL, 0);
-    s->blob = malloc(s->blob_size);
-    if (s->blob) cperm_run_checkpoint(s->run, s->blob, s->blob_size);
-    return 1;
-}
-
 /* A checkpoint of pass 2 restored into a fresh run continues as ranges: the rest of the pass
  * split in two calls, then the later passes whole. */
 static void test_resume_as_ranges(const cperm_graph *g, const cperm_options *o, const double *X) {
     cperm_err err = {0};
     cperm_options os = *o;
-    saver s = {NULL, NULL, 0};
-    os.progress = save_in_pass2;
+    chain_saver s = {NULL, 1, NULL, 0, 0}; /* cancelled in pass 2 */
+    os.progress = chain_save_and_stop;
     os.progress_user = &s;
     cperm_plan *plan = NULL, *splan = NULL;
     cperm_run *ref = NULL, *cut = NULL, *res = NULL;
@@ -495,12 +467,10 @@ int main(void) {
 #else
     printf("SKIP ranges.*.no_allocation counts: AddressSanitizer's allocator cannot be replaced\n");
 #endif
-    int64_t edges[2 * (V - 1)];
-    for (size_t v = 0; v + 1 < V; v++) { edges[2 * v] = (int64_t)v; edges[2 * v + 1] = (int64_t)v + 1; }
-    double *X = make_data();
+    double *X = chain_data(NS, V, T, 12345, EFFECTS);
     cperm_err err = {0};
     cperm_graph *g = NULL;
-    int rc = X ? cperm_graph_from_edges(&g, V, edges, V - 1, &err) : CPERM_ENOMEM;
+    int rc = X ? chain_graph(&g, V, &err) : CPERM_ENOMEM;
     CHECK("ranges.setup", rc == 0, "%s", err.msg);
     if (rc) TU_EXIT();
 

@@ -4,6 +4,7 @@
  * colorbar, SVG/PDF output, the H0 histogram, and errors.
  * Also prints (does not assert) the time to render the seed's 1000x1000 ico-5 figure. */
 #include "clusterperm.h"
+#include "figcheck.h"
 #include "render_internal.h"
 #include "testutil.h"
 
@@ -88,28 +89,6 @@ static void test_spread(void) {
           "rc %d: %s", rc, err.msg);
 }
 
-/* PNG bytes back to pixels. */
-typedef struct rd {
-    const unsigned char *p;
-    size_t n, off;
-} rd;
-static cairo_status_t rd_fn(void *c, unsigned char *data, unsigned int len) {
-    rd *r = c;
-    if (r->off + len > r->n) return CAIRO_STATUS_READ_ERROR;
-    memcpy(data, r->p + r->off, len);
-    r->off += len;
-    return CAIRO_STATUS_SUCCESS;
-}
-static cairo_surface_t *decode(const unsigned char *png, size_t n) {
-    rd r = {png, n, 0};
-    return cairo_image_surface_create_from_png_stream(rd_fn, &r);
-}
-static void pixel(cairo_surface_t *s, int x, int y, int rgb[3]) {
-    const unsigned char *d = cairo_image_surface_get_data(s);
-    uint32_t v = *(const uint32_t *)(const void *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s) + 4 * (size_t)x);
-    rgb[0] = (int)(v >> 16 & 255), rgb[1] = (int)(v >> 8 & 255), rgb[2] = (int)(v & 255);
-}
-
 /* The centre of the first subplot's brain viewport: where the camera's focal point lands
  * (the band and label strip take room off the figure, so it is not the figure's centre). */
 static void brain_centre(const cperm_render_layout *L, int *x, int *y) {
@@ -164,12 +143,12 @@ static void test_render(void) {
     brain_centre(&L, &cx, &cy);
     CHECK("render_lateral_png", rc == 0 && len > 8 && !memcmp(png, "\x89PNG", 4), "rc %d: %s", rc,
           err.msg);
-    cairo_surface_t *img = png ? decode(png, len) : NULL;
-    if (img && cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+    cairo_surface_t *img = png ? fc_decode(png, len) : NULL;
+    if (img) {
         int p[3];
         CHECK("render_size", cairo_image_surface_get_width(img) == 400 &&
                                  cairo_image_surface_get_height(img) == 400, "size differs");
-        pixel(img, 2, 2, p);
+        fc_pixel(img, 2, 2, p);
         CHECK("render_background_white", p[0] == 255 && p[1] == 255 && p[2] == 255, "(%d %d %d)",
               p[0], p[1], p[2]);
         /* the lateral pole faces the camera at the image centre: the table's colour for 30
@@ -180,23 +159,23 @@ static void test_render(void) {
         const double I = 0.7 * (sin(135 * M_PI / 180) + 2 * cos(M_PI / 3) * sin(M_PI / 3));
         int want[3];
         for (int k = 0; k < 3; k++) want[k] = (int)fmin(255, nearbyint(lut[192][k] * I));
-        pixel(img, cx, cy, p);
+        fc_pixel(img, cx, cy, p);
         CHECK("render_patch_colour_at_centre", abs(p[0] - want[0]) <= 1 &&
                                                    abs(p[1] - want[1]) <= 1 &&
                                                    abs(p[2] - want[2]) <= 1,
               "(%d %d %d) want (%d %d %d)", p[0], p[1], p[2], want[0], want[1], want[2]);
         /* a point of the sphere away from the cap: grey (cortex) */
-        pixel(img, cx, cy - 120, p);
+        fc_pixel(img, cx, cy - 120, p);
         CHECK("render_cortex_grey", p[0] == p[1] && p[1] == p[2] && p[0] > 60 && p[0] < 200,
               "(%d %d %d)", p[0], p[1], p[2]);
         /* the colorbar, x 0.15..0.85 of the width: somewhere in the bottom fifth the column
          * at 50% shows table entry 128 and the column at 90% entry 230 */
         int found50 = 0, found90 = 0;
         for (int y = 320; y < 400; y++) {
-            pixel(img, (int)(400 * (0.15 + 0.7 * 0.5)), y, p);
+            fc_pixel(img, (int)(400 * (0.15 + 0.7 * 0.5)), y, p);
             found50 |= abs(p[0] - lut[128][0]) <= 2 && abs(p[1] - lut[128][1]) <= 2 &&
                        abs(p[2] - lut[128][2]) <= 2;
-            pixel(img, (int)(400 * (0.15 + 0.7 * 0.9)), y, p);
+            fc_pixel(img, (int)(400 * (0.15 + 0.7 * 0.9)), y, p);
             found90 |= abs(p[0] - lut[230][0]) <= 2 && abs(p[1] - lut[230][1]) <= 2 &&
                        abs(p[2] - lut[230][2]) <= 2;
         }
@@ -216,11 +195,11 @@ static void test_render(void) {
     o.time_label = "t = 1";
     rc = cperm_render_stc_layout(&png, &len, stc, geom, &o, &L, NULL, &err);
     brain_centre(&L, &cx, &cy);
-    img = rc == 0 ? decode(png, len) : NULL;
-    if (img && cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+    img = rc == 0 ? fc_decode(png, len) : NULL;
+    if (img) {
         int p[3], c[3];
-        pixel(img, 2, 2, p);
-        pixel(img, cx, cy, c);
+        fc_pixel(img, 2, 2, p);
+        fc_pixel(img, cx, cy, c);
         CHECK("render_black_background_white_overlay", p[0] == 0 && p[1] == 0 && p[2] == 0 &&
                                                            c[0] == 255 && c[1] == 255 && c[2] == 255,
               "corner (%d %d %d) centre (%d %d %d)", p[0], p[1], p[2], c[0], c[1], c[2]);
@@ -244,7 +223,7 @@ static void test_render(void) {
         d.fmin = 2, d.fmid = 5, d.fmax = 40;
         rc = cperm_render_stc_layout(&png, &len, stc, geom, &d, &L, NULL, &err);
         brain_centre(&L, &cx, &cy);
-        img = rc == 0 ? decode(png, len) : NULL;
+        img = rc == 0 ? fc_decode(png, len) : NULL;
         unsigned char dl[256][4];
         cperm_cmap_mne_diverging(dl, 2, 5, 40, 1);
         const double I = 0.7 * (sin(135 * M_PI / 180) + 2 * cos(M_PI / 3) * sin(M_PI / 3));
@@ -252,7 +231,7 @@ static void test_render(void) {
         int p[3] = {-1, -1, -1}, want[3];
         for (int k = 0; k < 3; k++)
             want[k] = (int)fmin(255, nearbyint((dl[32][k] * a + g0 * (1 - a)) * I));
-        if (img) pixel(img, cx, cy, p);
+        if (img) fc_pixel(img, cx, cy, p);
         CHECK("render_diverging_negative_colour", rc == 0 && abs(p[0] - want[0]) <= 1 &&
                                                       abs(p[1] - want[1]) <= 1 &&
                                                       abs(p[2] - want[2]) <= 1 && p[2] > p[0] + 100,
@@ -346,9 +325,9 @@ static void test_render(void) {
         cperm_render_options s = CPERM_RENDER_OPTIONS_INIT;
         s.width = s.height = 200;
         rc = cperm_render_stc(&png, &len, sub, geom, &s, &err);
-        img = rc == 0 ? decode(png, len) : NULL;
+        img = rc == 0 ? fc_decode(png, len) : NULL;
         int p[3] = {0, 0, 0};
-        if (img) pixel(img, 50, 100, p);
+        if (img) fc_pixel(img, 50, 100, p);
         /* every vertex of the ventral view is reached within 10 steps: all coloured */
         CHECK("render_spread_subset", rc == 0 && p[0] > p[2] + 60,
               "rc %d (%d %d %d): %s", rc, p[0], p[1], p[2], err.msg);
@@ -388,13 +367,13 @@ static void test_h0plot(void) {
     cperm_err err = {0};
     int rc = cperm_plot_h0(&png, &len, h0, 500, stats, pv, 3, 0, 0.05, 800, 500,
                            CPERM_FORMAT_PNG, &err);
-    cairo_surface_t *img = rc == 0 ? decode(png, len) : NULL;
+    cairo_surface_t *img = rc == 0 ? fc_decode(png, len) : NULL;
     int bars = 0, red = 0;
-    if (img && cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+    if (img) {
         for (int y = 0; y < 500; y++)
             for (int x = 0; x < 800; x++) {
                 int p[3];
-                pixel(img, x, y, p);
+                fc_pixel(img, x, y, p);
                 bars += abs(p[0] - 77) < 4 && abs(p[1] - 115) < 4 && abs(p[2] - 176) < 4;
                 red += p[0] > 200 && p[1] < 60 && p[2] < 60;
             }

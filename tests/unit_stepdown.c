@@ -5,6 +5,7 @@
  * resumed in a later pass keeps the earlier passes' counts and computes only the rest.
  * tests/cli_valgrind.sh runs this under valgrind too (the TFCE counts were once never
  * written). */
+#include "chaintest.h"
 #include "clusterperm.h"
 #include "testutil.h"
 
@@ -15,39 +16,8 @@
 #define T 8
 #define N_SUBJ 16
 
-/* chain of V vertices x T times; a strong effect and a weaker one that only step-down finds */
-static double *make_data(void) {
-    const size_t P = V * T;
-    double *X = malloc(N_SUBJ * P * sizeof *X);
-    uint64_t st = 777;
-    for (size_t i = 0; X && i < N_SUBJ * P; i++) {
-        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-        X[i] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) * 2.0;
-        size_t p = i % P;
-        if (p % V > 8 && p % V < 16 && p / V > 2 && p / V < 6) X[i] += 0.9;
-        if (p % V > 20 && p % V < 24 && p / V > 3 && p / V < 6) X[i] += 0.45;
-    }
-    return X;
-}
-
-typedef struct {
-    cperm_run *run;
-    int stop_pass;
-    unsigned char *blob;
-    size_t blob_size, saved_done;
-} saver;
-
-/* saves and cancels at the first callback of pass stop_pass */
-static int save_and_stop(void *user, size_t done, size_t total, int pass) {
-    saver *s = user;
-    (void)total;
-    if (pass < s->stop_pass || done == 0 || s->blob) return 0;
-    s->blob_size = cperm_run_checkpoint(s->run, NULL, 0);
-    s->blob = malloc(s->blob_size);
-    if (s->blob) cperm_run_checkpoint(s->run, s->blob, s->blob_size);
-    s->saved_done = done;
-    return 1;
-}
+/* a strong effect, and a weaker one that only step-down finds */
+static const chain_effect EFFECTS[2] = {{8, 16, 2, 6, 0.9}, {20, 24, 3, 6, 0.45}};
 
 /* Checks the per-pass counts of a finished run against its final p-values. */
 static void check_passes(const char *nm, const cperm_run *run, const cperm_plan *plan,
@@ -80,12 +50,10 @@ static void check_passes(const char *nm, const cperm_run *run, const cperm_plan 
 
 int main(void) {
     const size_t P = V * T;
-    int64_t edges[2 * (V - 1)];
-    for (size_t v = 0; v + 1 < V; v++) { edges[2 * v] = (int64_t)v; edges[2 * v + 1] = (int64_t)v + 1; }
-    double *X = make_data();
+    double *X = chain_data(N_SUBJ, V, T, 777, EFFECTS);
     cperm_err err = {0};
     cperm_graph *g = NULL;
-    int rc = cperm_graph_from_edges(&g, V, edges, V - 1, &err);
+    int rc = chain_graph(&g, V, &err);
     CHECK("stepdown.setup", rc == 0 && X, "%s", err.msg);
     if (rc || !X) TU_EXIT();
 
@@ -120,9 +88,9 @@ int main(void) {
     check_passes("stepdown.tfce", run, plan, P, 0.05, 2);
 
     /* TFCE resumed in its second pass: pass 1's count comes from the checkpoint */
-    saver s = {NULL, 1, NULL, 0, 0};
+    chain_saver s = {NULL, 1, NULL, 0, 0};
     cperm_options os = ot;
-    os.progress = save_and_stop;
+    os.progress = chain_save_and_stop;
     os.progress_user = &s;
     cperm_plan *splan = NULL;
     cperm_run *cut = NULL, *res = NULL;
