@@ -283,6 +283,25 @@ enum {
  * count above). */
 typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass);
 
+/* Designs: how observations are exchangeable under the null hypothesis, which decides the
+ * orders a test permutes.
+ *  SIGN_FLIP: one sample (or paired differences A - B): X holds n_subjects observations and
+ *             each order flips the signs of some (MNE's _get_1samp_orders: exact enumeration
+ *             when there are few patterns).
+ *  GROUPS:    independent groups: X stacks the groups' observations, group after group, and
+ *             each order shuffles all labels (MNE's [rng.permutation(n) for _ in
+ *             range(n_permutations - 1)], so n_permutations counts the identity and 'all' is
+ *             not accepted, as in MNE). */
+enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
+#define CPERM_MAX_GROUPS 64
+
+/* Statistics of a point. DEFAULT is the design's own: T_1SAMP for SIGN_FLIP, F_ONEWAY for
+ * GROUPS.
+ *  T_1SAMP:  mne.stats.ttest_1samp_no_p with the hat adjustment (sigma, sigma_method).
+ *  F_ONEWAY: mne.stats.f_oneway (MNE's default for permutation_cluster_test), bit for bit;
+ *            tail must be 1 and the threshold an F value. */
+enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2 };
+
 typedef struct cperm_options {
     int version;              /* CPERM_OPTIONS_VERSION */
     double threshold;         /* cluster-forming t threshold (sign must agree with tail) */
@@ -306,17 +325,30 @@ typedef struct cperm_options {
     int tfce;                 /* CPERM_TFCE_* */
     double tfce_start, tfce_step; /* stepped modes only */
     double tfce_h, tfce_e;    /* height and extent exponents (MNE's defaults 2 and 0.5) */
+    /* Version 2: the design and the statistic. A version-1 struct ends before these fields
+     * (its callers were compiled without them) and means a sign-flip one-sample t test. */
+    int design;               /* CPERM_DESIGN_* */
+    size_t n_groups;          /* GROUPS: 2 .. CPERM_MAX_GROUPS */
+    const size_t *group_sizes;/* GROUPS: observations per group (each >= 1, more observations
+                                 than groups), summing to the plan's n_subjects; copied */
+    int statistic;            /* CPERM_STAT_* */
 } cperm_options;
 
-#define CPERM_OPTIONS_VERSION 1
+#define CPERM_OPTIONS_VERSION 2
+/* Bytes of each struct version: the library reads no more of a caller's struct. */
+#define CPERM_OPTIONS_V1_SIZE offsetof(cperm_options, design)
+#define CPERM_OPTIONS_V2_SIZE sizeof(cperm_options)
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
-      0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5 }
+      0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
- * has to be re-typed. Returns CPERM_EINVAL for NULL, CPERM_EUNSUPPORTED for an unknown
- * version. */
+ * has to be re-typed. Writes only that version's bytes (CPERM_OPTIONS_V1_SIZE for 1), so a
+ * caller compiled against an older header passes its older struct; every function taking
+ * options accepts every version. Returns CPERM_EINVAL for NULL, CPERM_EUNSUPPORTED for an
+ * unknown version. */
 CPERM_API int cperm_options_init(cperm_options *opts, int version);
 
 /* The library's version at run time ("0.1.0"); compare with CPERM_VERSION_STRING, the
@@ -340,8 +372,18 @@ CPERM_API void cperm_plan_free(cperm_plan *plan);
 /* Number of sign-flip orders that will be run (len(H0) - 1), and whether the test is exact. */
 CPERM_API size_t cperm_plan_n_orders(const cperm_plan *plan);
 CPERM_API int cperm_plan_is_exact(const cperm_plan *plan);
-/* Order k (0-based) as n_subjects bytes: 1 = kept, 0 = sign flipped. */
-CPERM_API const uint8_t *cperm_plan_order(const cperm_plan *plan, size_t k);
+/* Orders k0 .. k1-1 (0-based, k1 <= cperm_plan_n_orders) of a sign-flip plan into `out`,
+ * n_subjects bytes each: 1 = kept, 0 = sign flipped. A plan does not hold its orders (they
+ * would take n_orders x n_subjects bytes); they are regenerated from MNE's random stream, so
+ * a range far from the start costs up to a few thousand orders' draws more. CPERM_EINVAL for
+ * a bad range. */
+CPERM_API int cperm_plan_orders(const cperm_plan *plan, size_t k0, size_t k1, uint8_t *out,
+                                cperm_err *err);
+/* The same for a GROUPS plan: n_subjects uint32 indices per order, MNE's order: the
+ * permuted X is X[order], split into the groups by their sizes. CPERM_EINVAL for a bad range
+ * or a plan of another design (and cperm_plan_orders for a GROUPS plan). */
+CPERM_API int cperm_plan_label_orders(const cperm_plan *plan, size_t k0, size_t k1,
+                                      uint32_t *out, cperm_err *err);
 CPERM_API double cperm_plan_threshold(const cperm_plan *plan);
 
 /* A run holds every buffer one execution needs (workspace and results), so that

@@ -9,7 +9,7 @@
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
  * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
- * bytes, cperm_plan_order) and out_info.txt (key=value lines).
+ * bytes, cperm_plan_orders) and out_info.txt (key=value lines).
  * Any error prints one message on stderr and exits 1. */
 #include "clusterperm.h"
 
@@ -24,6 +24,7 @@
 typedef struct case_params {
     size_t n_subjects, n_times, n_vertices;
     int has_exclude;
+    size_t group_sizes[CPERM_MAX_GROUPS];
     cperm_options opt;
     unsigned seen; /* bit mask of the required keys that were given */
 } case_params;
@@ -120,6 +121,20 @@ static int set_param(case_params *p, const char *key, const char *val) {
         return 0;
     }
     if (!strcmp(key, "max_step")) return parse_size(val, &p->opt.max_step);
+    if (!strcmp(key, "groups")) { /* independent groups: comma-separated sizes */
+        p->opt.design = CPERM_DESIGN_GROUPS;
+        p->opt.n_groups = 0;
+        p->opt.group_sizes = p->group_sizes;
+        for (const char *c = val; *c;) {
+            char *end;
+            unsigned long long x = strtoull(c, &end, 10);
+            if (end == c || p->opt.n_groups == CPERM_MAX_GROUPS) return -1;
+            p->group_sizes[p->opt.n_groups++] = (size_t)x;
+            c = *end == ',' ? end + 1 : end;
+            if (*end && *end != ',') return -1;
+        }
+        return 0;
+    }
     if (!strcmp(key, "sigma")) return parse_double(val, &p->opt.sigma);
     if (!strcmp(key, "sigma_method")) {
         if (!strcmp(val, "relative")) p->opt.sigma_method = CPERM_SIGMA_RELATIVE;
@@ -182,7 +197,7 @@ static int write_raw(const char *dir, const char *name, const void *data, size_t
 }
 
 static int write_outputs(const char *dir, const cperm_plan *plan, const cperm_run *run,
-                         size_t n_tests, size_t n_subjects) {
+                         size_t n_tests, size_t n_subjects, int labels) {
     size_t n_clusters = cperm_run_n_clusters(run), n_h0 = 0;
     const double *h0 = cperm_run_h0(run, &n_h0);
     const double *stats = cperm_run_cluster_stats(run);
@@ -194,14 +209,23 @@ static int write_outputs(const char *dir, const cperm_plan *plan, const cperm_ru
         return 1;
 
     char path[PATH_LEN];
-    join(path, dir, "out_orders.u8");
+    const size_t width = labels ? sizeof(uint32_t) : 1;
+    join(path, dir, labels ? "out_orders.u32" : "out_orders.u8");
     FILE *f = fopen(path, "wb");
     if (!f) return fail_msg(path, strerror(errno));
     int bad = 0;
-    for (size_t k = 0; k < cperm_plan_n_orders(plan); k++) {
-        const uint8_t *o = cperm_plan_order(plan, k);
-        if (!o || fwrite(o, 1, n_subjects, f) != n_subjects) bad = 1;
+    /* in ranges of 1000 orders, a stride that is not the stream's, so that restarts
+     * within it are exercised too */
+    uint8_t *o = malloc(1000 * n_subjects * width);
+    if (!o) bad = 1;
+    for (size_t k = 0; !bad && k < cperm_plan_n_orders(plan); k += 1000) {
+        size_t k1 = k + 1000 < cperm_plan_n_orders(plan) ? k + 1000 : cperm_plan_n_orders(plan);
+        int rc = labels ? cperm_plan_label_orders(plan, k, k1, (uint32_t *)(void *)o, NULL)
+                        : cperm_plan_orders(plan, k, k1, o, NULL);
+        if (rc || fwrite(o, width, (k1 - k) * n_subjects, f) != (k1 - k) * n_subjects)
+            bad = 1;
     }
+    free(o);
     if (fclose(f) || bad) return fail_msg(path, "write failed");
 
     join(path, dir, "out_clusters.txt");
@@ -288,7 +312,8 @@ int main(int argc, char **argv) {
     free(X);
     free(edges);
     if (r) { fail_err("cperm_plan_execute", r, &err); goto cleanup; }
-    if (write_outputs(dir, plan, run, n_tests, p.n_subjects)) goto cleanup;
+    if (write_outputs(dir, plan, run, n_tests, p.n_subjects, p.opt.design == CPERM_DESIGN_GROUPS))
+        goto cleanup;
     rc = 0;
 
 cleanup:

@@ -12,7 +12,8 @@ int cperm_options_init(cperm_options *opts, int version) {
     if (!opts) return CPERM_EINVAL;
     if (version < 1 || version > CPERM_OPTIONS_VERSION) return CPERM_EUNSUPPORTED;
     const cperm_options defaults = CPERM_OPTIONS_INIT;
-    *opts = defaults;
+    /* an older caller's struct is only as long as its version */
+    memcpy(opts, &defaults, version == 1 ? CPERM_OPTIONS_V1_SIZE : CPERM_OPTIONS_V2_SIZE);
     opts->version = version;
     return CPERM_OK;
 }

@@ -448,3 +448,39 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
     if (max_stat) *max_stat = e.have ? e.best : 0.0;
     return CPERM_OK;
 }
+
+/* ------------------------------------------------ shared by the cluster-mass kernels */
+
+int cperm_cluster_ws_create_all(cperm_run *run, const cperm_plan *plan) {
+    run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
+    if (!run->ws) return CPERM_ENOMEM;
+    for (int i = 0; i < plan->n_threads; i++)
+        if (cperm_cluster_ws_init(&run->ws[i], plan->n_points, plan->n_times, plan->n_vertices,
+                                  plan->opt.max_step))
+            return CPERM_ENOMEM;
+    return CPERM_OK;
+}
+
+void cperm_cluster_ws_destroy_all(cperm_run *run) {
+    if (run->ws)
+        for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
+    free(run->ws);
+    run->ws = NULL;
+}
+
+void cperm_observe_clusters(const cperm_plan *plan, cperm_run *run) {
+    const size_t P = plan->n_points;
+    const int tail = plan->opt.tail;
+    const double thr = plan->threshold;
+    size_t m = 0;
+    for (size_t p = 0; p < P; p++) {
+        double t = run->tobs[p];
+        int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
+        if (supra && run->include[p]) {
+            run->obs_points[m].idx = (int64_t)p;
+            run->obs_points[m].t = t;
+            m++;
+        }
+    }
+    cperm_find_clusters(plan, &run->ws[0], run->obs_points, m, &run->obs, NULL);
+}

@@ -145,8 +145,11 @@ int cperm_run_begin(const cperm_plan *plan, const double *X, cperm_run *run, cpe
     run->fingerprint_valid = 0;
     /* run->pvalues doubles as the variance scratch until p-values are computed */
     cperm_scan_info info;
-    cperm_tstat_scan(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs, run->sumsq,
-                     run->pvalues, plan->n_threads, &info);
+    if (plan->kernel->scan)
+        plan->kernel->scan(plan, X, run, &info);
+    else
+        cperm_tstat_scan(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
+                         run->sumsq, run->pvalues, plan->n_threads, &info);
     if (info.first_nonfinite != SIZE_MAX) {
         size_t i = info.first_nonfinite / P, p = info.first_nonfinite % P;
         return cperm_fail(err, CPERM_EINVAL,
@@ -209,8 +212,12 @@ int cperm_run_permute(const cperm_plan *plan, const double *X, cperm_run *run, s
         return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
     size_t chunk = plan->kernel->chunk(plan, run);
     if (chunk < 1) chunk = 1;
+    if (chunk > CPERM_ORDER_WINDOW) chunk = CPERM_ORDER_WINDOW;
     for (size_t a = k0; a < k1;) {
         const size_t b = k1 - a < chunk ? k1 : a + chunk;
+        cperm_order_stream_fill(plan->orders, &run->cursor, a, b, run->win_orders);
+        run->win_k0 = a;
+        run->win_n = b - a;
         int rc = plan->kernel->permute(plan, X, run, pass, a, b, err);
         if (rc) return rc;
         mark(run, a, b);

@@ -6,10 +6,13 @@
 #define CPERM_ENGINE_INTERNAL_H
 
 #include "common_internal.h"
+#include "orders_internal.h"
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+typedef struct cperm_scan_info cperm_scan_info; /* tstat.c, below */
 
 /* Points per kernel block: one 64-bit word of a per-permutation bitset. */
 #define CPERM_BLOCK 64
@@ -31,8 +34,12 @@ enum { CPERM_PV_GE = 0, CPERM_PV_LE = 1, CPERM_PV_ABS = 2 };
  *    current run->include (units removed by step-down are excluded there). Each entry must
  *    depend only on X, the plan, the include mask and k, never on how [0, n_orders) is split
  *    into calls, nor on the thread count. Allocates nothing. 0 or an error (err filled).
- *  - chunk: the orders per permute call between progress callbacks.
+ *    The driver has put orders [k0, k1) in run's window (cperm_order_signs) before the call.
+ *  - chunk: the orders per permute call between progress callbacks (at most
+ *    CPERM_ORDER_WINDOW, the window's size).
  *  - rule: the p-value rule, CPERM_PV_*.
+ *  - scan: the observed statistic of X into run->tobs, with X's finiteness and largest
+ *    magnitude (NULL: the one-sample t, cperm_tstat_scan).
  * create/destroy hold the kernel's state in the run (run->flip, run->tfce). */
 typedef struct cperm_kernel {
     const char *unit;           /* "cluster", "point": for messages */
@@ -43,10 +50,14 @@ typedef struct cperm_kernel {
                    size_t k0, size_t k1, cperm_err *err);
     size_t (*chunk)(const cperm_plan *plan, const cperm_run *run);
     int (*rule)(const cperm_plan *plan);
+    void (*scan)(const cperm_plan *plan, const double *X, cperm_run *run,
+                 cperm_scan_info *info);
 } cperm_kernel;
 
 extern const cperm_kernel cperm_kernel_cluster_mass; /* signflip.c + clusters.c */
 extern const cperm_kernel cperm_kernel_tfce;         /* tfce.c */
+extern const cperm_kernel cperm_kernel_groups_f;     /* groups.c + clusters.c: label
+                                                        shuffles, one-way F, cluster mass */
 
 struct cperm_plan {
     size_t n_subjects, n_times, n_vertices, n_points;
@@ -55,14 +66,17 @@ struct cperm_plan {
     cperm_options opt;          /* copy; opt.spatial_exclude points at `exclude` */
     uint8_t *exclude;           /* n_vertices or NULL */
     double threshold;
-    uint8_t *orders;            /* n_orders x n_subjects, 1 = kept */
+    int design;                 /* CPERM_DESIGN_* (opt.design) */
+    int statistic;              /* CPERM_STAT_*, resolved (never DEFAULT) */
+    size_t n_classes;           /* GROUPS: the design's groups, stacked in X */
+    size_t class_start[CPERM_MAX_GROUPS + 1], class_size[CPERM_MAX_GROUPS];
+    cperm_order_stream *orders; /* MNE's orders, regenerated per window (perm/orders.c) */
     size_t n_orders;
     int exact;
     int n_threads;
     /* sign-flip tables: subjects split into groups of <= 8 */
     size_t n_groups;
     size_t group_start[65], group_size[64];
-    uint16_t *patterns;         /* n_orders x n_groups table rows */
     const cperm_kernel *kernel; /* the cluster statistic */
 };
 
@@ -118,7 +132,12 @@ struct cperm_run {
     double *h0_sorted;          /* n_orders + 1: p-value scratch */
     uint64_t *have;             /* n_orders bits: H0 entries of this pass computed/imported */
     size_t n_have;              /* bits set in `have` */
-    double *hat;                /* n_orders: sigma * max var (or sigma) per order */
+    /* the window: orders [win_k0, win_k0 + win_n) of the chunk being permuted, regenerated
+     * by the driver from plan->orders before each kernel call */
+    uint8_t *win_orders;        /* CPERM_ORDER_WINDOW x n_subjects: sign bytes, or uint32
+                                   indices for label orders */
+    size_t win_k0, win_n;
+    cperm_order_cursor cursor;  /* the stream's RNG after the last window */
     double *sign_rows;          /* n_threads x n_subjects: one order's +-1.0 per thread */
     size_t n_step_downs;
     int have_result;
@@ -146,12 +165,19 @@ struct cperm_run {
     cperm_cluster_ws *ws;       /* n_threads (cluster mass) */
     struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c), cluster mass */
     struct cperm_tfce_ws *tfce; /* TFCE state (tfce.c), NULL unless opt.tfce */
+    struct cperm_groups_ws *groups; /* label-permutation state (groups.c) */
 };
 
 /* clusters.c */
 int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
                           size_t n_vertices, size_t max_step);
 void cperm_cluster_ws_free(cperm_cluster_ws *ws);
+/* run->ws: one workspace per thread (cluster-mass kernels' create/destroy). */
+int cperm_cluster_ws_create_all(cperm_run *run, const cperm_plan *plan);
+void cperm_cluster_ws_destroy_all(cperm_run *run);
+/* The observed clusters: run->tobs's supra-threshold points (tail and plan->threshold) that
+ * run->include keeps, clustered into run->obs. */
+void cperm_observe_clusters(const cperm_plan *plan, cperm_run *run);
 /* Cluster the ascending point list `pts` (only included, supra-threshold points). If `out`
  * is NULL only the permutation statistic (the signed cluster sum of largest magnitude, first
  * in MNE's order on ties; 0 if none) is returned in *max_stat. */
@@ -162,10 +188,10 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
 uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X);
 
 /* tstat.c */
-typedef struct cperm_scan_info {
+struct cperm_scan_info {
     double xmax;                /* largest |x| */
     size_t first_nonfinite;     /* flat index into X of the first NaN/Inf, or SIZE_MAX */
-} cperm_scan_info;
+};
 /* One blocked, threaded scan of X: MNE-exact observed t, sums of squares, finiteness and
  * the largest magnitude (for the float32 screen's scale). */
 void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int method,
@@ -207,9 +233,9 @@ static inline double cperm_signed_var(const double *x, size_t stride, const doub
     return ss / (double)(n - 1);
 }
 
-/* Order k as +-1.0 per subject (MNE's 2 * order - 1), in the calling OpenMP thread's row of
- * run->sign_rows: orders are stored as bytes, and expanding one costs n stores against the
- * n x (block) multiply-adds it feeds. */
+/* Order k of the current window as +-1.0 per subject (MNE's 2 * order - 1), in the calling
+ * OpenMP thread's row of run->sign_rows: the window holds bytes, and expanding one costs n
+ * stores against the n x (block) multiply-adds it feeds. */
 static inline const double *cperm_order_signs(const cperm_plan *plan, const cperm_run *run,
                                               size_t k) {
     size_t tid = 0;
@@ -218,7 +244,7 @@ static inline const double *cperm_order_signs(const cperm_plan *plan, const cper
 #endif
     const size_t n = plan->n_subjects;
     double *row = run->sign_rows + tid * n;
-    const uint8_t *o = plan->orders + k * n;
+    const uint8_t *o = run->win_orders + (k - run->win_k0) * n;
     for (size_t i = 0; i < n; i++) row[i] = o[i] ? 1.0 : -1.0;
     return row;
 }

@@ -1,5 +1,6 @@
-/* plan.c - the one-sample cluster permutation test's objects: plan creation (validation,
- * sign-flip orders and tables, the choice of cluster statistic), runs (every buffer an
+/* plan.c - the cluster permutation test's objects: plan creation (options of any struct
+ * version, validation of the design and statistic, the orders' stream, sign-flip tables, the
+ * choice of kernel), runs (every buffer an
  * execution needs) and the accessors of results. Execution is driver.c's, checkpoints are
  * checkpoint.c's. */
 #include "engine_internal.h"
@@ -34,23 +35,82 @@ void cperm_plan_free(cperm_plan *plan) {
     free(plan->indptr);
     free(plan->indices);
     free(plan->exclude);
-    free(plan->orders);
-    free(plan->patterns);
+    cperm_order_stream_free(plan->orders);
     free(plan);
+}
+
+/* The caller's options, of any struct version, as the current struct: fields a version does
+ * not have take their defaults. Only the first int is read before the version is known. */
+static int normalize_options(cperm_options *dst, const cperm_options *src, cperm_err *err) {
+    if (!src) return cperm_fail(err, CPERM_EINVAL, "options: NULL");
+    const int v = src->version;
+    if (v != 1 && v != 2)
+        return cperm_fail(err, CPERM_EINVAL, "options: unknown struct version %d (this library "
+                          "knows 1 to %d; initialise with cperm_options_init)", v,
+                          CPERM_OPTIONS_VERSION);
+    cperm_options_init(dst, CPERM_OPTIONS_VERSION);
+    memcpy(dst, src, v == 1 ? CPERM_OPTIONS_V1_SIZE : CPERM_OPTIONS_V2_SIZE);
+    dst->version = CPERM_OPTIONS_VERSION;
+    return CPERM_OK;
+}
+
+/* The design and the statistic: what each design supports in this version. */
+static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
+    if (o->design == CPERM_DESIGN_SIGN_FLIP) {
+        if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_T_1SAMP)
+            return cperm_fail(err, CPERM_EUNSUPPORTED, "options: a sign-flip design tests the "
+                              "one-sample t (statistic %d is not supported)", o->statistic);
+        if (n > MAX_SUBJECTS)
+            return cperm_fail(err, CPERM_EUNSUPPORTED, "data: at most %d subjects are "
+                              "supported, got %zu", MAX_SUBJECTS, n);
+        return CPERM_OK;
+    }
+    if (o->design != CPERM_DESIGN_GROUPS)
+        return cperm_fail(err, CPERM_EINVAL, "options: unknown design %d", o->design);
+    if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_F_ONEWAY)
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "options: independent groups are tested with "
+                          "the one-way F in this version (statistic %d)", o->statistic);
+    if (o->n_groups < 2 || o->n_groups > CPERM_MAX_GROUPS || !o->group_sizes)
+        return cperm_fail(err, CPERM_EINVAL, "options: a groups design needs 2 to %d group "
+                          "sizes, got %zu%s", CPERM_MAX_GROUPS, o->n_groups,
+                          o->group_sizes ? "" : " (group_sizes is NULL)");
+    size_t total = 0;
+    for (size_t g = 0; g < o->n_groups; g++) {
+        if (o->group_sizes[g] < 1)
+            return cperm_fail(err, CPERM_EINVAL, "options: group %zu is empty", g + 1);
+        total += o->group_sizes[g];
+    }
+    if (total != n)
+        return cperm_fail(err, CPERM_EMISMATCH, "options: the group sizes sum to %zu "
+                          "observations, X has %zu", total, n);
+    if (total <= o->n_groups)
+        return cperm_fail(err, CPERM_EINVAL, "options: %zu observations in %zu groups leave no "
+                          "degree of freedom within groups", total, o->n_groups);
+    if (total > UINT32_MAX)
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "data: %zu observations are too many", total);
+    if (o->tail != 1)
+        return cperm_fail(err, CPERM_EINVAL, "options: the F test is one-tailed (tail 1), got "
+                          "tail %d", o->tail);
+    if (o->tfce != CPERM_TFCE_NONE)
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "options: TFCE of a groups design is not "
+                          "supported yet");
+    if (o->sigma != 0)
+        return cperm_fail(err, CPERM_EINVAL, "options: sigma (the hat adjustment) belongs to the "
+                          "one-sample t; it must be 0 for the F test, got %g", o->sigma);
+    if (o->n_permutations == CPERM_PERMUTATIONS_ALL)
+        return cperm_fail(err, CPERM_EINVAL, "options: n_permutations='all' enumerates sign "
+                          "flips; give a number for label shuffles");
+    return CPERM_OK;
 }
 
 static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
                     const cperm_options *o, cperm_err *err) {
-    if (!o || o->version != CPERM_OPTIONS_VERSION)
-        return cperm_fail(err, CPERM_EINVAL, "options: missing or of unknown version "
-                          "(initialise with CPERM_OPTIONS_INIT)");
     if (!graph || !graph->indptr || (graph->n_vertices && !graph->indices && graph->indptr[graph->n_vertices]))
         return cperm_fail(err, CPERM_EINVAL, "adjacency: a spatial graph is required");
     if (n_subjects < 2)
         return cperm_fail(err, CPERM_EINVAL, "data: need at least 2 subjects, got %zu", n_subjects);
-    if (n_subjects > MAX_SUBJECTS)
-        return cperm_fail(err, CPERM_EUNSUPPORTED, "data: at most %d subjects are supported, got %zu",
-                          MAX_SUBJECTS, n_subjects);
+    int drc = validate_design(n_subjects, o, err);
+    if (drc) return drc;
     if (n_times == 0 || graph->n_vertices == 0)
         return cperm_fail(err, CPERM_EINVAL, "data: empty input (%zu times x %zu vertices)",
                           n_times, graph->n_vertices);
@@ -107,7 +167,11 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
                       size_t n_times, const cperm_options *options, cperm_err *err) {
     if (!out) return cperm_fail(err, CPERM_EINVAL, "plan: NULL output");
     *out = NULL;
-    int rc = validate(graph, n_subjects, n_times, options, err);
+    cperm_options opt;
+    int rc = normalize_options(&opt, options, err);
+    if (rc) return rc;
+    options = &opt;
+    rc = validate(graph, n_subjects, n_times, options, err);
     if (rc) return rc;
     cperm_plan *plan = calloc(1, sizeof *plan);
     if (!plan) return cperm_fail(err, CPERM_ENOMEM, "plan: out of memory");
@@ -119,7 +183,24 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     plan->opt = *options;
     plan->threshold = options->threshold;
     plan->n_threads = resolve_threads(options->n_jobs);
-    plan->kernel = options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
+    plan->design = options->design;
+    plan->kernel = options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
+                   : options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
+    plan->statistic = options->design == CPERM_DESIGN_GROUPS ? CPERM_STAT_F_ONEWAY
+                                                              : CPERM_STAT_T_1SAMP;
+    plan->opt.statistic = plan->statistic;
+    if (options->design == CPERM_DESIGN_GROUPS) {
+        plan->n_classes = options->n_groups;
+        plan->class_start[0] = 0;
+        for (size_t g = 0; g < plan->n_classes; g++) {
+            plan->class_size[g] = options->group_sizes[g];
+            plan->class_start[g + 1] = plan->class_start[g] + plan->class_size[g];
+        }
+        plan->opt.group_sizes = plan->class_size;
+    } else {
+        plan->opt.n_groups = 0;
+        plan->opt.group_sizes = NULL;
+    }
     plan->indptr = cperm_malloc(V + 1, sizeof *plan->indptr);
     plan->indices = cperm_malloc(E ? E : 1, sizeof *plan->indices);
     if (!plan->indptr || !plan->indices) goto nomem;
@@ -148,20 +229,26 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
         memcpy(plan->exclude, options->spatial_exclude, V);
     }
     plan->opt.spatial_exclude = plan->exclude;
-    rc = cperm_orders_1samp(&plan->orders, &plan->n_orders, &plan->exact, n_subjects,
-                            options->n_permutations, options->tail, options->seed, err);
+    rc = options->design == CPERM_DESIGN_GROUPS
+             ? cperm_order_stream_labels(&plan->orders, n_subjects, options->n_permutations,
+                                         options->seed, err)
+             : cperm_order_stream_signflip(&plan->orders, n_subjects, options->n_permutations,
+                                           options->tail, options->seed, err);
     if (rc) {
         cperm_plan_free(plan);
         return rc;
     }
+    /* Orders are never held whole: each chunk of permutations regenerates its own into the
+     * run's window (10^6 permutations of 64 subjects held as bytes were 64 MB, as +-1.0
+     * 512 MB). */
+    plan->n_orders = cperm_order_stream_count(plan->orders);
+    plan->exact = cperm_order_stream_exact(plan->orders);
     size_t N = plan->n_orders, n = n_subjects;
-    /* Orders stay one byte per subject; the +-1.0 rows the arithmetic needs are expanded per
-     * order into a thread's row (cperm_order_signs), not stored: 8x less memory, which for
-     * 10^6 permutations of 64 subjects is 448 MB. */
-    /* table groups: small orders counts get small tables, as tables cost 2^g per point */
+    /* sign-flip table groups: small orders counts get small tables, as tables cost 2^g per
+     * point */
     size_t g = MAX_GROUP;
     while (g > 1 && ((size_t)1 << g) > 2 * N) g--;
-    size_t G = (n + g - 1) / g;
+    size_t G = plan->design == CPERM_DESIGN_SIGN_FLIP ? (n + g - 1) / g : 0;
     if (G > 64) G = 64;
     plan->n_groups = G;
     for (size_t i = 0; i < G; i++) {
@@ -169,15 +256,6 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
         plan->group_size[i] = (i + 1) * n / G - i * n / G;
     }
     plan->group_start[G] = n;
-    plan->patterns = cperm_malloc(N * G, sizeof *plan->patterns);
-    if (!plan->patterns) goto nomem;
-    for (size_t k = 0; k < N; k++)
-        for (size_t i = 0; i < G; i++) {
-            unsigned pat = 0;
-            for (size_t l = 0; l < plan->group_size[i]; l++)
-                pat |= (unsigned)plan->orders[k * n + plan->group_start[i] + l] << l;
-            plan->patterns[k * G + i] = (uint16_t)pat;
-        }
     *out = plan;
     return CPERM_OK;
 nomem:
@@ -188,8 +266,34 @@ nomem:
 size_t cperm_plan_n_orders(const cperm_plan *plan) { return plan ? plan->n_orders : 0; }
 int cperm_plan_is_exact(const cperm_plan *plan) { return plan ? plan->exact : 0; }
 double cperm_plan_threshold(const cperm_plan *plan) { return plan ? plan->threshold : NAN; }
-const uint8_t *cperm_plan_order(const cperm_plan *plan, size_t k) {
-    return plan && k < plan->n_orders ? plan->orders + k * plan->n_subjects : NULL;
+int cperm_plan_orders(const cperm_plan *plan, size_t k0, size_t k1, uint8_t *out,
+                      cperm_err *err) {
+    if (!plan || (!out && k1 > k0)) return cperm_fail(err, CPERM_EINVAL, "orders: NULL argument");
+    if (plan->design != CPERM_DESIGN_SIGN_FLIP)
+        return cperm_fail(err, CPERM_EINVAL, "orders: the plan shuffles labels; read its orders "
+                          "with cperm_plan_label_orders");
+    if (k0 > k1 || k1 > plan->n_orders)
+        return cperm_fail(err, CPERM_EINVAL, "orders: [%zu, %zu) is not a range of [0, %zu)",
+                          k0, k1, plan->n_orders);
+    cperm_order_cursor c;
+    cperm_order_cursor_init(&c);
+    cperm_order_stream_fill(plan->orders, &c, k0, k1, out);
+    return CPERM_OK;
+}
+
+int cperm_plan_label_orders(const cperm_plan *plan, size_t k0, size_t k1, uint32_t *out,
+                            cperm_err *err) {
+    if (!plan || (!out && k1 > k0)) return cperm_fail(err, CPERM_EINVAL, "orders: NULL argument");
+    if (plan->design != CPERM_DESIGN_GROUPS)
+        return cperm_fail(err, CPERM_EINVAL, "orders: the plan flips signs; read its orders with "
+                          "cperm_plan_orders");
+    if (k0 > k1 || k1 > plan->n_orders)
+        return cperm_fail(err, CPERM_EINVAL, "orders: [%zu, %zu) is not a range of [0, %zu)",
+                          k0, k1, plan->n_orders);
+    cperm_order_cursor c;
+    cperm_order_cursor_init(&c);
+    cperm_order_stream_fill(plan->orders, &c, k0, k1, out);
+    return CPERM_OK;
 }
 
 /* ---------------------------------------------------------------------- runs */
@@ -205,7 +309,7 @@ void cperm_run_free(cperm_run *run) {
     free(run->obs.stats);
     free(run->pvalues);
     free(run->h0);
-    free(run->hat);
+    free(run->win_orders);
     free(run->sign_rows);
     free(run->h0_sorted);
     free(run->have);
@@ -231,7 +335,9 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     run->obs.stats = cperm_malloc(P, sizeof *run->obs.stats);
     run->pvalues = cperm_malloc(P, sizeof *run->pvalues);
     run->h0 = cperm_malloc(plan->n_orders + 1, sizeof *run->h0);
-    run->hat = cperm_malloc(plan->n_orders + 1, sizeof *run->hat);
+    run->win_orders = cperm_malloc(CPERM_ORDER_WINDOW, plan->n_subjects *
+                                   (plan->design == CPERM_DESIGN_GROUPS ? sizeof(uint32_t) : 1));
+    cperm_order_cursor_init(&run->cursor);
     run->h0_sorted = cperm_malloc(plan->n_orders + 1, sizeof *run->h0_sorted);
     run->sign_rows = cperm_malloc((size_t)plan->n_threads * plan->n_subjects,
                                   sizeof *run->sign_rows);
@@ -239,7 +345,7 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     run->removed = cperm_malloc(P, sizeof *run->removed);
     run->pass_removed = cperm_malloc(P + 1, sizeof *run->pass_removed);
     if (!run->tobs || !run->sumsq || !run->include || !run->obs_points || !run->obs.offsets ||
-        !run->obs.members || !run->obs.stats || !run->pvalues || !run->h0 || !run->hat ||
+        !run->obs.members || !run->obs.stats || !run->pvalues || !run->h0 || !run->win_orders ||
         !run->h0_sorted || !run->sign_rows || !run->have || !run->removed || !run->pass_removed)
         goto nomem;
     /* the cluster statistic's own workspaces */

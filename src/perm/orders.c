@@ -1,40 +1,53 @@
-/* orders.c - the sign-flip orders of MNE 1.3's one-sample permutation test
- * (mne.stats.cluster_level._get_1samp_orders), drawn from numpy's legacy RandomState. */
+/* orders.c - the permutation orders MNE 1.3 draws from numpy's legacy RandomState, as a
+ * stream: the sign flips of the one-sample test (cluster_level._get_1samp_orders) and the
+ * label shuffles of the independent-samples test (rng.permutation per order). A stream keeps
+ * only what regenerates any range of orders - RNG states every `stride` orders and the draws
+ * MNE discarded as duplicates - so its size does not grow with the orders' width and barely
+ * with their number; a cursor carries the RNG from one range to the next. */
 #include "orders_internal.h"
 
 #include <stdlib.h>
+
+enum {
+    METHOD_EXACT = 0,   /* order k = binary(k + 1): enumerated */
+    METHOD_CHOICE = 1,  /* order k = binary(sel[k] + 1): rng.choice(max_perms) (n <= 20) */
+    METHOD_DRAW = 2,    /* uniform(size=use) < 0.5 tuples, duplicates discarded (n > 20) */
+    METHOD_PERMUTE = 3  /* rng.permutation(n) */
+};
+
+struct cperm_order_stream {
+    int kind, method, tail;
+    size_t n, use, count;
+    int exact;
+    uint32_t *sel;              /* CHOICE: count values */
+    size_t stride;              /* DRAW, PERMUTE: orders between saved states */
+    size_t n_saves;
+    cperm_mt19937 *saves;       /* the state before order j * stride is drawn */
+    size_t *save_skip;          /* DRAW: skips[] position at that state */
+    size_t n_skips;
+    size_t *skips;              /* DRAW: per discarded draw, the order it was drawn for */
+};
+
+/* Saved states cost 2.5 kB each; at most about a thousand of them, a window apart. */
+static size_t stride_for(size_t count) {
+    size_t s = CPERM_ORDER_WINDOW;
+    while (count / s > 1024) s *= 2;
+    return s;
+}
 
 /* The n-bit binary of r, most significant bit first, as 0/1 bytes (np.binary_repr). */
 static void binary_row(uint8_t *row, uint64_t r, size_t n) {
     for (size_t k = 0; k < n; k++) row[k] = (uint8_t)((r >> (n - 1 - k)) & 1U);
 }
 
-/* Exact test: rows 1..max_perms of bin_perm_rep(n). */
-static void orders_exact(uint8_t *orders, size_t n, uint64_t max_perms) {
-    for (uint64_t r = 1; r <= max_perms; r++) binary_row(orders + (size_t)(r - 1) * n, r, n);
-}
+/* ------------------------------------------------------ MNE's `hashes` dict */
 
-/* n <= 20: rng.choice(max_perms, n_orders, replace=False), row = binary_repr(s + 1, n). */
-static int orders_choice(uint8_t *orders, size_t n_orders, size_t n, uint64_t max_perms,
-                         cperm_mt19937 *rng, cperm_err *err) {
-    uint32_t *sel = cperm_malloc(n_orders, sizeof *sel);
-    int rc;
-    if (!sel) return cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu draws", n_orders);
-    rc = cperm_mt_choice_noreplace(rng, sel, (size_t)max_perms, n_orders, err);
-    if (rc == CPERM_OK)
-        for (size_t k = 0; k < n_orders; k++) binary_row(orders + k * n, (uint64_t)sel[k] + 1, n);
-    free(sel);
-    return rc;
-}
-
-/* A set of sign tuples (MNE's `hashes` dict): packed bit rows plus an open-addressing
- * table of row indices. */
+/* The distinct sign tuples drawn so far, packed in 64-bit words: an open-addressing table
+ * holding the tuples themselves. Only alive while a stream is made. */
 typedef struct {
-    uint64_t *bits;   /* capacity x words */
-    size_t words;     /* 64-bit words per tuple */
-    size_t count;
-    size_t *slots;    /* table_size entries, SIZE_MAX = empty */
-    size_t table_mask;
+    uint64_t *keys;   /* table x words */
+    uint64_t *used;   /* table bits */
+    size_t words, mask;
 } sign_set;
 
 static uint64_t hash_words(const uint64_t *w, size_t n) {
@@ -51,84 +64,136 @@ static uint64_t hash_words(const uint64_t *w, size_t n) {
 static int sign_set_init(sign_set *set, size_t capacity, size_t use) {
     size_t table = 16;
     set->words = (use + 63) / 64;
-    set->count = 0;
     while (table < 2 * capacity && table <= SIZE_MAX / 4) table *= 2;
-    set->table_mask = table - 1;
-    set->bits = cperm_malloc(capacity, set->words * sizeof(uint64_t));
-    set->slots = cperm_malloc(table, sizeof(size_t));
-    if (!set->bits || !set->slots) return -1;
-    for (size_t i = 0; i < table; i++) set->slots[i] = SIZE_MAX;
-    return 0;
+    set->mask = table - 1;
+    set->keys = cperm_malloc(table, set->words * sizeof(uint64_t));
+    set->used = cperm_calloc(table / 64 + 1, sizeof(uint64_t));
+    return set->keys && set->used ? 0 : -1;
 }
 
-static void sign_set_free(sign_set *set) {
-    free(set->bits);
-    free(set->slots);
-}
-
-/* Adds the tuple in `w` unless present; returns 1 if it was added. The caller guarantees
- * room (at most `capacity` distinct tuples are ever added). */
+/* Adds the tuple unless present; 1 if it was added. At most `capacity` tuples are added. */
 static int sign_set_add(sign_set *set, const uint64_t *w) {
-    size_t i = (size_t)hash_words(w, set->words) & set->table_mask;
-    for (;; i = (i + 1) & set->table_mask) {
-        size_t idx = set->slots[i];
-        if (idx == SIZE_MAX) break;
-        if (memcmp(set->bits + idx * set->words, w, set->words * sizeof *w) == 0) return 0;
+    const size_t W = set->words;
+    for (size_t i = (size_t)hash_words(w, W) & set->mask;; i = (i + 1) & set->mask) {
+        uint64_t *key = set->keys + i * W;
+        if (!((set->used[i >> 6] >> (i & 63)) & 1u)) {
+            memcpy(key, w, W * sizeof *w);
+            set->used[i >> 6] |= (uint64_t)1 << (i & 63);
+            return 1;
+        }
+        if (memcmp(key, w, W * sizeof *w) == 0) return 0;
     }
-    memcpy(set->bits + set->count * set->words, w, set->words * sizeof *w);
-    set->slots[i] = set->count++;
-    return 1;
 }
 
-/* n > 20: draw uniform(size=use) < 0.5 tuples until n_orders distinct ones are found; for
- * tail 0 one extra uniform() per accepted tuple decides whether the whole row is flipped. */
-static int orders_draw(uint8_t *orders, size_t n_orders, size_t n, int tail, cperm_mt19937 *rng,
-                       cperm_err *err) {
-    size_t use = n - (tail == 0);
-    sign_set set;
-    uint64_t *w = NULL;
-    uint8_t *signs = NULL;
-    int rc = CPERM_OK;
+/* ------------------------------------------------------------ drawing */
 
-    memset(&set, 0, sizeof set);
-    if (sign_set_init(&set, n_orders, use) != 0 ||
-        !(w = cperm_calloc(set.words, sizeof *w)) || !(signs = cperm_malloc(use, 1))) {
-        rc = cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu distinct sign rows of %zu",
-                        n_orders, n);
-        goto cleanup;
+/* One candidate tuple of MNE's loop: `use` uniforms, 1 where < 0.5 (into row and/or w). */
+static void draw_tuple(cperm_mt19937 *mt, size_t use, uint8_t *row, uint64_t *w) {
+    for (size_t k = 0; k < use; k++) {
+        unsigned bit = cperm_mt_next_double(mt) < 0.5;
+        if (row) row[k] = (uint8_t)bit;
+        if (w) w[k / 64] |= (uint64_t)bit << (k % 64);
     }
-    for (size_t ii = 0; ii < n_orders;) {
-        memset(w, 0, set.words * sizeof *w);
-        for (size_t k = 0; k < use; k++) {
-            signs[k] = cperm_mt_next_double(rng) < 0.5;
-            w[k / 64] |= (uint64_t)signs[k] << (k % 64);
+}
+
+/* The accepted order c->next (row may be NULL: drawn and dropped): the discarded duplicates
+ * drawn before it, its tuple, and for tail 0 the uniform that may flip the whole row. */
+static void draw_order(const cperm_order_stream *s, cperm_order_cursor *c, uint8_t *row) {
+    while (c->skip < s->n_skips && s->skips[c->skip] == c->next) {
+        draw_tuple(&c->mt, s->use, NULL, NULL);
+        c->skip++;
+    }
+    draw_tuple(&c->mt, s->use, row, NULL);
+    if (row) memset(row + s->use, 0, s->n - s->use);
+    if (s->tail == 0 && cperm_mt_next_double(&c->mt) < 0.5 && row)
+        for (size_t k = 0; k < s->n; k++) row[k] = (uint8_t)(1 - row[k]);
+    c->next++;
+}
+
+/* DRAW: the first pass over MNE's loop, which decides the duplicates (with the tuples set)
+ * and saves the states the stream restarts from. */
+static int make_draw(cperm_order_stream *s, uint32_t seed, cperm_err *err) {
+    sign_set set = {0};
+    uint64_t *w = NULL;
+    size_t skip_cap = 0;
+    int rc = CPERM_OK;
+    cperm_mt19937 mt;
+    if (sign_set_init(&set, s->count, s->use) != 0 || !(w = cperm_calloc(set.words, sizeof *w))) {
+        rc = cperm_fail(err, CPERM_ENOMEM, "orders: no memory to check %zu sign rows of %zu "
+                        "for duplicates", s->count, s->n);
+        goto done;
+    }
+    cperm_mt_seed(&mt, seed);
+    for (size_t ii = 0; ii < s->count;) {
+        if (ii % s->stride == 0 && s->n_saves * s->stride == ii) {
+            s->saves[s->n_saves] = mt;
+            s->save_skip[s->n_saves++] = s->n_skips;
         }
-        if (!sign_set_add(&set, w)) continue; /* seen before: discard, draw nothing more */
-        uint8_t *row = orders + ii * n;
-        memcpy(row, signs, use);
-        memset(row + use, 0, n - use);
-        if (tail == 0 && cperm_mt_next_double(rng) < 0.5)
-            for (size_t k = 0; k < n; k++) row[k] = (uint8_t)(1 - row[k]);
+        memset(w, 0, set.words * sizeof *w);
+        draw_tuple(&mt, s->use, NULL, w);
+        if (!sign_set_add(&set, w)) { /* seen before: MNE draws nothing more for it */
+            if (s->n_skips == skip_cap) {
+                size_t cap = skip_cap ? 2 * skip_cap : 64;
+                size_t *grown = realloc(s->skips, cap * sizeof *grown);
+                if (!grown) {
+                    rc = cperm_fail(err, CPERM_ENOMEM, "orders: out of memory");
+                    goto done;
+                }
+                s->skips = grown;
+                skip_cap = cap;
+            }
+            s->skips[s->n_skips++] = ii;
+            continue;
+        }
+        if (s->tail == 0) (void)cperm_mt_next_double(&mt);
         ii++;
     }
-cleanup:
-    free(signs);
+done:
     free(w);
-    sign_set_free(&set);
+    free(set.keys);
+    free(set.used);
     return rc;
 }
 
-int cperm_orders_1samp(uint8_t **orders, size_t *n_orders, int *is_exact, size_t n_subjects,
-                       long n_permutations, int tail, uint32_t seed, cperm_err *err) {
-    size_t use, count, n = n_subjects;
-    uint64_t max_perms; /* 2^use - 1, saturated at UINT64_MAX for use >= 64 */
-    uint64_t n_perm;
-    int exact, rc;
-    uint8_t *out;
-    cperm_mt19937 rng;
+/* ------------------------------------------------------------- streams */
 
-    if (!orders || !n_orders || !is_exact)
-        return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+static int stream_alloc(cperm_order_stream **out, int kind, int method, size_t n, size_t count,
+                        cperm_err *err) {
+    cperm_order_stream *s = calloc(1, sizeof *s);
+    if (!s) return cperm_fail(err, CPERM_ENOMEM, "orders: out of memory");
+    s->kind = kind;
+    s->method = method;
+    s->n = n;
+    s->use = n;
+    s->count = count;
+    s->stride = stride_for(count);
+    if (method == METHOD_DRAW || method == METHOD_PERMUTE) {
+        size_t saves = count / s->stride + 1;
+        s->saves = cperm_malloc(saves, sizeof *s->saves);
+        s->save_skip = cperm_calloc(saves, sizeof *s->save_skip);
+        if (!s->saves || !s->save_skip) {
+            cperm_order_stream_free(s);
+            return cperm_fail(err, CPERM_ENOMEM, "orders: out of memory");
+        }
+    }
+    *out = s;
+    return CPERM_OK;
+}
+
+void cperm_order_stream_free(cperm_order_stream *s) {
+    if (!s) return;
+    free(s->sel);
+    free(s->saves);
+    free(s->save_skip);
+    free(s->skips);
+    free(s);
+}
+
+int cperm_order_stream_signflip(cperm_order_stream **out, size_t n_subjects, long n_permutations,
+                                int tail, uint32_t seed, cperm_err *err) {
+    const size_t n = n_subjects;
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+    *out = NULL;
     if (n < 2)
         return cperm_fail(err, CPERM_EINVAL, "orders: %zu subject(s), need at least 2", n);
     if (tail < -1 || tail > 1)
@@ -138,8 +203,10 @@ int cperm_orders_1samp(uint8_t **orders, size_t *n_orders, int *is_exact, size_t
         return cperm_fail(err, CPERM_EINVAL,
                           "orders: n_permutations must be in [1, %ld] or 'all', got %ld",
                           CPERM_ORDERS_MAX_PERMUTATIONS, n_permutations);
-    use = n - (tail == 0);
-    max_perms = use >= 64 ? UINT64_MAX : (UINT64_C(1) << use) - 1;
+    const size_t use = n - (tail == 0);
+    /* 2^use - 1, saturated for use >= 64 */
+    const uint64_t max_perms = use >= 64 ? UINT64_MAX : (UINT64_C(1) << use) - 1;
+    uint64_t n_perm;
     if (n_permutations == CPERM_PERMUTATIONS_ALL) {
         /* MNE sets n_permutations = max_perms and draws max_perms - 1 distinct patterns */
         if (max_perms > (uint64_t)CPERM_ORDERS_MAX_PERMUTATIONS)
@@ -151,33 +218,129 @@ int cperm_orders_1samp(uint8_t **orders, size_t *n_orders, int *is_exact, size_t
     } else {
         n_perm = (uint64_t)n_permutations;
     }
-    exact = max_perms < n_perm;
+    const int exact = max_perms < n_perm;
     /* random branch: n_perm <= max_perms, so the n_perm - 1 distinct draws always exist */
-    count = (size_t)(exact ? max_perms : n_perm - 1);
+    const size_t count = (size_t)(exact ? max_perms : n_perm - 1);
     if (exact && n > 62) /* unreachable under the permutation limit; guards the shifts */
         return cperm_fail(err, CPERM_EINVAL, "orders: exact test with %zu subjects overflows", n);
-    if (count > SIZE_MAX / n)
-        return cperm_fail(err, CPERM_EINVAL, "orders: %zu x %zu orders overflow", count, n);
-    out = cperm_malloc(count, n);
-    if (!out)
-        return cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu x %zu orders", count, n);
-
-    rc = CPERM_OK;
-    if (exact) {
-        orders_exact(out, n, max_perms);
-    } else if (count > 0) {
-        cperm_mt_seed(&rng, seed);
-        if (n <= 20)
-            rc = orders_choice(out, count, n, max_perms, &rng, err);
-        else
-            rc = orders_draw(out, count, n, tail, &rng, err);
+    const int method = exact ? METHOD_EXACT : n <= 20 ? METHOD_CHOICE : METHOD_DRAW;
+    cperm_order_stream *s;
+    int rc = stream_alloc(&s, CPERM_ORDERS_SIGNS, method, n, count, err);
+    if (rc) return rc;
+    s->use = use;
+    s->tail = tail;
+    s->exact = exact;
+    if (method == METHOD_CHOICE && count > 0) {
+        cperm_mt19937 mt;
+        cperm_mt_seed(&mt, seed);
+        s->sel = cperm_malloc(count, sizeof *s->sel);
+        rc = s->sel ? cperm_mt_choice_noreplace(&mt, s->sel, (size_t)max_perms, count, err)
+                    : cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu draws", count);
+    } else if (method == METHOD_DRAW) {
+        rc = make_draw(s, seed, err);
     }
-    if (rc != CPERM_OK) {
-        free(out);
+    if (rc) {
+        cperm_order_stream_free(s);
         return rc;
     }
+    *out = s;
+    return CPERM_OK;
+}
+
+int cperm_order_stream_labels(cperm_order_stream **out, size_t n_observations,
+                              long n_permutations, uint32_t seed, cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+    *out = NULL;
+    if (n_observations < 2 || (uint64_t)n_observations > 0xffffffffULL)
+        return cperm_fail(err, CPERM_EINVAL, "orders: %zu observations, need 2 to 2^32 - 1",
+                          n_observations);
+    if (n_permutations < 1 || n_permutations > CPERM_ORDERS_MAX_PERMUTATIONS)
+        return cperm_fail(err, CPERM_EINVAL, "orders: n_permutations must be in [1, %ld] for "
+                          "label permutations, got %ld", CPERM_ORDERS_MAX_PERMUTATIONS,
+                          n_permutations);
+    cperm_order_stream *s;
+    int rc = stream_alloc(&s, CPERM_ORDERS_LABELS, METHOD_PERMUTE, n_observations,
+                          (size_t)n_permutations - 1, err);
+    if (rc) return rc;
+    /* rng.permutation consumes a varying number of draws, so walk the stream once */
+    cperm_mt19937 mt;
+    uint32_t *row = cperm_malloc(n_observations, sizeof *row);
+    if (!row) {
+        cperm_order_stream_free(s);
+        return cperm_fail(err, CPERM_ENOMEM, "orders: out of memory");
+    }
+    cperm_mt_seed(&mt, seed);
+    for (size_t k = 0; k < s->count; k++) {
+        if (k % s->stride == 0) s->saves[s->n_saves++] = mt;
+        cperm_mt_permutation_u32(&mt, row, n_observations);
+    }
+    free(row);
+    *out = s;
+    return CPERM_OK;
+}
+
+size_t cperm_order_stream_count(const cperm_order_stream *s) { return s->count; }
+int cperm_order_stream_exact(const cperm_order_stream *s) { return s->exact; }
+int cperm_order_stream_kind(const cperm_order_stream *s) { return s->kind; }
+size_t cperm_order_stream_width(const cperm_order_stream *s) { return s->n; }
+
+void cperm_order_cursor_init(cperm_order_cursor *c) {
+    c->next = SIZE_MAX;
+    c->skip = 0;
+}
+
+void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c, size_t k0,
+                             size_t k1, void *rows) {
+    const size_t n = s->n;
+    if (s->method == METHOD_EXACT || s->method == METHOD_CHOICE) {
+        uint8_t *r = rows;
+        for (size_t k = k0; k < k1; k++, r += n)
+            binary_row(r, (s->method == METHOD_EXACT ? (uint64_t)k : (uint64_t)s->sel[k]) + 1, n);
+        return;
+    }
+    if (k0 >= k1) return;
+    if (c->next != k0) { /* restart from the last saved state before k0 */
+        size_t j = k0 / s->stride;
+        c->mt = s->saves[j];
+        c->next = j * s->stride;
+        c->skip = s->save_skip[j];
+        if (s->method == METHOD_PERMUTE) {
+            uint32_t *r = rows; /* a scratch row: what lands there is overwritten below */
+            for (; c->next < k0; c->next++) cperm_mt_permutation_u32(&c->mt, r, n);
+        } else {
+            while (c->next < k0) draw_order(s, c, NULL);
+        }
+    }
+    if (s->method == METHOD_PERMUTE) {
+        uint32_t *r = rows;
+        for (size_t k = k0; k < k1; k++, r += n) cperm_mt_permutation_u32(&c->mt, r, n);
+        c->next = k1;
+    } else {
+        uint8_t *r = rows;
+        for (size_t k = k0; k < k1; k++, r += n) draw_order(s, c, r);
+    }
+}
+
+int cperm_orders_1samp(uint8_t **orders, size_t *n_orders, int *is_exact, size_t n_subjects,
+                       long n_permutations, int tail, uint32_t seed, cperm_err *err) {
+    if (!orders || !n_orders || !is_exact)
+        return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+    cperm_order_stream *s;
+    int rc = cperm_order_stream_signflip(&s, n_subjects, n_permutations, tail, seed, err);
+    if (rc) return rc;
+    uint8_t *out = cperm_malloc(s->count ? s->count : 1, n_subjects);
+    if (!out) {
+        const size_t count = s->count;
+        cperm_order_stream_free(s);
+        return cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu x %zu orders", count,
+                          n_subjects);
+    }
+    cperm_order_cursor c;
+    cperm_order_cursor_init(&c);
+    cperm_order_stream_fill(s, &c, 0, s->count, out);
     *orders = out;
-    *n_orders = count;
-    *is_exact = exact;
+    *n_orders = s->count;
+    *is_exact = s->exact;
+    cperm_order_stream_free(s);
     return CPERM_OK;
 }

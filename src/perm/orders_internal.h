@@ -1,5 +1,5 @@
 /* orders_internal.h - private API of rng_numpy.c (numpy's legacy RandomState MT19937 and the
- * draws MNE uses) and orders.c (MNE 1.3's one-sample sign-flip orders). Not installed. */
+ * draws MNE uses) and orders.c (MNE 1.3's orders: sign flips and label shuffles, as streams). Not installed. */
 #ifndef CPERM_ORDERS_INTERNAL_H
 #define CPERM_ORDERS_INTERNAL_H
 
@@ -36,11 +36,51 @@ void cperm_mt_permutation_u32(cperm_mt19937 *s, uint32_t *out, size_t n);
 int cperm_mt_choice_noreplace(cperm_mt19937 *s, uint32_t *out, size_t pop, size_t size,
                               cperm_err *err);
 
+/* Orders per window: the most orders a run holds at once (engine: CPERM_ORDER_WINDOW rows
+ * regenerated per chunk of permutations). */
+#define CPERM_ORDER_WINDOW 1024
+
+/* A stream of orders (orders.c): what regenerates any range of the orders MNE draws, without
+ * holding them. Immutable once made, so one stream serves many runs and threads; each reader
+ * keeps its own cursor (the RNG between consecutive ranges: reading ranges in order costs
+ * only their draws, a jump restarts from the nearest saved state, at most a few thousand
+ * orders back). */
+typedef struct cperm_order_stream cperm_order_stream;
+enum { CPERM_ORDERS_SIGNS = 0, CPERM_ORDERS_LABELS = 1 };
+typedef struct cperm_order_cursor {
+    cperm_mt19937 mt;
+    size_t next;                /* the order mt draws next; SIZE_MAX = none yet */
+    size_t skip;                /* position in the stream's discarded draws */
+} cperm_order_cursor;
+
+/* MNE 1.3's _get_1samp_orders(n_subjects, n_permutations, tail, RandomState(seed)) as a
+ * stream of rows of n_subjects bytes, 1 = sign kept, 0 = flipped (MNE applies 2*order-1).
+ * Arguments and errors as cperm_orders_1samp. Making it walks MNE's draws once when they must
+ * be checked for duplicates (n > 20), holding the distinct tuples (16 to 32 bytes per order for
+ * up to 64 subjects) only meanwhile. */
+int cperm_order_stream_signflip(cperm_order_stream **out, size_t n_subjects,
+                                long n_permutations, int tail, uint32_t seed, cperm_err *err);
+/* MNE 1.3's independent-samples orders, [rng.permutation(n) for _ in range(n_perm - 1)]
+ * with rng = RandomState(seed), as rows of n uint32 indices. n_permutations in
+ * [1, CPERM_ORDERS_MAX_PERMUTATIONS]; n_observations in [2, 2^32). */
+int cperm_order_stream_labels(cperm_order_stream **out, size_t n_observations,
+                              long n_permutations, uint32_t seed, cperm_err *err);
+void cperm_order_stream_free(cperm_order_stream *s);
+size_t cperm_order_stream_count(const cperm_order_stream *s);  /* orders (MNE's n_perm - 1) */
+int cperm_order_stream_exact(const cperm_order_stream *s);     /* enumerated (exact test) */
+int cperm_order_stream_kind(const cperm_order_stream *s);      /* CPERM_ORDERS_* */
+size_t cperm_order_stream_width(const cperm_order_stream *s);  /* values per row */
+void cperm_order_cursor_init(cperm_order_cursor *c);
+/* Rows k0 .. k1-1 (k0 <= k1 <= count) into `rows`: bytes for sign flips, uint32 for labels,
+ * width values a row. Allocates nothing and cannot fail. */
+void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c, size_t k0,
+                             size_t k1, void *rows);
+
 /* Most permutations cperm_orders_1samp accepts (larger requests are refused). */
 #define CPERM_ORDERS_MAX_PERMUTATIONS 100000000L
 
-/* MNE 1.3's _get_1samp_orders(n_subjects, n_permutations, tail, RandomState(seed)).
- * On success *orders is a malloc'ed n_orders x n_subjects byte matrix (free() it), row k
+/* MNE 1.3's _get_1samp_orders(n_subjects, n_permutations, tail, RandomState(seed)), whole
+ * (for tests and tools: the engine reads the stream). On success *orders is a malloc'ed n_orders x n_subjects byte matrix (free() it), row k
  * the k-th order MNE returns: 1 = sign kept, 0 = flipped (MNE applies 2*order-1).
  * *is_exact is 1 for the exact (enumerated) test: iff 2^(n - (tail==0)) - 1 < n_permutations.
  * n_permutations = CPERM_PERMUTATIONS_ALL is MNE's 'all', which is never exact.

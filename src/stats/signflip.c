@@ -63,6 +63,9 @@ struct cperm_flip_ws {
     size_t max_chunk;
     size_t chunk;               /* orders per screening round: max_chunk, less after a pool
                                    overflow until rounds use little of the pool again */
+    uint16_t *patterns;         /* per order of the window: its table row per group */
+    double *hat;                /* per order of the window: sigma * max var (or sigma) */
+    double hat_bound;           /* >= every order's hat (for the float32 screen's range) */
     double *beta;               /* per order of the chunk */
     float *fbeta;               /* the same, scaled for the float32 screen */
     int use_float;              /* screen in float32 (decided per execute) */
@@ -97,6 +100,8 @@ static void flip_free(struct cperm_flip_ws *fw) {
     if (fw->gather)
         for (size_t i = 0; i < fw->n_threads; i++) free(fw->gather[i]);
     free(fw->gather);
+    free(fw->patterns);
+    free(fw->hat);
     free(fw->beta);
     free(fw->fbeta);
     free(fw->top_idx);
@@ -116,7 +121,7 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     if (parts > n_blocks) parts = n_blocks;
     if (parts < 1) parts = 1;
     fw->n_parts = parts;
-    fw->max_chunk = plan->n_orders < 1024 ? plan->n_orders : 1024;
+    fw->max_chunk = plan->n_orders < CPERM_ORDER_WINDOW ? plan->n_orders : CPERM_ORDER_WINDOW;
     if (fw->max_chunk < 1) fw->max_chunk = 1;
     fw->chunk = fw->max_chunk;
     /* Page pool: about 48 MB plus a quarter of X in all, and always enough for one order
@@ -128,7 +133,10 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     fw->gather = calloc(fw->n_threads, sizeof *fw->gather);
     fw->beta = cperm_malloc(fw->max_chunk, sizeof *fw->beta);
     fw->fbeta = cperm_malloc(fw->max_chunk, sizeof *fw->fbeta);
-    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta) goto nomem;
+    fw->patterns = cperm_malloc(fw->max_chunk, plan->n_groups * sizeof *fw->patterns);
+    fw->hat = cperm_malloc(fw->max_chunk, sizeof *fw->hat);
+    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta || !fw->patterns || !fw->hat)
+        goto nomem;
     for (size_t i = 0; i < parts; i++) {
         flip_part *pt = &fw->parts[i];
         pt->block_begin = i * n_blocks / parts;
@@ -468,7 +476,7 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
                             size_t kk) {
     const size_t P = plan->n_points, n = plan->n_subjects;
     const int tail = plan->opt.tail;
-    const double thr = plan->threshold, h = run->hat[k];
+    const double thr = plan->threshold, h = run->flip->hat[k - run->win_k0];
     const double *signs = cperm_order_signs(plan, run, k);
     double tb[CPERM_BLOCK], vb[CPERM_BLOCK];
     int whole = __builtin_popcountll(cand) >= EXACT_BLOCK_MIN;
@@ -524,8 +532,8 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
             for (size_t j = 0; j < CPERM_BLOCK; j++) aq[j] = j < bn ? alpha * Q[p0 + j] : INFINITY;
         }
         if (fw->use_float) {
-            fw->screen(pt->ftables, toff, plan->patterns + k0 * G, G, nk, aqf, fw->fbeta, tail,
-                       pt->masks);
+            fw->screen(pt->ftables, toff, fw->patterns + (k0 - run->win_k0) * G, G, nk, aqf,
+                       fw->fbeta, tail, pt->masks);
             uint64_t valid = bn == CPERM_BLOCK ? ~(uint64_t)0 : (((uint64_t)1 << bn) - 1);
             for (size_t kk = 0; kk < nk; kk++)
                 if (pt->masks[kk] & valid &&
@@ -535,7 +543,7 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
         }
         for (size_t kk = 0; kk < nk; kk++) {
             size_t k = k0 + kk;
-            const uint16_t *pat = plan->patterns + k * G;
+            const uint16_t *pat = fw->patterns + (k - run->win_k0) * G;
             uint64_t cand = 0;
             const double beta = fw->beta[kk];
             if (!screen_block(pt->tables, toff, pat, G, aq, beta, tail, s)) continue;
@@ -550,31 +558,52 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     return 0;
 }
 
-/* Once per X, after the observed statistics: the hat adjustment of every order and the
+/* Per window: each order's table row per group and its hat adjustment. */
+static void flip_window(const cperm_plan *plan, cperm_run *run, const double *X) {
+    struct cperm_flip_ws *fw = run->flip;
+    const size_t n = plan->n_subjects, G = plan->n_groups, W = run->win_n;
+    const double sigma = plan->opt.sigma;
+    for (size_t kk = 0; kk < W; kk++) {
+        const uint8_t *o = run->win_orders + kk * n;
+        for (size_t i = 0; i < G; i++) {
+            unsigned pat = 0;
+            for (size_t l = 0; l < plan->group_size[i]; l++)
+                pat |= (unsigned)o[plan->group_start[i] + l] << l;
+            fw->patterns[kk * G + i] = (uint16_t)pat;
+        }
+    }
+    if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
+#pragma omp parallel for schedule(dynamic, 8) num_threads(plan->n_threads)
+        for (size_t kk = 0; kk < W; kk++) {
+            size_t part = 0;
+#ifdef _OPENMP
+            part = (size_t)omp_get_thread_num();
+#endif
+            const double *signs = cperm_order_signs(plan, run, run->win_k0 + kk);
+            fw->hat[kk] = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE,
+                                          max_var(plan, fw, X, run->sumsq, signs, part));
+        }
+    } else {
+        for (size_t kk = 0; kk < W; kk++)
+            fw->hat[kk] = cperm_tstat_hat(sigma, plan->opt.sigma_method, 0.0);
+    }
+}
+
+/* Once per X, after the observed statistics: the data the hat adjustments need and the
  * choice of screen precision. */
 static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X) {
     struct cperm_flip_ws *fw = run->flip;
-    const size_t n = plan->n_subjects, N = plan->n_orders;
+    const size_t n = plan->n_subjects, P = plan->n_points;
     const double sigma = plan->opt.sigma;
-    const int nthreads = plan->n_threads;
-    /* hat adjustment of every order */
-    {
-        if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
-            prepare_top(plan, fw, X, run->sumsq);
-#pragma omp parallel for schedule(dynamic, 8) num_threads(nthreads)
-            for (size_t k = 0; k < N; k++) {
-                size_t part = 0;
-#ifdef _OPENMP
-                part = (size_t)omp_get_thread_num();
-#endif
-                run->hat[k] = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE,
-                                              max_var(plan, fw, X, run->sumsq,
-                                                      cperm_order_signs(plan, run, k), part));
-            }
-        } else {
-            for (size_t k = 0; k < N; k++)
-                run->hat[k] = cperm_tstat_hat(sigma, plan->opt.sigma_method, 0.0);
-        }
+    if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
+        prepare_top(plan, fw, X, run->sumsq);
+        /* var = (Q - n mean^2) / (n - 1) <= Q / (n - 1) under any signs */
+        double qmax = 0.0;
+        for (size_t p = 0; p < P; p++) qmax = run->sumsq[p] > qmax ? run->sumsq[p] : qmax;
+        fw->hat_bound = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE, qmax / (double)(n - 1)) *
+                        (1.0 + 1e-12);
+    } else {
+        fw->hat_bound = cperm_tstat_hat(sigma, plan->opt.sigma_method, 0.0);
     }
     const double thr2 = plan->threshold * plan->threshold;
     /* float32 screen: S carries at most c*sqrt(Q) absolute error (c below), so near the
@@ -590,9 +619,7 @@ static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X
         double rho = alpha_exact > 0 ? 2.0 * c / sqrt(alpha_exact) + 4e-6 : 1.0;
         fw->falpha = alpha_exact * (1.0 - rho);
         fw->use_float = rho < 0.05 && xmax > 0;
-        double hmax = 0.0;
-        for (size_t k = 0; k < N; k++) hmax = run->hat[k] > hmax ? run->hat[k] : hmax;
-        if (fw->falpha * hmax * (double)(n - 1) * fw->fscale * fw->fscale > 1e30) fw->use_float = 0;
+        if (fw->falpha * fw->hat_bound * (double)(n - 1) * fw->fscale * fw->fscale > 1e30) fw->use_float = 0;
     }
 }
 
@@ -605,14 +632,16 @@ static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run,
     const size_t n = plan->n_subjects;
     const int nthreads = plan->n_threads;
     (void)pass;
+    flip_window(plan, run, X);
     /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
     const double thr2 = plan->threshold * plan->threshold;
     const double alpha = thr2 * (double)n / ((double)(n - 1) + thr2) * (1.0 - 1e-9);
     while (k0 < k1) {
         size_t nk = k1 - k0 < fw->chunk ? k1 - k0 : fw->chunk;
         for (size_t kk = 0; kk < nk; kk++) {
-            fw->beta[kk] = alpha * run->hat[k0 + kk] * (double)(n - 1);
-            fw->fbeta[kk] = (float)(fw->falpha * run->hat[k0 + kk] * (double)(n - 1) *
+            const double h = fw->hat[k0 - run->win_k0 + kk];
+            fw->beta[kk] = alpha * h * (double)(n - 1);
+            fw->fbeta[kk] = (float)(fw->falpha * h * (double)(n - 1) *
                                     fw->fscale * fw->fscale);
         }
         int overflow = 0;
@@ -666,42 +695,21 @@ static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run,
  * any, as H0 is then needed) the hat adjustment of every order. */
 static int mass_observe(const cperm_plan *plan, const double *X, cperm_run *run,
                         cperm_err *err) {
-    const size_t P = plan->n_points;
-    const int tail = plan->opt.tail;
-    const double thr = plan->threshold;
     (void)err;
-    size_t m = 0;
-    for (size_t p = 0; p < P; p++) {
-        double t = run->tobs[p];
-        int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
-        if (supra && run->include[p]) {
-            run->obs_points[m].idx = (int64_t)p;
-            run->obs_points[m].t = t;
-            m++;
-        }
-    }
-    cperm_find_clusters(plan, &run->ws[0], run->obs_points, m, &run->obs, NULL);
+    cperm_observe_clusters(plan, run);
     if (run->obs.n_clusters) flip_prepare(plan, run, X);
     return CPERM_OK;
 }
 
 static void mass_destroy(cperm_run *run) {
-    if (run->ws)
-        for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
-    free(run->ws);
-    run->ws = NULL;
+    cperm_cluster_ws_destroy_all(run);
     flip_free(run->flip);
     run->flip = NULL;
 }
 
 /* One clustering workspace per thread and the kernel's tables and pools. */
 static int mass_create(cperm_run *run, const cperm_plan *plan) {
-    run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
-    if (!run->ws) return CPERM_ENOMEM;
-    for (int i = 0; i < plan->n_threads; i++)
-        if (cperm_cluster_ws_init(&run->ws[i], plan->n_points, plan->n_times, plan->n_vertices,
-                                  plan->opt.max_step))
-            return CPERM_ENOMEM;
+    if (cperm_cluster_ws_create_all(run, plan)) return CPERM_ENOMEM;
     return flip_create(&run->flip, plan);
 }
 
@@ -717,4 +725,5 @@ static int mass_rule(const cperm_plan *plan) {
 
 const cperm_kernel cperm_kernel_cluster_mass = {
     "cluster", mass_create, mass_destroy, mass_observe, flip_permute, mass_chunk, mass_rule,
+    NULL,
 };

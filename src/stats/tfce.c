@@ -404,6 +404,7 @@ static int tfce_rule(const cperm_plan *plan) {
 
 const cperm_kernel cperm_kernel_tfce = {
     "point", tfce_create, tfce_destroy, tfce_observe, tfce_permute, tfce_chunk, tfce_rule,
+    NULL,
 };
 
 /* ------------------------------------------------------------ accessors */
