@@ -313,11 +313,12 @@ typedef struct cperm_options {
     double sigma;             /* hat adjustment; 0 = plain t */
     int sigma_method;         /* CPERM_SIGMA_* */
     double step_down_p;       /* 0 = no step-down */
-    int n_jobs;               /* threads; -1 = all cores, 0 or 1 = one */
+    int n_jobs;               /* threads of new runs; -1 = all cores, 0 or 1 = one
+                                 (cperm_run_set_threads changes a run's) */
     int compat;               /* CPERM_COMPAT_* */
     const uint8_t *spatial_exclude; /* n_vertices flags (non-zero = excluded), or NULL;
                                        copied at plan creation */
-    cperm_progress_fn progress; /* or NULL */
+    cperm_progress_fn progress; /* of new runs, or NULL (cperm_run_set_progress) */
     void *progress_user;
     /* TFCE (threshold-free cluster enhancement, tfce.c); `threshold` and `t_power` are then
      * unused. Stepped modes take MNE's threshold=dict(start=, step=, h_power=, e_power=):
@@ -390,6 +391,16 @@ CPERM_API double cperm_plan_threshold(const cperm_plan *plan);
  * executing allocates nothing. One run per concurrent execution. */
 CPERM_API int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err);
 CPERM_API void cperm_run_free(cperm_run *run);
+/* A run's threads and progress callback are its own: they start as the plan's options gave
+ * them (n_jobs, progress, progress_user) and may change between executions. Results never
+ * depend on the thread count. cperm_run_set_threads (n_jobs as in the options: -1 = all
+ * cores) remakes the per-thread workspaces, so it allocates and discards the results of a
+ * previous execution; CPERM_EINVAL while a step-down pass is open (between cperm_run_begin
+ * and its last cperm_run_end_pass), CPERM_ENOMEM (the run then keeps one thread, or is
+ * unusable if even that fails, as the message says). cperm_run_threads gives the count. */
+CPERM_API int cperm_run_set_threads(cperm_run *run, int n_jobs, cperm_err *err);
+CPERM_API int cperm_run_threads(const cperm_run *run);
+CPERM_API void cperm_run_set_progress(cperm_run *run, cperm_progress_fn progress, void *user);
 
 /* Run the test on X (n_subjects x n_times x n_vertices, row-major, float64). X is not
  * modified. Errors: NaN/Inf in X (CPERM_EINVAL), cancellation. Thread-safe for distinct

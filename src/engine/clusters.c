@@ -452,9 +452,10 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
 /* ------------------------------------------------ shared by the cluster-mass kernels */
 
 int cperm_cluster_ws_create_all(cperm_run *run, const cperm_plan *plan) {
-    run->ws = calloc((size_t)plan->n_threads, sizeof *run->ws);
+    run->ws = calloc((size_t)run->n_threads, sizeof *run->ws);
     if (!run->ws) return CPERM_ENOMEM;
-    for (int i = 0; i < plan->n_threads; i++)
+    run->n_ws = run->n_threads;
+    for (int i = 0; i < run->n_threads; i++)
         if (cperm_cluster_ws_init(&run->ws[i], plan->n_points, plan->n_times, plan->n_vertices,
                                   plan->opt.max_step))
             return CPERM_ENOMEM;
@@ -463,7 +464,7 @@ int cperm_cluster_ws_create_all(cperm_run *run, const cperm_plan *plan) {
 
 void cperm_cluster_ws_destroy_all(cperm_run *run) {
     if (run->ws)
-        for (int i = 0; i < run->plan->n_threads; i++) cperm_cluster_ws_free(&run->ws[i]);
+        for (int i = 0; i < run->n_ws; i++) cperm_cluster_ws_free(&run->ws[i]);
     free(run->ws);
     run->ws = NULL;
 }

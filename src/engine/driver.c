@@ -149,7 +149,7 @@ int cperm_run_begin(const cperm_plan *plan, const double *X, cperm_run *run, cpe
         plan->kernel->scan(plan, X, run, &info);
     else
         cperm_tstat_scan(X, n, P, plan->opt.sigma, plan->opt.sigma_method, run->tobs,
-                         run->sumsq, run->pvalues, plan->n_threads, &info);
+                         run->sumsq, run->pvalues, run->n_threads, &info);
     if (info.first_nonfinite != SIZE_MAX) {
         size_t i = info.first_nonfinite / P, p = info.first_nonfinite % P;
         return cperm_fail(err, CPERM_EINVAL,
@@ -206,9 +206,8 @@ int cperm_run_permute(const cperm_plan *plan, const double *X, cperm_run *run, s
         return cperm_fail(err, CPERM_EINVAL, "permute: orders [%zu, %zu) are not a range of "
                           "[0, %zu)", k0, k1, N);
     if (run->obs.n_clusters == 0) return CPERM_OK; /* nothing observed: no H0 is needed */
-    const cperm_options *o = &plan->opt;
     const int pass = run->pass;
-    if (o->progress && o->progress(o->progress_user, k0, N, pass))
+    if (run->progress && run->progress(run->progress_user, k0, N, pass))
         return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
     size_t chunk = plan->kernel->chunk(plan, run);
     if (chunk < 1) chunk = 1;
@@ -222,7 +221,7 @@ int cperm_run_permute(const cperm_plan *plan, const double *X, cperm_run *run, s
         if (rc) return rc;
         mark(run, a, b);
         run->n_executed += b - a; /* the chunks it finished, also when a later one fails */
-        if (o->progress && o->progress(o->progress_user, b, N, pass))
+        if (run->progress && run->progress(run->progress_user, b, N, pass))
             return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");
         a = b;
     }

@@ -26,7 +26,7 @@ enum { CPERM_PV_GE = 0, CPERM_PV_LE = 1, CPERM_PV_ABS = 2 };
 /* A cluster statistic, as the driver (driver.c) sees it. The driver owns everything around
  * it: X's validation and T_obs, include masks, passes, the chunks of orders and the progress
  * and cancellation calls between them, checkpoint state, p-values and step-down. Within one
- * call a kernel spreads its work over plan->n_threads threads. A kernel computes:
+ * call a kernel spreads its work over run->n_threads threads. A kernel computes:
  *  - observe: with run->tobs (MNE's t of X) and run->include (1 = not excluded) set, the
  *    observed units into run->obs (clusters, or one unit per point), with their statistics,
  *    and whatever permute needs for this X (e.g. each order's hat adjustment). 0 or an error.
@@ -122,6 +122,10 @@ typedef struct cperm_cluster_set {
 
 struct cperm_run {
     const cperm_plan *plan;
+    int n_threads;              /* this run's threads (the plan's n_jobs unless set) */
+    int n_ws;                   /* cluster workspaces in ws */
+    cperm_progress_fn progress; /* this run's callback (the plan's unless set) */
+    void *progress_user;
     double *tobs;               /* n_points */
     double *sumsq;              /* n_points: sum of squares per point */
     uint8_t *include;           /* n_points: 1 = may be in a cluster */

@@ -339,7 +339,10 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
                                    (plan->design == CPERM_DESIGN_GROUPS ? sizeof(uint32_t) : 1));
     cperm_order_cursor_init(&run->cursor);
     run->h0_sorted = cperm_malloc(plan->n_orders + 1, sizeof *run->h0_sorted);
-    run->sign_rows = cperm_malloc((size_t)plan->n_threads * plan->n_subjects,
+    run->n_threads = plan->n_threads;
+    run->progress = plan->opt.progress;
+    run->progress_user = plan->opt.progress_user;
+    run->sign_rows = cperm_malloc((size_t)run->n_threads * plan->n_subjects,
                                   sizeof *run->sign_rows);
     run->have = cperm_calloc((plan->n_orders + 63) / 64 + 1, sizeof *run->have);
     run->removed = cperm_malloc(P, sizeof *run->removed);
@@ -356,6 +359,41 @@ nomem:
     cperm_run_free(run);
     return cperm_fail(err, CPERM_ENOMEM, "run: out of memory for %zu points", P);
 }
+
+int cperm_run_set_threads(cperm_run *run, int n_jobs, cperm_err *err) {
+    if (!run) return cperm_fail(err, CPERM_EINVAL, "run: NULL argument");
+    if (run->pass_open)
+        return cperm_fail(err, CPERM_EINVAL, "run: threads cannot change while a step-down pass "
+                          "is open");
+    const cperm_plan *plan = run->plan;
+    const int n = resolve_threads(n_jobs);
+    if (n == run->n_threads) return CPERM_OK;
+    double *rows = cperm_malloc((size_t)n, plan->n_subjects * sizeof *rows);
+    if (!rows) return cperm_fail(err, CPERM_ENOMEM, "run: out of memory for %d threads", n);
+    /* per-thread workspaces are the kernel's: made again for the new count */
+    plan->kernel->destroy(run);
+    free(run->sign_rows);
+    run->sign_rows = rows;
+    run->n_threads = n;
+    run->have_result = 0;
+    run->have_observed = 0;
+    if (plan->kernel->create(run, plan)) {
+        plan->kernel->destroy(run);
+        run->n_threads = 1;
+        int rc = plan->kernel->create(run, plan);
+        return cperm_fail(err, CPERM_ENOMEM, "run: out of memory for the workspaces of %d "
+                          "threads%s", n, rc ? "; the run is unusable" : "; it keeps one thread");
+    }
+    return CPERM_OK;
+}
+
+void cperm_run_set_progress(cperm_run *run, cperm_progress_fn progress, void *user) {
+    if (!run) return;
+    run->progress = progress;
+    run->progress_user = user;
+}
+
+int cperm_run_threads(const cperm_run *run) { return run ? run->n_threads : 0; }
 
 /* ---------------------------------------------------------------- accessors */
 

@@ -154,7 +154,7 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
     struct cperm_groups_ws *gw = calloc(1, sizeof *gw);
     if (!gw) return CPERM_ENOMEM;
     run->groups = gw;
-    gw->n_threads = (size_t)plan->n_threads;
+    gw->n_threads = (size_t)run->n_threads;
     gw->sums = calloc(gw->n_threads, sizeof *gw->sums);
     gw->pts = calloc(gw->n_threads, sizeof *gw->pts);
     gw->identity = cperm_malloc(plan->n_subjects, sizeof *gw->identity);
@@ -169,8 +169,8 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
 }
 
 static size_t groups_chunk(const cperm_plan *plan, const cperm_run *run) {
-    (void)run;
-    return plan->n_orders < 64 ? 64 : 64 * (size_t)plan->n_threads;
+    (void)plan;
+    return 64 * run->groups->n_threads;
 }
 
 /* MNE's tail 1: p = mean(H0 >= statistic). */

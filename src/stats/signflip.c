@@ -111,13 +111,13 @@ static void flip_free(struct cperm_flip_ws *fw) {
     free(fw);
 }
 
-static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
+static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n_threads) {
     *out = NULL;
     struct cperm_flip_ws *fw = calloc(1, sizeof *fw);
     if (!fw) return CPERM_ENOMEM;
     size_t P = plan->n_points, n = plan->n_subjects;
     size_t n_blocks = (P + CPERM_BLOCK - 1) / CPERM_BLOCK;
-    size_t parts = (size_t)plan->n_threads;
+    size_t parts = (size_t)n_threads;
     if (parts > n_blocks) parts = n_blocks;
     if (parts < 1) parts = 1;
     fw->n_parts = parts;
@@ -129,7 +129,7 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan) {
     size_t x_bytes = n * P * sizeof(double);
     size_t budget = ((size_t)48 << 20) + x_bytes / 4;
     fw->parts = calloc(parts, sizeof *fw->parts);
-    fw->n_threads = (size_t)plan->n_threads;
+    fw->n_threads = (size_t)n_threads;
     fw->gather = calloc(fw->n_threads, sizeof *fw->gather);
     fw->beta = cperm_malloc(fw->max_chunk, sizeof *fw->beta);
     fw->fbeta = cperm_malloc(fw->max_chunk, sizeof *fw->fbeta);
@@ -573,7 +573,7 @@ static void flip_window(const cperm_plan *plan, cperm_run *run, const double *X)
         }
     }
     if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
-#pragma omp parallel for schedule(dynamic, 8) num_threads(plan->n_threads)
+#pragma omp parallel for schedule(dynamic, 8) num_threads(run->n_threads)
         for (size_t kk = 0; kk < W; kk++) {
             size_t part = 0;
 #ifdef _OPENMP
@@ -630,7 +630,7 @@ static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run,
                         size_t k0, size_t k1, cperm_err *err) {
     struct cperm_flip_ws *fw = run->flip;
     const size_t n = plan->n_subjects;
-    const int nthreads = plan->n_threads;
+    const int nthreads = run->n_threads;
     (void)pass;
     flip_window(plan, run, X);
     /* S^2 > alpha*(Q + h*(n-1)) <=> t^2 > thr^2, relaxed so rounding never drops a point */
@@ -710,7 +710,7 @@ static void mass_destroy(cperm_run *run) {
 /* One clustering workspace per thread and the kernel's tables and pools. */
 static int mass_create(cperm_run *run, const cperm_plan *plan) {
     if (cperm_cluster_ws_create_all(run, plan)) return CPERM_ENOMEM;
-    return flip_create(&run->flip, plan);
+    return flip_create(&run->flip, plan, run->n_threads);
 }
 
 static size_t mass_chunk(const cperm_plan *plan, const cperm_run *run) {

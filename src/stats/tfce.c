@@ -241,11 +241,11 @@ static int ws_base(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     return CPERM_OK;
 }
 
-static int ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan) {
+static int ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_threads) {
     struct cperm_tfce_ws *tw;
     *out = NULL;
     if (ws_base(&tw, plan)) goto nomem;
-    size_t nt = (size_t)plan->n_threads;
+    size_t nt = (size_t)n_threads;
     if (nt > plan->n_orders) nt = plan->n_orders;
     if (nt < 1) nt = 1;
     tw->th = calloc(nt, sizeof *tw->th);
@@ -383,7 +383,7 @@ static int tfce_observe(const cperm_plan *plan, const double *X, cperm_run *run,
 }
 
 static int tfce_create(cperm_run *run, const cperm_plan *plan) {
-    return ws_create(&run->tfce, plan);
+    return ws_create(&run->tfce, plan, run->n_threads);
 }
 
 static void tfce_destroy(cperm_run *run) {
