@@ -2,7 +2,8 @@
  * _permute / _export_h0 / _import_h0 / _merge_h0 / _end_pass) gives results byte-identical
  * to a whole cperm_plan_execute - T_obs, clusters, every H0 value as bits, p-values, step-down
  * counts - for cluster mass with step-down (3 passes), TFCE (exact) with step-down, and MNE
- * 1.3 compatibility (clusters; TFCE's released formula with its inverted tail -1 p-values):
+ * 1.3 compatibility (clusters; TFCE's released formula with its inverted tail -1 p-values),
+ * and independent groups (label shuffles, F) with step-down:
  * each pass's orders are split into uneven ranges, computed out of order by two runs (of two
  * plans, one with a copy of X, as two MPI ranks would) and exchanged both ways. A restored
  * checkpoint continues as ranges too. The step calls refuse misuse with error codes, and a
@@ -511,6 +512,29 @@ int main(void) {
     for (size_t i = 0; i < NS * P; i++) X[i] = -X[i]; /* the effects become negative */
     test_case("ranges.tfce_mne13_tailm1", g, &otc, X, 1, 2);
     for (size_t i = 0; i < NS * P; i++) X[i] = -X[i];
+
+    /* (d) independent groups (label shuffles, F), step-down: the first 6 observations are
+     * moved towards the effect's opposite so that the groups differ */
+    {
+        static const size_t sizes[2] = {6, 10};
+        double *Xg = malloc(NS * P * sizeof *Xg);
+        if (Xg) {
+            memcpy(Xg, X, NS * P * sizeof *Xg);
+            for (size_t i = 0; i < 6 * P; i++) Xg[i] = -0.5 * Xg[i];
+            cperm_options og = CPERM_OPTIONS_INIT;
+            og.design = CPERM_DESIGN_GROUPS;
+            og.n_groups = 2;
+            og.group_sizes = sizes;
+            og.tail = 1;
+            og.threshold = 3.0;
+            og.n_permutations = 600;
+            og.step_down_p = 0.05;
+            og.n_jobs = 2;
+            test_case("ranges.groups", g, &og, Xg, 0, 2);
+        }
+        CHECK("ranges.groups.data", Xg != NULL, "out of memory");
+        free(Xg);
+    }
 
     test_resume_as_ranges(g, &o, X);
     test_misuse(g, X);
