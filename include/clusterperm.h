@@ -299,8 +299,12 @@ enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
  * GROUPS.
  *  T_1SAMP:  mne.stats.ttest_1samp_no_p with the hat adjustment (sigma, sigma_method).
  *  F_ONEWAY: mne.stats.f_oneway (MNE's default for permutation_cluster_test), bit for bit;
- *            tail must be 1 and the threshold an F value. */
-enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2 };
+ *            tail must be 1 and the threshold an F value.
+ *  T_IND:    mne.stats.ttest_ind_no_p(a, b, equal_var, sigma) of two groups (a - b), bit
+ *            for bit; any tail. As in MNE's permutation_cluster_test, a permutation's H0
+ *            entry is its largest cluster sum (np.max), for every tail. */
+enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2,
+       CPERM_STAT_T_IND = 3 };
 
 typedef struct cperm_options {
     int version;              /* CPERM_OPTIONS_VERSION */
@@ -333,6 +337,7 @@ typedef struct cperm_options {
     const size_t *group_sizes;/* GROUPS: observations per group (each >= 1, more observations
                                  than groups), summing to the plan's n_subjects; copied */
     int statistic;            /* CPERM_STAT_* */
+    int equal_var;            /* T_IND: pooled variance (1, MNE's default) or Welch's (0) */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -342,7 +347,7 @@ typedef struct cperm_options {
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
-      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT }
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1 }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never

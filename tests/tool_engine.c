@@ -5,7 +5,8 @@
  * Usage: tool_engine CASE_DIR
  * params.txt: key=value lines (n_subjects, n_times, n_vertices, threshold, tail, t_power,
  * n_permutations (int or "all"), seed, max_step, sigma, sigma_method (relative|absolute),
- * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1)); '#' starts a comment line.
+ * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1), groups (comma-separated sizes:
+ * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1)); '#' starts a comment line.
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
  * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
@@ -121,6 +122,18 @@ static int set_param(case_params *p, const char *key, const char *val) {
         return 0;
     }
     if (!strcmp(key, "max_step")) return parse_size(val, &p->opt.max_step);
+    if (!strcmp(key, "statistic")) {
+        if (!strcmp(val, "f")) p->opt.statistic = CPERM_STAT_F_ONEWAY;
+        else if (!strcmp(val, "t_ind")) p->opt.statistic = CPERM_STAT_T_IND;
+        else if (!strcmp(val, "t_1samp")) p->opt.statistic = CPERM_STAT_T_1SAMP;
+        else return -1;
+        return 0;
+    }
+    if (!strcmp(key, "equal_var")) {
+        if (parse_long(val, &l) || (l != 0 && l != 1)) return -1;
+        p->opt.equal_var = (int)l;
+        return 0;
+    }
     if (!strcmp(key, "groups")) { /* independent groups: comma-separated sizes */
         p->opt.design = CPERM_DESIGN_GROUPS;
         p->opt.n_groups = 0;

@@ -15,15 +15,23 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xcheck_engine as xe  # noqa: E402
 import numpy as np  # noqa: E402
-from mne.stats import permutation_cluster_test  # noqa: E402
+from functools import partial  # noqa: E402
+from mne.stats import permutation_cluster_test, ttest_ind_no_p  # noqa: E402
 
 xe.PREFIX = 'groups'
 report = xe.report
 
 
 def run_mne(groups, c, adjacency):
+    stat_fun = None
+    if c.get('statistic') == 't_ind':
+        stat_fun = partial(ttest_ind_no_p, equal_var=bool(c.get('equal_var', 1)),
+                           sigma=c.get('sigma', 0.0))
+    excl = c.get('exclude')
     F, cl, pv, H0 = permutation_cluster_test(
-        groups, threshold=c['threshold'], n_permutations=c['n_permutations'], tail=1,
+        groups, threshold=c['threshold'], n_permutations=c['n_permutations'], tail=c['tail'],
+        stat_fun=stat_fun,
+        exclude=None if excl is None else np.tile(excl, groups[0].shape[1]),
         adjacency=adjacency, n_jobs=1, seed=c['seed'], max_step=c.get('max_step', 1),
         t_power=c.get('t_power', 1), step_down_p=c.get('step_down_p', 0.0),
         out_type='indices', buffer_size=None, verbose=False)
@@ -37,7 +45,8 @@ def read_orders(d, n):
 
 
 def check(tmp, name, groups, nv, edges, c, min_clusters=2):
-    c = dict(c, tail=1)
+    c = dict(c)
+    c.setdefault('tail', 1)
     X = np.concatenate(groups, axis=0)
     n, nt, _ = X.shape
     sizes = ','.join(str(len(g)) for g in groups)
@@ -57,6 +66,9 @@ def check(tmp, name, groups, nv, edges, c, min_clusters=2):
             xe.write_case(d, X, nv, edges, c, mode, jobs)
             with open(os.path.join(d, 'params.txt'), 'a') as f:
                 f.write('groups=%s\n' % sizes)
+                if 'statistic' in c:
+                    f.write('statistic=%s\nequal_var=%d\n' % (c['statistic'],
+                                                               c.get('equal_var', 1)))
             rc, err = xe.run_tool(d)
             if not report('%s.run_j%d' % (tag, jobs), rc == 0, 'exit %d: %s' % (rc, err)):
                 break
@@ -104,6 +116,23 @@ def main():
               ((6, []), (5, [(1.8, 3, 1, 1, 3)]), (8, [(-1.5, 25, 1, 0, 4)]))]
         check(tmp, 'three_groups', gs, nv, edges,
               dict(threshold=2.5, n_permutations=300, seed=0, step_down_p=0.05, t_power=2))
+        # two-sample t (ttest_ind_no_p) on the chain: both tails, one tail each way, Welch,
+        # the hat adjustment, cluster size (t_power 0), max_step 2 and an exclusion
+        nv, nt = 30, 6
+        edges = np.array([(v, v + 1) for v in range(nv - 1)])
+        A = xe.graph_from_edges(nv, edges)
+        a = xe.smooth_data(rng, 8, nt, nv, A, [(1.4, 6, 1, 1, 4), (-1.4, 22, 2, 2, 5)])
+        b = xe.smooth_data(rng, 10, nt, nv, A, [])
+        excl = np.zeros(nv, bool)
+        excl[[0, 14]] = True
+        for name, c in (('t_tail0', dict(tail=0, threshold=2.1)),
+                        ('t_tail1_welch', dict(tail=1, threshold=1.8, equal_var=0)),
+                        ('t_tailm1_sigma', dict(tail=-1, threshold=-1.8, sigma=1e-2)),
+                        ('t_size_maxstep2', dict(tail=0, threshold=2.0, t_power=0, max_step=2,
+                                                 step_down_p=0.05)),
+                        ('t_exclude', dict(tail=0, threshold=2.0, exclude=excl))):
+            c.update(statistic='t_ind', n_permutations=250, seed=5)
+            check(tmp, name, [a, b], nv, edges, c, min_clusters=1)
     print('%d failed' % xe.FAILED[0] if xe.FAILED[0] else 'all ok')
     return 1 if xe.FAILED[0] else 0
 

@@ -96,6 +96,7 @@ typedef struct emitter {
     cperm_cluster_set *out;
     size_t n_members;
     int have;
+    int plain_max;              /* np.max(sums), as MNE's independent-samples H0 */
     double best;
 } emitter;
 
@@ -111,8 +112,8 @@ static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const
         o->stats[o->n_clusters] = sum;
         o->offsets[++o->n_clusters] = e->n_members;
     }
-    /* np.argmax(np.abs(sums)): the first maximum wins */
-    if (!e->have || fabs(sum) > fabs(e->best)) {
+    /* np.argmax(np.abs(sums)) (the first maximum wins), or np.max(sums) */
+    if (!e->have || (e->plain_max ? sum > e->best : fabs(sum) > fabs(e->best))) {
         e->best = sum;
         e->have = 1;
     }
@@ -424,7 +425,7 @@ static void mne13_multistep(const cperm_plan *plan, cperm_cluster_ws *ws,
 
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat) {
-    emitter e = {out, 0, 0, 0.0};
+    emitter e = {out, 0, 0, plan->design == CPERM_DESIGN_GROUPS, 0.0};
     if (out) {
         out->n_clusters = 0;
         out->offsets[0] = 0;

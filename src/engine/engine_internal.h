@@ -184,7 +184,8 @@ void cperm_cluster_ws_destroy_all(cperm_run *run);
 void cperm_observe_clusters(const cperm_plan *plan, cperm_run *run);
 /* Cluster the ascending point list `pts` (only included, supra-threshold points). If `out`
  * is NULL only the permutation statistic (the signed cluster sum of largest magnitude, first
- * in MNE's order on ties; 0 if none) is returned in *max_stat. */
+ * in MNE's order on ties; for GROUPS designs the largest sum, as MNE's _do_permutations; 0 if
+ * none) is returned in *max_stat. */
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat);
 

@@ -67,9 +67,11 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
     }
     if (o->design != CPERM_DESIGN_GROUPS)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown design %d", o->design);
-    if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_F_ONEWAY)
+    if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_F_ONEWAY &&
+        o->statistic != CPERM_STAT_T_IND)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "options: independent groups are tested with "
-                          "the one-way F in this version (statistic %d)", o->statistic);
+                          "the one-way F or the two-sample t (statistic %d)", o->statistic);
+    const int t_ind = o->statistic == CPERM_STAT_T_IND;
     if (o->n_groups < 2 || o->n_groups > CPERM_MAX_GROUPS || !o->group_sizes)
         return cperm_fail(err, CPERM_EINVAL, "options: a groups design needs 2 to %d group "
                           "sizes, got %zu%s", CPERM_MAX_GROUPS, o->n_groups,
@@ -88,15 +90,27 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
                           "degree of freedom within groups", total, o->n_groups);
     if (total > UINT32_MAX)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "data: %zu observations are too many", total);
-    if (o->tail != 1)
+    if (t_ind && o->n_groups != 2)
+        return cperm_fail(err, CPERM_EINVAL, "options: the two-sample t compares 2 groups, got "
+                          "%zu", o->n_groups);
+    if (t_ind && (o->group_sizes[0] < 2 || o->group_sizes[1] < 2))
+        return cperm_fail(err, CPERM_EINVAL, "options: the two-sample t needs 2 observations "
+                          "per group (%zu and %zu)", o->group_sizes[0], o->group_sizes[1]);
+    if (t_ind && o->sigma_method != CPERM_SIGMA_RELATIVE)
+        return cperm_fail(err, CPERM_EINVAL, "options: ttest_ind_no_p's sigma is relative "
+                          "(sigma * max variance); sigma_method must be relative");
+    if (t_ind && o->equal_var != 0 && o->equal_var != 1)
+        return cperm_fail(err, CPERM_EINVAL, "options: equal_var must be 0 or 1, got %d",
+                          o->equal_var);
+    if (!t_ind && o->tail != 1)
         return cperm_fail(err, CPERM_EINVAL, "options: the F test is one-tailed (tail 1), got "
                           "tail %d", o->tail);
     if (o->tfce != CPERM_TFCE_NONE)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "options: TFCE of a groups design is not "
                           "supported yet");
-    if (o->sigma != 0)
-        return cperm_fail(err, CPERM_EINVAL, "options: sigma (the hat adjustment) belongs to the "
-                          "one-sample t; it must be 0 for the F test, got %g", o->sigma);
+    if (!t_ind && o->sigma != 0)
+        return cperm_fail(err, CPERM_EINVAL, "options: f_oneway has no hat adjustment; sigma "
+                          "must be 0 for the F test, got %g", o->sigma);
     if (o->n_permutations == CPERM_PERMUTATIONS_ALL)
         return cperm_fail(err, CPERM_EINVAL, "options: n_permutations='all' enumerates sign "
                           "flips; give a number for label shuffles");
@@ -186,8 +200,9 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     plan->design = options->design;
     plan->kernel = options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
                    : options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
-    plan->statistic = options->design == CPERM_DESIGN_GROUPS ? CPERM_STAT_F_ONEWAY
-                                                              : CPERM_STAT_T_1SAMP;
+    plan->statistic = options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
+                      : options->statistic == CPERM_STAT_T_IND ? CPERM_STAT_T_IND
+                                                               : CPERM_STAT_F_ONEWAY;
     plan->opt.statistic = plan->statistic;
     if (options->design == CPERM_DESIGN_GROUPS) {
         plan->n_classes = options->n_groups;
