@@ -676,6 +676,18 @@ CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const dou
                                  size_t n_stats, int tail, double p_thresh, int kind, int width,
                                  int height, int format, cperm_err *err);
 
+/* ------------------------------------------- max-T and multiple-comparison corrections */
+/* (src/stats/maxt.c, src/stats/fdr.c) */
+/* end of max-T and corrections */
+
+/* ---------------------------------------------- neighbourhoods over several dimensions */
+/* (src/graph/combine.c) */
+/* end of neighbourhoods over several dimensions */
+
+/* ----------------------------------------------------------------- F distribution */
+/* (src/stats/fdist.c) */
+/* end of F distribution */
+
 /* ------------------------------------------------------------------ file I/O */
 
 /* Write `size` bytes to `path` atomically (temporary file in the same directory, fsync,
