@@ -299,7 +299,7 @@ enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
  * GROUPS.
  *  T_1SAMP:  mne.stats.ttest_1samp_no_p with the hat adjustment (sigma, sigma_method).
  *  F_ONEWAY: mne.stats.f_oneway (MNE's default for permutation_cluster_test), bit for bit;
- *            tail must be 1 and the threshold an F value.
+ *            tail 1 (or 0, MNE's default, the same test as F >= 0), the threshold an F.
  *  T_IND:    mne.stats.ttest_ind_no_p(a, b, equal_var, sigma) of two groups (a - b), bit
  *            for bit; any tail. As in MNE's permutation_cluster_test, a permutation's H0
  *            entry is its largest cluster sum (np.max), for every tail. */

@@ -151,7 +151,7 @@ static void refusals(cperm_graph *g) {
     const size_t wrong[2] = {2, 2}, empty[2] = {0, 5};
     struct { const char *name; int want; } cases[] = {
         {"groups.refuse.sizes_mismatch", CPERM_EMISMATCH}, {"groups.refuse.empty", CPERM_EINVAL},
-        {"groups.refuse.tail0", CPERM_EINVAL},     {"groups.refuse.tfce", CPERM_EUNSUPPORTED},
+        {"groups.refuse.tail_m1", CPERM_EINVAL},     {"groups.refuse.tfce", CPERM_EUNSUPPORTED},
         {"groups.refuse.sigma", CPERM_EINVAL},     {"groups.refuse.all", CPERM_EINVAL},
         {"groups.refuse.one_group", CPERM_EINVAL}, {"groups.refuse.t_stat", CPERM_EUNSUPPORTED},
         {"signflip.refuse.f_stat", CPERM_EUNSUPPORTED}, {"refuse.unknown_design", CPERM_EINVAL},
@@ -161,7 +161,7 @@ static void refusals(cperm_graph *g) {
         switch (i) {
         case 0: o.group_sizes = wrong; break;
         case 1: o.group_sizes = empty; break;
-        case 2: o.tail = 0; break;
+        case 2: o.tail = -1; o.threshold = -4.0; break;
         case 3: o.tfce = CPERM_TFCE_EXACT; break;
         case 4: o.sigma = 1e-3; break;
         case 5: o.n_permutations = CPERM_PERMUTATIONS_ALL; break;

@@ -108,6 +108,9 @@ def main():
         g2 = xe.smooth_data(rng, 9, nt, nv, A, [(1.5, 5, 1, 1, 4), (1.2, 20, 2, 2, 5)])
         check(tmp, 'two_groups', [g1, g2], nv, edges,
               dict(threshold=3.0, n_permutations=200, seed=3))
+        # MNE's default tail (0) with the F test
+        check(tmp, 'two_groups_tail0', [g1, g2], nv, edges,
+              dict(threshold=3.0, n_permutations=200, seed=4, tail=0))
         # three groups, a random graph, step-down and t_power 2
         nv, nt = 40, 5
         _, edges = xe.random_graph(nv, 0.08, 11)

@@ -102,9 +102,11 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
     if (t_ind && o->equal_var != 0 && o->equal_var != 1)
         return cperm_fail(err, CPERM_EINVAL, "options: equal_var must be 0 or 1, got %d",
                           o->equal_var);
-    if (!t_ind && o->tail != 1)
-        return cperm_fail(err, CPERM_EINVAL, "options: the F test is one-tailed (tail 1), got "
-                          "tail %d", o->tail);
+    /* tail 0 is MNE's default for permutation_cluster_test, which then only warns: F >= 0
+     * makes it the same test as tail 1 */
+    if (!t_ind && o->tail < 0)
+        return cperm_fail(err, CPERM_EINVAL, "options: the F test is one-tailed (tail 1; tail 0 "
+                          "is the same), got tail %d", o->tail);
     if (o->tfce != CPERM_TFCE_NONE)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "options: TFCE of a groups design is not "
                           "supported yet");
