@@ -338,6 +338,9 @@ typedef struct cperm_options {
                                  than groups), summing to the plan's n_subjects; copied */
     int statistic;            /* CPERM_STAT_* */
     int equal_var;            /* T_IND: pooled variance (1, MNE's default) or Welch's (0) */
+    int sequential_sums;      /* 1: each cluster summed left to right, as MNE's path for 1-D
+                                 data without adjacency (ndimage.sum, a running sum); 0:
+                                 numpy's pairwise np.sum, as every other MNE path */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -347,7 +350,7 @@ typedef struct cperm_options {
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
-      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1 }
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0 }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
@@ -678,14 +681,120 @@ CPERM_API int cperm_plot_h0_kind(unsigned char **out, size_t *out_len, const dou
 
 /* ------------------------------------------- max-T and multiple-comparison corrections */
 /* (src/stats/maxt.c, src/stats/fdr.c) */
+/* len(H0) that mne.stats.permutation_t_test returns for n_samples, n_permutations (> 1, or
+ * CPERM_PERMUTATIONS_ALL) and tail: the number of sign-flip orders + 1. *is_exact (may be
+ * NULL) is 1 for the enumerated test (n_permutations >= 2^(n_samples - (tail == 0)), where
+ * the seed is ignored). Depends on no data and no seed. Errors (CPERM_EINVAL): n_samples < 2,
+ * tail not in -1/0/1, n_permutations out of [1, 1e8] or 'all' with more patterns than that,
+ * and no order at all (n_permutations 1, or 'all' with 2 samples and tail 0: MNE fails
+ * there too). */
+CPERM_API int cperm_permutation_t_test_h0_len(size_t *n_h0, int *is_exact, size_t n_samples,
+                                              long n_permutations, int tail, cperm_err *err);
+/* mne.stats.permutation_t_test(X, n_permutations, tail, seed=seed) of MNE 1.3 (the t-max
+ * test) on X (n_samples x n_tests, row-major as MNE's array). Writes T_obs and p_values
+ * (n_tests each) and H0 sorted ascending (*n_h0 = cperm_permutation_t_test_h0_len values;
+ * n_h0_cap is h0's length). As MNE, H0 holds per order the largest |t| over the tests
+ * whatever the tail, plus max |T_obs|; the tail picks the orders and the p-value rule
+ * (tail 0: H0 >= |T|, 1: H0 >= T, -1: -H0 <= T). Values are bit-identical to MNE's for the
+ * same seed (its moments, and the permuted means summed sample by sample as its BLAS
+ * product does), NaN and Inf in X propagating as there. n_jobs threads (<= 0: OpenMP's
+ * default) compute the orders; results are the same for any n_jobs. Memory: the orders are
+ * regenerated per window: it holds O(n_tests + n_jobs x 1024 n_samples) besides H0.
+ * Errors: as cperm_permutation_t_test_h0_len; CPERM_EINVAL for a NULL pointer, n_tests 0 or
+ * n_h0_cap too small (then *n_h0, if n_h0 is not NULL, says the length needed);
+ * CPERM_ENOMEM. Thread-safe; nothing is written on failure except that *n_h0. */
+CPERM_API int cperm_permutation_t_test(double *t_obs, double *p_values, double *h0,
+                                       size_t n_h0_cap, size_t *n_h0, const double *X,
+                                       size_t n_samples, size_t n_tests, long n_permutations,
+                                       int tail, uint32_t seed, int n_jobs, cperm_err *err);
+
+/* fdr_correction's methods: Benjamini/Hochberg ('indep', also 'i', 'p', 'poscorr') and
+ * Benjamini/Yekutieli ('negcorr', also 'n'). */
+enum { CPERM_FDR_INDEP = 0, CPERM_FDR_NEGCORR = 1 };
+/* mne.stats.fdr_correction(p, alpha, method): reject[i] (0/1) and p_corrected[i] for the n
+ * p-values, bit-identical to MNE (the sorted p over the ECDF factor, a cumulative minimum
+ * from the largest p, values above 1 set to 1; a NaN p makes every corrected value NaN, as
+ * numpy's minimum.accumulate does). n may be 0. p_corrected may be p.
+ * Errors: CPERM_EINVAL (NULL pointer with n > 0, unknown method), CPERM_ENOMEM. */
+CPERM_API int cperm_fdr_correction(uint8_t *reject, double *p_corrected, const double *p,
+                                   size_t n, double alpha, int method, cperm_err *err);
+/* mne.stats.bonferroni_correction(p, alpha): p_corrected = min(p * n, 1) (NaN stays NaN),
+ * reject = p_corrected < alpha. p_corrected may be p itself. Errors: CPERM_EINVAL (NULL
+ * pointer with n > 0). */
+CPERM_API int cperm_bonferroni_correction(uint8_t *reject, double *p_corrected,
+                                          const double *p, size_t n, double alpha,
+                                          cperm_err *err);
 /* end of max-T and corrections */
 
 /* ---------------------------------------------- neighbourhoods over several dimensions */
 /* (src/graph/combine.c) */
+/* mne.stats.combine_adjacency(*structure) as a graph: the neighbourhood over the grid
+ * lengths[0] x ... x lengths[n_dims-1] flattened row-major (C order, the last dimension
+ * fastest), where two points are neighbours when they differ in exactly one coordinate d and
+ * are neighbours there. graphs[d] == NULL (or graphs == NULL for all) is MNE's int argument,
+ * a lattice of lengths[d] (i and i +- 1); otherwise graphs[d] is that dimension's graph and
+ * lengths[d] must equal its n_vertices. For data (n_obs, n_freqs, n_times, n_channels),
+ * combine {n_freqs, n_times, n_channels} with {NULL, NULL, channel graph}, and pass the result
+ * to cperm_plan_create with n_times = 1; or combine only the dimensions after the first and
+ * pass n_times = lengths of the first (its lattice becomes the engine's time axis, max_step
+ * 1). A graph without edges (MNE's matrix of zeros) connects nothing along its dimension.
+ * Rows come out sorted, without self-loops (MNE's diagonal is implicit here). The inputs are
+ * only read and may be freed afterwards; free *out with cperm_graph_free.
+ * Errors: CPERM_EINVAL (n_dims 0, NULL lengths, a length 0, a product beyond 2^31 points, a
+ * graph that is not a valid symmetric CSR without self-loops: the message names its
+ * dimension and vertex), CPERM_EMISMATCH (lengths[d] differs from graphs[d]->n_vertices),
+ * CPERM_ENOMEM. */
+CPERM_API int cperm_graph_combine(cperm_graph **out, size_t n_dims, const size_t *lengths,
+                                  const cperm_graph *const *graphs, cperm_err *err);
+/* MNE's neighbourhood for adjacency=None: scipy.ndimage.label on the sample shape with its
+ * default structure (generate_binary_structure(n_dims, 1): points sharing a face, i.e. +-1
+ * along one axis, no diagonals), over shape[0] x ... x shape[n_dims-1] flattened row-major.
+ * Equal to cperm_graph_combine with every graph NULL. Errors: CPERM_EINVAL (n_dims 0, NULL
+ * shape, a length 0, more than 2^31 points), CPERM_ENOMEM. On 2-D and higher data the
+ * engine then gives MNE's results bit for bit; on 1-D data MNE 1.3 sums clusters with
+ * ndimage.sum (a running sum) where the engine uses np.sum's pairwise order, so cluster
+ * statistics and H0 entries of clusters over 8 points may differ in the last bits. */
+CPERM_API int cperm_graph_lattice(cperm_graph **out, size_t n_dims, const size_t *shape,
+                                  cperm_err *err);
 /* end of neighbourhoods over several dimensions */
 
 /* ----------------------------------------------------------------- F distribution */
 /* (src/stats/fdist.c) */
+
+/* F distribution CDF, equal to scipy.stats.f.cdf (scipy 1.10: cephes fdtr, the incomplete
+ * beta integral) - bit-identical in the cross-checks. 0 for f <= 0, 1 for f = +inf, NaN for
+ * NaN input or a degree of freedom <= 0 (inf is accepted, as scipy does). Pure, thread-safe. */
+CPERM_API double cperm_f_cdf(double f, double dfn, double dfd);
+/* F quantile, equal to scipy.stats.f.ppf (cephes fdtri: incbi's halving and Newton search,
+ * not the exact quantile) - bit-identical in the cross-checks. 0 for p = 0, +inf for p = 1,
+ * NaN for p outside [0, 1], NaN input or a degree of freedom <= 0. Pure, thread-safe. */
+CPERM_API double cperm_f_ppf(double p, double dfn, double dfd);
+/* The cluster-forming F threshold for p as MNE computes it: stats.f.ppf(1 - p, dfn, dfd)
+ * (permutation_cluster_test's default, p = 0.05, dfn = n_groups - 1, dfd = n_obs - n_groups;
+ * also f(dfn, dfd).isf(p) of f_threshold_mway_rm). +inf for p = 0, 0 for p = 1, NaN as
+ * cperm_f_ppf otherwise. */
+CPERM_API double cperm_f_threshold(double p, double dfn, double dfd);
+/* The effects an `effects` string of mne.stats.f_mway_rm / f_threshold_mway_rm selects for
+ * n_factors factors (1..26), in MNE's order: "A", "A:B" (one effect), "A+B" (those named, in
+ * that order), "A*B" (every effect up to and including A:B in MNE's order A, B, A:B, C, A:C,
+ * B:C, A:B:C, ...), "all"; NULL means MNE's default "A*B". Effect i comes back as masks[i],
+ * bit k set for factor k ('A' + k), i.e. 1 + its index in the "all" order. masks may be NULL
+ * to count only; otherwise it holds cap entries. *n_out receives the number of effects.
+ * CPERM_EINVAL for a string MNE rejects, too many factors, or cap too small (masks then
+ * untouched). */
+CPERM_API int cperm_f_mway_effects(uint32_t *masks, size_t cap, size_t *n_out, size_t n_factors,
+                                   const char *effects, cperm_err *err);
+/* mne.stats.f_threshold_mway_rm(n_subjects, factor_levels, effects, pvalue): one F threshold
+ * per effect, in the order of cperm_f_mway_effects, written to out, which must hold that many
+ * values (2^n_factors - 1 always suffice). Each is f(df1, df2).isf(pvalue) with df1 the
+ * product of (levels - 1) over the effect's factors and df2 = df1 (n_subjects - 1).
+ * CPERM_EINVAL for a bad effects string, pvalue outside [0, 1], n_subjects < 2, a factor of
+ * 0 levels or an effect with a factor of 1 level (MNE's NaN); CPERM_EUNSUPPORTED when the
+ * degrees of freedom exceed 2^53. On failure out is untouched. */
+CPERM_API int cperm_f_threshold_mway_rm(double *out, size_t n_subjects, const size_t *factor_levels,
+                                        size_t n_factors, const char *effects, double pvalue,
+                                        cperm_err *err);
+
 /* end of F distribution */
 
 /* ------------------------------------------------------------------ file I/O */

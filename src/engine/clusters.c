@@ -97,6 +97,7 @@ typedef struct emitter {
     size_t n_members;
     int have;
     int plain_max;              /* np.max(sums), as MNE's independent-samples H0 */
+    int running;                /* left-to-right sums (ndimage.sum), not np.sum's pairwise */
     double best;
 } emitter;
 
@@ -104,7 +105,13 @@ typedef struct emitter {
 static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const int32_t *pos,
                  size_t n, double t_power) {
     for (size_t k = 0; k < n; k++) ws->vals[k] = powered(pts[pos[k]].t, t_power);
-    double sum = cperm_np_sum(ws->vals, n);
+    double sum;
+    if (e->running) {
+        sum = 0.0;
+        for (size_t k = 0; k < n; k++) sum += ws->vals[k];
+    } else {
+        sum = cperm_np_sum(ws->vals, n);
+    }
     if (e->out) {
         cperm_cluster_set *o = e->out;
         for (size_t k = 0; k < n; k++) o->members[e->n_members + k] = pts[pos[k]].idx;
@@ -425,7 +432,8 @@ static void mne13_multistep(const cperm_plan *plan, cperm_cluster_ws *ws,
 
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat) {
-    emitter e = {out, 0, 0, plan->design == CPERM_DESIGN_GROUPS, 0.0};
+    emitter e = {out, 0, 0, plan->design == CPERM_DESIGN_GROUPS, plan->opt.sequential_sums != 0,
+                 0.0};
     if (out) {
         out->n_clusters = 0;
         out->offsets[0] = 0;

@@ -156,6 +156,9 @@ static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
     if (!(o->step_down_p >= 0 && o->step_down_p <= 1))
         return cperm_fail(err, CPERM_EINVAL, "options: step_down_p must be in [0, 1], got %g",
                           o->step_down_p);
+    if (o->sequential_sums != 0 && o->sequential_sums != 1)
+        return cperm_fail(err, CPERM_EINVAL, "options: sequential_sums must be 0 or 1, got %d",
+                          o->sequential_sums);
     if (o->compat != CPERM_COMPAT_NONE && o->compat != CPERM_COMPAT_MNE13)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown compat mode %d", o->compat);
     /* TFCE */
