@@ -105,12 +105,36 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     }
 
     json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
-    json_object_set_new(root, "test", json_string("spatio_temporal_cluster_1samp_test"));
+    const int indep = os_independent(o);
+    json_object_set_new(root, "test", json_string(indep ? "spatio_temporal_cluster_test"
+                                                        : "spatio_temporal_cluster_1samp_test"));
+    json_object_set_new(root, "design", json_string(indep ? "independent groups (labels "
+                                                            "shuffled across all observations)"
+                                                          : o->b ? "paired (A - B, signs flipped)"
+                                                                 : "one sample (signs flipped)"));
+    json_object_set_new(root, "statistic",
+                        json_string(!indep ? "ttest_1samp_no_p"
+                                    : o->statistic == CPERM_STAT_F_ONEWAY ? "f_oneway"
+                                    : o->equal_var ? "ttest_ind_no_p"
+                                                   : "ttest_ind_no_p(equal_var=False)"));
 
-    const cli_strlist *b = os_b_stems(st);
-    json_object_set_new(par, "a", jstems(os_a_stems(st)));
-    json_object_set_new(par, "b", b ? jstems(b) : json_null());
-    json_object_set_new(par, "subjects", jstems(&st->a.keys));
+    if (indep) {
+        json_t *groups = json_array();
+        for (size_t g = 0; g < st->n_groups; g++) {
+            json_t *one = json_object();
+            json_object_set_new(one, "glob", json_string(o->groups[g]));
+            json_object_set_new(one, "stems", jstems(&st->groups[g].stems));
+            json_object_set_new(one, "subjects", jstems(&st->groups[g].keys));
+            json_array_append_new(groups, one);
+        }
+        json_object_set_new(par, "groups", groups);
+        json_object_set_new(par, "f_threshold", jmaybe(o->f_threshold));
+    } else {
+        const cli_strlist *b = os_b_stems(st);
+        json_object_set_new(par, "a", jstems(os_a_stems(st)));
+        json_object_set_new(par, "b", b ? jstems(b) : json_null());
+        json_object_set_new(par, "subjects", jstems(&st->a.keys));
+    }
     json_object_set_new(par, "src", json_string(o->src));
     json_object_set_new(par, "tmin", jmaybe(o->tmin));
     json_object_set_new(par, "tmax", jmaybe(o->tmax));

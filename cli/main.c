@@ -13,11 +13,13 @@ static void usage(FILE *f) {
           "       " CLI_NAME " version | --version | -V\n"
           "\n"
           "Cluster-based permutation statistics on MNE source estimates, identical to\n"
-          "MNE-Python 1.3's spatio_temporal_cluster_1samp_test.\n"
+          "MNE-Python 1.3's spatio_temporal_cluster_1samp_test and\n"
+          "spatio_temporal_cluster_test.\n"
           "\n"
           "commands:\n"
           "  onesample   one-sample (or paired A-B) spatio-temporal cluster test on .stc /\n"
           "              -stc.h5 files with a -src.fif source space\n"
+          "  independent independent-groups spatio-temporal cluster test (F or t)\n"
           "  simulate    write a synthetic group study (source space, 16 subjects' stcs)\n"
           "  plot        draw a surface source estimate on the brain (PNG/SVG/PDF)\n"
           "  version     print the version\n"
@@ -42,6 +44,7 @@ static const struct {
     cli_command_fn fn;
 } commands[] = {
     { "onesample", cli_onesample },
+    { "independent", cli_independent },
     { "simulate", cli_simulate },
     { "plot", cli_plot },
 };

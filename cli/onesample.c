@@ -1,5 +1,6 @@
-/* onesample.c - `clusterperm onesample`: the seed pipeline (read stcs, contrast, source-space
- * adjacency, threshold, spatio-temporal one-sample cluster test, summary) in one command. */
+/* onesample.c - `clusterperm onesample` and `clusterperm independent`: the seed pipeline
+ * (read stcs, contrast or groups, source-space adjacency, threshold, spatio-temporal cluster
+ * test, summary) in one command, for the one-sample (paired) and independent-groups designs. */
 #include "onesample.h"
 #include "cluster_out.h"
 #include "outputs.h"
@@ -79,11 +80,63 @@ static void usage(FILE *f) {
         f);
 }
 
+static void usage_independent(FILE *f) {
+    fputs(
+        "usage: " CLI_NAME " independent --group STEMS --group STEMS [--group ...] --src FILE\n"
+        "       --out DIR [options]\n"
+        "\n"
+        "Spatio-temporal cluster permutation test of independent groups, as MNE 1.3's\n"
+        "spatio_temporal_cluster_test: labels shuffled across all observations\n"
+        "(rng.permutation per permutation), the one-way F (f_oneway, MNE's default) or\n"
+        "the two-sample t (ttest_ind_no_p) of group 1 - group 2 at each point.\n"
+        "\n"
+        "inputs:\n"
+        "  --group STEM_GLOB    one group's source estimates (a glob over stems or\n"
+        "                       @LISTFILE, as onesample's --a); give it once per group,\n"
+        "                       2 to 64 groups, stacked in this order\n"
+        "  --src FILE           surface source space (-src.fif or -src.fif.gz)\n"
+        "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
+        "  --magnitude          norm over orientations of vector estimates\n"
+        "test:\n"
+        "  --stat f|t           f (default): one-way F; t: two-sample t (2 groups)\n"
+        "  --welch              t: Welch's unequal variances (equal_var=False)\n"
+        "  --p-threshold P      cluster-forming threshold from p: F: f.ppf(1 - P, k - 1,\n"
+        "                       n - k) (MNE's default, P = 0.05); t: Student t with\n"
+        "                       n - 2 df (two-sided for --tail 0: -ppf(P/2))\n"
+        "  --f-threshold F      F: cluster-forming F threshold as given\n"
+        "  --t-threshold T      t: cluster-forming t threshold as given\n"
+        "  --tail -1|0|1        default 0 (MNE's; for F the same test as 1)\n"
+        "  --n-permutations N   default 1024 (counts the observed labelling, as MNE)\n"
+        "  --seed S             RandomState seed, 0..4294967295 (default 0)\n"
+        "  --sigma S            t: 'hat' variance regularisation of ttest_ind_no_p\n"
+        "  --step-down-p P      step-down-in-jumps p (default 0: none)\n"
+        "  --max-step N         temporal adjacency steps (default 1)\n"
+        "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
+        "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
+        "  -j, --jobs N         threads (-1 = all cores; default 1); results do not\n"
+        "                       depend on it\n"
+        "outputs:\n"
+        "  --out DIR            tobs-lh/-rh.stc (the F or t map), summary-lh/-rh.stc,\n"
+        "                       h0.txt, clusters.json, summary.png, h0.png, report.html\n"
+        "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "  -q, --quiet          no log lines and no progress\n"
+        "resuming:\n"
+        "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"
+        "  --checkpoint-interval S  seconds between saves (default 30)\n",
+        f);
+}
+
 /* ------------------------------------------------------------- options */
 
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
-static int parse_args(int argc, char **argv, os_opts *o) {
+static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
+    const int indep = !strcmp(command, "independent");
+    o->command = command;
     o->a = o->b = o->src = o->out = NULL;
+    o->n_groups = 0;
+    o->statistic = indep ? CPERM_STAT_F_ONEWAY : CPERM_STAT_T_1SAMP;
+    o->equal_var = 1;
+    o->f_threshold = NAN;
     o->tmin = o->tmax = NAN;
     o->magnitude = 0;
     o->quiet = 0;
@@ -114,6 +167,10 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             o->quiet = 1;
             continue;
         }
+        if (!strcmp(arg, "--welch") && indep) {
+            o->equal_var = 0;
+            continue;
+        }
         if (tfce_cli_flag(&o->tfce, arg)) continue; /* TFCE (issue 5) */
         if (!strcmp(arg, "-j")) {
             snprintf(name, sizeof name, "--jobs");
@@ -127,8 +184,8 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             name[n] = '\0';
             if (eq) val = eq + 1;
         } else {
-            cli_error("onesample: unexpected argument '%s' (try '" CLI_NAME " onesample --help')",
-                      arg);
+            cli_error("%s: unexpected argument '%s' (try '" CLI_NAME " %s --help')", command,
+                      arg, command);
             return -1;
         }
         static const char *const known[] = {
@@ -136,33 +193,42 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             "--tmin", "--tmax", "--p-threshold", "--t-threshold",
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
             "--compat", "--jobs", "--p-summary", "--checkpoint-interval",
-            "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e"}; /* TFCE: issue 5 */
+            "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e", /* TFCE: issue 5 */
+            "--group", "--stat", "--f-threshold"}; /* independent */
         enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
         static_assert(N_KNOWN <= 32, "seen is a 32-bit mask");
         size_t found = N_KNOWN;
         for (size_t k = 0; k < N_KNOWN; k++)
             if (!strcmp(name, known[k])) found = k;
+        /* each command's own options */
+        static const char *const onesample_only[] = {"--a", "--b", "--tfce-steps",
+                                                     "--tfce-formula", "--tfce-h", "--tfce-e"};
+        static const char *const independent_only[] = {"--group", "--stat", "--f-threshold"};
+        const char *const *other = indep ? onesample_only : independent_only;
+        const size_t n_other = indep ? 6 : 3;
+        for (size_t k = 0; found < N_KNOWN && k < n_other; k++)
+            if (!strcmp(name, other[k])) found = N_KNOWN;
         if (found == N_KNOWN) {
-            cli_error("onesample: unknown option '%s' (try '" CLI_NAME " onesample --help')",
-                      arg);
+            cli_error("%s: unknown option '%s' (try '" CLI_NAME " %s --help')", command,
+                      arg, command);
             return -1;
         }
         if (!val) {
             if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)) {
-                cli_error("onesample: option %s needs a value", name);
+                cli_error("%s: option %s needs a value", command, name);
                 return -1;
             }
             val = argv[++i];
         }
         /* issue 7: an empty value (--out=) would make paths like "/tobs-lh.stc" */
         if (!*val) {
-            cli_error("onesample: option %s needs a non-empty value", name);
+            cli_error("%s: option %s needs a non-empty value", command, name);
             return -1;
         }
         /* A repeated parameter takes its last value, as in most programs; but a second --a
          * (say) is a mistake that would otherwise drop the first set of files silently. */
         if ((seen & (1u << found)) && found < N_ONCE) {
-            cli_error("onesample: option %s is given twice", name);
+            cli_error("%s: option %s is given twice", command, name);
             return -1;
         }
         seen |= 1u << found;
@@ -177,63 +243,82 @@ static int parse_args(int argc, char **argv, os_opts *o) {
         }
         double d;
         long l;
-        if (!strcmp(name, "--a")) o->a = val;
+        if (!strcmp(name, "--group")) {
+            if (o->n_groups == CPERM_MAX_GROUPS) {
+                cli_error("%s: at most %d --group options", command, CPERM_MAX_GROUPS);
+                return -1;
+            }
+            o->groups[o->n_groups++] = val;
+        } else if (!strcmp(name, "--stat")) {
+            if (!strcmp(val, "f")) o->statistic = CPERM_STAT_F_ONEWAY;
+            else if (!strcmp(val, "t")) o->statistic = CPERM_STAT_T_IND;
+            else {
+                cli_error("%s: --stat '%s' must be 'f' or 't'", command, val);
+                return -1;
+            }
+        } else if (!strcmp(name, "--f-threshold")) {
+            if (cli_parse_double(val, &d) || d < 0) {
+                cli_error("%s: --f-threshold '%s' must be a number >= 0", command, val);
+                return -1;
+            }
+            o->f_threshold = d;
+        } else if (!strcmp(name, "--a")) o->a = val;
         else if (!strcmp(name, "--b")) o->b = val;
         else if (!strcmp(name, "--src")) o->src = val;
         else if (!strcmp(name, "--out")) o->out = val;
         else if (!strcmp(name, "--tmin") || !strcmp(name, "--tmax")) {
             if (cli_parse_double(val, &d)) {
-                cli_error("onesample: %s '%s' is not a number of seconds", name, val);
+                cli_error("%s: %s '%s' is not a number of seconds", command, name, val);
                 return -1;
             }
             if (!strcmp(name, "--tmin")) o->tmin = d;
             else o->tmax = d;
         } else if (!strcmp(name, "--p-threshold")) {
             if (cli_parse_double(val, &d) || !(d > 0 && d < 1)) {
-                cli_error("onesample: --p-threshold '%s' must be a probability in (0, 1)", val);
+                cli_error("%s: --p-threshold '%s' must be a probability in (0, 1)", command, val);
                 return -1;
             }
             o->p_threshold = d;
         } else if (!strcmp(name, "--t-threshold")) {
             if (cli_parse_double(val, &d)) {
-                cli_error("onesample: --t-threshold '%s' is not a finite number", val);
+                cli_error("%s: --t-threshold '%s' is not a finite number", command, val);
                 return -1;
             }
             o->t_threshold = d;
         } else if (!strcmp(name, "--tail")) {
             if (cli_parse_long(val, -1, 1, &l)) {
-                cli_error("onesample: --tail '%s' must be -1, 0 or 1", val);
+                cli_error("%s: --tail '%s' must be -1, 0 or 1", command, val);
                 return -1;
             }
             o->tail = l;
         } else if (!strcmp(name, "--n-permutations")) {
             if (!strcmp(val, "all")) o->n_permutations = CPERM_PERMUTATIONS_ALL;
             else if (cli_parse_long(val, 1, 1L << 40, &l)) {
-                cli_error("onesample: --n-permutations '%s' must be a positive integer or 'all'",
+                cli_error("%s: --n-permutations '%s' must be a positive integer or 'all'", command,
                           val);
                 return -1;
             } else o->n_permutations = l;
         } else if (!strcmp(name, "--seed")) {
             if (cli_parse_long(val, 0, 4294967295L, &l)) {
-                cli_error("onesample: --seed '%s' must be an integer in 0..4294967295", val);
+                cli_error("%s: --seed '%s' must be an integer in 0..4294967295", command, val);
                 return -1;
             }
             o->seed = l;
         } else if (!strcmp(name, "--sigma")) {
             if (cli_parse_double(val, &d) || d < 0) {
-                cli_error("onesample: --sigma '%s' must be a number >= 0", val);
+                cli_error("%s: --sigma '%s' must be a number >= 0", command, val);
                 return -1;
             }
             o->sigma = d;
         } else if (!strcmp(name, "--step-down-p")) {
             if (cli_parse_double(val, &d) || d < 0 || d > 1) {
-                cli_error("onesample: --step-down-p '%s' must be in [0, 1]", val);
+                cli_error("%s: --step-down-p '%s' must be in [0, 1]", command, val);
                 return -1;
             }
             o->step_down_p = d;
         } else if (!strcmp(name, "--max-step")) {
             if (cli_parse_long(val, 1, 1L << 30, &l)) {
-                cli_error("onesample: --max-step '%s' must be a positive integer", val);
+                cli_error("%s: --max-step '%s' must be a positive integer", command, val);
                 return -1;
             }
             o->max_step = l;
@@ -241,49 +326,88 @@ static int parse_args(int argc, char **argv, os_opts *o) {
             if (!strcmp(val, "none")) o->compat = CPERM_COMPAT_NONE;
             else if (!strcmp(val, "mne1.3")) o->compat = CPERM_COMPAT_MNE13;
             else {
-                cli_error("onesample: --compat '%s' must be 'none' or 'mne1.3'", val);
+                cli_error("%s: --compat '%s' must be 'none' or 'mne1.3'", command, val);
                 return -1;
             }
         } else if (!strcmp(name, "--jobs")) {
             if (cli_parse_long(val, -1, 4096, &l)) {
-                cli_error("onesample: --jobs '%s' must be an integer >= -1", val);
+                cli_error("%s: --jobs '%s' must be an integer >= -1", command, val);
                 return -1;
             }
             o->jobs = l;
         } else if (!strcmp(name, "--p-summary")) {
             if (cli_parse_double(val, &d) || !(d > 0 && d <= 1)) {
-                cli_error("onesample: --p-summary '%s' must be a probability in (0, 1]", val);
+                cli_error("%s: --p-summary '%s' must be a probability in (0, 1]", command, val);
                 return -1;
             }
             o->p_summary = d;
         }
     }
-    if (!o->a || !o->src || !o->out) {
-        cli_error("onesample: %s is required (try '" CLI_NAME " onesample --help')",
-                  !o->a ? "--a" : !o->src ? "--src" : "--out");
+    if (indep && (o->n_groups < 2 || !o->src || !o->out)) {
+        if (o->n_groups < 2)
+            cli_error("%s: give --group once per group, at least 2 (got %zu)", command,
+                      o->n_groups);
+        else
+            cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", command,
+                      !o->src ? "--src" : "--out", command);
         return -1;
     }
+    if (!indep && (!o->a || !o->src || !o->out)) {
+        cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", command,
+                  !o->a ? "--a" : !o->src ? "--src" : "--out", command);
+        return -1;
+    }
+    if (indep) {
+        const int t = o->statistic == CPERM_STAT_T_IND;
+        const char *bad = o->tfce.on ? "--tfce" : !t && !o->equal_var ? "--welch"
+                        : !t && !isnan(o->t_threshold) ? "--t-threshold"
+                        : t && !isnan(o->f_threshold) ? "--f-threshold"
+                        : !t && o->sigma != 0 ? "--sigma" : NULL;
+        if (bad) {
+            cli_error("%s: %s does not apply to %s", command, bad,
+                      o->tfce.on ? "independent groups (TFCE is not supported for them yet)"
+                                 : t ? "--stat t" : "the F test (--stat f)");
+            return -1;
+        }
+        if (t && o->n_groups != 2) {
+            cli_error("%s: --stat t compares 2 groups, got %zu", command, o->n_groups);
+            return -1;
+        }
+        if (!t && o->tail < 0) {
+            cli_error("%s: the F test is one-tailed (--tail 1, or 0, the same); got --tail %ld",
+                      command, o->tail);
+            return -1;
+        }
+        if (o->n_permutations == CPERM_PERMUTATIONS_ALL) {
+            cli_error("%s: --n-permutations all enumerates sign flips; give a number", command);
+            return -1;
+        }
+        if (!isnan(o->p_threshold) && !isnan(o->f_threshold)) {
+            cli_error("%s: give --p-threshold or --f-threshold, not both", command);
+            return -1;
+        }
+    }
     if (!isnan(o->p_threshold) && !isnan(o->t_threshold)) {
-        cli_error("onesample: give --p-threshold or --t-threshold, not both");
+        cli_error("%s: give --p-threshold or --t-threshold, not both", command);
         return -1;
     }
     if (!isnan(o->t_threshold)) {
         double t = o->t_threshold;
         if ((o->tail < 0 && t > 0) || (o->tail > 0 && t < 0) || (o->tail == 0 && t < 0)) {
-            cli_error("onesample: incompatible tail and threshold signs, got %ld and %g",
+            cli_error("%s: incompatible tail and threshold signs, got %ld and %g", command,
                       o->tail, t);
             return -1;
         }
     }
     if (tfce_cli_finish(&o->tfce, o->tail)) return -1; /* TFCE (issue 5) */
     if (o->tfce.on && (!isnan(o->p_threshold) || !isnan(o->t_threshold))) {
-        cli_error("onesample: %s has no effect with TFCE, which uses every threshold (give "
-                  "--tfce-steps START,STEP for stepped thresholds)",
+        cli_error("%s: %s has no effect with TFCE, which uses every threshold (give "
+                  "--tfce-steps START,STEP for stepped thresholds)", command,
                   !isnan(o->p_threshold) ? "--p-threshold" : "--t-threshold");
         return -1;
     }
     if (!isnan(o->tmin) && !isnan(o->tmax) && o->tmin > o->tmax) {
-        cli_error("onesample: --tmin %g is after --tmax %g", o->tmin, o->tmax);
+        cli_error("%s: --tmin %g is after --tmax %g", command, o->tmin, o->tmax);
         return -1;
     }
     return 0;
@@ -396,6 +520,11 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
     ckpt_hash_double(&h, o->step_down_p);
     ckpt_hash_long(&h, o->max_step);
     ckpt_hash_long(&h, o->compat);
+    ckpt_hash_long(&h, (long)o->n_groups); /* independent */
+    for (size_t g = 0; g < o->n_groups; g++) ckpt_hash_stem(&h, o->groups[g]);
+    ckpt_hash_long(&h, o->statistic);
+    ckpt_hash_long(&h, o->equal_var);
+    ckpt_hash_double(&h, o->f_threshold);
     return h.h;
 }
 /* ---- end of --checkpoint ---- */
@@ -407,8 +536,26 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
  * leaves it unused. Returns 0, or -1 after printing the error. */
 static int cluster_threshold(const os_opts *o, size_t n_subjects, double *threshold,
                              int *is_default) {
-    const double df = (double)(n_subjects - 1);
     *is_default = 0;
+    if (os_independent(o) && o->statistic == CPERM_STAT_F_ONEWAY) {
+        if (!isnan(o->f_threshold)) {
+            *threshold = o->f_threshold;
+            return 0;
+        }
+        /* MNE's default: f.ppf(1 - 0.05, k - 1, n - k) */
+        const double p = isnan(o->p_threshold) ? 0.05 : o->p_threshold;
+        const double dfn = (double)(o->n_groups - 1), dfd = (double)(n_subjects - o->n_groups);
+        *threshold = cperm_f_threshold(p, dfn, dfd);
+        *is_default = isnan(o->p_threshold);
+        if (!isfinite(*threshold)) {
+            cli_error("cannot convert p = %g with %g and %g degrees of freedom to an F threshold",
+                      p, dfn, dfd);
+            return -1;
+        }
+        return 0;
+    }
+    /* Student t: n - 1 df for one sample, n1 + n2 - 2 for two */
+    const double df = (double)(n_subjects - (os_independent(o) ? 2 : 1));
     if (!isnan(o->t_threshold)) {
         *threshold = o->t_threshold;
         return 0;
@@ -424,7 +571,8 @@ static int cluster_threshold(const os_opts *o, size_t n_subjects, double *thresh
 }
 
 /* The library's options for the command line. */
-static void test_options(cperm_options *opts, const os_opts *o, double threshold) {
+static void test_options(cperm_options *opts, const os_opts *o, const os_study *st,
+                         double threshold) {
     cperm_options_init(opts, CPERM_OPTIONS_VERSION);
     opts->threshold = threshold;
     opts->tail = (int)o->tail;
@@ -437,6 +585,13 @@ static void test_options(cperm_options *opts, const os_opts *o, double threshold
     opts->n_jobs = (int)o->jobs;
     opts->compat = o->compat;
     tfce_cli_apply(&o->tfce, opts); /* TFCE (issue 5) */
+    if (os_independent(o)) {
+        opts->design = CPERM_DESIGN_GROUPS;
+        opts->n_groups = st->n_groups;
+        opts->group_sizes = st->group_sizes;
+        opts->statistic = o->statistic;
+        opts->equal_var = o->equal_var;
+    }
 }
 
 /* ------------------------------------------------------------- outputs */
@@ -472,7 +627,7 @@ static int write_outputs(const os_result *r) {
 
 /* ------------------------------------------------------------- command */
 
-int cli_onesample(int argc, char **argv) {
+static int cluster_command(int argc, char **argv, const char *command) {
     os_opts o;
     os_study study = {0};
     cperm_graph *graph = NULL;
@@ -483,9 +638,10 @@ int cli_onesample(int argc, char **argv) {
     ckpt_state ck; /* --checkpoint (issue 7) */
     ckpt_init(&ck);
 
-    int prc = parse_args(argc, argv, &o);
+    int prc = parse_args(argc, argv, &o, command);
     if (prc == 1) {
-        usage(stdout);
+        if (os_independent(&o) || !strcmp(command, "independent")) usage_independent(stdout);
+        else usage(stdout);
         return CLI_EXIT_OK;
     }
     if (prc < 0) return CLI_EXIT_USAGE;
@@ -528,7 +684,7 @@ int cli_onesample(int argc, char **argv) {
         lg.next_user = &ck;
     }
     cperm_options opts;
-    test_options(&opts, &o, threshold);
+    test_options(&opts, &o, &study, threshold);
     opts.progress = log_progress_cb;
     opts.progress_user = &lg;
     if (cperm_plan_create(&plan, graph, n_subjects, n_times, &opts, &err) ||
@@ -577,3 +733,6 @@ cleanup:
     study_free(&study);
     return ret;
 }
+
+int cli_onesample(int argc, char **argv) { return cluster_command(argc, argv, "onesample"); }
+int cli_independent(int argc, char **argv) { return cluster_command(argc, argv, "independent"); }

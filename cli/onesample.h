@@ -11,7 +11,13 @@
 /* The command line, as parse_args read it. Parameters the plan holds (the threshold, the
  * number of orders, exactness) are read from the plan, not from here. */
 typedef struct os_opts {
+    const char *command;      /* "onesample" or "independent" (the design) */
     const char *a, *b, *src, *out; /* as given (--a/--b: a glob or @LISTFILE) */
+    const char *groups[CPERM_MAX_GROUPS]; /* independent: --group, as given */
+    size_t n_groups;
+    int statistic;            /* independent: CPERM_STAT_F_ONEWAY or CPERM_STAT_T_IND */
+    int equal_var;            /* independent t: 0 with --welch */
+    double f_threshold;       /* independent F: NaN = not given */
     double tmin, tmax;        /* NaN = no limit */
     int magnitude;
     int quiet;
@@ -33,7 +39,12 @@ typedef struct os_opts {
 /* A study as read (cli/study.c): the subjects' stems, the source space and X. */
 typedef struct os_study {
     cli_subjects a, b;        /* stems paired by subject: a.keys[i] is the subject of
-                                 a.stems.items[i] and, with --b, of b.stems.items[i] */
+                                 a.stems.items[i] and, with --b, of b.stems.items[i];
+                                 independent: a holds every group's stems, group after
+                                 group, as X stacks them */
+    cli_subjects groups[CPERM_MAX_GROUPS]; /* independent: each --group's stems */
+    size_t n_groups;
+    size_t group_sizes[CPERM_MAX_GROUPS];
     int paired;               /* --b given: X = A - B */
     cperm_srcspace *src;      /* --src */
     cperm_stc *layout;        /* the first estimate after cropping: vertices, n_times, tmin
@@ -49,6 +60,8 @@ typedef struct os_result {
     const cperm_plan *plan;
     const cperm_run *run;
 } os_result;
+
+static inline int os_independent(const os_opts *o) { return o->n_groups > 0; }
 
 /* The subjects' stems, and B's or NULL without --b. */
 static inline const cli_strlist *os_a_stems(const os_study *st) { return &st->a.stems; }

@@ -154,6 +154,19 @@ void report_param_json(report_buf *b, const char *name, const json_t *v) {
     report_param_row(b, name, t);
 }
 
+/* One element of a listed parameter: a string, or a group ({glob, stems}) as its glob and
+ * size. */
+static void param_element(report_buf *cell, const json_t *e) {
+    if (json_is_object(e)) {
+        const char *glob = json_string_value(json_object_get(e, "glob"));
+        report_html(cell, glob ? glob : "");
+        report_printf(cell, " (%zu)", json_array_size(json_object_get(e, "stems")));
+        return;
+    }
+    const char *s = json_string_value(e);
+    report_html(cell, s ? s : "");
+}
+
 void report_param_rows(report_buf *b, const json_t *obj) {
     const char *key;
     json_t *val;
@@ -163,10 +176,10 @@ void report_param_rows(report_buf *b, const json_t *obj) {
         if (json_is_array(val) && json_array_size(val) > 0) {
             const size_t n = json_array_size(val);
             report_printf(&cell, "%zu: ", n);
-            report_html(&cell, json_string_value(json_array_get(val, 0)));
+            param_element(&cell, json_array_get(val, 0));
             if (n > 1) {
                 report_put(&cell, " &hellip; ", 10);
-                report_html(&cell, json_string_value(json_array_get(val, n - 1)));
+                param_element(&cell, json_array_get(val, n - 1));
             }
         } else {
             json_text(t, sizeof t, val);
@@ -312,6 +325,14 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
     report_begin(&b, "Spatio-temporal cluster permutation test");
     {
         char t[64];
+        const char *design = json_string_value(json_object_get(root, "design"));
+        const char *stat = json_string_value(json_object_get(root, "statistic"));
+        report_printf(&b, "<p>Design: ");
+        report_html(&b, design ? design : "");
+        report_printf(&b, "; statistic: ");
+        report_html(&b, stat ? stat : "");
+        report_printf(&b, "; threshold %.6g.</p>\n",
+                      jnum(json_object_get(json_object_get(root, "parameters"), "threshold")));
         report_printf(&b, "<p>");
         json_text(t, sizeof t, json_object_get(data, "n_subjects"));
         report_printf(&b, "%s subjects, ", t);

@@ -1,7 +1,7 @@
-/* study.c - reading a study into X (onesample): each subject's estimate read as MNE's
- * read_source_estimate, cropped and reduced to its magnitude as the seed does, checked
- * against the first one and the source space, and X = A - B laid out as MNE's (subjects x
- * times x vertices). */
+/* study.c - reading a study into X (onesample, independent): each subject's estimate read as
+ * MNE's read_source_estimate, cropped and reduced to its magnitude as the seed does, checked
+ * against the first one and the source space, and X = A - B (or the groups stacked) laid out
+ * as MNE's (observations x times x vertices). */
 #include "study.h"
 
 #include <math.h>
@@ -71,8 +71,8 @@ static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const c
     }
     stc_file_name(file, sizeof file, stem, 0);
     if (stc->n_hemis != 2) {
-        cli_error("%s: a single-hemisphere estimate; onesample needs a surface lh/rh pair",
-                  file);
+        cli_error("%s: a single-hemisphere estimate; %s needs a surface lh/rh pair", file,
+                  o->command);
         goto fail;
     }
     if (stc->n_orient == 3 && !o->magnitude) {
@@ -221,11 +221,11 @@ cleanup:
 
 /* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices. */
 static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
-                     const char *data_name) {
+                     const char *data_name, const char *command) {
     const char *hemi[2] = {"lh", "rh"};
     if (src->n_hemis != 2) {
-        cli_error("%s: %zu source spaces; onesample needs a surface lh/rh pair", path,
-                  src->n_hemis);
+        cli_error("%s: %zu source spaces; %s needs a surface lh/rh pair", path, src->n_hemis,
+                  command);
         return -1;
     }
     for (size_t h = 0; h < 2; h++) {
@@ -249,7 +249,43 @@ static int check_src(const cperm_srcspace *src, const char *path, const cperm_st
 
 /* ------------------------------------------------------------- entry points */
 
+/* Independent groups: each --group's stems, then all of them in group order as st->a. */
+static int group_subjects(os_study *st, const os_opts *o) {
+    st->n_groups = o->n_groups;
+    for (size_t g = 0; g < o->n_groups; g++) {
+        char opt[32];
+        snprintf(opt, sizeof opt, "--group #%zu", g + 1);
+        cli_subjects *gs = &st->groups[g];
+        if (cli_subjects_expand(gs, opt, o->groups[g])) return -1;
+        st->group_sizes[g] = gs->stems.n;
+        for (size_t i = 0; i < gs->stems.n; i++) {
+            char key[512];
+            snprintf(key, sizeof key, "%zu/%s", g + 1, gs->keys.items[i]);
+            if (cli_strlist_push(&st->a.stems, gs->stems.items[i]) ||
+                cli_strlist_push(&st->a.keys, key)) {
+                cli_error("out of memory");
+                return -1;
+            }
+        }
+    }
+    for (size_t g = 0; g < o->n_groups; g++) {
+        const size_t need = o->statistic == CPERM_STAT_T_IND ? 2 : 1;
+        if (st->group_sizes[g] < need) {
+            cli_error("--group #%zu (%s) matches %zu subject; the two-sample t needs at least %zu "
+                      "per group", g + 1, o->groups[g], st->group_sizes[g], need);
+            return -1;
+        }
+    }
+    if (st->a.stems.n <= o->n_groups) {
+        cli_error("%zu subjects in %zu groups leave no degree of freedom within groups",
+                  st->a.stems.n, o->n_groups);
+        return -1;
+    }
+    return 0;
+}
+
 int study_subjects(os_study *st, const os_opts *o) {
+    if (os_independent(o)) return group_subjects(st, o);
     st->paired = o->b != NULL;
     if (cli_subjects_expand(&st->a, "--a", o->a)) return -1;
     if (o->b && (cli_subjects_expand(&st->b, "--b", o->b) ||
@@ -271,10 +307,11 @@ int study_read(os_study *st, const os_opts *o) {
     }
     const cli_strlist *a = os_a_stems(st);
     if (load_data(&st->X, &st->layout, a, os_b_stems(st), o)) return -1;
-    return check_src(st->src, o->src, st->layout, a->items[0]);
+    return check_src(st->src, o->src, st->layout, a->items[0], o->command);
 }
 
 void study_free(os_study *st) {
+    for (size_t g = 0; g < st->n_groups; g++) cli_subjects_free(&st->groups[g]);
     cli_subjects_free(&st->a);
     cli_subjects_free(&st->b);
     cperm_src_free(st->src);

@@ -16,16 +16,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!buf) return 0;
     memcpy(buf, data, size);
     buf[size] = '\0';
-    argv[argc++] = "onesample";
+    /* the first byte picks the command: both share the parser */
+    const char *command = size && (data[0] & 1) ? "independent" : "onesample";
+    argv[argc++] = (char *)command;
     for (size_t i = 0; i < size && argc <= MAX_ARGS;) {
         argv[argc++] = buf + i;
         i += strlen(buf + i) + 1;
     }
     argv[argc] = NULL;
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o, command);
     FUZZ_CHECK(rc == -1 || rc == 0 || rc == 1);
     if (rc == 0) {
-        FUZZ_CHECK(o.a && o.src && o.out);
+        FUZZ_CHECK(o.src && o.out);
+        FUZZ_CHECK(os_independent(&o) ? o.n_groups >= 2 && !o.a && !o.b && !o.tfce.on : !!o.a);
+        FUZZ_CHECK(!os_independent(&o) || o.statistic != CPERM_STAT_T_IND || o.n_groups == 2);
         FUZZ_CHECK(o.tail >= -1 && o.tail <= 1);
         FUZZ_CHECK(o.n_permutations > 0 || o.n_permutations == CPERM_PERMUTATIONS_ALL);
         FUZZ_CHECK(o.seed >= 0 && o.seed <= 4294967295L);

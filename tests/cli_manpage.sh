@@ -32,7 +32,7 @@ options_of() {
 "$CP" --help >"$T/help-top" 2>&1 || fail help_top "status $?"
 COMMANDS=$(awk '/^commands:/ {on = 1; next} on && /^[^ ]/ {on = 0} on && /^  [a-z]/ {print $1}' "$T/help-top")
 missing=
-for c in onesample simulate plot version help; do
+for c in onesample independent simulate plot version help; do
     echo "$COMMANDS" | grep -qx "$c" || missing="$missing $c"
 done
 [ -z "$missing" ] && ok "help_lists_commands ($(echo $COMMANDS))" ||
@@ -42,7 +42,7 @@ for c in $COMMANDS; do
     "$CP" "$c" --help >"$T/help-$c" 2>&1
     head -1 "$T/help-$c" | grep -q "^usage: clusterperm $c " && HELP_CMDS="$HELP_CMDS $c"
 done
-[ "$(echo $HELP_CMDS)" = "onesample simulate plot" ] && ok "commands_with_help ($(echo $HELP_CMDS))" ||
+[ "$(echo $HELP_CMDS)" = "onesample independent simulate plot" ] && ok "commands_with_help ($(echo $HELP_CMDS))" ||
     fail commands_with_help "$HELP_CMDS"
 options_of "$T/help-top" >"$T/opts-top"
 for c in $HELP_CMDS; do
