@@ -31,9 +31,10 @@ static void *slurp(const char *dir, const char *name, size_t *size) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 10 || argc > 12) {
+    if (argc < 10 || argc > 13) {
         fprintf(stderr, "usage: bench_case DIR n_subjects n_times n_vertices threshold "
-                        "n_permutations jobs sigma repeats [none|mne1.3] [H0_OUT]\n");
+                        "n_permutations jobs sigma repeats [none|mne1.3] [H0_OUT|-] "
+                        "[GROUP_SIZES]\n");
         return 2;
     }
     const char *dir = argv[1];
@@ -46,7 +47,18 @@ int main(int argc, char **argv) {
     o.sigma = strtod(argv[8], NULL);
     int repeats = atoi(argv[9]);
     if (argc > 10 && !strcmp(argv[10], "mne1.3")) o.compat = CPERM_COMPAT_MNE13;
-    const char *h0_out = argc > 11 ? argv[11] : NULL;
+    const char *h0_out = argc > 11 && strcmp(argv[11], "-") ? argv[11] : NULL;
+    /* independent groups: GROUP_SIZES "16,16" (the one-way F, MNE's default tail 0) */
+    size_t sizes[CPERM_MAX_GROUPS];
+    if (argc > 12) {
+        o.design = CPERM_DESIGN_GROUPS;
+        o.n_groups = 0;
+        for (char *c = argv[12]; *c && o.n_groups < CPERM_MAX_GROUPS;) {
+            sizes[o.n_groups++] = strtoul(c, &c, 10);
+            if (*c == ',') c++;
+        }
+        o.group_sizes = sizes;
+    }
     size_t xs, es;
     double *X = slurp(dir, "X.f64", &xs);
     int64_t *edges = slurp(dir, "edges.i64", &es);

@@ -2,7 +2,7 @@
 """clusterperm benchmark (issue 4): library call vs mne.stats.spatio_temporal_cluster_1samp_test
 on identical arrays, CLI vs the seed script on identical files, peak RSS, scaling exponents.
 
-Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f]
+Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f,g]
 """
 import argparse, json, math, os, shutil, subprocess, sys, tempfile, time
 
@@ -70,6 +70,22 @@ print(json.dumps({"seconds": dt, "n_clusters": len(clusters), "min_p": float(pv.
                   "h0": [float(h) for h in H0]}))
 '''
 
+MNE_GROUPS = r'''
+import sys, time, json, numpy as np, mne
+from scipy import sparse
+d, n, T, V, thr, nperm, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+mne.set_log_level("WARNING")
+X = np.fromfile(d + "/X.f64").reshape(n, T, V)
+adj = sparse.load_npz(d + "/adj.npz").tocoo()
+t0 = time.perf_counter()
+F, clusters, pv, H0 = mne.stats.spatio_temporal_cluster_test(
+    [X[:n // 2], X[n // 2:]], adjacency=adj, n_jobs=jobs, threshold=thr, buffer_size=None,
+    seed=0, n_permutations=nperm, verbose=False)
+dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "n_clusters": len(clusters), "min_p": float(pv.min()) if len(pv) else 1.0,
+                  "h0": [float(h) for h in H0]}))
+'''
+
 SEED = r'''
 import sys, time, glob, os.path as op, numpy as np, mne
 from functools import partial
@@ -121,7 +137,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller cases, no MNE")
     ap.add_argument("--no-mne", action="store_true")
     ap.add_argument("--mne", action="store_true", help="run MNE even with --quick")
-    ap.add_argument("--cases", default="a,b,c,d,e,f")
+    ap.add_argument("--cases", default="a,b,c,d,e,f,g")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     PY = "/usr/bin/python3"
@@ -213,6 +229,40 @@ def main():
         print("x: MNE ran %s permutations; its time is scaled to 1024 (its cost is linear in them)." %
               ", ".join("%d (%s)" % (res["mne_perms"], k) for k, res in results.items()
                         if res["m"] and res["mne_perms"] != 1024))
+    if "g" in cases:
+        # independent groups (issue 13): the one-way F of 2 x 16 subjects, MNE's
+        # spatio_temporal_cluster_test; MNE runs 32 permutations, scaled to 1024
+        n, T, mne_perms = 32, 40 if not args.quick else 5, 32
+        d, V = gen("g", n, T)
+        fout = subprocess.run([PY, "-c", "from scipy import stats; print(repr(stats.f.ppf(1 - 0.001, 1, %d)))" % (n - 2)],
+                              capture_output=True, text=True, check=True)
+        thr = float(fout.stdout)
+        def ours_g(nperm, repeats, h0=None, compat="none"):
+            cmd = [bench, d, str(n), str(T), str(V), repr(thr), str(nperm), str(jobs), "0",
+                   str(repeats), compat, h0 or "-", "%d,%d" % (n // 2, n // 2)]
+            out, _, rss = run_measured(cmd)
+            r = json.loads(out)
+            r["rss"] = rss
+            return r
+        r = ours_g(1024, 2)
+        print()
+        print("Independent groups, F (f_oneway), 2 x 16 subjects x ico-5 x %d times, p=0.001, 1024 "
+              "permutations, %d threads:" % (T, jobs))
+        print("  ours: %.3f s, peak RSS %.0f MB" % (r["seconds"], r["rss"]))
+        if have_mne:
+            out, _, mrss = run_measured([PY, "-c", MNE_GROUPS, d, str(n), str(T), str(V), repr(thr),
+                                         str(mne_perms), str(jobs)])
+            m = json.loads(out)
+            h0p = os.path.join(d, "h0g.txt")
+            chk = ours_g(mne_perms, 1, h0p, "mne1.3")  # MNE's list path (spatial adjacency)
+            same = ([float(x) for x in open(h0p).read().split()] == m["h0"] and
+                    chk["n_clusters"] == m["n_clusters"])
+            s1024 = m["seconds"] * 1024.0 / mne_perms
+            print("  MNE spatio_temporal_cluster_test: %.1f s for %d permutations (%.1f s scaled to "
+                  "1024), peak RSS %.0f MB" % (m["seconds"], mne_perms, s1024, mrss))
+            print("  ratio: %.0fx; H0 and clusters of %d permutations: %s" % (
+                s1024 / r["seconds"], mne_perms, "same" if same else "DIFFERENT"))
+        shutil.rmtree(d)
     if "e" in cases:
         print()
         print("Scaling (ours; 16 subjects, p=0.001):")
