@@ -286,12 +286,15 @@ nomem:
 size_t cperm_plan_n_orders(const cperm_plan *plan) { return plan ? plan->n_orders : 0; }
 int cperm_plan_is_exact(const cperm_plan *plan) { return plan ? plan->exact : 0; }
 double cperm_plan_threshold(const cperm_plan *plan) { return plan ? plan->threshold : NAN; }
-int cperm_plan_orders(const cperm_plan *plan, size_t k0, size_t k1, uint8_t *out,
-                      cperm_err *err) {
+/* Orders k0 .. k1-1 regenerated into out, for a plan of the given design. */
+static int plan_orders(const cperm_plan *plan, size_t k0, size_t k1, void *out, int design,
+                       cperm_err *err) {
     if (!plan || (!out && k1 > k0)) return cperm_fail(err, CPERM_EINVAL, "orders: NULL argument");
-    if (plan->design != CPERM_DESIGN_SIGN_FLIP)
-        return cperm_fail(err, CPERM_EINVAL, "orders: the plan shuffles labels; read its orders "
-                          "with cperm_plan_label_orders");
+    if (plan->design != design)
+        return cperm_fail(err, CPERM_EINVAL, design == CPERM_DESIGN_GROUPS
+                          ? "orders: the plan flips signs; read its orders with cperm_plan_orders"
+                          : "orders: the plan shuffles labels; read its orders with "
+                            "cperm_plan_label_orders");
     if (k0 > k1 || k1 > plan->n_orders)
         return cperm_fail(err, CPERM_EINVAL, "orders: [%zu, %zu) is not a range of [0, %zu)",
                           k0, k1, plan->n_orders);
@@ -301,19 +304,14 @@ int cperm_plan_orders(const cperm_plan *plan, size_t k0, size_t k1, uint8_t *out
     return CPERM_OK;
 }
 
+int cperm_plan_orders(const cperm_plan *plan, size_t k0, size_t k1, uint8_t *out,
+                      cperm_err *err) {
+    return plan_orders(plan, k0, k1, out, CPERM_DESIGN_SIGN_FLIP, err);
+}
+
 int cperm_plan_label_orders(const cperm_plan *plan, size_t k0, size_t k1, uint32_t *out,
                             cperm_err *err) {
-    if (!plan || (!out && k1 > k0)) return cperm_fail(err, CPERM_EINVAL, "orders: NULL argument");
-    if (plan->design != CPERM_DESIGN_GROUPS)
-        return cperm_fail(err, CPERM_EINVAL, "orders: the plan flips signs; read its orders with "
-                          "cperm_plan_orders");
-    if (k0 > k1 || k1 > plan->n_orders)
-        return cperm_fail(err, CPERM_EINVAL, "orders: [%zu, %zu) is not a range of [0, %zu)",
-                          k0, k1, plan->n_orders);
-    cperm_order_cursor c;
-    cperm_order_cursor_init(&c);
-    cperm_order_stream_fill(plan->orders, &c, k0, k1, out);
-    return CPERM_OK;
+    return plan_orders(plan, k0, k1, out, CPERM_DESIGN_GROUPS, err);
 }
 
 /* ---------------------------------------------------------------------- runs */

@@ -17,6 +17,8 @@
 
 /* Points per block: the groups' sums of a block stay in cache while its rows stream by. */
 #define F_BLOCK 1024
+/* Orders a thread runs together over each block of points. */
+#define BATCH 8
 
 struct cperm_groups_ws {
     size_t n_threads;
@@ -24,6 +26,8 @@ struct cperm_groups_ws {
     double **map;               /* per thread: n_points, a permuted statistic map */
     double **var;               /* per thread: n_points variances (T_IND with sigma), or NULL */
     cperm_point **pts;          /* per thread: n_points supra-threshold points */
+    cperm_point **lists;        /* per thread: BATCH lists of list_cap points */
+    size_t list_cap;
     uint32_t *identity;         /* n_subjects: the observed order */
 };
 
@@ -69,94 +73,102 @@ static void block_sums(const cperm_plan *plan, const double *X, const uint32_t *
     }
 }
 
-/* mne.stats.ttest_ind_no_p(a, b, equal_var, sigma): the two groups' means (np.mean: sum / n)
- * and np.var(ddof=1) (the squared deviations from that mean, summed in row order, / (n-1)),
- * so each point is numpy's. Writes t into `t`, using `var` (n_points) for the variances
- * when the hat adjustment needs their maximum first. */
-static void t_ind_map(const cperm_plan *plan, const double *X, const uint32_t *order,
-                      double *scratch, double *t, double *var) {
+/* One block of mne.stats.ttest_ind_no_p(a, b, equal_var): the two groups' means (np.mean:
+ * sum / n) and np.var(ddof=1) (the squared deviations from that mean, summed in row order,
+ * / (n-1)), so each point is numpy's. The pooled (or Welch) variance into v, the difference of
+ * the means into d. */
+static void t_block(const cperm_plan *plan, const double *X, const uint32_t *order, size_t p0,
+                    size_t bn, double *scratch, double *v, double *d) {
     const size_t P = plan->n_points, n1 = plan->class_size[0], n2 = plan->class_size[1];
-    const double sigma = plan->opt.sigma;
     double *S = scratch, *D = scratch + 2 * F_BLOCK;
+    block_sums(plan, X, order, p0, bn, S, NULL);
+    for (size_t g = 0; g < 2; g++) {
+        double *m = S + g * F_BLOCK, *dev = D + g * F_BLOCK;
+        const double n = (double)plan->class_size[g];
+        for (size_t j = 0; j < bn; j++) m[j] = m[j] / n;
+        const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
+        for (size_t i = i0; i < i1; i++) {
+            const double *row = X + (size_t)order[i] * P + p0;
+            for (size_t j = 0; j < bn; j++) {
+                const double x = row[j] - m[j];
+                dev[j] = i == i0 ? x * x : dev[j] + x * x;
+            }
+        }
+    }
+    for (size_t j = 0; j < bn; j++) {
+        const double v1 = D[j] / (double)(n1 - 1), v2 = D[F_BLOCK + j] / (double)(n2 - 1);
+        double w;
+        if (plan->opt.equal_var) {
+            const double df = (double)n1 + (double)n2 - 2.0;
+            w = ((double)(n1 - 1) * v1 + (double)(n2 - 1) * v2) / df;
+            w = w * (1.0 / (double)n1 + 1.0 / (double)n2);
+        } else {
+            w = v1 / (double)n1 + v2 / (double)n2;
+        }
+        v[j] = w;
+        d[j] = S[j] - S[F_BLOCK + j];
+    }
+}
+
+/* The statistic of one block of points under `order` into out[0 .. bn), for every statistic
+ * but the hat-adjusted t, whose hat needs the whole map first (stat_map). */
+static void block_stat(const cperm_plan *plan, const double *X, const uint32_t *order,
+                       size_t p0, size_t bn, double *scratch, double *out) {
+    if (plan->statistic == CPERM_STAT_T_IND) {
+        double v[F_BLOCK];
+        t_block(plan, X, order, p0, bn, scratch, v, out);
+        for (size_t j = 0; j < bn; j++) out[j] = out[j] / sqrt(v[j]);
+        return;
+    }
+    const size_t G = plan->n_classes;
+    double *S = scratch, *Q = scratch + G * F_BLOCK;
+    block_sums(plan, X, order, p0, bn, S, Q);
+    for (size_t j = 0; j < bn; j++) out[j] = f_from_sums(plan, S + j, Q + j, F_BLOCK);
+}
+
+static int hat_adjusted(const cperm_plan *plan) {
+    return plan->statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
+}
+
+/* The whole statistic map under `order` into `out` (n_points); `var` (n_points) holds the
+ * variances when the hat adjustment needs their maximum: var += sigma * np.max(var). */
+static void stat_map(const cperm_plan *plan, const double *X, const uint32_t *order,
+                     double *scratch, double *out, double *var) {
+    const size_t P = plan->n_points;
+    if (!hat_adjusted(plan)) {
+        for (size_t p0 = 0; p0 < P; p0 += F_BLOCK)
+            block_stat(plan, X, order, p0, P - p0 < F_BLOCK ? P - p0 : F_BLOCK, scratch, out + p0);
+        return;
+    }
     double vmax = -INFINITY;
     for (size_t p0 = 0; p0 < P; p0 += F_BLOCK) {
         const size_t bn = P - p0 < F_BLOCK ? P - p0 : F_BLOCK;
-        block_sums(plan, X, order, p0, bn, S, NULL);
-        for (size_t g = 0; g < 2; g++) {
-            double *m = S + g * F_BLOCK, *d = D + g * F_BLOCK;
-            const double n = (double)plan->class_size[g];
-            for (size_t j = 0; j < bn; j++) m[j] = m[j] / n;
-            const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
-            for (size_t i = i0; i < i1; i++) {
-                const double *row = X + (size_t)order[i] * P + p0;
-                for (size_t j = 0; j < bn; j++) {
-                    const double x = row[j] - m[j];
-                    d[j] = i == i0 ? x * x : d[j] + x * x;
-                }
-            }
-        }
+        t_block(plan, X, order, p0, bn, scratch, var + p0, out + p0);
         for (size_t j = 0; j < bn; j++) {
-            const double v1 = D[j] / (double)(n1 - 1), v2 = D[F_BLOCK + j] / (double)(n2 - 1);
-            double v;
-            if (plan->opt.equal_var) {
-                const double df = (double)n1 + (double)n2 - 2.0;
-                v = ((double)(n1 - 1) * v1 + (double)(n2 - 1) * v2) / df;
-                v = v * (1.0 / (double)n1 + 1.0 / (double)n2);
-            } else {
-                v = v1 / (double)n1 + v2 / (double)n2;
-            }
-            const double diff = S[j] - S[F_BLOCK + j];
-            if (sigma > 0) {
-                var[p0 + j] = v;
-                t[p0 + j] = diff;
-                vmax = v > vmax || v != v ? v : vmax; /* np.max propagates NaN */
-            } else {
-                t[p0 + j] = diff / sqrt(v);
-            }
+            const double v = var[p0 + j];
+            vmax = v > vmax || v != v ? v : vmax; /* np.max propagates NaN */
         }
     }
-    if (sigma > 0) {
-        const double hat = sigma * vmax;
-        for (size_t p = 0; p < P; p++) t[p] = t[p] / sqrt(var[p] + hat);
-    }
+    const double hat = plan->opt.sigma * vmax;
+    for (size_t p = 0; p < P; p++) out[p] = out[p] / sqrt(var[p] + hat);
 }
 
-/* F of every point of X under `order` (X[order] split by the group sizes). */
-static void f_map(const cperm_plan *plan, const double *X, const uint32_t *order,
-                  double *scratch, double *f) {
-    const size_t P = plan->n_points, G = plan->n_classes;
-    double *S = scratch, *Q = scratch + G * F_BLOCK;
-    for (size_t p0 = 0; p0 < P; p0 += F_BLOCK) {
-        const size_t bn = P - p0 < F_BLOCK ? P - p0 : F_BLOCK;
-        block_sums(plan, X, order, p0, bn, S, Q);
-        for (size_t j = 0; j < bn; j++) f[p0 + j] = f_from_sums(plan, S + j, Q + j, F_BLOCK);
-    }
-}
-
-/* The statistic map of the plan under `order` into `out` (n_points). */
-static void stat_map(const cperm_plan *plan, const double *X, const uint32_t *order,
-                     double *scratch, double *out, double *var) {
-    if (plan->statistic == CPERM_STAT_T_IND)
-        t_ind_map(plan, X, order, scratch, out, var);
-    else
-        f_map(plan, X, order, scratch, out);
+static inline int supra(const cperm_plan *plan, double v) {
+    const int tail = plan->opt.tail;
+    const double thr = plan->threshold;
+    return tail == 0 ? (v > thr || v < -thr) : tail > 0 ? v > thr : v < thr;
 }
 
 /* The included supra-threshold points of a map, ascending. */
 static size_t supra_points(const cperm_plan *plan, const double *map, const uint8_t *include,
                            cperm_point *pts) {
-    const int tail = plan->opt.tail;
-    const double thr = plan->threshold;
     size_t m = 0;
-    for (size_t p = 0; p < plan->n_points; p++) {
-        const double v = map[p];
-        const int supra = tail == 0 ? (v > thr || v < -thr) : tail > 0 ? v > thr : v < thr;
-        if (supra && include[p]) {
+    for (size_t p = 0; p < plan->n_points; p++)
+        if (supra(plan, map[p]) && include[p]) {
             pts[m].idx = (int64_t)p;
-            pts[m].t = v;
+            pts[m].t = map[p];
             m++;
         }
-    }
     return m;
 }
 
@@ -187,27 +199,73 @@ static int groups_observe(const cperm_plan *plan, const double *X, cperm_run *ru
     return CPERM_OK;
 }
 
+/* One order alone, the whole map at a time: the hat-adjusted t, and an order whose points
+ * overflowed its batch list. */
+static double one_order(const cperm_plan *plan, const double *X, cperm_run *run,
+                        const uint32_t *order, size_t tid) {
+    struct cperm_groups_ws *gw = run->groups;
+    stat_map(plan, X, order, gw->sums[tid], gw->map[tid], gw->var[tid]);
+    size_t m = supra_points(plan, gw->map[tid], run->include, gw->pts[tid]);
+    double stat = 0.0;
+    cperm_find_clusters(plan, &run->ws[tid], gw->pts[tid], m, NULL, &stat);
+    return stat;
+}
+
 /* Orders [k0, k1) of the window into run->h0[1 + k]: MNE's largest cluster sum (np.max of
- * the sums, whatever the tail), 0 without a cluster. */
+ * the sums, whatever the tail), 0 without a cluster. Orders go to threads in batches of
+ * BATCH, and a batch runs block by block over the points: each block's rows of X are read
+ * from memory once for the batch, not once per order, as per-order maps would (X is
+ * usually far larger than the caches). */
 static int groups_permute(const cperm_plan *plan, const double *X, cperm_run *run, int pass,
                           size_t k0, size_t k1, cperm_err *err) {
     struct cperm_groups_ws *gw = run->groups;
-    const size_t n = plan->n_subjects;
+    const size_t n = plan->n_subjects, P = plan->n_points, cap = gw->list_cap;
     const uint32_t *orders = (const uint32_t *)(const void *)run->win_orders;
+    const size_t n_batches = (k1 - k0 + BATCH - 1) / BATCH;
     (void)pass;
     (void)err;
 #pragma omp parallel for schedule(dynamic, 1) num_threads((int)gw->n_threads)
-    for (size_t k = k0; k < k1; k++) {
+    for (size_t b = 0; b < n_batches; b++) {
         size_t tid = 0;
 #ifdef _OPENMP
         tid = (size_t)omp_get_thread_num();
 #endif
-        const uint32_t *order = orders + (k - run->win_k0) * n;
-        stat_map(plan, X, order, gw->sums[tid], gw->map[tid], gw->var[tid]);
-        size_t m = supra_points(plan, gw->map[tid], run->include, gw->pts[tid]);
-        double stat = 0.0;
-        cperm_find_clusters(plan, &run->ws[tid], gw->pts[tid], m, NULL, &stat);
-        run->h0[1 + k] = stat;
+        const size_t a = k0 + b * BATCH, m = k1 - a < BATCH ? k1 - a : BATCH;
+        const uint32_t *ord[BATCH];
+        for (size_t i = 0; i < m; i++) ord[i] = orders + (a + i - run->win_k0) * n;
+        if (hat_adjusted(plan)) {
+            for (size_t i = 0; i < m; i++) run->h0[1 + a + i] = one_order(plan, X, run, ord[i], tid);
+            continue;
+        }
+        cperm_point *lists = gw->lists[tid];
+        size_t len[BATCH] = {0};
+        double vals[F_BLOCK];
+        for (size_t p0 = 0; p0 < P; p0 += F_BLOCK) {
+            const size_t bn = P - p0 < F_BLOCK ? P - p0 : F_BLOCK;
+            for (size_t i = 0; i < m; i++) {
+                if (len[i] > cap) continue; /* overflowed: done alone below */
+                block_stat(plan, X, ord[i], p0, bn, gw->sums[tid], vals);
+                cperm_point *list = lists + i * cap;
+                for (size_t j = 0; j < bn; j++) {
+                    if (!supra(plan, vals[j]) || !run->include[p0 + j]) continue;
+                    if (len[i] == cap) {
+                        len[i] = cap + 1;
+                        break;
+                    }
+                    list[len[i]].idx = (int64_t)(p0 + j);
+                    list[len[i]].t = vals[j];
+                    len[i]++;
+                }
+            }
+        }
+        for (size_t i = 0; i < m; i++) {
+            double stat = 0.0;
+            if (len[i] > cap)
+                stat = one_order(plan, X, run, ord[i], tid);
+            else
+                cperm_find_clusters(plan, &run->ws[tid], lists + i * cap, len[i], NULL, &stat);
+            run->h0[1 + a + i] = stat;
+        }
     }
     return CPERM_OK;
 }
@@ -221,7 +279,9 @@ static void groups_destroy(cperm_run *run) {
         if (gw->map) free(gw->map[i]);
         if (gw->var) free(gw->var[i]);
         if (gw->pts) free(gw->pts[i]);
+        if (gw->lists) free(gw->lists[i]);
     }
+    free(gw->lists);
     free(gw->sums);
     free(gw->map);
     free(gw->var);
@@ -241,8 +301,13 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
     gw->pts = calloc(gw->n_threads, sizeof *gw->pts);
     gw->map = calloc(gw->n_threads, sizeof *gw->map);
     gw->var = calloc(gw->n_threads, sizeof *gw->var);
+    gw->lists = calloc(gw->n_threads, sizeof *gw->lists);
+    /* a permuted map rarely has more than an eighth of its points above the threshold; one
+     * that has is computed again alone */
+    gw->list_cap = plan->n_points / 8 > 4096 ? plan->n_points / 8 : plan->n_points;
     gw->identity = cperm_malloc(plan->n_subjects, sizeof *gw->identity);
-    if (!gw->sums || !gw->pts || !gw->map || !gw->var || !gw->identity) return CPERM_ENOMEM;
+    if (!gw->sums || !gw->pts || !gw->map || !gw->var || !gw->lists || !gw->identity)
+        return CPERM_ENOMEM;
     const int need_var = plan->statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
     for (size_t i = 0; i < plan->n_subjects; i++) gw->identity[i] = (uint32_t)i;
     for (size_t i = 0; i < gw->n_threads; i++) {
@@ -250,6 +315,8 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
         gw->pts[i] = cperm_malloc(plan->n_points, sizeof(cperm_point));
         gw->map[i] = cperm_malloc(plan->n_points, sizeof(double));
         if (need_var) gw->var[i] = cperm_malloc(plan->n_points, sizeof(double));
+        gw->lists[i] = cperm_malloc(BATCH * gw->list_cap, sizeof(cperm_point));
+        if (!gw->lists[i]) return CPERM_ENOMEM;
         if (!gw->sums[i] || !gw->pts[i] || !gw->map[i] || (need_var && !gw->var[i]))
             return CPERM_ENOMEM;
     }
@@ -258,7 +325,7 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
 
 static size_t groups_chunk(const cperm_plan *plan, const cperm_run *run) {
     (void)plan;
-    return 64 * run->groups->n_threads;
+    return 4 * BATCH * run->groups->n_threads;
 }
 
 /* MNE's _pval_from_histogram: tail 1 counts H0 >= s, tail -1 H0 <= s, tail 0 |H0| >= |s|. */
