@@ -221,6 +221,80 @@ done:
     free(v1);
 }
 
+/* Many supra-threshold points (F > 0.05 on most of 40000 vertices of a chain): more than a
+ * batch list holds, so each order is computed again alone; H0 still equals the textbook F
+ * clustered along the chain. */
+static void overflow_case(void) {
+    enum { NVX = 40000, NOBS = 5 };
+    int64_t *edges = malloc(2 * (NVX - 1) * sizeof *edges);
+    double *x = malloc(NOBS * NVX * sizeof *x);
+    cperm_graph *g = NULL;
+    cperm_plan *plan = NULL;
+    cperm_run *run = NULL;
+    cperm_err e = {0};
+    int rc = edges && x ? 0 : CPERM_ENOMEM;
+    for (int v = 0; !rc && v < NVX - 1; v++) {
+        edges[2 * v] = v;
+        edges[2 * v + 1] = v + 1;
+    }
+    uint64_t st = 99;
+    for (size_t i = 0; !rc && i < NOBS * NVX; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = (double)(st >> 11) / 9007199254740992.0;
+    }
+    cperm_options o;
+    groups_options(&o);
+    o.threshold = 0.05;
+    o.n_permutations = 12;
+    o.n_jobs = 2;
+    if (!rc) rc = cperm_graph_from_edges(&g, NVX, edges, NVX - 1, &e);
+    if (!rc) rc = cperm_plan_create(&plan, g, NOBS, 1, &o, &e);
+    if (!rc) rc = cperm_run_create(&run, plan, &e);
+    if (!rc) rc = cperm_plan_execute(plan, x, run, &e);
+    size_t nh = 0, bad = SIZE_MAX, supra_max = 0;
+    const double *h0 = rc ? NULL : cperm_run_h0(run, &nh);
+    uint32_t orders[11 * NOBS];
+    if (!rc) rc = cperm_plan_label_orders(plan, 0, 11, orders, &e);
+    double *f = malloc(NVX * sizeof *f);
+    for (size_t k = 0; !rc && f && k < 11; k++) {
+        size_t supra = 0;
+        double best = 0, cur = 0;
+        for (size_t v = 0; v < NVX; v++) {
+            /* the textbook F of 2 groups (2 and 3) at vertex v */
+            double m[2] = {0, 0}, grand = 0, ssb = 0, ssw = 0;
+            const size_t start[3] = {0, 2, 5};
+            for (size_t gi = 0; gi < 2; gi++) {
+                for (size_t i = start[gi]; i < start[gi + 1]; i++) m[gi] += x[orders[k * NOBS + i] * NVX + v];
+                grand += m[gi];
+                m[gi] /= (double)SIZES[gi];
+            }
+            grand /= 5.0;
+            for (size_t gi = 0; gi < 2; gi++) {
+                ssb += (double)SIZES[gi] * (m[gi] - grand) * (m[gi] - grand);
+                for (size_t i = start[gi]; i < start[gi + 1]; i++) {
+                    double d = x[orders[k * NOBS + i] * NVX + v] - m[gi];
+                    ssw += d * d;
+                }
+            }
+            f[v] = ssb / (ssw / 3.0);
+            supra += f[v] > 0.05;
+            cur = f[v] > 0.05 ? cur + f[v] : 0;
+            best = cur > best ? cur : best;
+        }
+        supra_max = supra > supra_max ? supra : supra_max;
+        if (fabs(h0[1 + k] - best) > 1e-9 * best && bad == SIZE_MAX) bad = k;
+    }
+    CHECK("groups.overflow_path", !rc && f && nh == 12 && bad == SIZE_MAX && supra_max > NVX / 8,
+          "rc %d (%s), first wrong order %zu, at most %zu supra-threshold points", rc, e.msg, bad,
+          supra_max);
+    free(f);
+    cperm_run_free(run);
+    cperm_plan_free(plan);
+    cperm_graph_free(g);
+    free(edges);
+    free(x);
+}
+
 int main(void) {
     cperm_graph *g = NULL;
     cperm_err e = {0};
@@ -231,6 +305,7 @@ int main(void) {
     hand_case(g);
     refusals(g);
     version1(g);
+    overflow_case();
     cperm_graph_free(g);
     TU_EXIT();
 }
