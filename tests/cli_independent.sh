@@ -20,34 +20,7 @@ SRC="$T/s/fsaverage-ico2-src.fif"
 G1="$T/s/sub*/$F"
 G2="$T/s/sub*/$S"
 
-# expect_fail NAME STATUS 'text expected in the message' ARGS... (after --out $T/out/NAME)
-expect_fail() {
-    name=$1 want_rc=$2 want_msg=$3
-    shift 3
-    out="$T/out/$name"
-    mkdir -p "$T/out"
-    cmd=$1
-    shift
-    "$CP" "$cmd" --out "$out" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit status $rc, want $want_rc; stderr: $(cat "$T/stderr")"
-        return
-    fi
-    if [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q '^clusterperm: error: ' "$T/stderr"; then
-        fail "$name" "want one 'clusterperm: error:' line, got: $(cat "$T/stderr")"
-        return
-    fi
-    if ! grep -qF -- "$want_msg" "$T/stderr"; then
-        fail "$name" "message lacks '$want_msg': $(cat "$T/stderr")"
-        return
-    fi
-    if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
-        fail "$name" "output left in $out: $(ls -A "$out")"
-        return
-    fi
-    ok "$name"
-}
+. "$(dirname "$0")/clilib.sh" # expect_fail NAME STATUS MESSAGE COMMAND ARGS...
 # the command's name is the first argument; expect_fail puts --out after it
 I=independent
 

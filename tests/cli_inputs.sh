@@ -21,32 +21,18 @@ S=mne_dSPM_inverse_morph-scrambled_eq
 SRC="$T/s/fsaverage-ico2-src.fif"
 variant() { rm -rf "$T/$1"; cp -r "$T/s" "$T/$1"; }
 
-# expect_fail NAME STATUS 'text expected in the one error line' ARGS... ; --out is $T/out/NAME,
-# which must hold nothing afterwards.
-expect_fail() {
-    name=$1 want_rc=$2 want_msg=$3
+. "$(dirname "$0")/clilib.sh"
+# these cases are all onesample runs: expect_onesample_fail NAME STATUS MESSAGE ARGS...
+expect_onesample_fail() {
+    n_=$1 rc_=$2 msg_=$3
     shift 3
-    out="$T/out/$name"
-    mkdir -p "$T/out"
-    "$CP" onesample --out "$out" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit status $rc, want $want_rc; stderr: $(cat "$T/stderr")"
-    elif [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q '^clusterperm: error: ' "$T/stderr"; then
-        fail "$name" "want one 'clusterperm: error:' line, got: $(cat "$T/stderr")"
-    elif ! grep -qF -- "$want_msg" "$T/stderr"; then
-        fail "$name" "message lacks '$want_msg': $(cat "$T/stderr")"
-    elif [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
-        fail "$name" "output left in $out: $(ls -A "$out")"
-    else
-        ok "$name"
-    fi
+    expect_fail "$n_" "$rc_" "$msg_" onesample "$@"
 }
 
 # --- pairing by subject: the issue's case, sub012's faces and sub003's scrambled deleted
 variant mispaired
 rm "$T/mispaired/sub012/$F"-?h.stc "$T/mispaired/sub003/$S"-?h.stc
-expect_fail inputs_mispaired_refused 1 "subject 'sub003' has --a $T/mispaired/sub003/$F but no --b; subject 'sub012' has --b $T/mispaired/sub012/$S but no --a" \
+expect_onesample_fail inputs_mispaired_refused 1 "subject 'sub003' has --a $T/mispaired/sub003/$F but no --b; subject 'sub012' has --b $T/mispaired/sub012/$S but no --a" \
     --a "$T/mispaired/sub*/$F" --b "$T/mispaired/sub*/$S" --src "$SRC" --t-threshold 2 --n-permutations 8
 # Pairing does not depend on how the glob is spelt: sub* and sub0[01]? are the same subjects.
 "$CP" onesample --a "$T/s/sub*/$F" --b "$T/s/sub0[01]?/$S" --src "$SRC" --t-threshold 2 \
@@ -75,14 +61,14 @@ for i in 01 02 03; do
     cp "$T/s/sub0$i/$S-lh.stc" "$T/flat/sub$i-scr-lh.stc"; cp "$T/s/sub0$i/$S-rh.stc" "$T/flat/sub$i-scr-rh.stc"
 done
 rm "$T/flat/sub02-scr-lh.stc" "$T/flat/sub02-scr-rh.stc"
-expect_fail inputs_flat_names 1 "subject 'sub02' has --a $T/flat/sub02-faces but no --b" \
+expect_onesample_fail inputs_flat_names 1 "subject 'sub02' has --a $T/flat/sub02-faces but no --b" \
     --a "$T/flat/*-faces" --b "$T/flat/*-scr" --src "$SRC" --t-threshold 2
 # List files pair by position; a glob against a list is refused.
 printf '%s\n' "$T/s/sub001/$F" "$T/s/sub002/$F" "$T/s/sub003/$F" >"$T/a3.txt"
 printf '%s\n' "$T/s/sub001/$S" "$T/s/sub002/$S" >"$T/b2.txt"
-expect_fail inputs_list_short 1 "subject '3' has --a $T/s/sub003/$F but no --b" \
+expect_onesample_fail inputs_list_short 1 "subject '3' has --a $T/s/sub003/$F but no --b" \
     --a "@$T/a3.txt" --b "@$T/b2.txt" --src "$SRC" --t-threshold 2
-expect_fail inputs_glob_vs_list 1 "give both as globs or both as @list files" \
+expect_onesample_fail inputs_glob_vs_list 1 "give both as globs or both as @list files" \
     --a "$T/s/sub*/$F" --b "@$T/b2.txt" --src "$SRC" --t-threshold 2
 
 # --- data errors name the file, hemisphere, vertex number and time in seconds
@@ -97,7 +83,7 @@ assert vert == 7
 struct.pack_into(">f", b, 16 + 4 * nv + 4 * (3 * nv + 7), float("nan"))
 open(p, "wb").write(bytes(b))
 PY
-expect_fail inputs_nan_names_file 1 "$T/nan/sub005/$S-rh.stc: non-finite value nan at rh vertex 7 (row 7), time -0.02 s (sample 3 of the tested window)" \
+expect_onesample_fail inputs_nan_names_file 1 "$T/nan/sub005/$S-rh.stc: non-finite value nan at rh vertex 7 (row 7), time -0.02 s (sample 3 of the tested window)" \
     --a "$T/nan/sub*/$F" --b "$T/nan/sub*/$S" --src "$SRC" --t-threshold 2
 variant vert
 "$PYTHON" - "$T/vert/sub004/$F-lh.stc" <<'PY' || fail inputs_vert_setup "python"
@@ -106,13 +92,13 @@ p = sys.argv[1]; b = bytearray(open(p, "rb").read())
 struct.pack_into(">I", b, 12 + 4 * 17, 4000)   # vertex #17 (17) becomes 4000
 open(p, "wb").write(bytes(b))
 PY
-expect_fail inputs_vertex_names_vertex 1 "$T/vert/sub004/$F-lh.stc: its lh vertices differ from those of $T/vert/sub001/$F-lh.stc: lh vertex #17 is" \
+expect_onesample_fail inputs_vertex_names_vertex 1 "$T/vert/sub004/$F-lh.stc: its lh vertices differ from those of $T/vert/sub001/$F-lh.stc: lh vertex #17 is" \
     --a "$T/vert/sub*/$F" --src "$SRC" --t-threshold 2
 variant norh
 rm "$T/norh/sub007/$F-rh.stc"
-expect_fail inputs_missing_hemi_path 1 "$T/norh/sub007/$F-rh.stc does not exist" \
+expect_onesample_fail inputs_missing_hemi_path 1 "$T/norh/sub007/$F-rh.stc does not exist" \
     --a "$T/norh/sub*/$F" --src "$SRC" --t-threshold 2
-expect_fail inputs_tmin_ms 1 "tmin 100 s is after tmax 0.04 s; the data span -0.05 to 0.04 s (10 samples, limits are in seconds)" \
+expect_onesample_fail inputs_tmin_ms 1 "tmin 100 s is after tmax 0.04 s; the data span -0.05 to 0.04 s (10 samples, limits are in seconds)" \
     --a "$T/s/sub*/$F" --src "$SRC" --t-threshold 2 --tmin 100
 
 # --- command-line habits
@@ -121,11 +107,11 @@ G="--a $T/s/sub*/$F --b $T/s/sub*/$S --src $SRC --t-threshold 2 --n-permutations
     "$CP" onesample $G --out "$T/j1" >/dev/null 2>&1
 if cmp -s "$T/j2/h0.txt" "$T/j_2/h0.txt" && cmp -s "$T/j2/h0.txt" "$T/j1/h0.txt" &&
     grep -q '"jobs": 2,' "$T/j2/clusters.json"; then ok inputs_j2; else fail inputs_j2 "-j2 not taken as -j 2"; fi
-expect_fail inputs_repeated_a 2 "option --a is given twice" $G --a "$T/s/sub00*/$F"
-expect_fail inputs_tfce_threshold 2 "--p-threshold has no effect with TFCE" \
+expect_onesample_fail inputs_repeated_a 2 "option --a is given twice" $G --a "$T/s/sub00*/$F"
+expect_onesample_fail inputs_tfce_threshold 2 "--p-threshold has no effect with TFCE" \
     --a "$T/s/sub*/$F" --src "$SRC" --tfce --p-threshold 0.01
 start=$(date +%s)
-expect_fail inputs_checkpoint_dir 1 "--checkpoint $T/nodir/ck: directory $T/nodir does not exist" \
+expect_onesample_fail inputs_checkpoint_dir 1 "--checkpoint $T/nodir/ck: directory $T/nodir does not exist" \
     $G --checkpoint "$T/nodir/ck"
 [ $(( $(date +%s) - start )) -lt 10 ] && ok inputs_checkpoint_dir_at_once ||
     fail inputs_checkpoint_dir_at_once "took $(( $(date +%s) - start )) s"

@@ -31,38 +31,7 @@ variant() { # NAME: copies g2 to $T/NAME
     cp -r "$T/g2" "$T/$1"
 }
 
-# expect_fail NAME STATUS 'text expected in the message' ARGS... (onesample runs get
-# --out $T/out/NAME first)
-expect_fail() {
-    name=$1 want_rc=$2 want_msg=$3
-    shift 3
-    out="$T/out/$name"
-    mkdir -p "$T/out"
-    if [ "$1" = onesample ]; then
-        shift
-        set -- onesample --out "$out" "$@"
-    fi
-    "$CP" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit status $rc, want $want_rc; stderr: $(cat "$T/stderr")"
-        return
-    fi
-    lines=$(wc -l <"$T/stderr")
-    if [ "$lines" -ne 1 ] || ! grep -q '^clusterperm: error: ' "$T/stderr"; then
-        fail "$name" "want one 'clusterperm: error:' line on stderr, got: $(cat "$T/stderr")"
-        return
-    fi
-    if ! grep -qF -- "$want_msg" "$T/stderr"; then
-        fail "$name" "message lacks '$want_msg': $(cat "$T/stderr")"
-        return
-    fi
-    if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
-        fail "$name" "output left in $out: $(ls -A "$out")"
-        return
-    fi
-    ok "$name"
-}
+. "$(dirname "$0")/clilib.sh" # expect_fail NAME STATUS MESSAGE COMMAND ARGS...
 
 GOOD="--a $T/g2/sub*/$F --b $T/g2/sub*/$S --src $SRC --t-threshold 2 --n-permutations 8"
 

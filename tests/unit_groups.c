@@ -22,12 +22,13 @@ static const double X[5 * 3] = {
 static const size_t SIZES[2] = {2, 3};
 static const int64_t EDGES[4] = {0, 1, 1, 2};
 
-/* The textbook one-way F (group means, not MNE's sums), for the test's own H0. */
-static double f_textbook(const double *x, const uint32_t *order, size_t v) {
+/* The textbook one-way F (group means, not MNE's sums) of vertex v of x (5 observations x
+ * nv vertices) under `order`, for the test's own H0. */
+static double f_textbook(const double *x, size_t nv, const uint32_t *order, size_t v) {
     double m[2] = {0, 0}, grand = 0;
     size_t start[3] = {0, 2, 5};
     for (size_t g = 0; g < 2; g++) {
-        for (size_t i = start[g]; i < start[g + 1]; i++) m[g] += x[order[i] * 3 + v];
+        for (size_t i = start[g]; i < start[g + 1]; i++) m[g] += x[order[i] * nv + v];
         grand += m[g];
         m[g] /= (double)SIZES[g];
     }
@@ -36,7 +37,7 @@ static double f_textbook(const double *x, const uint32_t *order, size_t v) {
     for (size_t g = 0; g < 2; g++) {
         ssb += (double)SIZES[g] * (m[g] - grand) * (m[g] - grand);
         for (size_t i = start[g]; i < start[g + 1]; i++) {
-            double d = x[order[i] * 3 + v] - m[g];
+            double d = x[order[i] * nv + v] - m[g];
             ssw += d * d;
         }
     }
@@ -105,7 +106,7 @@ static void hand_case(cperm_graph *g) {
     size_t bad = SIZE_MAX, ge = 0, nonzero = 0;
     for (size_t k = 0; perm_ok && nh == 50 && k < 49; k++) {
         double f[3];
-        for (size_t v = 0; v < 3; v++) f[v] = f_textbook(X, orders + k * 5, v);
+        for (size_t v = 0; v < 3; v++) f[v] = f_textbook(X, 3, orders + k * 5, v);
         double want = chain_max_mass(f, 4.0);
         if (fabs(h0[1 + k] - want) > 1e-9 * fmax(1.0, want) && bad == SIZE_MAX) bad = k;
         nonzero += h0[1 + k] != 0;
@@ -260,23 +261,7 @@ static void overflow_case(void) {
         size_t supra = 0;
         double best = 0, cur = 0;
         for (size_t v = 0; v < NVX; v++) {
-            /* the textbook F of 2 groups (2 and 3) at vertex v */
-            double m[2] = {0, 0}, grand = 0, ssb = 0, ssw = 0;
-            const size_t start[3] = {0, 2, 5};
-            for (size_t gi = 0; gi < 2; gi++) {
-                for (size_t i = start[gi]; i < start[gi + 1]; i++) m[gi] += x[orders[k * NOBS + i] * NVX + v];
-                grand += m[gi];
-                m[gi] /= (double)SIZES[gi];
-            }
-            grand /= 5.0;
-            for (size_t gi = 0; gi < 2; gi++) {
-                ssb += (double)SIZES[gi] * (m[gi] - grand) * (m[gi] - grand);
-                for (size_t i = start[gi]; i < start[gi + 1]; i++) {
-                    double d = x[orders[k * NOBS + i] * NVX + v] - m[gi];
-                    ssw += d * d;
-                }
-            }
-            f[v] = ssb / (ssw / 3.0);
+            f[v] = f_textbook(x, NVX, orders + k * NOBS, v);
             supra += f[v] > 0.05;
             cur = f[v] > 0.05 ? cur + f[v] : 0;
             best = cur > best ? cur : best;

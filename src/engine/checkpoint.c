@@ -26,7 +26,7 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
     h = mix_double(h, o->step_down_p); h = mix(h, (uint64_t)o->compat);
     h = mix(h, (uint64_t)o->tfce); h = mix_double(h, o->tfce_start); /* TFCE */
     h = mix_double(h, o->tfce_step); h = mix_double(h, o->tfce_h); h = mix_double(h, o->tfce_e);
-    h = mix(h, (uint64_t)plan->design); h = mix(h, (uint64_t)plan->statistic); /* design */
+    h = mix(h, (uint64_t)plan->opt.design); h = mix(h, (uint64_t)plan->opt.statistic); /* design */
     h = mix(h, (uint64_t)o->equal_var); h = mix(h, (uint64_t)o->sequential_sums);
     for (size_t g = 0; g < plan->n_classes; g++) h = mix(h, plan->class_size[g]);
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);

@@ -432,8 +432,8 @@ static void mne13_multistep(const cperm_plan *plan, cperm_cluster_ws *ws,
 
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat) {
-    emitter e = {out, 0, 0, plan->design == CPERM_DESIGN_GROUPS, plan->opt.sequential_sums != 0,
-                 0.0};
+    emitter e = {out, 0, 0, plan->opt.design == CPERM_DESIGN_GROUPS,
+                 plan->opt.sequential_sums != 0, 0.0};
     if (out) {
         out->n_clusters = 0;
         out->offsets[0] = 0;

@@ -66,8 +66,6 @@ struct cperm_plan {
     cperm_options opt;          /* copy; opt.spatial_exclude points at `exclude` */
     uint8_t *exclude;           /* n_vertices or NULL */
     double threshold;
-    int design;                 /* CPERM_DESIGN_* (opt.design) */
-    int statistic;              /* CPERM_STAT_*, resolved (never DEFAULT) */
     size_t n_classes;           /* GROUPS: the design's groups, stacked in X */
     size_t class_start[CPERM_MAX_GROUPS + 1], class_size[CPERM_MAX_GROUPS];
     cperm_order_stream *orders; /* MNE's orders, regenerated per window (perm/orders.c) */

@@ -202,13 +202,12 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     plan->opt = *options;
     plan->threshold = options->threshold;
     plan->n_threads = resolve_threads(options->n_jobs);
-    plan->design = options->design;
     plan->kernel = options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
                    : options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
-    plan->statistic = options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
-                      : options->statistic == CPERM_STAT_T_IND ? CPERM_STAT_T_IND
-                                                               : CPERM_STAT_F_ONEWAY;
-    plan->opt.statistic = plan->statistic;
+    /* the design's statistic, resolved: plan->opt.statistic is never DEFAULT */
+    plan->opt.statistic = options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
+                          : options->statistic == CPERM_STAT_T_IND ? CPERM_STAT_T_IND
+                                                                   : CPERM_STAT_F_ONEWAY;
     if (options->design == CPERM_DESIGN_GROUPS) {
         plan->n_classes = options->n_groups;
         plan->class_start[0] = 0;
@@ -268,7 +267,7 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
      * point */
     size_t g = MAX_GROUP;
     while (g > 1 && ((size_t)1 << g) > 2 * N) g--;
-    size_t G = plan->design == CPERM_DESIGN_SIGN_FLIP ? (n + g - 1) / g : 0;
+    size_t G = plan->opt.design == CPERM_DESIGN_SIGN_FLIP ? (n + g - 1) / g : 0;
     if (G > 64) G = 64;
     plan->n_groups = G;
     for (size_t i = 0; i < G; i++) {
@@ -290,7 +289,7 @@ double cperm_plan_threshold(const cperm_plan *plan) { return plan ? plan->thresh
 static int plan_orders(const cperm_plan *plan, size_t k0, size_t k1, void *out, int design,
                        cperm_err *err) {
     if (!plan || (!out && k1 > k0)) return cperm_fail(err, CPERM_EINVAL, "orders: NULL argument");
-    if (plan->design != design)
+    if (plan->opt.design != design)
         return cperm_fail(err, CPERM_EINVAL, design == CPERM_DESIGN_GROUPS
                           ? "orders: the plan flips signs; read its orders with cperm_plan_orders"
                           : "orders: the plan shuffles labels; read its orders with "
@@ -354,7 +353,7 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     run->pvalues = cperm_malloc(P, sizeof *run->pvalues);
     run->h0 = cperm_malloc(plan->n_orders + 1, sizeof *run->h0);
     run->win_orders = cperm_malloc(CPERM_ORDER_WINDOW, plan->n_subjects *
-                                   (plan->design == CPERM_DESIGN_GROUPS ? sizeof(uint32_t) : 1));
+                                   (plan->opt.design == CPERM_DESIGN_GROUPS ? sizeof(uint32_t) : 1));
     cperm_order_cursor_init(&run->cursor);
     run->h0_sorted = cperm_malloc(plan->n_orders + 1, sizeof *run->h0_sorted);
     run->n_threads = plan->n_threads;

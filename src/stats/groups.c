@@ -114,7 +114,7 @@ static void t_block(const cperm_plan *plan, const double *X, const uint32_t *ord
  * but the hat-adjusted t, whose hat needs the whole map first (stat_map). */
 static void block_stat(const cperm_plan *plan, const double *X, const uint32_t *order,
                        size_t p0, size_t bn, double *scratch, double *out) {
-    if (plan->statistic == CPERM_STAT_T_IND) {
+    if (plan->opt.statistic == CPERM_STAT_T_IND) {
         double v[F_BLOCK];
         t_block(plan, X, order, p0, bn, scratch, v, out);
         for (size_t j = 0; j < bn; j++) out[j] = out[j] / sqrt(v[j]);
@@ -127,7 +127,7 @@ static void block_stat(const cperm_plan *plan, const double *X, const uint32_t *
 }
 
 static int hat_adjusted(const cperm_plan *plan) {
-    return plan->statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
+    return plan->opt.statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
 }
 
 /* The whole statistic map under `order` into `out` (n_points); `var` (n_points) holds the
@@ -308,7 +308,7 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
     gw->identity = cperm_malloc(plan->n_subjects, sizeof *gw->identity);
     if (!gw->sums || !gw->pts || !gw->map || !gw->var || !gw->lists || !gw->identity)
         return CPERM_ENOMEM;
-    const int need_var = plan->statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
+    const int need_var = plan->opt.statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
     for (size_t i = 0; i < plan->n_subjects; i++) gw->identity[i] = (uint32_t)i;
     for (size_t i = 0; i < gw->n_threads; i++) {
         gw->sums[i] = cperm_malloc(2 * plan->n_classes * F_BLOCK, sizeof(double));
