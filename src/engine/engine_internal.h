@@ -212,6 +212,11 @@ void cperm_tstat_observed(const double *X, size_t n_subjects, size_t n_points, d
 double cperm_tstat_signed_moments(const double *X, size_t n, size_t P, size_t p0, size_t count,
                                   const double *signs, double *mean, double *var, double vmax);
 void cperm_tstat_signed_t(double *t, const double *var, size_t count, size_t n, double hat);
+/* The same t of points p0 + j (count <= 64) straight into t[j], hat given, computed for the
+ * 16-point chunks holding a bit of `want` (bit j = point p0 + j) and, past the last whole
+ * chunk, for the wanted points alone; other entries of t are left as they were. */
+void cperm_tstat_signed_block_t(const double *X, size_t n, size_t P, size_t p0, size_t count,
+                                const double *signs, double hat, uint64_t want, double *t);
 void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
                             double sigma, int method, double *t, double *var);
 /* MNE's hat adjustment for a map whose largest variance is vmax. */

@@ -466,11 +466,7 @@ static screen_fn pick_screen(void) {
 }
 
 /* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
- * threshold, and the point appended to the order's list. From EXACT_BLOCK_MIN candidates on,
- * the vectorised whole-block evaluation is cheaper than one latency-bound scalar evaluation
- * per candidate. */
-#define EXACT_BLOCK_MIN 4
-
+ * threshold, and the point appended to the order's list. */
 static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
                             const double *X, size_t p0, size_t bn, uint64_t cand, size_t k,
                             size_t kk) {
@@ -478,24 +474,14 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
     const int tail = plan->opt.tail;
     const double thr = plan->threshold, h = run->flip->hat[k - run->win_k0];
     const double *signs = cperm_order_signs(plan, run, k);
-    double tb[CPERM_BLOCK], vb[CPERM_BLOCK];
-    int whole = __builtin_popcountll(cand) >= EXACT_BLOCK_MIN;
-    if (whole) { /* MNE's t of the whole block, vectorised across points */
-        cperm_tstat_signed_moments(X, n, P, p0, bn, signs, tb, vb, 0.0);
-        cperm_tstat_signed_t(tb, vb, bn, n, h);
-    }
+    double tb[CPERM_BLOCK];
+    cperm_tstat_signed_block_t(X, n, P, p0, bn, signs, h, cand, tb);
     while (cand) {
         size_t j = (size_t)__builtin_ctzll(cand);
         cand &= cand - 1;
         size_t p = p0 + j;
         if (!run->include[p]) continue;
-        double t;
-        if (whole) {
-            t = tb[j];
-        } else {
-            double m, var = cperm_signed_var(X + p, P, signs, n, &m);
-            t = m / sqrt((var + h) / (double)n);
-        }
+        const double t = tb[j];
         int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
         if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
     }

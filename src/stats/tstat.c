@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 /* Columns per block of the scan: a block's rows stay in L2 between the two passes. */
 #define SCAN_BLOCK 512
@@ -83,43 +84,103 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
 
 /* MNE computes a permuted map as ttest_1samp_no_p(X * signs): per point S = sum of the signed
  * data in subject order, m = S/n, var = sum((s*x - m)^2)/(n-1) in subject order (numpy's
- * two-pass var, ddof=1), then t = m / sqrt((var + hat)/n). Blocked so that a block of X is
- * read from memory once for both passes; every lane performs the scalar operations in this
- * order (no FMA: -ffp-contract=off), so the result does not depend on the block, the range or
- * the vector width. */
-#define SIGNED_BLOCK 256
+ * two-pass var, ddof=1), then t = m / sqrt((var + hat)/n). Points go 16 at a time with their
+ * sums held in registers across all subjects (a chunk's rows are read twice, from cache), and
+ * every lane performs the scalar operations in this order (no FMA: -ffp-contract=off), so
+ * the result does not depend on the chunking, the range or the vector width. Points past the
+ * last whole chunk take the scalar cperm_signed_var, the same arithmetic. */
+#define SIGNED_CHUNK 16
+typedef double signed_v4 __attribute__((vector_size(32)));
+
+/* an unaligned load (memcpy, which compiles to one vector move) */
+#define LOAD_V4(p) (memcpy(&ld, (p), sizeof ld), ld)
+
+/* Mean and variance of the 16 points X[., p .. p+15] under signs into m[0..15], v[0..15]. */
+static inline void signed_chunk(const double *restrict X, size_t n, size_t P, size_t p,
+                                const double *restrict signs, double *restrict m_out,
+                                double *restrict v_out) {
+    const signed_v4 zero = { 0.0, 0.0, 0.0, 0.0 };
+    signed_v4 s0 = zero, s1 = zero, s2 = zero, s3 = zero, ld;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = X + i * P + p;
+        const signed_v4 sg = zero + signs[i];
+        s0 += sg * LOAD_V4(x);
+        s1 += sg * LOAD_V4(x + 4);
+        s2 += sg * LOAD_V4(x + 8);
+        s3 += sg * LOAD_V4(x + 12);
+    }
+    const signed_v4 dn = zero + (double)n, dn1 = zero + (double)(n - 1);
+    s0 /= dn;
+    s1 /= dn;
+    s2 /= dn;
+    s3 /= dn;
+    signed_v4 q0 = zero, q1 = zero, q2 = zero, q3 = zero;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = X + i * P + p;
+        const signed_v4 sg = zero + signs[i];
+        signed_v4 d0 = sg * LOAD_V4(x) - s0, d1 = sg * LOAD_V4(x + 4) - s1,
+                  d2 = sg * LOAD_V4(x + 8) - s2, d3 = sg * LOAD_V4(x + 12) - s3;
+        q0 += d0 * d0;
+        q1 += d1 * d1;
+        q2 += d2 * d2;
+        q3 += d3 * d3;
+    }
+    q0 /= dn1;
+    q1 /= dn1;
+    q2 /= dn1;
+    q3 /= dn1;
+    memcpy(m_out, &s0, sizeof s0);
+    memcpy(m_out + 4, &s1, sizeof s1);
+    memcpy(m_out + 8, &s2, sizeof s2);
+    memcpy(m_out + 12, &s3, sizeof s3);
+    memcpy(v_out, &q0, sizeof q0);
+    memcpy(v_out + 4, &q1, sizeof q1);
+    memcpy(v_out + 8, &q2, sizeof q2);
+    memcpy(v_out + 12, &q3, sizeof q3);
+}
+
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 double cperm_tstat_signed_moments(const double *restrict X, size_t n, size_t P, size_t p0,
                                   size_t count, const double *restrict signs,
                                   double *restrict mean, double *restrict var, double vmax) {
-    const double dn = (double)n, dn1 = (double)(n - 1);
-    for (size_t b0 = 0; b0 < count; b0 += SIGNED_BLOCK) {
-        const size_t bn = count - b0 < SIGNED_BLOCK ? count - b0 : SIGNED_BLOCK;
-        double *restrict m = mean + b0, *restrict ss = var + b0;
-        for (size_t j = 0; j < bn; j++) m[j] = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            const double sg = signs[i], *restrict x = X + i * P + p0 + b0;
-            for (size_t j = 0; j < bn; j++) m[j] += sg * x[j];
-        }
-        for (size_t j = 0; j < bn; j++) {
-            m[j] /= dn;
-            ss[j] = 0.0;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const double sg = signs[i], *restrict x = X + i * P + p0 + b0;
-            for (size_t j = 0; j < bn; j++) {
-                double d = sg * x[j] - m[j];
-                ss[j] += d * d;
+    size_t j = 0;
+    for (; j + SIGNED_CHUNK <= count; j += SIGNED_CHUNK)
+        signed_chunk(X, n, P, p0 + j, signs, mean + j, var + j);
+    for (; j < count; j++) var[j] = cperm_signed_var(X + p0 + j, P, signs, n, &mean[j]);
+    for (j = 0; j < count; j++) vmax = var[j] > vmax ? var[j] : vmax;
+    return vmax;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void cperm_tstat_signed_block_t(const double *restrict X, size_t n, size_t P, size_t p0,
+                                size_t count, const double *restrict signs, double hat,
+                                uint64_t want, double *restrict t) {
+    const double dn = (double)n;
+    double v[64];
+    size_t j = 0;
+    for (; j + SIGNED_CHUNK <= count; j += SIGNED_CHUNK) {
+        if ((want >> j) & 0xffffu) {
+            signed_chunk(X, n, P, p0 + j, signs, t + j, v + j);
+        } else { /* a harmless t of 0 where nothing is wanted, so one loop finishes all */
+            for (size_t q = j; q < j + SIGNED_CHUNK; q++) {
+                t[q] = 0.0;
+                v[q] = 1.0;
             }
         }
-        for (size_t j = 0; j < bn; j++) {
-            ss[j] /= dn1;
-            vmax = ss[j] > vmax ? ss[j] : vmax;
-        }
     }
-    return vmax;
+    const size_t whole = j;
+    for (; j < count; j++) {
+        t[j] = 0.0;
+        v[j] = 1.0;
+        if ((want >> j) & 1u) v[j] = cperm_signed_var(X + p0 + j, P, signs, n, &t[j]);
+    }
+    /* one vectorised pass for the square roots and divisions of every chunk */
+    for (j = 0; j < count; j++) t[j] = t[j] / sqrt((v[j] + hat) / dn);
+    (void)whole;
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
