@@ -467,6 +467,8 @@ static screen_fn pick_screen(void) {
 
 /* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
  * threshold, and the point appended to the order's list. */
+#define EXACT_BLOCK_MIN 4
+
 static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
                             const double *X, size_t p0, size_t bn, uint64_t cand, size_t k,
                             size_t kk) {
@@ -475,13 +477,19 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
     const double thr = plan->threshold, h = run->flip->hat[k - run->win_k0];
     const double *signs = cperm_order_signs(plan, run, k);
     double tb[CPERM_BLOCK];
-    cperm_tstat_signed_block_t(X, n, P, p0, bn, signs, h, cand, tb);
+    /* a few candidates: one inline evaluation each; more: the chunked block evaluation */
+    const int few = __builtin_popcountll(cand) < EXACT_BLOCK_MIN;
+    if (!few) cperm_tstat_signed_block_t(X, n, P, p0, bn, signs, h, cand, tb);
     while (cand) {
         size_t j = (size_t)__builtin_ctzll(cand);
         cand &= cand - 1;
         size_t p = p0 + j;
         if (!run->include[p]) continue;
-        const double t = tb[j];
+        double t = tb[j];
+        if (few) {
+            double m, var = cperm_signed_var(X + p, P, signs, n, &m);
+            t = m / sqrt((var + h) / (double)n);
+        }
         int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
         if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
     }

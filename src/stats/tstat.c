@@ -163,24 +163,26 @@ void cperm_tstat_signed_block_t(const double *restrict X, size_t n, size_t P, si
     double v[64];
     size_t j = 0;
     for (; j + SIGNED_CHUNK <= count; j += SIGNED_CHUNK) {
-        if ((want >> j) & 0xffffu) {
-            signed_chunk(X, n, P, p0 + j, signs, t + j, v + j);
-        } else { /* a harmless t of 0 where nothing is wanted, so one loop finishes all */
-            for (size_t q = j; q < j + SIGNED_CHUNK; q++) {
-                t[q] = 0.0;
-                v[q] = 1.0;
+        if (!((want >> j) & 0xffffu)) continue;
+        /* a chunk for one or two points costs more than the points alone */
+        if (__builtin_popcountll((want >> j) & 0xffffu) < 3) {
+            for (uint64_t w = (want >> j) & 0xffffu; w; w &= w - 1) {
+                const size_t q = j + (size_t)__builtin_ctzll(w);
+                double m, var = cperm_signed_var(X + p0 + q, P, signs, n, &m);
+                t[q] = m / sqrt((var + hat) / dn);
             }
+            continue;
         }
+        signed_chunk(X, n, P, p0 + j, signs, t + j, v + j);
+        /* runtime bounds, so that the compiler vectorises the roots and divisions */
+        const size_t hi = j + SIGNED_CHUNK < count ? j + SIGNED_CHUNK : count;
+        for (size_t q = j; q < hi; q++) t[q] = t[q] / sqrt((v[q] + hat) / dn);
     }
-    const size_t whole = j;
     for (; j < count; j++) {
-        t[j] = 0.0;
-        v[j] = 1.0;
-        if ((want >> j) & 1u) v[j] = cperm_signed_var(X + p0 + j, P, signs, n, &t[j]);
+        if (!((want >> j) & 1u)) continue;
+        double m, var = cperm_signed_var(X + p0 + j, P, signs, n, &m);
+        t[j] = m / sqrt((var + hat) / dn);
     }
-    /* one vectorised pass for the square roots and divisions of every chunk */
-    for (j = 0; j < count; j++) t[j] = t[j] / sqrt((v[j] + hat) / dn);
-    (void)whole;
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
