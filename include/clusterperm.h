@@ -491,6 +491,26 @@ CPERM_API size_t cperm_run_n_clusters(const cperm_run *run);
 /* Members of cluster k as flat indices t*n_vertices+v; ascending in default mode, MNE's
  * element order in compat mode. */
 CPERM_API const int64_t *cperm_run_cluster(const cperm_run *run, size_t k, size_t *n_members);
+/* Cluster k as MNE's out_type returns it (src/engine/cluster_shapes.c), for bindings that
+ * build MNE's clusters without a loop over points. The run's points are X's sample shape
+ * flattened in C order (n_times x n_vertices: X.shape[1:] for any number of dimensions), so
+ * a mask reshapes to X.shape[1:] and indices unravel with np.unravel_index(idx, X.shape[1:]).
+ *  cperm_run_cluster_mask: out_type='mask': mask[p] = 1 for the cluster's points, 0 for the
+ *    others; n_mask must be the run's point count. (For 1-D data with adjacency=None MNE
+ *    1.3 returns a slice there: the first and one past the last of the indices below.)
+ *  cperm_run_cluster_indices: the cluster's flat indices ascending, the order np.nonzero
+ *    gives on its mask: MNE's out_type='indices' for adjacency=None (np.where of ndimage's
+ *    masks, np.arange of a 1-D slice) and for an adjacency over every point (its global
+ *    path). cap is out's length; *n_out (may be NULL) receives the count, also when cap is
+ *    too small. For an adjacency over the last dimensions only, MNE's list path returns the
+ *    points in its own order, which cperm_run_cluster gives in compat mode.
+ * Errors (nothing written but *n_out): CPERM_EINVAL for a NULL run, a run without results, k
+ * out of range, a NULL buffer, n_mask not the point count, cap too small. Allocate nothing;
+ * the run is only read, so several threads may call them on one run. */
+CPERM_API int cperm_run_cluster_mask(const cperm_run *run, size_t k, uint8_t *mask,
+                                     size_t n_mask, cperm_err *err);
+CPERM_API int cperm_run_cluster_indices(const cperm_run *run, size_t k, int64_t *out,
+                                        size_t cap, size_t *n_out, cperm_err *err);
 CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clusters */
 CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
