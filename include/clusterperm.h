@@ -341,6 +341,12 @@ typedef struct cperm_options {
     int sequential_sums;      /* 1: each cluster summed left to right, as MNE's path for 1-D
                                  data without adjacency (ndimage.sum, a running sum); 0:
                                  numpy's pairwise np.sum, as every other MNE path */
+    /* Exclusion of any points (MNE's `exclude` of permutation_cluster_1samp_test and
+     * permutation_cluster_test: a mask over X's whole sample shape, which may differ between
+     * time points, where spatial_exclude repeats one mask at every time point). */
+    const uint8_t *exclude;   /* n_times x n_vertices flags (non-zero = excluded), or NULL;
+                                 a point is excluded if either mask excludes it; copied at
+                                 plan creation */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -350,7 +356,7 @@ typedef struct cperm_options {
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
-      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0 }
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
