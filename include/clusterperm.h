@@ -503,7 +503,8 @@ CPERM_API const int64_t *cperm_run_cluster(const cperm_run *run, size_t k, size_
  * a mask reshapes to X.shape[1:] and indices unravel with np.unravel_index(idx, X.shape[1:]).
  *  cperm_run_cluster_mask: out_type='mask': mask[p] = 1 for the cluster's points, 0 for the
  *    others; n_mask must be the run's point count. (For 1-D data with adjacency=None MNE
- *    1.3 returns a slice there: the first and one past the last of the indices below.)
+ *    1.3 returns ndimage.find_objects' (slice(first, last + 1),) there instead: the first
+ *    and last of the indices below.)
  *  cperm_run_cluster_indices: the cluster's flat indices ascending, the order np.nonzero
  *    gives on its mask: MNE's out_type='indices' for adjacency=None (np.where of ndimage's
  *    masks, np.arange of a 1-D slice) and for an adjacency over every point (its global
@@ -763,7 +764,9 @@ CPERM_API int cperm_bonferroni_correction(uint8_t *reject, double *p_corrected,
  * combine {n_freqs, n_times, n_channels} with {NULL, NULL, channel graph}, and pass the result
  * to cperm_plan_create with n_times = 1; or combine only the dimensions after the first and
  * pass n_times = lengths of the first (its lattice becomes the engine's time axis, max_step
- * 1). A graph without edges (MNE's matrix of zeros) connects nothing along its dimension.
+ * 1). MNE's list path - an adjacency over the dimensions after the first only, max_step
+ * along the first - is the latter layout with compat CPERM_COMPAT_MNE13 and that max_step
+ * (tests/xcheck_shapes.py maps every shape MNE accepts). A graph without edges (MNE's matrix of zeros) connects nothing along its dimension.
  * Rows come out sorted, without self-loops (MNE's diagonal is implicit here). The inputs are
  * only read and may be freed afterwards; free *out with cperm_graph_free.
  * Errors: CPERM_EINVAL (n_dims 0, NULL lengths, a length 0, a product beyond 2^31 points, a
