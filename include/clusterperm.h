@@ -341,6 +341,12 @@ typedef struct cperm_options {
     int sequential_sums;      /* 1: each cluster summed left to right, as MNE's path for 1-D
                                  data without adjacency (ndimage.sum, a running sum); 0:
                                  numpy's pairwise np.sum, as every other MNE path */
+    /* Exclusion of any points (MNE's `exclude` of permutation_cluster_1samp_test and
+     * permutation_cluster_test: a mask over X's whole sample shape, which may differ between
+     * time points, where spatial_exclude repeats one mask at every time point). */
+    const uint8_t *exclude;   /* n_times x n_vertices flags (non-zero = excluded), or NULL;
+                                 a point is excluded if either mask excludes it; copied at
+                                 plan creation */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -350,7 +356,7 @@ typedef struct cperm_options {
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
-      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0 }
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
@@ -491,6 +497,27 @@ CPERM_API size_t cperm_run_n_clusters(const cperm_run *run);
 /* Members of cluster k as flat indices t*n_vertices+v; ascending in default mode, MNE's
  * element order in compat mode. */
 CPERM_API const int64_t *cperm_run_cluster(const cperm_run *run, size_t k, size_t *n_members);
+/* Cluster k as MNE's out_type returns it (src/engine/cluster_shapes.c), for bindings that
+ * build MNE's clusters without a loop over points. The run's points are X's sample shape
+ * flattened in C order (n_times x n_vertices: X.shape[1:] for any number of dimensions), so
+ * a mask reshapes to X.shape[1:] and indices unravel with np.unravel_index(idx, X.shape[1:]).
+ *  cperm_run_cluster_mask: out_type='mask': mask[p] = 1 for the cluster's points, 0 for the
+ *    others; n_mask must be the run's point count. (For 1-D data with adjacency=None MNE
+ *    1.3 returns ndimage.find_objects' (slice(first, last + 1),) there instead: the first
+ *    and last of the indices below.)
+ *  cperm_run_cluster_indices: the cluster's flat indices ascending, the order np.nonzero
+ *    gives on its mask: MNE's out_type='indices' for adjacency=None (np.where of ndimage's
+ *    masks, np.arange of a 1-D slice) and for an adjacency over every point (its global
+ *    path). cap is out's length; *n_out (may be NULL) receives the count, also when cap is
+ *    too small. For an adjacency over the last dimensions only, MNE's list path returns the
+ *    points in its own order, which cperm_run_cluster gives in compat mode.
+ * Errors (nothing written but *n_out): CPERM_EINVAL for a NULL run, a run without results, k
+ * out of range, a NULL buffer, n_mask not the point count, cap too small. Allocate nothing;
+ * the run is only read, so several threads may call them on one run. */
+CPERM_API int cperm_run_cluster_mask(const cperm_run *run, size_t k, uint8_t *mask,
+                                     size_t n_mask, cperm_err *err);
+CPERM_API int cperm_run_cluster_indices(const cperm_run *run, size_t k, int64_t *out,
+                                        size_t cap, size_t *n_out, cperm_err *err);
 CPERM_API const double *cperm_run_cluster_stats(const cperm_run *run); /* n_clusters */
 CPERM_API const double *cperm_run_pvalues(const cperm_run *run);       /* n_clusters */
 CPERM_API const double *cperm_run_h0(const cperm_run *run, size_t *n_h0);
@@ -737,7 +764,9 @@ CPERM_API int cperm_bonferroni_correction(uint8_t *reject, double *p_corrected,
  * combine {n_freqs, n_times, n_channels} with {NULL, NULL, channel graph}, and pass the result
  * to cperm_plan_create with n_times = 1; or combine only the dimensions after the first and
  * pass n_times = lengths of the first (its lattice becomes the engine's time axis, max_step
- * 1). A graph without edges (MNE's matrix of zeros) connects nothing along its dimension.
+ * 1). MNE's list path - an adjacency over the dimensions after the first only, max_step
+ * along the first - is the latter layout with compat CPERM_COMPAT_MNE13 and that max_step
+ * (tests/xcheck_shapes.py maps every shape MNE accepts). A graph without edges (MNE's matrix of zeros) connects nothing along its dimension.
  * Rows come out sorted, without self-loops (MNE's diagonal is implicit here). The inputs are
  * only read and may be freed afterwards; free *out with cperm_graph_free.
  * Errors: CPERM_EINVAL (n_dims 0, NULL lengths, a length 0, a product beyond 2^31 points, a

@@ -1,4 +1,5 @@
-/* tool_combine.c - test driver: the engine on lattices and combined graphs, for xcheck_combine.py.
+/* tool_combine.c - test driver: the engine on lattices and combined graphs, for
+ * xcheck_combine.py and xcheck_shapes.py (MNE's tests on data of any shape).
  * Builds the graph with cperm_graph_lattice / cperm_graph_combine, runs the permutation test
  * through the public header only and writes raw results.
  *
@@ -10,10 +11,14 @@
  * engine's time axis, max_step 1, and the graph covers the others, a single vertex for 1-D
  * data); run=0|1 (0: only write
  * the graph); n_subjects, threshold, tail, t_power, n_permutations, seed, step_down_p,
- * n_jobs. X.f64: n_subjects x prod(shape) doubles, row-major.
+ * n_jobs, sequential_sums, max_step (split=1), compat=none|mne1.3, exclude=0|1 (exclude.u8:
+ * prod(shape) bytes, options.exclude), groups=N1,N2,... (independent groups stacked in X),
+ * statistic=f|t_ind, equal_var=0|1. X.f64: n_subjects x prod(shape) doubles, row-major.
  * Outputs: out_indptr.i64 and out_indices.i32 (the graph), and with run=1 out_tobs.f64,
- * out_h0.f64, out_pvals.f64, out_stats.f64 and out_clusters.txt (one line per cluster,
- * flat row-major indices). Any error prints one line on stderr and exits 1. */
+ * out_h0.f64, out_pvals.f64, out_stats.f64, out_clusters.txt (one line per cluster, flat
+ * row-major indices in the engine's element order), out_sorted.txt (the same from
+ * cperm_run_cluster_indices) and out_masks.u8 (n_clusters x prod(shape) bytes from
+ * cperm_run_cluster_mask). Any error prints one line on stderr and exits 1. */
 #include "clusterperm.h"
 
 #include <errno.h>
@@ -27,8 +32,8 @@
 typedef struct params {
     size_t n_dims, shape[MAX_DIMS];
     int has_graph[MAX_DIMS];
-    int combine, split, run;
-    size_t n_subjects;
+    int combine, split, run, has_exclude;
+    size_t n_subjects, group_sizes[MAX_DIMS];
     cperm_options opt;
 } params;
 
@@ -102,6 +107,26 @@ static int set_param(params *p, const char *key, const char *val) {
     if (!strcmp(key, "threshold")) { p->opt.threshold = strtod(val, &end); return *end ? -1 : 0; }
     if (!strcmp(key, "t_power")) { p->opt.t_power = strtod(val, &end); return *end ? -1 : 0; }
     if (!strcmp(key, "step_down_p")) { p->opt.step_down_p = strtod(val, &end); return *end ? -1 : 0; }
+    if (!strcmp(key, "compat")) {
+        if (!strcmp(val, "none")) p->opt.compat = CPERM_COMPAT_NONE;
+        else if (!strcmp(val, "mne1.3")) p->opt.compat = CPERM_COMPAT_MNE13;
+        else return -1;
+        return 0;
+    }
+    if (!strcmp(key, "statistic")) {
+        if (!strcmp(val, "f")) p->opt.statistic = CPERM_STAT_F_ONEWAY;
+        else if (!strcmp(val, "t_ind")) p->opt.statistic = CPERM_STAT_T_IND;
+        else return -1;
+        return 0;
+    }
+    if (!strcmp(key, "groups")) { /* independent groups (at most MAX_DIMS), stacked in X */
+        size_t n = parse_list(val, p->group_sizes);
+        if (!n) return -1;
+        p->opt.design = CPERM_DESIGN_GROUPS;
+        p->opt.n_groups = n;
+        p->opt.group_sizes = p->group_sizes;
+        return 0;
+    }
     if (!strcmp(key, "n_permutations") && !strcmp(val, "all")) {
         p->opt.n_permutations = CPERM_PERMUTATIONS_ALL;
         return 0;
@@ -116,6 +141,9 @@ static int set_param(params *p, const char *key, const char *val) {
     else if (!strcmp(key, "seed")) p->opt.seed = (uint32_t)x;
     else if (!strcmp(key, "n_jobs")) p->opt.n_jobs = (int)x;
     else if (!strcmp(key, "sequential_sums")) p->opt.sequential_sums = (int)x;
+    else if (!strcmp(key, "max_step")) p->opt.max_step = (size_t)x;
+    else if (!strcmp(key, "exclude")) p->has_exclude = (int)x;
+    else if (!strcmp(key, "equal_var")) p->opt.equal_var = (int)x;
     else return -2;
     return 0;
 }
@@ -199,6 +227,42 @@ static int write_graph(const char *dir, const cperm_graph *g) {
     return rc;
 }
 
+/* Each cluster through cperm_run_cluster_indices (out_sorted.txt) and cperm_run_cluster_mask
+ * (out_masks.u8), as a binding building MNE's out_type would call them. */
+static int write_shapes(const char *dir, const cperm_run *run, size_t n_points) {
+    size_t n_clusters = cperm_run_n_clusters(run);
+    char path[PATH_LEN];
+    cperm_err err;
+    memset(&err, 0, sizeof err);
+    int64_t *idx = malloc(n_points * sizeof *idx);
+    uint8_t *mask = malloc(n_points ? n_points : 1);
+    FILE *fs = NULL, *fm = NULL;
+    int rc = 1;
+    if (!idx || !mask) { fail(dir, "out of memory"); goto cleanup; }
+    join(path, dir, "out_sorted.txt");
+    if (!(fs = fopen(path, "w"))) { fail(path, strerror(errno)); goto cleanup; }
+    join(path, dir, "out_masks.u8");
+    if (!(fm = fopen(path, "wb"))) { fail(path, strerror(errno)); goto cleanup; }
+    for (size_t k = 0; k < n_clusters; k++) {
+        size_t n = 0;
+        if (cperm_run_cluster_indices(run, k, idx, n_points, &n, &err) ||
+            cperm_run_cluster_mask(run, k, mask, n_points, &err)) {
+            fail("cluster shapes", err.msg);
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++) fprintf(fs, i ? " %lld" : "%lld", (long long)idx[i]);
+        fputc('\n', fs);
+        if (fwrite(mask, 1, n_points, fm) != n_points) { fail(path, "write failed"); goto cleanup; }
+    }
+    rc = 0;
+cleanup:
+    if (fs && fclose(fs) && !rc) rc = fail("out_sorted.txt", "write failed");
+    if (fm && fclose(fm) && !rc) rc = fail("out_masks.u8", "write failed");
+    free(idx);
+    free(mask);
+    return rc;
+}
+
 static int write_results(const char *dir, const cperm_run *run, size_t n_points) {
     size_t n_clusters = cperm_run_n_clusters(run), n_h0 = 0;
     const double *h0 = cperm_run_h0(run, &n_h0);
@@ -218,7 +282,7 @@ static int write_results(const char *dir, const cperm_run *run, size_t n_points)
         fputc('\n', f);
     }
     if (fclose(f)) return fail(path, "write failed");
-    return 0;
+    return write_shapes(dir, run, n_points);
 }
 
 int main(int argc, char **argv) {
@@ -236,7 +300,7 @@ int main(int argc, char **argv) {
     cperm_graph *graph = NULL;
     cperm_plan *plan = NULL;
     cperm_run *run = NULL;
-    char *xbuf = NULL;
+    char *xbuf = NULL, *ebuf = NULL;
     double *X = NULL;
     cperm_err err;
     memset(&err, 0, sizeof err);
@@ -259,6 +323,13 @@ int main(int argc, char **argv) {
     }
     if (!(X = malloc(xsize ? xsize : 1))) { fail(path, "out of memory"); goto cleanup; }
     memcpy(X, xbuf, xsize);
+    if (p.has_exclude) {
+        size_t esize;
+        join(path, dir, "exclude.u8");
+        if (!(ebuf = slurp(path, &esize))) { fail(path, "cannot read"); goto cleanup; }
+        if (esize != n_points) { fail(path, "size is not prod(shape) bytes"); goto cleanup; }
+        p.opt.exclude = (const uint8_t *)ebuf;
+    }
     r = cperm_plan_create(&plan, graph, p.n_subjects, n_times, &p.opt, &err);
     if (r) { fail("cperm_plan_create", err.msg); goto cleanup; }
     r = cperm_run_create(&run, plan, &err);
@@ -272,6 +343,7 @@ cleanup:
     cperm_plan_free(plan);
     cperm_graph_free(graph);
     free(xbuf);
+    free(ebuf);
     free(X);
     return rc;
 }

@@ -309,6 +309,52 @@ static void test_grid_exclude(const cperm_graph *g) {
     cperm_plan_free(plan);
 }
 
+/* exclude (per point, MNE's exclude over the whole sample) = {6, 7, 13}: (1,1), (1,2) and
+ * (2,3), which no spatial mask can express. A loses 6: {0,1} (sum 5); B = {3} (16); C loses
+ * 13: {9,14} ((1,4)-(2,4) in time, sum 4). Permutation [1,0] (the a = 0.5 points active):
+ * without 7 the complement splits into {2}, {4}, {5,10,11,12} (sum 8) and {8} -> 8.
+ * H0 = [16, 0, 8, 16]; p = 3/4, 2/4, 3/4. With spatial_exclude {0} as well: {1} (2), {3},
+ * {9,14}; [1,0] leaves {2}, {4}, {8}, {11,12} (sum 4) -> H0 = [16, 0, 4, 16]. */
+static void test_grid_point_exclude(const cperm_graph *g, int with_spatial) {
+    double X[NS * 15];
+    make_x(X, GRID, 15, 1.0);
+    uint8_t excl[15] = {0};
+    excl[6] = excl[7] = excl[13] = 1;
+    static const uint8_t spatial[5] = {1, 0, 0, 0, 0};
+    static const int64_t a[] = {0, 1}, a_spatial[] = {1}, c[] = {9, 14};
+    const double st[] = {with_spatial ? 2 : 5, 16, 4};
+    const double want_h0[] = {16, 0, with_spatial ? 4 : 8, 16};
+    static const double want_p[] = {0.75, 0.5, 0.75};
+    cperm_options o = CPERM_OPTIONS_INIT;
+    o.threshold = 1.5;
+    o.tail = 1;
+    o.n_permutations = 4;
+    o.exclude = excl;
+    if (with_spatial) o.spatial_exclude = spatial;
+    const char *nm = with_spatial ? "engine.point_exclude_spatial" : "engine.point_exclude";
+    char n[128];
+    cperm_plan *plan;
+    cperm_run *run = run_case(nm, g, 3, &o, X, &plan);
+    if (!run) return;
+    snprintf(n, sizeof n, "%s.clusters", nm);
+    CHECK(n, cperm_run_n_clusters(run) == 3 &&
+                 (with_spatial ? cluster_is(run, 0, a_spatial, 1) : cluster_is(run, 0, a, 2)) &&
+                 cluster_is(run, 1, CL_B, 1) && cluster_is(run, 2, c, 2),
+          "want %s {3} {9,14}", with_spatial ? "{1}" : "{0,1}");
+    snprintf(n, sizeof n, "%s.stats", nm);
+    CHECK(n, cperm_run_n_clusters(run) == 3 && array_is(cperm_run_cluster_stats(run), st, 3),
+          "want %g 16 4", st[0]);
+    size_t nh = 0;
+    const double *h0 = cperm_run_h0(run, &nh);
+    snprintf(n, sizeof n, "%s.h0", nm);
+    CHECK(n, nh == 4 && array_is(h0, want_h0, 4), "want 16 0 %g 16", want_h0[2]);
+    snprintf(n, sizeof n, "%s.pvalues", nm);
+    CHECK(n, cperm_run_n_clusters(run) == 3 && array_is(cperm_run_pvalues(run), want_p, 3),
+          "want 0.75 0.5 0.75");
+    cperm_run_free(run);
+    cperm_plan_free(plan);
+}
+
 /* MNE 1.3's 1-step split (semantics map 1.7), tail 1, threshold 1.5:
  *   t0: 2  0.5  3  4  5     active {0,2,3,4}
  *   t1: 2  3    2  0.5 4    active {0,1,2,4}
@@ -641,6 +687,8 @@ int main(void) {
     test_grid_tpower(g, 0);
     test_grid_tpower(g, 2);
     test_grid_exclude(g);
+    test_grid_point_exclude(g, 0);
+    test_grid_point_exclude(g, 1);
     test_split(g, 0);
     test_split(g, 1);
     test_max_step(g, 1, 0);

@@ -30,6 +30,8 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
     h = mix(h, (uint64_t)o->equal_var); h = mix(h, (uint64_t)o->sequential_sums);
     for (size_t g = 0; g < plan->n_classes; g++) h = mix(h, plan->class_size[g]);
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
+    for (size_t p = 0; plan->point_exclude && p < plan->n_points; p++)
+        h = mix(h, plan->point_exclude[p]);
     for (size_t e = 0; e < plan->indptr[plan->n_vertices]; e++) h = mix(h, (uint64_t)plan->indices[e]);
     size_t total = plan->n_subjects * plan->n_points;
     /* four independent lanes keep the pass over X memory-bound */

@@ -65,6 +65,7 @@ struct cperm_plan {
     int32_t *indices;
     cperm_options opt;          /* copy; opt.spatial_exclude points at `exclude` */
     uint8_t *exclude;           /* n_vertices or NULL */
+    uint8_t *point_exclude;     /* n_points or NULL (opt.exclude points at it) */
     double threshold;
     size_t n_classes;           /* GROUPS: the design's groups, stacked in X */
     size_t class_start[CPERM_MAX_GROUPS + 1], class_size[CPERM_MAX_GROUPS];
@@ -77,6 +78,13 @@ struct cperm_plan {
     size_t group_start[65], group_size[64];
     const cperm_kernel *kernel; /* the cluster statistic */
 };
+
+/* Whether point p may be in a cluster before any step-down: excluded by neither the spatial
+ * mask (the same at every time point) nor the per-point one. */
+static inline uint8_t cperm_plan_includes(const cperm_plan *plan, size_t p) {
+    return !(plan->exclude && plan->exclude[p % plan->n_vertices]) &&
+           !(plan->point_exclude && plan->point_exclude[p]);
+}
 
 /* A supra-threshold point: flat index and its t value. */
 typedef struct cperm_point {

@@ -35,6 +35,7 @@ void cperm_plan_free(cperm_plan *plan) {
     free(plan->indptr);
     free(plan->indices);
     free(plan->exclude);
+    free(plan->point_exclude);
     cperm_order_stream_free(plan->orders);
     free(plan);
 }
@@ -248,6 +249,12 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
         memcpy(plan->exclude, options->spatial_exclude, V);
     }
     plan->opt.spatial_exclude = plan->exclude;
+    if (options->exclude) {
+        plan->point_exclude = cperm_malloc(plan->n_points, 1);
+        if (!plan->point_exclude) goto nomem;
+        memcpy(plan->point_exclude, options->exclude, plan->n_points);
+    }
+    plan->opt.exclude = plan->point_exclude;
     rc = options->design == CPERM_DESIGN_GROUPS
              ? cperm_order_stream_labels(&plan->orders, n_subjects, options->n_permutations,
                                          options->seed, err)

@@ -307,12 +307,12 @@ int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores
     if (!plan || !stat || !scores) return cperm_fail(err, CPERM_EINVAL, "tfce: NULL argument");
     if (plan->opt.tfce == CPERM_TFCE_NONE)
         return cperm_fail(err, CPERM_EINVAL, "tfce: the plan was made without a TFCE mode");
-    const size_t P = plan->n_points, V = plan->n_vertices;
+    const size_t P = plan->n_points;
     /* a run holds every workspace one map needs */
     cperm_run *run = NULL;
     int rc = cperm_run_create(&run, plan, err);
     if (rc) return rc;
-    for (size_t p = 0; p < P; p++) run->include[p] = plan->exclude ? !plan->exclude[p % V] : 1;
+    for (size_t p = 0; p < P; p++) run->include[p] = cperm_plan_includes(plan, p);
     double best;
     rc = map_scores(plan, run->tfce, &run->tfce->th[0], stat, run->include, scores, &best);
     if (rc) rc = map_error(err, rc, "given");
