@@ -15,6 +15,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_USAGE = 2 };
 /* Subcommands; argv[0] is the subcommand name. Return an exit status. */
 int cli_onesample(int argc, char **argv);
 int cli_independent(int argc, char **argv);
+int cli_rmanova(int argc, char **argv);
 int cli_simulate(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 

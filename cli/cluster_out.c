@@ -105,20 +105,42 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     }
 
     json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
-    const int indep = os_independent(o);
-    json_object_set_new(root, "test", json_string(indep ? "spatio_temporal_cluster_test"
-                                                        : "spatio_temporal_cluster_1samp_test"));
-    json_object_set_new(root, "design", json_string(indep ? "independent groups (labels "
+    const int indep = os_independent(o), rm = os_rm(o);
+    json_object_set_new(root, "test", json_string(rm ? "permutation_cluster_test (f_mway_rm)"
+                                                  : indep ? "spatio_temporal_cluster_test"
+                                                          : "spatio_temporal_cluster_1samp_test"));
+    json_object_set_new(root, "design", json_string(rm ? "repeated measures"
+                                                    : indep ? "independent groups (labels "
                                                             "shuffled across all observations)"
                                                           : o->b ? "paired (A - B, signs flipped)"
                                                                  : "one sample (signs flipped)"));
     json_object_set_new(root, "statistic",
-                        json_string(!indep ? "ttest_1samp_no_p"
+                        json_string(rm ? "f_mway_rm"
+                                    : !indep ? "ttest_1samp_no_p"
                                     : o->statistic == CPERM_STAT_F_ONEWAY ? "f_oneway"
                                     : o->equal_var ? "ttest_ind_no_p"
                                                    : "ttest_ind_no_p(equal_var=False)"));
 
-    if (indep) {
+    if (rm) { /* the effect, the factors' levels, the scheme and the cells */
+        json_t *levels = json_array(), *cells = json_array();
+        for (size_t k = 0; k < o->rm_n_factors; k++)
+            json_array_append_new(levels, json_integer((json_int_t)o->rm_levels[k]));
+        json_object_set_new(root, "effect", json_string(o->effect));
+        json_object_set_new(root, "factor_levels", levels);
+        json_object_set_new(root, "scheme",
+                            json_string(o->rm_scheme == CPERM_RM_MNE
+                                            ? "mne (all cells x subjects shuffled, MNE's pattern)"
+                                            : "within (cells shuffled within each subject)"));
+        for (size_t c = 0; c < st->n_groups; c++) {
+            json_t *one = json_object();
+            json_object_set_new(one, "glob", json_string(o->cells[c]));
+            json_object_set_new(one, "stems", jstems(&st->groups[c].stems));
+            json_array_append_new(cells, one);
+        }
+        json_object_set_new(par, "cells", cells);
+        json_object_set_new(par, "subjects", jstems(&st->groups[0].keys));
+        json_object_set_new(par, "f_threshold", jmaybe(o->f_threshold));
+    } else if (indep) {
         json_t *groups = json_array();
         for (size_t g = 0; g < st->n_groups; g++) {
             json_t *one = json_object();
@@ -157,7 +179,8 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(par, "p_summary", jreal(o->p_summary));
     json_object_set_new(root, "parameters", par);
 
-    json_object_set_new(data, "n_subjects", json_integer((json_int_t)st->a.stems.n));
+    json_object_set_new(data, "n_subjects", json_integer((json_int_t)os_n_subjects(o, st)));
+    if (rm) json_object_set_new(data, "n_cells", json_integer((json_int_t)st->n_groups));
     json_object_set_new(data, "n_times", json_integer((json_int_t)L->n_times));
     json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
     json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));

@@ -20,6 +20,7 @@ static void usage(FILE *f) {
           "  onesample   one-sample (or paired A-B) spatio-temporal cluster test on .stc /\n"
           "              -stc.h5 files with a -src.fif source space\n"
           "  independent independent-groups spatio-temporal cluster test (F or t)\n"
+          "  rm-anova    repeated-measures ANOVA cluster test (one effect of f_mway_rm)\n"
           "  simulate    write a synthetic group study (source space, 16 subjects' stcs)\n"
           "  plot        draw a surface source estimate on the brain (PNG/SVG/PDF)\n"
           "  version     print the version\n"
@@ -45,6 +46,7 @@ static const struct {
 } commands[] = {
     { "onesample", cli_onesample },
     { "independent", cli_independent },
+    { "rm-anova", cli_rmanova },
     { "simulate", cli_simulate },
     { "plot", cli_plot },
 };

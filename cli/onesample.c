@@ -1,6 +1,7 @@
-/* onesample.c - `clusterperm onesample` and `clusterperm independent`: the seed pipeline
- * (read stcs, contrast or groups, source-space adjacency, threshold, spatio-temporal cluster
- * test, summary) in one command, for the one-sample (paired) and independent-groups designs. */
+/* onesample.c - `clusterperm onesample`, `clusterperm independent` and `clusterperm
+ * rm-anova`: the seed pipeline (read stcs, contrast, groups or cells, source-space adjacency,
+ * threshold, spatio-temporal cluster test, summary) in one command, for the one-sample
+ * (paired), independent-groups and repeated-measures designs. */
 #include "onesample.h"
 #include "cluster_out.h"
 #include "outputs.h"
@@ -126,12 +127,150 @@ static void usage_independent(FILE *f) {
         f);
 }
 
+
+static void usage_rmanova(FILE *f) {
+    fputs(
+        "usage: " CLI_NAME " rm-anova --factors LEVELS --effect EFFECT --cell STEMS\n"
+        "       --cell STEMS [--cell ...] --src FILE --out DIR [options]\n"
+        "\n"
+        "Spatio-temporal cluster permutation test of one effect of a repeated-measures\n"
+        "ANOVA: MNE 1.3's f_mway_rm (correction=False) at each point, as in MNE's\n"
+        "permutation_cluster_test over the cells with an f_mway_rm stat_fun.\n"
+        "\n"
+        "inputs:\n"
+        "  --factors LEVELS     levels per factor, e.g. 2x2 or 3x2x2 (factors A, B, C...;\n"
+        "                       at most 6 factors and 64 cells)\n"
+        "  --effect EFFECT      the effect tested, as MNE names it: A, B, A:B, A:B:C...\n"
+        "  --cell STEM_GLOB     one cell's source estimates (a glob over stems or\n"
+        "                       @LISTFILE, as onesample's --a); once per cell, in MNE's\n"
+        "                       order, the last factor fastest (2x2: A1B1 A1B2 A2B1 A2B2);\n"
+        "                       every cell must hold the same subjects (paired by subject)\n"
+        "  --src FILE           surface source space (-src.fif or -src.fif.gz)\n"
+        "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
+        "  --magnitude          norm over orientations of vector estimates\n"
+        "test:\n"
+        "  --scheme within|mne  within (default): each permutation shuffles the cells\n"
+        "                       within each subject, the repeated-measures null (exact\n"
+        "                       enumeration when --n-permutations >= (cells!)^subjects or\n"
+        "                       all); mne: MNE's pattern, all cells x subjects shuffled\n"
+        "                       together (assumes no subject effects; MNE's results)\n"
+        "  --p-threshold P      cluster-forming threshold f_threshold_mway_rm(subjects,\n"
+        "                       levels, effect, P) (default P = 0.05)\n"
+        "  --f-threshold F      cluster-forming F threshold as given\n"
+        "  --tail 0|1           default 1 (the F test is one-tailed; 0 is the same)\n"
+        "  --n-permutations N|all   default 1024 (counts the observed labelling, as\n"
+        "                       MNE); all: every within-subject shuffle\n"
+        "  --seed S             RandomState seed, 0..4294967295 (default 0)\n"
+        "  --step-down-p P      step-down-in-jumps p (default 0: none)\n"
+        "  --max-step N         temporal adjacency steps (default 1)\n"
+        "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
+        "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
+        "  -j, --jobs N         threads (-1 = all cores; default 1); results do not\n"
+        "                       depend on it\n"
+        "outputs:\n"
+        "  --out DIR            tobs-lh/-rh.stc (the F map), summary-lh/-rh.stc, h0.txt,\n"
+        "                       clusters.json, summary.png, h0.png, report.html\n"
+        "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "  -q, --quiet          no log lines and no progress\n"
+        "resuming:\n"
+        "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"
+        "  --checkpoint-interval S  seconds between saves (default 30)\n",
+        f);
+}
+
 /* ------------------------------------------------------------- options */
+
+/* rm-anova's --factors "2x3": levels per factor into o. 0 or -1 (error printed). */
+static int parse_factors(os_opts *o, const char *val) {
+    size_t n = 0, cells = 1;
+    for (const char *c = val;;) {
+        char *end;
+        long l = strtol(c, &end, 10);
+        if (end == c || l < 1 || l > CPERM_MAX_GROUPS || n == CPERM_RM_MAX_FACTORS ||
+            (*end && *end != 'x') || cells * (size_t)l > CPERM_MAX_GROUPS) {
+            cli_error("rm-anova: --factors '%s' must be levels per factor joined by 'x' (e.g. "
+                      "2x2), 1 to %d factors and at most %d cells", val, CPERM_RM_MAX_FACTORS,
+                      CPERM_MAX_GROUPS);
+            return -1;
+        }
+        o->rm_levels[n++] = (size_t)l;
+        cells *= (size_t)l;
+        if (!*end) break;
+        c = end + 1;
+    }
+    o->rm_n_factors = n;
+    o->factors = val;
+    return 0;
+}
+
+/* rm-anova's checks once every option is read. 0 or -1 (error printed). */
+static int check_rm(os_opts *o) {
+    const char *cmd = o->command;
+    if (!o->factors || !o->effect) {
+        cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", cmd,
+                  !o->factors ? "--factors" : "--effect", cmd);
+        return -1;
+    }
+    size_t cells = 1;
+    for (size_t k = 0; k < o->rm_n_factors; k++) cells *= o->rm_levels[k];
+    if (o->n_cells != cells) {
+        cli_error("%s: --factors %s means %zu cells (one --cell each, the last factor fastest), "
+                  "got %zu --cell", cmd, o->factors, cells, o->n_cells);
+        return -1;
+    }
+    uint32_t masks[1];
+    size_t n = 0;
+    cperm_err err = {0};
+    if (cperm_f_mway_effects(NULL, 0, &n, o->rm_n_factors, o->effect, &err) || n != 1) {
+        if (n > 1)
+            cli_error("%s: --effect '%s' names %zu effects; give one (e.g. A, A:B)", cmd,
+                      o->effect, n);
+        else
+            cli_error("%s: --effect '%s' is not an effect of --factors %s (one of A, B, A:B ... "
+                      "for the first %zu letters)", cmd, o->effect, o->factors, o->rm_n_factors);
+        return -1;
+    }
+    cperm_f_mway_effects(masks, 1, &n, o->rm_n_factors, o->effect, NULL);
+    o->rm_effect = masks[0];
+    for (size_t k = 0; k < o->rm_n_factors; k++)
+        if ((o->rm_effect >> k & 1u) && o->rm_levels[k] < 2) {
+            cli_error("%s: --effect '%s' includes factor %c, which has 1 level in --factors %s",
+                      cmd, o->effect, (char)('A' + k), o->factors);
+            return -1;
+        }
+    const char *bad = o->tfce.on ? "--tfce" : !isnan(o->t_threshold) ? "--t-threshold"
+                    : o->sigma != 0 ? "--sigma" : NULL;
+    if (bad) {
+        cli_error("%s: %s does not apply to the repeated-measures F%s", cmd, bad,
+                  o->tfce.on ? " (TFCE is not supported for it yet)" : "");
+        return -1;
+    }
+    if (o->tail < 0) {
+        cli_error("%s: the F test is one-tailed (--tail 1, or 0, the same); got --tail %ld", cmd,
+                  o->tail);
+        return -1;
+    }
+    if (o->n_permutations == CPERM_PERMUTATIONS_ALL && o->rm_scheme == CPERM_RM_MNE) {
+        cli_error("%s: --n-permutations all enumerates within-subject shuffles; give a number "
+                  "with --scheme mne", cmd);
+        return -1;
+    }
+    if (!isnan(o->p_threshold) && !isnan(o->f_threshold)) {
+        cli_error("%s: give --p-threshold or --f-threshold, not both", cmd);
+        return -1;
+    }
+    return 0;
+}
 
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
 static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
-    const int indep = !strcmp(command, "independent");
+    const int indep = !strcmp(command, "independent"), rm = !strcmp(command, "rm-anova");
     o->command = command;
+    o->n_cells = 0;
+    o->rm_n_factors = 0;
+    o->factors = o->effect = NULL;
+    o->rm_effect = 0;
+    o->rm_scheme = CPERM_RM_WITHIN;
     o->a = o->b = o->src = o->out = NULL;
     o->n_groups = 0;
     o->statistic = indep ? CPERM_STAT_F_ONEWAY : CPERM_STAT_T_1SAMP;
@@ -141,7 +280,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
     o->magnitude = 0;
     o->quiet = 0;
     o->p_threshold = o->t_threshold = NAN;
-    o->tail = 0;
+    o->tail = rm ? 1 : 0; /* rm-anova: MNE's f_mway_rm examples use tail 1 */
     o->n_permutations = 1024;
     o->seed = 0;
     o->sigma = 0.0;
@@ -194,7 +333,8 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
             "--compat", "--jobs", "--p-summary", "--checkpoint-interval",
             "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e", /* TFCE: issue 5 */
-            "--group", "--stat", "--f-threshold"}; /* independent */
+            "--group", "--stat", "--f-threshold", /* independent */
+            "--cell", "--factors", "--effect", "--scheme"}; /* rm-anova */
         enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
         static_assert(N_KNOWN <= 32, "seen is a 32-bit mask");
         size_t found = N_KNOWN;
@@ -203,11 +343,23 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         /* each command's own options */
         static const char *const onesample_only[] = {"--a", "--b", "--tfce-steps",
                                                      "--tfce-formula", "--tfce-h", "--tfce-e"};
-        static const char *const independent_only[] = {"--group", "--stat", "--f-threshold"};
-        const char *const *other = indep ? onesample_only : independent_only;
-        const size_t n_other = indep ? 6 : 3;
-        for (size_t k = 0; found < N_KNOWN && k < n_other; k++)
-            if (!strcmp(name, other[k])) found = N_KNOWN;
+        static const char *const independent_only[] = {"--group", "--stat"};
+        static const char *const rm_only[] = {"--cell", "--factors", "--effect", "--scheme"};
+        static const char *const not_rm[] = {"--t-threshold", "--sigma"};
+        const struct {
+            const char *const *names;
+            size_t n;
+            int applies;
+        } others[] = {
+            {onesample_only, 6, indep || rm},
+            {independent_only, 2, !indep},
+            {rm_only, 4, !rm},
+            {not_rm, 2, rm},
+        };
+        for (size_t l = 0; l < sizeof others / sizeof *others; l++)
+            for (size_t k = 0; found < N_KNOWN && others[l].applies && k < others[l].n; k++)
+                if (!strcmp(name, others[l].names[k])) found = N_KNOWN;
+        if (found < N_KNOWN && !strcmp(name, "--f-threshold") && !indep && !rm) found = N_KNOWN;
         if (found == N_KNOWN) {
             cli_error("%s: unknown option '%s' (try '" CLI_NAME " %s --help')", command,
                       arg, command);
@@ -243,7 +395,24 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         }
         double d;
         long l;
-        if (!strcmp(name, "--group")) {
+        if (!strcmp(name, "--cell")) { /* rm-anova */
+            if (o->n_cells == CPERM_MAX_GROUPS) {
+                cli_error("%s: at most %d --cell options", command, CPERM_MAX_GROUPS);
+                return -1;
+            }
+            o->cells[o->n_cells++] = val;
+        } else if (!strcmp(name, "--factors")) {
+            if (parse_factors(o, val)) return -1;
+        } else if (!strcmp(name, "--effect")) {
+            o->effect = val;
+        } else if (!strcmp(name, "--scheme")) {
+            if (!strcmp(val, "within")) o->rm_scheme = CPERM_RM_WITHIN;
+            else if (!strcmp(val, "mne")) o->rm_scheme = CPERM_RM_MNE;
+            else {
+                cli_error("%s: --scheme '%s' must be 'within' or 'mne'", command, val);
+                return -1;
+            }
+        } else if (!strcmp(name, "--group")) {
             if (o->n_groups == CPERM_MAX_GROUPS) {
                 cli_error("%s: at most %d --group options", command, CPERM_MAX_GROUPS);
                 return -1;
@@ -343,6 +512,15 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             o->p_summary = d;
         }
     }
+    if (rm && (o->n_cells < 2 || !o->src || !o->out)) {
+        if (o->n_cells < 2)
+            cli_error("%s: give --cell once per cell, at least 2 (got %zu)", command, o->n_cells);
+        else
+            cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", command,
+                      !o->src ? "--src" : "--out", command);
+        return -1;
+    }
+    if (rm && check_rm(o)) return -1;
     if (indep && (o->n_groups < 2 || !o->src || !o->out)) {
         if (o->n_groups < 2)
             cli_error("%s: give --group once per group, at least 2 (got %zu)", command,
@@ -352,7 +530,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
                       !o->src ? "--src" : "--out", command);
         return -1;
     }
-    if (!indep && (!o->a || !o->src || !o->out)) {
+    if (!indep && !rm && (!o->a || !o->src || !o->out)) {
         cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", command,
                   !o->a ? "--a" : !o->src ? "--src" : "--out", command);
         return -1;
@@ -525,6 +703,12 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
     ckpt_hash_long(&h, o->statistic);
     ckpt_hash_long(&h, o->equal_var);
     ckpt_hash_double(&h, o->f_threshold);
+    ckpt_hash_long(&h, (long)o->n_cells); /* rm-anova */
+    for (size_t c = 0; c < o->n_cells; c++) ckpt_hash_stem(&h, o->cells[c]);
+    ckpt_hash_long(&h, (long)o->rm_n_factors);
+    for (size_t k = 0; k < o->rm_n_factors; k++) ckpt_hash_long(&h, (long)o->rm_levels[k]);
+    ckpt_hash_long(&h, (long)o->rm_effect);
+    ckpt_hash_long(&h, o->rm_scheme);
     return h.h;
 }
 /* ---- end of --checkpoint ---- */
@@ -537,6 +721,22 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
 static int cluster_threshold(const os_opts *o, size_t n_subjects, double *threshold,
                              int *is_default) {
     *is_default = 0;
+    if (os_rm(o)) {
+        if (!isnan(o->f_threshold)) {
+            *threshold = o->f_threshold;
+            return 0;
+        }
+        /* MNE's f_threshold_mway_rm(n_subjects, factor_levels, effects, pvalue) */
+        const double p = isnan(o->p_threshold) ? 0.05 : o->p_threshold;
+        cperm_err err = {0};
+        if (cperm_f_threshold_mway_rm(threshold, n_subjects, o->rm_levels, o->rm_n_factors,
+                                      o->effect, p, &err)) {
+            cli_error("%s", err.msg);
+            return -1;
+        }
+        *is_default = isnan(o->p_threshold);
+        return 0;
+    }
     if (os_independent(o) && o->statistic == CPERM_STAT_F_ONEWAY) {
         if (!isnan(o->f_threshold)) {
             *threshold = o->f_threshold;
@@ -585,7 +785,14 @@ static void test_options(cperm_options *opts, const os_opts *o, const os_study *
     opts->n_jobs = (int)o->jobs;
     opts->compat = o->compat;
     tfce_cli_apply(&o->tfce, opts); /* TFCE (issue 5) */
-    if (os_independent(o)) {
+    if (os_rm(o)) { /* the cells, stacked in X, are the plan's groups */
+        opts->design = CPERM_DESIGN_GROUPS;
+        opts->statistic = CPERM_STAT_F_MWAY_RM;
+        opts->rm_n_factors = o->rm_n_factors;
+        opts->rm_factor_levels = o->rm_levels;
+        opts->rm_effect = o->rm_effect;
+        opts->rm_scheme = o->rm_scheme;
+    } else if (os_independent(o)) {
         opts->design = CPERM_DESIGN_GROUPS;
         opts->n_groups = st->n_groups;
         opts->group_sizes = st->group_sizes;
@@ -640,7 +847,8 @@ static int cluster_command(int argc, char **argv, const char *command) {
 
     int prc = parse_args(argc, argv, &o, command);
     if (prc == 1) {
-        if (os_independent(&o) || !strcmp(command, "independent")) usage_independent(stdout);
+        if (!strcmp(command, "rm-anova")) usage_rmanova(stdout);
+        else if (os_independent(&o) || !strcmp(command, "independent")) usage_independent(stdout);
         else usage(stdout);
         return CLI_EXIT_OK;
     }
@@ -674,7 +882,8 @@ static int cluster_command(int argc, char **argv, const char *command) {
     const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
     double threshold;
     int default_threshold;
-    if (cluster_threshold(&o, n_subjects, &threshold, &default_threshold)) goto cleanup;
+    if (cluster_threshold(&o, os_n_subjects(&o, &study), &threshold, &default_threshold))
+        goto cleanup;
     cli_progress progress;
     cli_progress_init(&progress, "Permuting", o.quiet);
     os_log lg = {.n_tests = n_times * n_vertices, .tfce = o.tfce.on, .next = cli_progress_cb,
@@ -736,3 +945,4 @@ cleanup:
 
 int cli_onesample(int argc, char **argv) { return cluster_command(argc, argv, "onesample"); }
 int cli_independent(int argc, char **argv) { return cluster_command(argc, argv, "independent"); }
+int cli_rmanova(int argc, char **argv) { return cluster_command(argc, argv, "rm-anova"); }

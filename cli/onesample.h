@@ -4,6 +4,8 @@
 #define CPERM_CLI_ONESAMPLE_H
 
 #include "cli.h"
+
+#include <string.h>
 #include "checkpoint.h" /* ckpt_opts */
 #include "subjects.h"
 #include "tfce_out.h"   /* tfce_cli */
@@ -11,13 +13,22 @@
 /* The command line, as parse_args read it. Parameters the plan holds (the threshold, the
  * number of orders, exactness) are read from the plan, not from here. */
 typedef struct os_opts {
-    const char *command;      /* "onesample" or "independent" (the design) */
+    const char *command;      /* "onesample", "independent" or "rm-anova" (the design) */
     const char *a, *b, *src, *out; /* as given (--a/--b: a glob or @LISTFILE) */
     const char *groups[CPERM_MAX_GROUPS]; /* independent: --group, as given */
     size_t n_groups;
     int statistic;            /* independent: CPERM_STAT_F_ONEWAY or CPERM_STAT_T_IND */
     int equal_var;            /* independent t: 0 with --welch */
-    double f_threshold;       /* independent F: NaN = not given */
+    double f_threshold;       /* independent F, rm-anova: NaN = not given */
+    /* rm-anova (repeated measures): --cell per cell, --factors, --effect, --scheme */
+    const char *cells[CPERM_MAX_GROUPS];
+    size_t n_cells;
+    size_t rm_levels[CPERM_RM_MAX_FACTORS];
+    size_t rm_n_factors;      /* 0: --factors not given */
+    const char *factors;      /* --factors as given ("2x2") */
+    const char *effect;       /* --effect as given ("A:B"), NULL = not given */
+    uint32_t rm_effect;       /* its factor mask */
+    int rm_scheme;            /* CPERM_RM_WITHIN (default) or CPERM_RM_MNE */
     double tmin, tmax;        /* NaN = no limit */
     int magnitude;
     int quiet;
@@ -42,7 +53,8 @@ typedef struct os_study {
                                  a.stems.items[i] and, with --b, of b.stems.items[i];
                                  independent: a holds every group's stems, group after
                                  group, as X stacks them */
-    cli_subjects groups[CPERM_MAX_GROUPS]; /* independent: each --group's stems */
+    cli_subjects groups[CPERM_MAX_GROUPS]; /* independent: each --group's stems; rm-anova:
+                                 each --cell's, the same subjects in the same order */
     size_t n_groups;
     size_t group_sizes[CPERM_MAX_GROUPS];
     int paired;               /* --b given: X = A - B */
@@ -62,6 +74,11 @@ typedef struct os_result {
 } os_result;
 
 static inline int os_independent(const os_opts *o) { return o->n_groups > 0; }
+static inline int os_rm(const os_opts *o) { return !strcmp(o->command, "rm-anova"); }
+/* Subjects of the test: rows of X, or for rm-anova the rows of one cell. */
+static inline size_t os_n_subjects(const os_opts *o, const os_study *st) {
+    return os_rm(o) && st->n_groups ? st->a.stems.n / st->n_groups : st->a.stems.n;
+}
 
 /* The subjects' stems, and B's or NULL without --b. */
 static inline const cli_strlist *os_a_stems(const os_study *st) { return &st->a.stems; }

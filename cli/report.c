@@ -331,6 +331,18 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
         report_html(&b, design ? design : "");
         report_printf(&b, "; statistic: ");
         report_html(&b, stat ? stat : "");
+        const char *effect = json_string_value(json_object_get(root, "effect"));
+        if (effect) { /* repeated measures: the effect of which factors, and the scheme */
+            const json_t *levels = json_object_get(root, "factor_levels");
+            const char *scheme = json_string_value(json_object_get(root, "scheme"));
+            report_printf(&b, ", effect ");
+            report_html(&b, effect);
+            report_printf(&b, " of factor levels ");
+            for (size_t k = 0; k < json_array_size(levels); k++)
+                report_printf(&b, "%s%.0f", k ? " x " : "", jnum(json_array_get(levels, k)));
+            report_printf(&b, "; scheme: ");
+            report_html(&b, scheme ? scheme : "");
+        }
         report_printf(&b, "; threshold %.6g.</p>\n",
                       jnum(json_object_get(json_object_get(root, "parameters"), "threshold")));
         report_printf(&b, "<p>");

@@ -284,7 +284,41 @@ static int group_subjects(os_study *st, const os_opts *o) {
     return 0;
 }
 
+/* Repeated measures: each --cell's stems, every cell holding the same subjects (paired by
+ * subject, as --a and --b), then all of them in cell order as st->a: X stacks the cells. */
+static int cell_subjects(os_study *st, const os_opts *o) {
+    char opt0[32], opt[32];
+    snprintf(opt0, sizeof opt0, "--cell #1");
+    st->n_groups = o->n_cells;
+    for (size_t c = 0; c < o->n_cells; c++) {
+        snprintf(opt, sizeof opt, "--cell #%zu", c + 1);
+        cli_subjects *cs = &st->groups[c];
+        if (cli_subjects_expand(cs, opt, o->cells[c])) return -1;
+        if (c && cli_subjects_pair_named(&st->groups[0], opt0, o->cells[0], cs, opt, o->cells[c],
+                                         "a repeated-measures test needs every cell of every "
+                                         "subject"))
+            return -1;
+        st->group_sizes[c] = cs->stems.n;
+        for (size_t i = 0; i < cs->stems.n; i++) {
+            char key[512];
+            snprintf(key, sizeof key, "%zu/%s", c + 1, cs->keys.items[i]);
+            if (cli_strlist_push(&st->a.stems, cs->stems.items[i]) ||
+                cli_strlist_push(&st->a.keys, key)) {
+                cli_error("out of memory");
+                return -1;
+            }
+        }
+    }
+    if (st->group_sizes[0] < 2) {
+        cli_error("--cell #1 (%s) matches %zu subject; a repeated-measures test needs at least 2",
+                  o->cells[0], st->group_sizes[0]);
+        return -1;
+    }
+    return 0;
+}
+
 int study_subjects(os_study *st, const os_opts *o) {
+    if (os_rm(o)) return cell_subjects(st, o);
     if (os_independent(o)) return group_subjects(st, o);
     st->paired = o->b != NULL;
     if (cli_subjects_expand(&st->a, "--a", o->a)) return -1;

@@ -308,11 +308,12 @@ static void describe_missing(char *buf, size_t cap, const cli_subjects *have, co
                  missing - shown == 1 ? "" : "s", other_opt);
 }
 
-int cli_subjects_pair(const cli_subjects *a, const cli_subjects *b, const char *a_spec,
-                      const char *b_spec) {
+int cli_subjects_pair_named(const cli_subjects *a, const char *a_opt, const char *a_spec,
+                            const cli_subjects *b, const char *b_opt, const char *b_spec,
+                            const char *test) {
     if (a->from_list != b->from_list) {
-        cli_error("--a %s and --b %s: give both as globs or both as @list files, so that their "
-                  "subjects can be paired", a_spec, b_spec);
+        cli_error("%s %s and %s %s: give both as globs or both as @list files, so that their "
+                  "subjects can be paired", a_opt, a_spec, b_opt, b_spec);
         return -1;
     }
     int same = a->keys.n == b->keys.n;
@@ -320,11 +321,17 @@ int cli_subjects_pair(const cli_subjects *a, const cli_subjects *b, const char *
         same = !strcmp(a->keys.items[i], b->keys.items[i]);
     if (same) return 0;
     char msg[2048] = "";
-    describe_missing(msg, sizeof msg, a, "--a", b, "--b");
-    describe_missing(msg, sizeof msg, b, "--b", a, "--a");
-    cli_error("--a matches %zu subject%s and --b %zu; a paired test needs both for every "
-              "subject: %s", a->keys.n, a->keys.n == 1 ? "" : "s", b->keys.n, msg);
+    describe_missing(msg, sizeof msg, a, a_opt, b, b_opt);
+    describe_missing(msg, sizeof msg, b, b_opt, a, a_opt);
+    cli_error("%s matches %zu subject%s and %s %zu; %s: %s", a_opt, a->keys.n,
+              a->keys.n == 1 ? "" : "s", b_opt, b->keys.n, test, msg);
     return -1;
+}
+
+int cli_subjects_pair(const cli_subjects *a, const cli_subjects *b, const char *a_spec,
+                      const char *b_spec) {
+    return cli_subjects_pair_named(a, "--a", a_spec, b, "--b", b_spec,
+                                   "a paired test needs both for every subject");
 }
 
 void cli_subjects_free(cli_subjects *s) {

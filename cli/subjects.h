@@ -23,6 +23,12 @@ int cli_subjects_expand(cli_subjects *out, const char *opt, const char *spec);
 int cli_subjects_pair(const cli_subjects *a, const cli_subjects *b, const char *a_spec,
                       const char *b_spec);
 
+/* The same for any two options (a_opt "--cell #1"...); `test` ends the message ("a paired
+ * test needs both for every subject"). */
+int cli_subjects_pair_named(const cli_subjects *a, const char *a_opt, const char *a_spec,
+                            const cli_subjects *b, const char *b_opt, const char *b_spec,
+                            const char *test);
+
 void cli_subjects_free(cli_subjects *s);
 
 #endif

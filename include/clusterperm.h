@@ -291,7 +291,8 @@ typedef int (*cperm_progress_fn)(void *user, size_t done, size_t total, int pass
  *  GROUPS:    independent groups: X stacks the groups' observations, group after group, and
  *             each order shuffles all labels (MNE's [rng.permutation(n) for _ in
  *             range(n_permutations - 1)], so n_permutations counts the identity and 'all' is
- *             not accepted, as in MNE). */
+ *             not accepted, as in MNE). With the statistic F_MWAY_RM the groups are the cells
+ *             of a repeated-measures design and rm_scheme decides the orders (below). */
 enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
 #define CPERM_MAX_GROUPS 64
 
@@ -302,9 +303,45 @@ enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
  *            tail 1 (or 0, MNE's default, the same test as F >= 0), the threshold an F.
  *  T_IND:    mne.stats.ttest_ind_no_p(a, b, equal_var, sigma) of two groups (a - b), bit
  *            for bit; any tail. As in MNE's permutation_cluster_test, a permutation's H0
- *            entry is its largest cluster sum (np.max), for every tail. */
+ *            entry is its largest cluster sum (np.max), for every tail.
+ *  F_MWAY_RM: (GROUPS) the F of one effect of mne.stats.f_mway_rm (correction=False), bit
+ *            for bit: a repeated-measures ANOVA of rm_n_factors factors with
+ *            rm_factor_levels levels (the cells ordered as MNE's, the last factor varying
+ *            fastest: A1B1, A1B2, A2B1, A2B2 for 2 x 2). X stacks the cells: the plan's
+ *            n_subjects is n_cells x the subjects, rows c * S + s holding subject s in cell c
+ *            (S subjects, the same order in every cell); n_groups and group_sizes may be left
+ *            0 and NULL (or give n_cells groups of S). rm_effect names the effect as a factor
+ *            mask (bit k = factor 'A' + k; cperm_f_mway_effects gives it from "A:B"). Tail 1
+ *            (or 0, the same test); the threshold an F (cperm_f_threshold_mway_rm). Each
+ *            point's F is f_mway_rm's expression in numpy's order: the contrast product
+ *            np.dot(data, c_) summed cell by cell (the order of the reference BLAS's strided
+ *            ddot, Debian's default libblas3; a BLAS that splits the sum, such as OpenBLAS's
+ *            strided kernel for 4 cells and more, can make MNE's F differ in the last bits),
+ *            the subjects' mean row by row, the contrast columns and the subjects with
+ *            np.sum's pairwise sums. */
 enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2,
-       CPERM_STAT_T_IND = 3 };
+       CPERM_STAT_T_IND = 3, CPERM_STAT_F_MWAY_RM = 4 };
+
+/* Permutation schemes of a repeated-measures design (F_MWAY_RM), what each assumes under H0:
+ *  RM_WITHIN: each order permutes, independently for every subject, which of its cells is
+ *            which (subject s's cell c takes its cell pi_s(c)): cells are exchangeable within
+ *            a subject, the null hypothesis of a repeated-measures design; subjects' own
+ *            levels (subject effects) never move between subjects. Not in MNE (mne #5074).
+ *            Random: for every order and every subject s in turn, pi_s =
+ *            RandomState(seed).permutation(n_cells) from one stream (n_permutations - 1
+ *            orders, drawn with replacement, as MNE's label shuffles). Exact: when
+ *            n_permutations >= (n_cells!)^S, or n_permutations = CPERM_PERMUTATIONS_ALL,
+ *            every order but the identity is enumerated ((n_cells!)^S - 1 orders, the seed
+ *            unused; cperm_plan_is_exact): subject 0's permutation varies slowest, each the
+ *            lexicographic permutation of its rank. 'all' beyond 10^8 orders is refused.
+ *  RM_MNE:   MNE's closure pattern, permutation_cluster_test over the cells as groups with
+ *            stat_fun = lambda *a: f_mway_rm(np.swapaxes(np.array(a), 0, 1), ...): every
+ *            order shuffles all cells x subjects rows (the GROUPS orders), which assumes all
+ *            observations exchangeable under H0 - wrong for repeated measures with subject
+ *            effects (it mixes subjects), but identical to MNE's results. */
+enum { CPERM_RM_WITHIN = 0, CPERM_RM_MNE = 1 };
+/* Most factors of a repeated-measures design (cells <= CPERM_MAX_GROUPS). */
+#define CPERM_RM_MAX_FACTORS 6
 
 typedef struct cperm_options {
     int version;              /* CPERM_OPTIONS_VERSION */
@@ -347,6 +384,14 @@ typedef struct cperm_options {
     const uint8_t *exclude;   /* n_times x n_vertices flags (non-zero = excluded), or NULL;
                                  a point is excluded if either mask excludes it; copied at
                                  plan creation */
+    /* Repeated measures (statistic F_MWAY_RM; src/stats/rmanova.c). */
+    size_t rm_n_factors;      /* 1 .. CPERM_RM_MAX_FACTORS */
+    const size_t *rm_factor_levels; /* levels per factor (>= 1; at most CPERM_MAX_GROUPS
+                                 cells in all), MNE's factor_levels; copied */
+    uint32_t rm_effect;       /* the effect tested: bit k = factor 'A' + k, each of >= 2
+                                 levels (1 = "A", 3 = "A:B", ...) */
+    int rm_scheme;            /* CPERM_RM_WITHIN (default) or CPERM_RM_MNE */
+    /* end of repeated measures */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -356,7 +401,8 @@ typedef struct cperm_options {
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
-      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL }
+      CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL,            \
+      /* repeated measures */ 0, NULL, 0u, CPERM_RM_WITHIN }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
@@ -823,6 +869,18 @@ CPERM_API int cperm_f_mway_effects(uint32_t *masks, size_t cap, size_t *n_out, s
 CPERM_API int cperm_f_threshold_mway_rm(double *out, size_t n_subjects, const size_t *factor_levels,
                                         size_t n_factors, const char *effects, double pvalue,
                                         cperm_err *err);
+
+/* mne.stats.f_mway_rm(data, factor_levels, effects=NAME, correction=False)[0] for the one
+ * effect `effect` (a factor mask, as cperm_options.rm_effect), bit for bit (see
+ * CPERM_STAT_F_MWAY_RM): data is (n_subjects x n_cells x n_points), MNE's layout, n_cells the
+ * product of the levels (the last factor fastest); F gets n_points values. Allocates its own
+ * scratch. Errors: CPERM_EINVAL (NULL pointer, n_subjects < 2, n_factors outside 1 ..
+ * CPERM_RM_MAX_FACTORS, a factor of 0 levels, more than CPERM_MAX_GROUPS cells, an effect
+ * that names no factor, a factor beyond n_factors or one of a single level), CPERM_ENOMEM.
+ * Pure, thread-safe. */
+CPERM_API int cperm_f_mway_rm(double *F, const double *data, size_t n_subjects,
+                              const size_t *factor_levels, size_t n_factors, uint32_t effect,
+                              size_t n_points, cperm_err *err);
 
 /* end of F distribution */
 

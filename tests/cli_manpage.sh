@@ -32,7 +32,7 @@ options_of() {
 "$CP" --help >"$T/help-top" 2>&1 || fail help_top "status $?"
 COMMANDS=$(awk '/^commands:/ {on = 1; next} on && /^[^ ]/ {on = 0} on && /^  [a-z]/ {print $1}' "$T/help-top")
 missing=
-for c in onesample independent simulate plot version help; do
+for c in onesample independent rm-anova simulate plot version help; do
     echo "$COMMANDS" | grep -qx "$c" || missing="$missing $c"
 done
 [ -z "$missing" ] && ok "help_lists_commands ($(echo $COMMANDS))" ||
@@ -42,7 +42,7 @@ for c in $COMMANDS; do
     "$CP" "$c" --help >"$T/help-$c" 2>&1
     head -1 "$T/help-$c" | grep -q "^usage: clusterperm $c " && HELP_CMDS="$HELP_CMDS $c"
 done
-[ "$(echo $HELP_CMDS)" = "onesample independent simulate plot" ] && ok "commands_with_help ($(echo $HELP_CMDS))" ||
+[ "$(echo $HELP_CMDS)" = "onesample independent rm-anova simulate plot" ] && ok "commands_with_help ($(echo $HELP_CMDS))" ||
     fail commands_with_help "$HELP_CMDS"
 options_of "$T/help-top" >"$T/opts-top"
 for c in $HELP_CMDS; do
@@ -77,7 +77,8 @@ head -5 "$MAN" | grep -q '^\.TH CLUSTERPERM 1 ' && grep -q '^\.SH NAME' "$MAN" &
     grep -q '^\.SH DESCRIPTION' "$MAN" && grep -q '^\.SH COMMANDS' "$MAN" && ok man_structure ||
     fail man_structure "$(head -5 "$MAN")"
 missing=
-for c in $COMMANDS; do grep -qx ".SS \"clusterperm $c\"" "$MAN" || missing="$missing $c"; done
+# (roff escapes a command's '-' as '\-': rm-anova)
+for c in $COMMANDS; do sed 's/\\-/-/g' "$MAN" | grep -qx ".SS \"clusterperm $c\"" || missing="$missing $c"; done
 [ -z "$missing" ] && ok man_command_sections || fail man_command_sections "no .SS for:$missing"
 # Rendered text, wide enough that no line is broken inside a word.
 if command -v groff >/dev/null 2>&1; then
@@ -95,7 +96,7 @@ else
 fi
 # section COMMAND of the rendered page: from its heading to the next command or section
 section() {
-    awk -v h="clusterperm $1" '$0 ~ "^   clusterperm [a-z]+$" {on = ($0 == "   " h); next}
+    awk -v h="clusterperm $1" '$0 ~ "^   clusterperm [a-z-]+$" {on = ($0 == "   " h); next}
         /^[A-Z]/ {on = 0} on' "$T/man.txt"
 }
 has_word() { grep -qE -- "(^|[^A-Za-z0-9_-])$1([^A-Za-z0-9_-]|\$)" "$2"; }

@@ -70,7 +70,7 @@ def help_options(sub):
     r = subprocess.run(["%s/build/clusterperm" % work, sub, "--help"], capture_output=True,
                        text=True)
     return r.returncode, set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", r.stdout))
-for sub in ("onesample", "independent", "simulate", "plot"):
+for sub in ("onesample", "independent", "rm-anova", "simulate", "plot"):
     rc, opts = help_options(sub)
     if rc != 0 or not opts:
         fail("readme_help_" + sub, "%s --help exited %d with no options" % (sub, rc))

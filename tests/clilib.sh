@@ -3,14 +3,14 @@
 #
 # expect_fail NAME STATUS 'text expected in the message' COMMAND ARGS...: the run must exit
 # with STATUS and print exactly one "clusterperm: error: ..." line containing the text, and
-# (for the test commands onesample and independent, which get --out $T/out/NAME first) leave
-# nothing in the output directory.
+# (for the test commands onesample, independent and rm-anova, which get --out $T/out/NAME
+# first) leave nothing in the output directory.
 expect_fail() {
     name=$1 want_rc=$2 want_msg=$3
     shift 3
     out="$T/out/$name"
     mkdir -p "$T/out"
-    if [ "$1" = onesample ] || [ "$1" = independent ]; then
+    if [ "$1" = onesample ] || [ "$1" = independent ] || [ "$1" = rm-anova ]; then
         cmd=$1
         shift
         set -- "$cmd" --out "$out" "$@"

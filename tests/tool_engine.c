@@ -6,7 +6,9 @@
  * params.txt: key=value lines (n_subjects, n_times, n_vertices, threshold, tail, t_power,
  * n_permutations (int or "all"), seed, max_step, sigma, sigma_method (relative|absolute),
  * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1), groups (comma-separated sizes:
- * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1)); '#' starts a comment line.
+ * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1), rm_levels (factor
+ * levels "2x3": a repeated-measures F, X stacking the cells), rm_effect (an effect name,
+ * "A:B"), rm_scheme (within|mne)); '#' starts a comment line.
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
  * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
@@ -26,6 +28,7 @@ typedef struct case_params {
     size_t n_subjects, n_times, n_vertices;
     int has_exclude;
     size_t group_sizes[CPERM_MAX_GROUPS];
+    size_t rm_levels[CPERM_RM_MAX_FACTORS];
     cperm_options opt;
     unsigned seen; /* bit mask of the required keys that were given */
 } case_params;
@@ -146,6 +149,34 @@ static int set_param(case_params *p, const char *key, const char *val) {
             c = *end == ',' ? end + 1 : end;
             if (*end && *end != ',') return -1;
         }
+        return 0;
+    }
+    if (!strcmp(key, "rm_levels")) { /* repeated measures: "2x2x3" */
+        p->opt.design = CPERM_DESIGN_GROUPS;
+        p->opt.statistic = CPERM_STAT_F_MWAY_RM;
+        p->opt.rm_n_factors = 0;
+        p->opt.rm_factor_levels = p->rm_levels;
+        for (const char *c = val; *c;) {
+            char *end;
+            unsigned long long x = strtoull(c, &end, 10);
+            if (end == c || p->opt.rm_n_factors == CPERM_RM_MAX_FACTORS) return -1;
+            p->rm_levels[p->opt.rm_n_factors++] = (size_t)x;
+            if (*end && *end != 'x') return -1;
+            c = *end == 'x' ? end + 1 : end;
+        }
+        return 0;
+    }
+    if (!strcmp(key, "rm_effect")) { /* after rm_levels */
+        size_t n = 0;
+        if (cperm_f_mway_effects(&p->opt.rm_effect, 1, &n, p->opt.rm_n_factors, val, NULL) ||
+            n != 1)
+            return -1;
+        return 0;
+    }
+    if (!strcmp(key, "rm_scheme")) {
+        if (!strcmp(val, "within")) p->opt.rm_scheme = CPERM_RM_WITHIN;
+        else if (!strcmp(val, "mne")) p->opt.rm_scheme = CPERM_RM_MNE;
+        else return -1;
         return 0;
     }
     if (!strcmp(key, "sigma")) return parse_double(val, &p->opt.sigma);

@@ -29,6 +29,10 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
     h = mix(h, (uint64_t)plan->opt.design); h = mix(h, (uint64_t)plan->opt.statistic); /* design */
     h = mix(h, (uint64_t)o->equal_var); h = mix(h, (uint64_t)o->sequential_sums);
     for (size_t g = 0; g < plan->n_classes; g++) h = mix(h, plan->class_size[g]);
+    if (o->statistic == CPERM_STAT_F_MWAY_RM) { /* repeated measures: levels, effect, scheme */
+        for (size_t k = 0; k < o->rm_n_factors; k++) h = mix(h, o->rm_factor_levels[k]);
+        h = mix(h, o->rm_effect); h = mix(h, (uint64_t)o->rm_scheme);
+    }
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
     for (size_t p = 0; plan->point_exclude && p < plan->n_points; p++)
         h = mix(h, plan->point_exclude[p]);

@@ -7,6 +7,7 @@
 
 #include "common_internal.h"
 #include "orders_internal.h"
+#include "rmanova_internal.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -69,6 +70,7 @@ struct cperm_plan {
     double threshold;
     size_t n_classes;           /* GROUPS: the design's groups, stacked in X */
     size_t class_start[CPERM_MAX_GROUPS + 1], class_size[CPERM_MAX_GROUPS];
+    cperm_rm_design rm;         /* F_MWAY_RM: the cells (classes) and the effect's contrast */
     cperm_order_stream *orders; /* MNE's orders, regenerated per window (perm/orders.c) */
     size_t n_orders;
     int exact;

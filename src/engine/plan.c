@@ -36,6 +36,7 @@ void cperm_plan_free(cperm_plan *plan) {
     free(plan->indices);
     free(plan->exclude);
     free(plan->point_exclude);
+    cperm_rm_design_clear(&plan->rm);
     cperm_order_stream_free(plan->orders);
     free(plan);
 }
@@ -68,10 +69,12 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
     }
     if (o->design != CPERM_DESIGN_GROUPS)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown design %d", o->design);
+    if (o->statistic == CPERM_STAT_F_MWAY_RM) return cperm_rm_validate(n, o, err);
     if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_F_ONEWAY &&
         o->statistic != CPERM_STAT_T_IND)
-        return cperm_fail(err, CPERM_EUNSUPPORTED, "options: independent groups are tested with "
-                          "the one-way F or the two-sample t (statistic %d)", o->statistic);
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "options: groups are tested with the one-way "
+                          "F, the two-sample t or the repeated-measures F (statistic %d)",
+                          o->statistic);
     const int t_ind = o->statistic == CPERM_STAT_T_IND;
     if (o->n_groups < 2 || o->n_groups > CPERM_MAX_GROUPS || !o->group_sizes)
         return cperm_fail(err, CPERM_EINVAL, "options: a groups design needs 2 to %d group "
@@ -206,10 +209,28 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     plan->kernel = options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
                    : options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
     /* the design's statistic, resolved: plan->opt.statistic is never DEFAULT */
+    const int rm = options->design == CPERM_DESIGN_GROUPS &&
+                   options->statistic == CPERM_STAT_F_MWAY_RM;
     plan->opt.statistic = options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
+                          : rm ? CPERM_STAT_F_MWAY_RM
                           : options->statistic == CPERM_STAT_T_IND ? CPERM_STAT_T_IND
                                                                    : CPERM_STAT_F_ONEWAY;
-    if (options->design == CPERM_DESIGN_GROUPS) {
+    if (rm) { /* the cells are the groups (rmanova.c): n_cells blocks of the subjects */
+        size_t cells = 1;
+        for (size_t k = 0; k < options->rm_n_factors; k++) cells *= options->rm_factor_levels[k];
+        rc = cperm_rm_design_init(&plan->rm, n_subjects / cells, options->rm_n_factors,
+                                  options->rm_factor_levels, options->rm_effect, err);
+        if (rc) {
+            cperm_plan_free(plan);
+            return rc;
+        }
+        plan->n_classes = cells;
+        for (size_t g = 0; g <= cells; g++) plan->class_start[g] = g * plan->rm.n_reps;
+        for (size_t g = 0; g < cells; g++) plan->class_size[g] = plan->rm.n_reps;
+        plan->opt.n_groups = cells;
+        plan->opt.group_sizes = plan->class_size;
+        plan->opt.rm_factor_levels = plan->rm.levels;
+    } else if (options->design == CPERM_DESIGN_GROUPS) {
         plan->n_classes = options->n_groups;
         plan->class_start[0] = 0;
         for (size_t g = 0; g < plan->n_classes; g++) {
@@ -220,6 +241,12 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     } else {
         plan->opt.n_groups = 0;
         plan->opt.group_sizes = NULL;
+    }
+    if (!rm) { /* repeated-measures options mean nothing to other statistics */
+        plan->opt.rm_n_factors = 0;
+        plan->opt.rm_factor_levels = NULL;
+        plan->opt.rm_effect = 0;
+        plan->opt.rm_scheme = CPERM_RM_WITHIN;
     }
     plan->indptr = cperm_malloc(V + 1, sizeof *plan->indptr);
     plan->indices = cperm_malloc(E ? E : 1, sizeof *plan->indices);
@@ -255,7 +282,10 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
         memcpy(plan->point_exclude, options->exclude, plan->n_points);
     }
     plan->opt.exclude = plan->point_exclude;
-    rc = options->design == CPERM_DESIGN_GROUPS
+    rc = rm && options->rm_scheme == CPERM_RM_WITHIN
+             ? cperm_order_stream_within(&plan->orders, plan->n_classes, plan->rm.n_reps,
+                                         options->n_permutations, options->seed, err)
+         : options->design == CPERM_DESIGN_GROUPS
              ? cperm_order_stream_labels(&plan->orders, n_subjects, options->n_permutations,
                                          options->seed, err)
              : cperm_order_stream_signflip(&plan->orders, n_subjects, options->n_permutations,

@@ -1,6 +1,8 @@
 /* orders.c - the permutation orders MNE 1.3 draws from numpy's legacy RandomState, as a
  * stream: the sign flips of the one-sample test (cluster_level._get_1samp_orders) and the
- * label shuffles of the independent-samples test (rng.permutation per order). A stream keeps
+ * label shuffles of the independent-samples test (rng.permutation per order) - and the
+ * within-subject shuffles of a repeated-measures design (each subject's cells permuted on
+ * their own, drawn or enumerated; no MNE counterpart). A stream keeps
  * only what regenerates any range of orders - RNG states every `stride` orders and the draws
  * MNE discarded as duplicates - so its size does not grow with the orders' width and barely
  * with their number; a cursor carries the RNG from one range to the next. */
@@ -12,12 +14,16 @@ enum {
     METHOD_EXACT = 0,   /* order k = binary(k + 1): enumerated */
     METHOD_CHOICE = 1,  /* order k = binary(sel[k] + 1): rng.choice(max_perms) (n <= 20) */
     METHOD_DRAW = 2,    /* uniform(size=use) < 0.5 tuples, duplicates discarded (n > 20) */
-    METHOD_PERMUTE = 3  /* rng.permutation(n) */
+    METHOD_PERMUTE = 3, /* rng.permutation(n) */
+    METHOD_WITHIN = 4,  /* rng.permutation(cells) per subject */
+    METHOD_WITHIN_EXACT = 5 /* order k = the mixed-radix digits of k + 1, one per subject */
 };
 
 struct cperm_order_stream {
     int kind, method, tail;
     size_t n, use, count;
+    size_t cells, reps;         /* WITHIN: n = cells x reps (subjects) */
+    uint64_t cell_perms;        /* WITHIN_EXACT: cells! */
     int exact;
     uint32_t *sel;              /* CHOICE: count values */
     size_t stride;              /* DRAW, PERMUTE: orders between saved states */
@@ -167,7 +173,7 @@ static int stream_alloc(cperm_order_stream **out, int kind, int method, size_t n
     s->use = n;
     s->count = count;
     s->stride = stride_for(count);
-    if (method == METHOD_DRAW || method == METHOD_PERMUTE) {
+    if (method == METHOD_DRAW || method == METHOD_PERMUTE || method == METHOD_WITHIN) {
         size_t saves = count / s->stride + 1;
         s->saves = cperm_malloc(saves, sizeof *s->saves);
         s->save_skip = cperm_calloc(saves, sizeof *s->save_skip);
@@ -279,6 +285,94 @@ int cperm_order_stream_labels(cperm_order_stream **out, size_t n_observations,
     return CPERM_OK;
 }
 
+/* ------------------------------------------------- within-subject shuffles */
+
+/* One random order: for each subject in turn rng.permutation(cells) = pi, and subject s's
+ * cell c takes its cell pi[c], i.e. row c * reps + s of the permuted data is the stacked row
+ * pi[c] * reps + s. row may be NULL (drawn and dropped). */
+static void draw_within(const cperm_order_stream *s, cperm_mt19937 *mt, uint32_t *row) {
+    uint32_t pi[CPERM_MAX_GROUPS];
+    const size_t C = s->cells, S = s->reps;
+    for (size_t j = 0; j < S; j++) {
+        cperm_mt_permutation_u32(mt, pi, C);
+        if (row)
+            for (size_t c = 0; c < C; c++) row[c * S + j] = (uint32_t)(pi[c] * S + j);
+    }
+}
+
+/* Exact order k: k + 1 in base cells!, subject 0's digit the most significant, each digit
+ * the rank of its subject's permutation in lexicographic order (0 = the identity, so the
+ * identity order itself, all digits 0, is never produced). */
+static void enumerate_within(const cperm_order_stream *s, size_t k, uint32_t *row) {
+    const size_t C = s->cells, S = s->reps;
+    uint64_t idx = (uint64_t)k + 1;
+    for (size_t jj = S; jj-- > 0;) {
+        uint64_t rank = idx % s->cell_perms;
+        idx /= s->cell_perms;
+        uint32_t avail[CPERM_MAX_GROUPS];
+        for (size_t c = 0; c < C; c++) avail[c] = (uint32_t)c;
+        uint64_t f = s->cell_perms;
+        for (size_t c = 0; c < C; c++) {
+            f /= (uint64_t)(C - c); /* (C - 1 - c)! */
+            const size_t q = (size_t)(rank / f);
+            rank %= f;
+            row[c * S + jj] = (uint32_t)(avail[q] * S + jj);
+            memmove(avail + q, avail + q + 1, (C - 1 - c - q) * sizeof *avail);
+        }
+    }
+}
+
+int cperm_order_stream_within(cperm_order_stream **out, size_t n_cells, size_t n_reps,
+                              long n_permutations, uint32_t seed, cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+    *out = NULL;
+    if (n_cells < 2 || n_cells > CPERM_MAX_GROUPS || n_reps < 1 ||
+        (uint64_t)n_reps * n_cells > 0xffffffffULL)
+        return cperm_fail(err, CPERM_EINVAL, "orders: %zu cells x %zu subjects: need 2 to %d "
+                          "cells and fewer than 2^32 rows", n_cells, n_reps, CPERM_MAX_GROUPS);
+    if (n_permutations != CPERM_PERMUTATIONS_ALL &&
+        (n_permutations < 1 || n_permutations > CPERM_ORDERS_MAX_PERMUTATIONS))
+        return cperm_fail(err, CPERM_EINVAL, "orders: n_permutations must be in [1, %ld] or "
+                          "'all', got %ld", CPERM_ORDERS_MAX_PERMUTATIONS, n_permutations);
+    /* (cells!)^reps, saturated at UINT64_MAX */
+    uint64_t perms = 1, total = 1;
+    for (size_t c = 2; c <= n_cells; c++)
+        perms = perms > UINT64_MAX / c ? UINT64_MAX : perms * c;
+    for (size_t j = 0; j < n_reps; j++)
+        total = perms == UINT64_MAX || total > UINT64_MAX / perms ? UINT64_MAX : total * perms;
+    const uint64_t max_perms = total - 1; /* every order but the identity */
+    int exact;
+    if (n_permutations == CPERM_PERMUTATIONS_ALL) {
+        if (total == UINT64_MAX || max_perms > (uint64_t)CPERM_ORDERS_MAX_PERMUTATIONS)
+            return cperm_fail(err, CPERM_EINVAL, "orders: n_permutations='all' with %zu cells x "
+                              "%zu subjects means (%zu!)^%zu - 1 orders, more than the limit "
+                              "of %ld", n_cells, n_reps, n_cells, n_reps,
+                              CPERM_ORDERS_MAX_PERMUTATIONS);
+        exact = 1;
+    } else {
+        exact = total != UINT64_MAX && max_perms < (uint64_t)n_permutations;
+    }
+    const size_t count = (size_t)(exact ? max_perms : (uint64_t)n_permutations - 1);
+    cperm_order_stream *s;
+    int rc = stream_alloc(&s, CPERM_ORDERS_LABELS, exact ? METHOD_WITHIN_EXACT : METHOD_WITHIN,
+                          n_cells * n_reps, count, err);
+    if (rc) return rc;
+    s->cells = n_cells;
+    s->reps = n_reps;
+    s->cell_perms = perms;
+    s->exact = exact;
+    if (!exact) { /* shuffles consume a varying number of draws: walk the stream once */
+        cperm_mt19937 mt;
+        cperm_mt_seed(&mt, seed);
+        for (size_t k = 0; k < count; k++) {
+            if (k % s->stride == 0) s->saves[s->n_saves++] = mt;
+            draw_within(s, &mt, NULL);
+        }
+    }
+    *out = s;
+    return CPERM_OK;
+}
+
 size_t cperm_order_stream_count(const cperm_order_stream *s) { return s->count; }
 int cperm_order_stream_exact(const cperm_order_stream *s) { return s->exact; }
 int cperm_order_stream_kind(const cperm_order_stream *s) { return s->kind; }
@@ -298,6 +392,11 @@ void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c,
             binary_row(r, (s->method == METHOD_EXACT ? (uint64_t)k : (uint64_t)s->sel[k]) + 1, n);
         return;
     }
+    if (s->method == METHOD_WITHIN_EXACT) {
+        uint32_t *r = rows;
+        for (size_t k = k0; k < k1; k++, r += n) enumerate_within(s, k, r);
+        return;
+    }
     if (k0 >= k1) return;
     if (c->next != k0) { /* restart from the last saved state before k0 */
         size_t j = k0 / s->stride;
@@ -307,6 +406,8 @@ void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c,
         if (s->method == METHOD_PERMUTE) {
             uint32_t *r = rows; /* a scratch row: what lands there is overwritten below */
             for (; c->next < k0; c->next++) cperm_mt_permutation_u32(&c->mt, r, n);
+        } else if (s->method == METHOD_WITHIN) {
+            for (; c->next < k0; c->next++) draw_within(s, &c->mt, NULL);
         } else {
             while (c->next < k0) draw_order(s, c, NULL);
         }
@@ -314,6 +415,10 @@ void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c,
     if (s->method == METHOD_PERMUTE) {
         uint32_t *r = rows;
         for (size_t k = k0; k < k1; k++, r += n) cperm_mt_permutation_u32(&c->mt, r, n);
+        c->next = k1;
+    } else if (s->method == METHOD_WITHIN) {
+        uint32_t *r = rows;
+        for (size_t k = k0; k < k1; k++, r += n) draw_within(s, &c->mt, r);
         c->next = k1;
     } else {
         uint8_t *r = rows;

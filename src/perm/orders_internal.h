@@ -65,6 +65,16 @@ int cperm_order_stream_signflip(cperm_order_stream **out, size_t n_subjects,
  * [1, CPERM_ORDERS_MAX_PERMUTATIONS]; n_observations in [2, 2^32). */
 int cperm_order_stream_labels(cperm_order_stream **out, size_t n_observations,
                               long n_permutations, uint32_t seed, cperm_err *err);
+/* Within-subject shuffles of a repeated-measures design (CPERM_RM_WITHIN in clusterperm.h):
+ * rows of n_cells x n_reps uint32 indices into the stacked rows (cell c's subject s at
+ * c * n_reps + s), the permuted row c * n_reps + s being subject s's cell pi_s(c). Random:
+ * n_permutations - 1 orders, for each order and each subject rng.permutation(n_cells) of
+ * RandomState(seed). Exact (cperm_order_stream_exact) when n_permutations >= (n_cells!)^n_reps
+ * or 'all': the (n_cells!)^n_reps - 1 orders other than the identity, enumerated. Errors
+ * (CPERM_EINVAL): cells outside 2 .. CPERM_MAX_GROUPS, no subject, 2^32 rows or more,
+ * n_permutations out of range, 'all' beyond CPERM_ORDERS_MAX_PERMUTATIONS orders. */
+int cperm_order_stream_within(cperm_order_stream **out, size_t n_cells, size_t n_reps,
+                              long n_permutations, uint32_t seed, cperm_err *err);
 void cperm_order_stream_free(cperm_order_stream *s);
 size_t cperm_order_stream_count(const cperm_order_stream *s);  /* orders (MNE's n_perm - 1) */
 int cperm_order_stream_exact(const cperm_order_stream *s);     /* enumerated (exact test) */

@@ -114,6 +114,10 @@ static void t_block(const cperm_plan *plan, const double *X, const uint32_t *ord
  * but the hat-adjusted t, whose hat needs the whole map first (stat_map). */
 static void block_stat(const cperm_plan *plan, const double *X, const uint32_t *order,
                        size_t p0, size_t bn, double *scratch, double *out) {
+    if (plan->opt.statistic == CPERM_STAT_F_MWAY_RM) { /* rmanova.c */
+        cperm_rm_block(&plan->rm, X, plan->n_points, order, p0, bn, scratch, out);
+        return;
+    }
     if (plan->opt.statistic == CPERM_STAT_T_IND) {
         double v[F_BLOCK];
         t_block(plan, X, order, p0, bn, scratch, v, out);
@@ -311,7 +315,9 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
     const int need_var = plan->opt.statistic == CPERM_STAT_T_IND && plan->opt.sigma > 0;
     for (size_t i = 0; i < plan->n_subjects; i++) gw->identity[i] = (uint32_t)i;
     for (size_t i = 0; i < gw->n_threads; i++) {
-        gw->sums[i] = cperm_malloc(2 * plan->n_classes * F_BLOCK, sizeof(double));
+        gw->sums[i] = cperm_malloc(plan->opt.statistic == CPERM_STAT_F_MWAY_RM
+                                   ? cperm_rm_scratch_len(&plan->rm)
+                                   : 2 * plan->n_classes * F_BLOCK, sizeof(double));
         gw->pts[i] = cperm_malloc(plan->n_points, sizeof(cperm_point));
         gw->map[i] = cperm_malloc(plan->n_points, sizeof(double));
         if (need_var) gw->var[i] = cperm_malloc(plan->n_points, sizeof(double));
