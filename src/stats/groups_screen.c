@@ -119,7 +119,7 @@ static int point_bound(const cperm_group_screen *sc, double sum_abs, double ss, 
         if (sc->t_ind && sc->tail != 0 &&
             !(b * N / (n0 * n1) > 4.4 * (N + 2.0) * U64 * sum_abs / (n0 < n1 ? n0 : n1)))
             return 0;
-        const double lim = (b - es) * scale * (1.0 - 0x1p-20);
+        const double lim = (b - es) * scale;
         if (!(lim > 0)) return 0;
         *bound = float_below(lim);
         *slack = 0.0f;
