@@ -18,6 +18,7 @@
 #include "engine_internal.h"
 #include "groups_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -95,6 +96,23 @@ static inline double f_from_sums(const cperm_plan *plan, const double *s, const 
 static void block_sums(const cperm_plan *plan, const double *X, const uint32_t *order,
                        size_t p0, size_t bn, double *S, double *Q) {
     const size_t P = plan->n_points;
+    if (bn < 4) { /* the screen's few candidates: point by point, the same adds per point */
+        for (size_t g = 0; g < plan->n_classes; g++) {
+            const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
+            for (size_t j = 0; j < bn; j++) {
+                const double *x = X + p0 + j;
+                double s = x[(size_t)order[i0] * P], q = s * s;
+                for (size_t i = i0 + 1; i < i1; i++) {
+                    const double v = x[(size_t)order[i] * P];
+                    s += v;
+                    q += v * v;
+                }
+                S[g * F_BLOCK + j] = s;
+                if (Q) Q[g * F_BLOCK + j] = q;
+            }
+        }
+        return;
+    }
     for (size_t g = 0; g < plan->n_classes; g++) {
         double *s = S + g * F_BLOCK, *q = Q ? Q + g * F_BLOCK : NULL;
         const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
@@ -210,23 +228,53 @@ static size_t supra_points(const cperm_plan *plan, const double *map, const uint
     return m;
 }
 
-/* The observed F (the groups as given), X's finiteness and largest magnitude. */
+/* The observed F (the groups as given), X's finiteness and largest magnitude. Threads own
+ * fixed ranges of X (the first non-finite element is the smallest such index, the largest
+ * magnitude a max: neither depends on the split) and of point blocks. */
 static void groups_scan(const cperm_plan *plan, const double *X, cperm_run *run,
                         cperm_scan_info *info) {
-    const size_t total = plan->n_subjects * plan->n_points;
-    info->first_nonfinite = SIZE_MAX;
-    info->xmax = 0.0;
-    for (size_t i = 0; i < total; i++) {
-        const double x = X[i];
-        if (x - x != 0) { /* NaN or Inf */
-            info->first_nonfinite = i;
-            return;
+    enum { SPAN = 4096 };
+    struct cperm_groups_ws *gw = run->groups;
+    const size_t total = plan->n_subjects * plan->n_points, P = plan->n_points;
+    const size_t n_spans = (total + SPAN - 1) / SPAN;
+    size_t first = SIZE_MAX;
+    double xmax = 0.0;
+#pragma omp parallel for schedule(static) num_threads((int)gw->n_threads) \
+    reduction(min : first) reduction(max : xmax)
+    for (size_t c = 0; c < n_spans; c++) {
+        const size_t i0 = c * SPAN, i1 = total - i0 < SPAN ? total : i0 + SPAN;
+        double m = 0.0;
+        int bad = 0;
+        for (size_t i = i0; i < i1; i++) { /* no early exit: this loop vectorises */
+            const double a = fabs(X[i]);
+            bad |= !(a <= DBL_MAX); /* NaN or Inf */
+            m = a > m ? a : m;
         }
-        const double a = x < 0 ? -x : x;
-        info->xmax = a > info->xmax ? a : info->xmax;
+        for (size_t i = i0; bad && i < i1; i++)
+            if (!(fabs(X[i]) <= DBL_MAX)) {
+                first = i < first ? i : first;
+                break;
+            }
+        xmax = m > xmax ? m : xmax;
     }
-    stat_map(plan, X, run->groups->identity, run->groups->sums[0], run->tobs,
-             run->groups->var[0]);
+    info->first_nonfinite = first;
+    info->xmax = xmax;
+    if (first != SIZE_MAX) return;
+    if (hat_adjusted(plan)) { /* the hat needs the whole map's largest variance first */
+        stat_map(plan, X, gw->identity, gw->sums[0], run->tobs, gw->var[0]);
+        return;
+    }
+    const size_t n_blocks = (P + F_BLOCK - 1) / F_BLOCK;
+#pragma omp parallel for schedule(static) num_threads((int)gw->n_threads)
+    for (size_t b = 0; b < n_blocks; b++) {
+        size_t tid = 0;
+#ifdef _OPENMP
+        tid = (size_t)omp_get_thread_num();
+#endif
+        const size_t p0 = b * F_BLOCK;
+        block_stat(plan, X, gw->identity, p0, P - p0 < F_BLOCK ? P - p0 : F_BLOCK, gw->sums[tid],
+                   run->tobs + p0);
+    }
 }
 
 static int groups_observe(const cperm_plan *plan, const double *X, cperm_run *run,
