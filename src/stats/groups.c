@@ -2,14 +2,25 @@
  * ttest_ind_no_p per point under each shuffle of the labels, clustered by mass
  * (permutation_cluster_test).
  *
- * Under a shuffle only the per-group sums and sums of squares change. Each order's are
- * accumulated row by row in the order's sequence, point blocks at a time, which is the
- * arithmetic numpy performs for np.sum(X_full[order][slice], axis=0), so every F value, and
- * hence every cluster and H0 entry, is MNE's bit for bit. Orders are spread over threads; a
- * thread owns its scratch, so results do not depend on the thread count. */
+ * Under a shuffle only the per-group sums and sums of squares change. MNE's value of a point
+ * (block_stat) accumulates them row by row in the order's sequence, which is the arithmetic
+ * numpy performs for np.sum(X_full[order][slice], axis=0), so every F value, and hence every
+ * cluster and H0 entry, is MNE's bit for bit.
+ *
+ * Two paths lead there. The screened one (the F, the pooled t; groups_screen.c): threads own
+ * fixed ranges of point blocks, each block's subset-sum tables are built once per chunk of
+ * orders, and a rigorous float32 screen leaves only the points that may pass, which
+ * block_stat then computes exactly; the supra-threshold ones go to per-order page lists,
+ * then orders are clustered in parallel. The direct one (the hat-adjusted or Welch t, and
+ * what the screen does not cover) runs block_stat on every point, orders in batches per
+ * thread. Each H0 entry depends only on its order, so neither the thread count nor the
+ * chunking changes a bit. */
 #include "engine_internal.h"
+#include "groups_internal.h"
 
+#include <float.h>
 #include <math.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -20,6 +31,24 @@
 /* Orders a thread runs together over each block of points. */
 #define BATCH 8
 
+/* Screened path: a page of one order's supra-threshold points within one part. */
+#define PAGE_POINTS 256
+typedef struct point_page {
+    int32_t next;
+    uint32_t len;
+    cperm_point pts[PAGE_POINTS];
+} point_page;
+
+/* Screened path: one thread's fixed range of point blocks and what it collects. */
+typedef struct screen_part {
+    size_t block_begin, block_end;
+    float *tables;              /* one block's subset-sum tables */
+    point_page *pool;
+    size_t pool_pages, pool_used;
+    int32_t *head, *tail;       /* per order of the round: its page list */
+    uint64_t *masks;            /* per order of the round: a block's candidates */
+} screen_part;
+
 struct cperm_groups_ws {
     size_t n_threads;
     double **sums;              /* per thread: 2 x n_classes x F_BLOCK (sums, sums of squares) */
@@ -29,6 +58,16 @@ struct cperm_groups_ws {
     cperm_point **lists;        /* per thread: BATCH lists of list_cap points */
     size_t list_cap;
     uint32_t *identity;         /* n_subjects: the observed order */
+    /* the screened path (screened != 0) */
+    int screened;
+    cperm_group_screen screen;
+    size_t max_chunk;           /* orders per permute call: the window */
+    size_t chunk;               /* orders per screening round: max_chunk, less after a pool
+                                   overflow until rounds use little of the pool again */
+    size_t n_parts;
+    screen_part *parts;
+    size_t pattern_bytes;       /* per order: n_classes x n_chunks */
+    uint8_t *patterns;          /* per order of the window */
 };
 
 /* mne.stats.f_oneway's expression, in its order of operations, for one point of the groups'
@@ -57,6 +96,23 @@ static inline double f_from_sums(const cperm_plan *plan, const double *s, const 
 static void block_sums(const cperm_plan *plan, const double *X, const uint32_t *order,
                        size_t p0, size_t bn, double *S, double *Q) {
     const size_t P = plan->n_points;
+    if (bn < 4) { /* the screen's few candidates: point by point, the same adds per point */
+        for (size_t g = 0; g < plan->n_classes; g++) {
+            const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
+            for (size_t j = 0; j < bn; j++) {
+                const double *x = X + p0 + j;
+                double s = x[(size_t)order[i0] * P], q = s * s;
+                for (size_t i = i0 + 1; i < i1; i++) {
+                    const double v = x[(size_t)order[i] * P];
+                    s += v;
+                    q += v * v;
+                }
+                S[g * F_BLOCK + j] = s;
+                if (Q) Q[g * F_BLOCK + j] = q;
+            }
+        }
+        return;
+    }
     for (size_t g = 0; g < plan->n_classes; g++) {
         double *s = S + g * F_BLOCK, *q = Q ? Q + g * F_BLOCK : NULL;
         const size_t i0 = plan->class_start[g], i1 = plan->class_start[g + 1];
@@ -176,23 +232,53 @@ static size_t supra_points(const cperm_plan *plan, const double *map, const uint
     return m;
 }
 
-/* The observed F (the groups as given), X's finiteness and largest magnitude. */
+/* The observed F (the groups as given), X's finiteness and largest magnitude. Threads own
+ * fixed ranges of X (the first non-finite element is the smallest such index, the largest
+ * magnitude a max: neither depends on the split) and of point blocks. */
 static void groups_scan(const cperm_plan *plan, const double *X, cperm_run *run,
                         cperm_scan_info *info) {
-    const size_t total = plan->n_subjects * plan->n_points;
-    info->first_nonfinite = SIZE_MAX;
-    info->xmax = 0.0;
-    for (size_t i = 0; i < total; i++) {
-        const double x = X[i];
-        if (x - x != 0) { /* NaN or Inf */
-            info->first_nonfinite = i;
-            return;
+    enum { SPAN = 4096 };
+    struct cperm_groups_ws *gw = run->groups;
+    const size_t total = plan->n_subjects * plan->n_points, P = plan->n_points;
+    const size_t n_spans = (total + SPAN - 1) / SPAN;
+    size_t first = SIZE_MAX;
+    double xmax = 0.0;
+#pragma omp parallel for schedule(static) num_threads((int)gw->n_threads) \
+    reduction(min : first) reduction(max : xmax)
+    for (size_t c = 0; c < n_spans; c++) {
+        const size_t i0 = c * SPAN, i1 = total - i0 < SPAN ? total : i0 + SPAN;
+        double m = 0.0;
+        int bad = 0;
+        for (size_t i = i0; i < i1; i++) { /* no early exit: this loop vectorises */
+            const double a = fabs(X[i]);
+            bad |= !(a <= DBL_MAX); /* NaN or Inf */
+            m = a > m ? a : m;
         }
-        const double a = x < 0 ? -x : x;
-        info->xmax = a > info->xmax ? a : info->xmax;
+        for (size_t i = i0; bad && i < i1; i++)
+            if (!(fabs(X[i]) <= DBL_MAX)) {
+                first = i < first ? i : first;
+                break;
+            }
+        xmax = m > xmax ? m : xmax;
     }
-    stat_map(plan, X, run->groups->identity, run->groups->sums[0], run->tobs,
-             run->groups->var[0]);
+    info->first_nonfinite = first;
+    info->xmax = xmax;
+    if (first != SIZE_MAX) return;
+    if (hat_adjusted(plan)) { /* the hat needs the whole map's largest variance first */
+        stat_map(plan, X, gw->identity, gw->sums[0], run->tobs, gw->var[0]);
+        return;
+    }
+    const size_t n_blocks = (P + F_BLOCK - 1) / F_BLOCK;
+#pragma omp parallel for schedule(static) num_threads((int)gw->n_threads)
+    for (size_t b = 0; b < n_blocks; b++) {
+        size_t tid = 0;
+#ifdef _OPENMP
+        tid = (size_t)omp_get_thread_num();
+#endif
+        const size_t p0 = b * F_BLOCK;
+        block_stat(plan, X, gw->identity, p0, P - p0 < F_BLOCK ? P - p0 : F_BLOCK, gw->sums[tid],
+                   run->tobs + p0);
+    }
 }
 
 static int groups_observe(const cperm_plan *plan, const double *X, cperm_run *run,
@@ -215,6 +301,137 @@ static double one_order(const cperm_plan *plan, const double *X, cperm_run *run,
     return stat;
 }
 
+/* ------------------------------------------------------------ screened path */
+
+static int append_point(screen_part *pt, size_t kk, int64_t idx, double v) {
+    int32_t tl = pt->tail[kk];
+    if (tl < 0 || pt->pool[tl].len == PAGE_POINTS) {
+        if (pt->pool_used == pt->pool_pages) return -1;
+        const int32_t np_ = (int32_t)pt->pool_used++;
+        pt->pool[np_].next = -1;
+        pt->pool[np_].len = 0;
+        if (tl < 0) pt->head[kk] = np_;
+        else pt->pool[tl].next = np_;
+        pt->tail[kk] = tl = np_;
+    }
+    point_page *pg = &pt->pool[tl];
+    pg->pts[pg->len].idx = idx;
+    pg->pts[pg->len].t = v;
+    pg->len++;
+    return 0;
+}
+
+/* The screen's candidates `cand` of one block under one order: MNE's values (block_stat over
+ * each run of adjacent candidates), the threshold and the include mask, into the order's
+ * list. -1 when the part's pool is full. */
+static int exact_candidates(const cperm_plan *plan, const double *X, const cperm_run *run,
+                            screen_part *pt, const uint32_t *order, size_t p0, uint64_t cand,
+                            size_t kk, double *scratch) {
+    double vals[CPERM_SCREEN_BLOCK];
+    while (cand) {
+        const size_t j = (size_t)__builtin_ctzll(cand);
+        const uint64_t rest = ~(cand >> j);
+        const size_t len = rest ? (size_t)__builtin_ctzll(rest) : 64 - j;
+        cand &= len + j >= 64 ? 0 : ~(uint64_t)0 << (j + len);
+        block_stat(plan, X, order, p0 + j, len, scratch, vals);
+        for (size_t i = 0; i < len; i++) {
+            const size_t p = p0 + j + i;
+            if (!supra(plan, vals[i]) || !run->include[p]) continue;
+            if (append_point(pt, kk, (int64_t)p, vals[i]) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* Orders [k0, k0 + nk) of the window over this part's blocks. -1 on pool overflow. */
+static int screen_part_run(const cperm_plan *plan, const double *X, const cperm_run *run,
+                           screen_part *pt, size_t k0, size_t nk, double *scratch) {
+    const struct cperm_groups_ws *gw = run->groups;
+    const cperm_group_screen *sc = &gw->screen;
+    const size_t P = plan->n_points, n = plan->n_subjects;
+    const uint32_t *orders = (const uint32_t *)(const void *)run->win_orders;
+    const uint8_t *patterns = gw->patterns + (k0 - run->win_k0) * gw->pattern_bytes;
+    float bound[CPERM_SCREEN_BLOCK], slack[CPERM_SCREEN_BLOCK];
+    pt->pool_used = 0;
+    for (size_t kk = 0; kk < nk; kk++) pt->head[kk] = pt->tail[kk] = -1;
+    for (size_t b = pt->block_begin; b < pt->block_end; b++) {
+        const size_t p0 = b * CPERM_SCREEN_BLOCK;
+        const size_t bn = P - p0 < CPERM_SCREEN_BLOCK ? P - p0 : CPERM_SCREEN_BLOCK;
+        cperm_group_screen_block(sc, X, P, p0, bn, pt->tables, bound, slack);
+        cperm_group_screen_orders(sc, pt->tables, patterns, nk, bound, slack, pt->masks);
+        for (size_t kk = 0; kk < nk; kk++) {
+            if (!pt->masks[kk]) continue;
+            const uint32_t *order = orders + (k0 + kk - run->win_k0) * n;
+            if (exact_candidates(plan, X, run, pt, order, p0, pt->masks[kk], kk, scratch) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The screened path of groups_permute: rounds of up to gw->chunk orders (halved when a
+ * part's pool overflows, grown back when rounds use little of it); in each, threads screen
+ * their parts, then cluster the orders. */
+static int screened_permute(const cperm_plan *plan, const double *X, cperm_run *run,
+                            size_t k0, size_t k1, cperm_err *err) {
+    struct cperm_groups_ws *gw = run->groups;
+    const size_t n = plan->n_subjects;
+    const uint32_t *orders = (const uint32_t *)(const void *)run->win_orders;
+    for (size_t k = k0; k < k1; k++)
+        cperm_group_screen_patterns(&gw->screen, orders + (k - run->win_k0) * n,
+                                    gw->patterns + (k - run->win_k0) * gw->pattern_bytes);
+    while (k0 < k1) {
+        const size_t nk = k1 - k0 < gw->chunk ? k1 - k0 : gw->chunk;
+        int overflow = 0;
+#pragma omp parallel for schedule(static, 1) num_threads((int)gw->n_threads) reduction(| : overflow)
+        for (size_t i = 0; i < gw->n_parts; i++) {
+            size_t tid = 0;
+#ifdef _OPENMP
+            tid = (size_t)omp_get_thread_num();
+#endif
+            overflow |= screen_part_run(plan, X, run, &gw->parts[i], k0, nk, gw->sums[tid]) < 0;
+        }
+        if (overflow) {
+            /* too many supra-threshold points for the pool: redo with fewer orders */
+            if (nk == 1) return cperm_fail(err, CPERM_ENOMEM, "engine: point pool exhausted");
+            gw->chunk = nk / 2;
+            continue;
+        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads((int)gw->n_threads)
+        for (size_t kk = 0; kk < nk; kk++) {
+            size_t tid = 0;
+#ifdef _OPENMP
+            tid = (size_t)omp_get_thread_num();
+#endif
+            cperm_point *g = gw->pts[tid];
+            size_t m = 0;
+            for (size_t i = 0; i < gw->n_parts; i++) { /* parts ascend: so do the points */
+                const screen_part *pt = &gw->parts[i];
+                for (int32_t pg = pt->head[kk]; pg >= 0; pg = pt->pool[pg].next) {
+                    memcpy(g + m, pt->pool[pg].pts, pt->pool[pg].len * sizeof *g);
+                    m += pt->pool[pg].len;
+                }
+            }
+            double stat = 0.0;
+            cperm_find_clusters(plan, &run->ws[tid], g, m, NULL, &stat);
+            run->h0[1 + k0 + kk] = stat;
+        }
+        k0 += nk;
+        if (gw->chunk < gw->max_chunk) {
+            size_t used = 0, cap = 0;
+            for (size_t i = 0; i < gw->n_parts; i++) {
+                used += gw->parts[i].pool_used;
+                cap += gw->parts[i].pool_pages;
+            }
+            if (used * 4 < cap)
+                gw->chunk = gw->chunk * 2 < gw->max_chunk ? gw->chunk * 2 : gw->max_chunk;
+        }
+    }
+    return CPERM_OK;
+}
+
+/* ------------------------------------------------------------- the kernel */
+
 /* Orders [k0, k1) of the window into run->h0[1 + k]: MNE's largest cluster sum (np.max of
  * the sums, whatever the tail), 0 without a cluster. Orders go to threads in batches of
  * BATCH, and a batch runs block by block over the points: each block's rows of X are read
@@ -227,7 +444,7 @@ static int groups_permute(const cperm_plan *plan, const double *X, cperm_run *ru
     const uint32_t *orders = (const uint32_t *)(const void *)run->win_orders;
     const size_t n_batches = (k1 - k0 + BATCH - 1) / BATCH;
     (void)pass;
-    (void)err;
+    if (gw->screened) return screened_permute(plan, X, run, k0, k1, err);
 #pragma omp parallel for schedule(dynamic, 1) num_threads((int)gw->n_threads)
     for (size_t b = 0; b < n_batches; b++) {
         size_t tid = 0;
@@ -285,6 +502,15 @@ static void groups_destroy(cperm_run *run) {
         if (gw->pts) free(gw->pts[i]);
         if (gw->lists) free(gw->lists[i]);
     }
+    for (size_t i = 0; gw->parts && i < gw->n_parts; i++) {
+        free(gw->parts[i].tables);
+        free(gw->parts[i].pool);
+        free(gw->parts[i].head);
+        free(gw->parts[i].tail);
+        free(gw->parts[i].masks);
+    }
+    free(gw->parts);
+    free(gw->patterns);
     free(gw->lists);
     free(gw->sums);
     free(gw->map);
@@ -293,6 +519,42 @@ static void groups_destroy(cperm_run *run) {
     free(gw->identity);
     free(gw);
     run->groups = NULL;
+}
+
+/* The screened path's state: parts of point blocks (one per thread), their tables and page
+ * pools (about 48 MB plus a quarter of X in all, and always enough for one order with every
+ * point of the part supra-threshold, so that a round of one order always fits). */
+static int screen_create(struct cperm_groups_ws *gw, const cperm_plan *plan) {
+    const size_t P = plan->n_points;
+    const size_t n_blocks = (P + CPERM_SCREEN_BLOCK - 1) / CPERM_SCREEN_BLOCK;
+    size_t parts = gw->n_threads < n_blocks ? gw->n_threads : n_blocks;
+    if (parts < 1) parts = 1;
+    gw->max_chunk = plan->n_orders < CPERM_ORDER_WINDOW ? plan->n_orders : CPERM_ORDER_WINDOW;
+    if (gw->max_chunk < 1) gw->max_chunk = 1;
+    gw->chunk = gw->max_chunk;
+    gw->pattern_bytes = gw->screen.n_classes * gw->screen.n_chunks;
+    gw->patterns = cperm_malloc(gw->max_chunk, gw->pattern_bytes);
+    gw->parts = calloc(parts, sizeof *gw->parts);
+    if (!gw->patterns || !gw->parts) return CPERM_ENOMEM;
+    gw->n_parts = parts;
+    const size_t budget = ((size_t)48 << 20) + plan->n_subjects * P * sizeof(double) / 4;
+    for (size_t i = 0; i < parts; i++) {
+        screen_part *pt = &gw->parts[i];
+        pt->block_begin = i * n_blocks / parts;
+        pt->block_end = (i + 1) * n_blocks / parts;
+        const size_t own = (pt->block_end - pt->block_begin) * CPERM_SCREEN_BLOCK;
+        size_t pages = budget / parts / sizeof(point_page);
+        if (pages < own / PAGE_POINTS + 2) pages = own / PAGE_POINTS + 2;
+        pt->pool_pages = pages;
+        pt->pool = cperm_malloc(pages, sizeof *pt->pool);
+        pt->tables = cperm_malloc(cperm_group_screen_table_floats(&gw->screen), sizeof(float));
+        pt->head = cperm_malloc(gw->max_chunk, sizeof *pt->head);
+        pt->tail = cperm_malloc(gw->max_chunk, sizeof *pt->tail);
+        pt->masks = cperm_malloc(gw->max_chunk, sizeof *pt->masks);
+        if (!pt->pool || !pt->tables || !pt->head || !pt->tail || !pt->masks)
+            return CPERM_ENOMEM;
+    }
+    return CPERM_OK;
 }
 
 static int groups_create(cperm_run *run, const cperm_plan *plan) {
@@ -326,11 +588,13 @@ static int groups_create(cperm_run *run, const cperm_plan *plan) {
         if (!gw->sums[i] || !gw->pts[i] || !gw->map[i] || (need_var && !gw->var[i]))
             return CPERM_ENOMEM;
     }
-    return CPERM_OK;
+    gw->screened = cperm_group_screen_init(&gw->screen, plan);
+    return gw->screened ? screen_create(gw, plan) : CPERM_OK;
 }
 
 static size_t groups_chunk(const cperm_plan *plan, const cperm_run *run) {
     (void)plan;
+    if (run->groups->screened) return run->groups->max_chunk;
     return 4 * BATCH * run->groups->n_threads;
 }
 
