@@ -29,6 +29,9 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
     h = mix(h, (uint64_t)plan->opt.design); h = mix(h, (uint64_t)plan->opt.statistic); /* design */
     h = mix(h, (uint64_t)o->equal_var); h = mix(h, (uint64_t)o->sequential_sums);
     for (size_t g = 0; g < plan->n_classes; g++) h = mix(h, plan->class_size[g]);
+    if (o->min_neighbors || o->min_duration || o->min_extent) { /* issue 13; off: as before */
+        h = mix(h, o->min_neighbors); h = mix(h, o->min_duration); h = mix(h, o->min_extent);
+    }
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
     for (size_t e = 0; e < plan->indptr[plan->n_vertices]; e++) h = mix(h, (uint64_t)plan->indices[e]);
     size_t total = plan->n_subjects * plan->n_points;
