@@ -6,7 +6,8 @@
  * params.txt: key=value lines (n_subjects, n_times, n_vertices, threshold, tail, t_power,
  * n_permutations (int or "all"), seed, max_step, sigma, sigma_method (relative|absolute),
  * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1), groups (comma-separated sizes:
- * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1)); '#' starts a comment line.
+ * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1), min_neighbors,
+ * min_duration, min_extent); '#' starts a comment line.
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
  * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
@@ -148,6 +149,10 @@ static int set_param(case_params *p, const char *key, const char *val) {
         }
         return 0;
     }
+    /* the cluster-forming controls (issue 13) */
+    if (!strcmp(key, "min_neighbors")) return parse_size(val, &p->opt.min_neighbors);
+    if (!strcmp(key, "min_duration")) return parse_size(val, &p->opt.min_duration);
+    if (!strcmp(key, "min_extent")) return parse_size(val, &p->opt.min_extent);
     if (!strcmp(key, "sigma")) return parse_double(val, &p->opt.sigma);
     if (!strcmp(key, "sigma_method")) {
         if (!strcmp(val, "relative")) p->opt.sigma_method = CPERM_SIGMA_RELATIVE;
