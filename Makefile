@@ -122,10 +122,10 @@ $(BUILD)/clusterperm: $(CLI_OBJS) $(BUILD)/libclusterperm.a
 $(BUILD)/tests/clusterperm-testhooks: $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a | $(BUILD)/tests
 	$(CC) $(ALL_LDFLAGS) -o $@ $(HOOK_CLI_OBJS) $(BUILD)/libclusterperm-testhooks.a $(LIBS)
 
-$(PLAIN_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h tests/figcheck.h tests/chaintest.h | $(BUILD)/tests
+$(PLAIN_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm.a tests/testutil.h tests/figcheck.h tests/chaintest.h tests/countalloc.h | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libclusterperm.a $(ALL_LDFLAGS) $(LIBS)
 
-$(HOOK_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm-testhooks.a tests/testutil.h tests/figcheck.h tests/chaintest.h | $(BUILD)/tests
+$(HOOK_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/libclusterperm-testhooks.a tests/testutil.h tests/figcheck.h tests/chaintest.h tests/countalloc.h | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(TEST_HOOKS) -Itests -o $@ $< $(BUILD)/libclusterperm-testhooks.a $(ALL_LDFLAGS) $(LIBS)
 
 # pkg-config file. Its directories are those of this make invocation: $(BUILD)/pc-vars holds

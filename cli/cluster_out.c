@@ -175,6 +175,10 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(par, "t_power", json_integer(1));
     json_object_set_new(par, "compat", json_string(o->compat == CPERM_COMPAT_MNE13 ? "mne1.3"
                                                                                   : "none"));
+    /* cluster-forming controls (issue 13); min_duration in time points */
+    json_object_set_new(par, "min_neighbors", json_integer(o->min_neighbors));
+    json_object_set_new(par, "min_duration", json_integer(o->min_duration));
+    json_object_set_new(par, "min_extent", json_integer(o->min_extent));
     json_object_set_new(par, "jobs", json_integer(o->jobs));
     json_object_set_new(par, "p_summary", jreal(o->p_summary));
     json_object_set_new(root, "parameters", par);

@@ -49,6 +49,15 @@ static void usage(FILE *f) {
         "                       (relative, default 0)\n"
         "  --step-down-p P      step-down-in-jumps p (default 0: none)\n"
         "  --max-step N         temporal adjacency steps (default 1)\n"
+        "cluster-forming controls (beyond MNE; 0 = off; the observed and every permuted\n"
+        "map alike; not with TFCE):\n"
+        "  --min-neighbors K    keep a supra-threshold point only if K of its spatial\n"
+        "                       neighbours (same time point, same sign) are kept too,\n"
+        "                       repeated until none is removed (FieldTrip's minnbchan)\n"
+        "  --min-duration T     drop clusters covering fewer than T distinct time points\n"
+        "                       (samples, not seconds; Eelbrain's mintime)\n"
+        "  --min-extent N       drop clusters covering fewer than N distinct vertices\n"
+        "                       (Eelbrain's minsource)\n"
         "TFCE (threshold-free cluster enhancement; the thresholds above are then unused):\n"
         "  --tfce               exact TFCE: the integral of e(h)^E h^H dh, no step\n"
         "  --tfce-steps START,STEP  thresholds np.arange(START, max, STEP) (MNE's\n"
@@ -114,6 +123,15 @@ static void usage_independent(FILE *f) {
         "  --max-step N         temporal adjacency steps (default 1)\n"
         "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
         "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
+        "cluster-forming controls (beyond MNE; 0 = off; the observed and every permuted\n"
+        "map alike):\n"
+        "  --min-neighbors K    keep a supra-threshold point only if K of its spatial\n"
+        "                       neighbours (same time point, same sign) are kept too,\n"
+        "                       repeated until none is removed (FieldTrip's minnbchan)\n"
+        "  --min-duration T     drop clusters covering fewer than T distinct time points\n"
+        "                       (samples, not seconds; Eelbrain's mintime)\n"
+        "  --min-extent N       drop clusters covering fewer than N distinct vertices\n"
+        "                       (Eelbrain's minsource)\n"
         "  -j, --jobs N         threads (-1 = all cores; default 1); results do not\n"
         "                       depend on it\n"
         "outputs:\n"
@@ -289,9 +307,10 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
     o->compat = CPERM_COMPAT_NONE;
     o->jobs = 1;
     o->p_summary = 0.05;
+    o->min_neighbors = o->min_duration = o->min_extent = 0; /* issue 13 */
     ckpt_opts_init(&o->ckpt);
     tfce_cli_init(&o->tfce); /* TFCE (issue 5) */
-    uint32_t seen = 0; /* bit k: known[k] was given */
+    uint64_t seen = 0; /* bit k: known[k] was given */
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -334,9 +353,10 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             "--compat", "--jobs", "--p-summary", "--checkpoint-interval",
             "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e", /* TFCE: issue 5 */
             "--group", "--stat", "--f-threshold", /* independent */
-            "--cell", "--factors", "--effect", "--scheme"}; /* rm-anova */
+            "--cell", "--factors", "--effect", "--scheme", /* rm-anova */
+            "--min-neighbors", "--min-duration", "--min-extent"}; /* issue 13 */
         enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
-        static_assert(N_KNOWN <= 32, "seen is a 32-bit mask");
+        static_assert(N_KNOWN <= 64, "seen is a 64-bit mask");
         size_t found = N_KNOWN;
         for (size_t k = 0; k < N_KNOWN; k++)
             if (!strcmp(name, known[k])) found = k;
@@ -379,11 +399,11 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         }
         /* A repeated parameter takes its last value, as in most programs; but a second --a
          * (say) is a mistake that would otherwise drop the first set of files silently. */
-        if ((seen & (1u << found)) && found < N_ONCE) {
+        if ((seen & ((uint64_t)1 << found)) && found < N_ONCE) {
             cli_error("%s: option %s is given twice", command, name);
             return -1;
         }
-        seen |= 1u << found;
+        seen |= (uint64_t)1 << found;
         int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
         if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {
             if (ckrc) return -1;
@@ -504,6 +524,18 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
                 return -1;
             }
             o->jobs = l;
+        } else if (!strcmp(name, "--min-neighbors") || !strcmp(name, "--min-duration") ||
+                   !strcmp(name, "--min-extent")) { /* cluster-forming controls (issue 13) */
+            if (cli_parse_long(val, 0, 1L << 30, &l)) {
+                cli_error("%s: %s '%s' must be an integer >= 0 (%s)", command, name, val,
+                          !strcmp(name, "--min-neighbors") ? "neighbours"
+                          : !strcmp(name, "--min-duration") ? "time points, not seconds"
+                                                            : "vertices");
+                return -1;
+            }
+            if (!strcmp(name, "--min-neighbors")) o->min_neighbors = l;
+            else if (!strcmp(name, "--min-duration")) o->min_duration = l;
+            else o->min_extent = l;
         } else if (!strcmp(name, "--p-summary")) {
             if (cli_parse_double(val, &d) || !(d > 0 && d <= 1)) {
                 cli_error("%s: --p-summary '%s' must be a probability in (0, 1]", command, val);
@@ -578,6 +610,12 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         }
     }
     if (tfce_cli_finish(&o->tfce, o->tail)) return -1; /* TFCE (issue 5) */
+    if (o->tfce.on && (o->min_neighbors || o->min_duration || o->min_extent)) { /* issue 13 */
+        cli_error("%s: %s filters threshold-based clusters; TFCE has none", command,
+                  o->min_neighbors ? "--min-neighbors" : o->min_duration ? "--min-duration"
+                                                                         : "--min-extent");
+        return -1;
+    }
     if (o->tfce.on && (!isnan(o->p_threshold) || !isnan(o->t_threshold))) {
         cli_error("%s: %s has no effect with TFCE, which uses every threshold (give "
                   "--tfce-steps START,STEP for stepped thresholds)", command,
@@ -709,6 +747,11 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
     for (size_t k = 0; k < o->rm_n_factors; k++) ckpt_hash_long(&h, (long)o->rm_levels[k]);
     ckpt_hash_long(&h, (long)o->rm_effect);
     ckpt_hash_long(&h, o->rm_scheme);
+    if (o->min_neighbors || o->min_duration || o->min_extent) { /* issue 13; off: as before */
+        ckpt_hash_long(&h, o->min_neighbors);
+        ckpt_hash_long(&h, o->min_duration);
+        ckpt_hash_long(&h, o->min_extent);
+    }
     return h.h;
 }
 /* ---- end of --checkpoint ---- */
@@ -784,6 +827,9 @@ static void test_options(cperm_options *opts, const os_opts *o, const os_study *
     opts->step_down_p = o->step_down_p;
     opts->n_jobs = (int)o->jobs;
     opts->compat = o->compat;
+    opts->min_neighbors = (size_t)o->min_neighbors; /* cluster-forming controls (issue 13) */
+    opts->min_duration = (size_t)o->min_duration;
+    opts->min_extent = (size_t)o->min_extent;
     tfce_cli_apply(&o->tfce, opts); /* TFCE (issue 5) */
     if (os_rm(o)) { /* the cells, stacked in X, are the plan's groups */
         opts->design = CPERM_DESIGN_GROUPS;
@@ -880,6 +926,16 @@ static int cluster_command(int argc, char **argv, const char *command) {
     const cperm_stc *layout = study.layout;
     const size_t n_subjects = study.a.stems.n, n_times = layout->n_times;
     const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
+    if ((size_t)o.min_duration > n_times || (size_t)o.min_extent > n_vertices) { /* issue 13 */
+        if ((size_t)o.min_duration > n_times)
+            cli_error("%s: --min-duration %ld time points exceeds the %zu time points of the "
+                      "data%s: no cluster could stay", command, o.min_duration, n_times,
+                      isnan(o.tmin) && isnan(o.tmax) ? "" : " (after --tmin/--tmax)");
+        else
+            cli_error("%s: --min-extent %ld vertices exceeds the %zu vertices of the data: no "
+                      "cluster could stay", command, o.min_extent, n_vertices);
+        goto cleanup;
+    }
     double threshold;
     int default_threshold;
     if (cluster_threshold(&o, os_n_subjects(&o, &study), &threshold, &default_threshold))
@@ -911,6 +967,12 @@ static int cluster_command(int argc, char **argv, const char *command) {
     /* 3. The test. */
     if (default_threshold && !o.tfce.on) { /* TFCE (issue 5): MNE logs no threshold */
         printf("Using a threshold of %f\n", cperm_plan_threshold(plan));
+        fflush(stdout);
+    }
+    if (o.min_neighbors || o.min_duration || o.min_extent) { /* issue 13: not MNE's */
+        printf("Cluster-forming controls: points with >= %ld supra-threshold neighbours, "
+               "clusters of >= %ld time points and >= %ld vertices\n", o.min_neighbors,
+               o.min_duration, o.min_extent);
         fflush(stdout);
     }
     cli_progress_start(&progress);

@@ -43,6 +43,10 @@ typedef struct os_opts {
     int compat;
     long jobs;
     double p_summary;
+    /* cluster-forming controls (issue 13): 0 = off */
+    long min_neighbors;       /* --min-neighbors */
+    long min_duration;        /* --min-duration, in time points */
+    long min_extent;          /* --min-extent, in vertices */
     ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (cli/checkpoint.c) */
     tfce_cli tfce;            /* --tfce* (cli/tfce_out.c) */
 } os_opts;

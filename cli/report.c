@@ -345,6 +345,17 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
         }
         report_printf(&b, "; threshold %.6g.</p>\n",
                       jnum(json_object_get(json_object_get(root, "parameters"), "threshold")));
+        /* cluster-forming controls (issue 13), said in words when on: they change what a
+         * cluster is, beyond MNE */
+        const double k = jnum(json_object_get(par, "min_neighbors")),
+                     dur = jnum(json_object_get(par, "min_duration")),
+                     ext = jnum(json_object_get(par, "min_extent"));
+        if (k > 0 || dur > 0 || ext > 0)
+            report_printf(&b, "<p id=\"controls\">Cluster-forming controls (beyond MNE, in the "
+                          "observed and every permuted map): a supra-threshold point needs "
+                          "%.0f supra-threshold neighbours of its sign at its time point "
+                          "(FieldTrip's minnbchan, repeated); a cluster needs %.0f distinct "
+                          "time points and %.0f distinct vertices.</p>\n", k, dur, ext);
         report_printf(&b, "<p>");
         json_text(t, sizeof t, json_object_get(data, "n_subjects"));
         report_printf(&b, "%s subjects, ", t);

@@ -392,6 +392,24 @@ typedef struct cperm_options {
                                  levels (1 = "A", 3 = "A:B", ...) */
     int rm_scheme;            /* CPERM_RM_WITHIN (default) or CPERM_RM_MNE */
     /* end of repeated measures */
+    /* Cluster-forming controls beyond MNE (issue 13; src/engine/clusters.c). 0 = off, MNE's
+     * clusters bit for bit. They apply to threshold-based clusters of either design, in the
+     * observed map and in every permuted one alike (so H0 follows the same rule); TFCE
+     * refuses them (CPERM_EINVAL). Order: min_neighbors on the supra-threshold points, then
+     * clustering, then min_duration and min_extent on each cluster.
+     *  min_neighbors: FieldTrip's minnbchan. A supra-threshold point stays only if at least
+     *    this many of its spatial neighbours (same time point, same sign, not excluded) stay
+     *    too; as FieldTrip's findcluster the removal is repeated until nothing changes (the
+     *    k-core of each time point's supra-threshold subgraph). At most the graph's largest
+     *    degree.
+     *  min_duration: Eelbrain's mintime, in time points: a cluster covering fewer distinct
+     *    time points is discarded (with max_step 1 that is its span). At most n_times.
+     *  min_extent: Eelbrain's minsource: a cluster covering fewer distinct vertices is
+     *    discarded. At most n_vertices. */
+    size_t min_neighbors;
+    size_t min_duration;
+    size_t min_extent;
+    /* end of the cluster-forming controls */
 } cperm_options;
 
 #define CPERM_OPTIONS_VERSION 2
@@ -402,7 +420,8 @@ typedef struct cperm_options {
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
       CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL,            \
-      /* repeated measures */ 0, NULL, 0u, CPERM_RM_WITHIN }
+      /* repeated measures */ 0, NULL, 0u, CPERM_RM_WITHIN,                      \
+      0, 0, 0 /* min_neighbors, min_duration, min_extent */ }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never

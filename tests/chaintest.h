@@ -57,8 +57,9 @@ typedef struct chain_saver {
     size_t saved_done; /* the orders of pass stop_pass done when it was taken */
 } chain_saver;
 
-/* Checkpoints and cancels at the first callback of pass stop_pass past its start. */
-static int chain_save_and_stop(void *user, size_t done, size_t total, int pass) {
+/* Checkpoints and cancels at the first callback of pass stop_pass past its start (inline:
+ * not every includer uses it). */
+static inline int chain_save_and_stop(void *user, size_t done, size_t total, int pass) {
     chain_saver *s = user;
     (void)total;
     if (pass < s->stop_pass || done == 0 || s->blob) return 0;

@@ -8,7 +8,8 @@
  * step_down_p, n_jobs, compat (none|mne1.3), exclude (0/1), groups (comma-separated sizes:
  * independent groups), statistic (f|t_ind|t_1samp), equal_var (0/1), rm_levels (factor
  * levels "2x3": a repeated-measures F, X stacking the cells), rm_effect (an effect name,
- * "A:B"), rm_scheme (within|mne)); '#' starts a comment line.
+ * "A:B"), rm_scheme (within|mne), min_neighbors, min_duration, min_extent); '#' starts a
+ * comment line.
  * Outputs in CASE_DIR: out_tobs.f64 (n_times*n_vertices), out_h0.f64, out_pvals.f64,
  * out_stats.f64 (native doubles), out_clusters.txt (one line per cluster, flat indices
  * t*n_vertices+v in the engine's element order), out_orders.u8 (n_orders x n_subjects
@@ -179,6 +180,10 @@ static int set_param(case_params *p, const char *key, const char *val) {
         else return -1;
         return 0;
     }
+    /* the cluster-forming controls (issue 13) */
+    if (!strcmp(key, "min_neighbors")) return parse_size(val, &p->opt.min_neighbors);
+    if (!strcmp(key, "min_duration")) return parse_size(val, &p->opt.min_duration);
+    if (!strcmp(key, "min_extent")) return parse_size(val, &p->opt.min_extent);
     if (!strcmp(key, "sigma")) return parse_double(val, &p->opt.sigma);
     if (!strcmp(key, "sigma_method")) {
         if (!strcmp(val, "relative")) p->opt.sigma_method = CPERM_SIGMA_RELATIVE;

@@ -1,5 +1,6 @@
 /* validate.c - `make validate`: measured family-wise error and power of the one-sample
- * cluster permutation test and TFCE on simulated null / effect group studies.
+ * cluster permutation test and TFCE on simulated null / effect group studies, and the
+ * family-wise error of other designs and cluster-forming controls (the TESTS table).
  *
  * Design (README, "Statistical validity"):
  *  - Source space: two icosahedral spheres (cperm_src_create_ico, grade G), adjacency as
@@ -15,6 +16,11 @@
  *    E = 0.5, H = 2, MNE's defaults).
  *  - FWER: fraction of null datasets with any cluster p < 0.05 (TFCE: any point p < 0.05),
  *    with a 95 % Clopper-Pearson interval.
+ *  - Other designs and controls (FWER rows, no power): independent groups, the subjects split
+ *    into 2 or 3 groups (sizes i*n/G boundaries), one-way F (tail 1) at the F threshold of
+ *    p = 0.01, 1000 label shuffles; the one-sample test at p = 0.01 and 0.05 with
+ *    min_neighbors 2 (FieldTrip's minnbchan). Each is one entry of TESTS: a
+ *    repeated-measures design is one more.
  *  - Power: the null dataset's noise plus d (in noise SD units, so Cohen's d per point) on a
  *    patch of vertices (graph ball around lh vertex 0) x a window of times; power is the
  *    fraction of datasets where a significant cluster (TFCE: point) overlaps the patch.
@@ -43,12 +49,41 @@
 
 #define MAX_LEVELS 8
 #define MAX_EFFECTS 8
-#define N_TESTS 4 /* cluster p = 0.001, 0.01, 0.05, then TFCE */
 
-static const double CLUSTER_P[3] = { 0.001, 0.01, 0.05 };
-static const char *TEST_NAME[N_TESTS] = { "cluster p<0.001", "cluster p<0.01", "cluster p<0.05",
-                                          "TFCE" };
-static const char *TEST_KEY[N_TESTS] = { "cluster", "cluster", "cluster", "tfce" };
+/* The tests, each one row per smoothness level: what is tested on every null dataset (and,
+ * with `power`, on the effect datasets). A design or a cluster-forming control is one more
+ * entry; `id` selects entries (--tests), `key` is the CSV's test column. */
+typedef struct test_spec {
+    const char *id, *key, *name; /* selection, CSV, table and legend */
+    int design;                  /* CPERM_DESIGN_* */
+    size_t n_groups;             /* GROUPS: subjects split into this many groups */
+    int statistic;               /* CPERM_STAT_* */
+    double cluster_p;            /* cluster-forming p (two-sided t, or F's upper tail); 0 =
+                                    TFCE (exact, E 0.5, H 2) */
+    size_t min_neighbors;        /* cluster-forming control (FieldTrip's minnbchan) */
+    int power;                   /* also run on the effect datasets */
+} test_spec;
+
+static const test_spec TESTS[] = {
+    { "cluster0.001", "cluster", "cluster p<0.001", CPERM_DESIGN_SIGN_FLIP, 0,
+      CPERM_STAT_T_1SAMP, 0.001, 0, 1 },
+    { "cluster0.01", "cluster", "cluster p<0.01", CPERM_DESIGN_SIGN_FLIP, 0,
+      CPERM_STAT_T_1SAMP, 0.01, 0, 1 },
+    { "cluster0.05", "cluster", "cluster p<0.05", CPERM_DESIGN_SIGN_FLIP, 0,
+      CPERM_STAT_T_1SAMP, 0.05, 0, 1 },
+    { "tfce", "tfce", "TFCE", CPERM_DESIGN_SIGN_FLIP, 0, CPERM_STAT_T_1SAMP, 0.0, 0, 1 },
+    { "f2", "groups_f2", "F 2 groups p<0.01", CPERM_DESIGN_GROUPS, 2, CPERM_STAT_F_ONEWAY,
+      0.01, 0, 0 },
+    { "f3", "groups_f3", "F 3 groups p<0.01", CPERM_DESIGN_GROUPS, 3, CPERM_STAT_F_ONEWAY,
+      0.01, 0, 0 },
+    { "minnb2", "cluster_min_neighbors2", "minnb 2 p<0.01", CPERM_DESIGN_SIGN_FLIP, 0,
+      CPERM_STAT_T_1SAMP, 0.01, 2, 0 },
+    /* without smoothing, p < 0.01 leaves almost no point with 2 supra-threshold neighbours
+     * (a test that can rarely reject); p < 0.05 leaves some in most maps */
+    { "minnb2_p05", "cluster_min_neighbors2", "minnb 2 p<0.05", CPERM_DESIGN_SIGN_FLIP, 0,
+      CPERM_STAT_T_1SAMP, 0.05, 2, 0 },
+};
+#define N_TESTS (sizeof TESTS / sizeof TESTS[0])
 
 typedef struct config {
     int grade;
@@ -66,6 +101,7 @@ typedef struct config {
     int threads;
     uint64_t seed;
     const char *out;
+    uint8_t run[N_TESTS];        /* TESTS entries selected (--tests; default all) */
 } config;
 
 /* ------------------------------------------------------------------ helpers */
@@ -207,7 +243,8 @@ typedef struct world {
     double r_time[MAX_LEVELS];   /* per level: correlation of successive times */
     uint8_t *in_patch;           /* P flags: effect support (patch x window) */
     size_t patch_vertices;
-    double thresholds[3];
+    double thresholds[N_TESTS];  /* per test: its cluster-forming t or F */
+    size_t group_sizes[N_TESTS][CPERM_MAX_GROUPS];
 } world;
 
 /* One job = one (level, dataset) noise draw, tested as null and with every effect. */
@@ -215,6 +252,7 @@ typedef struct job_result {
     uint8_t null_reject[N_TESTS];
     uint8_t null_nocluster[N_TESTS];  /* no observed cluster at all (cluster tests) */
     uint8_t power_hit[MAX_EFFECTS][N_TESTS];
+    double seconds[N_TESTS];          /* wall time of the test's executes in this job */
 } job_result;
 
 typedef struct thread_ws {
@@ -305,8 +343,16 @@ static void world_init(world *w, const config *cfg, const cperm_graph *g) {
         for (size_t q = 0; q < qt; q++) w->in_patch[t * V + queue[q]] = 1;
     free(dist);
     free(queue);
-    double df = (double)cfg->n_subjects - 1;
-    for (int i = 0; i < 3; i++) w->thresholds[i] = cperm_t_threshold(CLUSTER_P[i], df, 0);
+    const size_t n = cfg->n_subjects;
+    for (size_t k = 0; k < N_TESTS; k++) {
+        const test_spec *ts = &TESTS[k];
+        const size_t G = ts->n_groups;
+        for (size_t j = 0; j < G; j++) w->group_sizes[k][j] = (j + 1) * n / G - j * n / G;
+        if (ts->cluster_p == 0) continue; /* TFCE */
+        w->thresholds[k] = ts->design == CPERM_DESIGN_GROUPS
+                               ? cperm_f_threshold(ts->cluster_p, (double)(G - 1), (double)(n - G))
+                               : cperm_t_threshold(ts->cluster_p, (double)n - 1, 0);
+    }
 }
 
 static void world_free(world *w) {
@@ -358,14 +404,27 @@ typedef struct tester {
 static void tester_make(tester *ts, const world *w, uint32_t seed) {
     const config *cfg = w->cfg;
     cperm_err err = { 0 };
-    for (int k = 0; k < N_TESTS; k++) {
+    for (size_t k = 0; k < N_TESTS; k++) {
+        if (!cfg->run[k]) continue;
+        const test_spec *spec = &TESTS[k];
         cperm_options o = CPERM_OPTIONS_INIT;
         o.tail = 0;
         o.n_permutations = cfg->n_perm;
         o.seed = seed;
         o.sigma = cfg->sigma;
         o.n_jobs = 1;
-        if (k < 3) {
+        o.min_neighbors = spec->min_neighbors;
+        if (spec->design == CPERM_DESIGN_GROUPS) {
+            /* f_oneway: one-sided, no hat adjustment; the permutation count includes the
+             * observed labelling (MNE's), as the sign flips' does */
+            o.design = CPERM_DESIGN_GROUPS;
+            o.statistic = spec->statistic;
+            o.n_groups = spec->n_groups;
+            o.group_sizes = w->group_sizes[k];
+            o.tail = 1;
+            o.sigma = 0.0;
+        }
+        if (spec->cluster_p > 0) {
             o.threshold = w->thresholds[k];
             o.t_power = 1.0;
         } else {
@@ -380,7 +439,7 @@ static void tester_make(tester *ts, const world *w, uint32_t seed) {
 }
 
 static void tester_free(tester *ts) {
-    for (int k = 0; k < N_TESTS; k++) {
+    for (size_t k = 0; k < N_TESTS; k++) {
         cperm_run_free(ts->run[k]);
         cperm_plan_free(ts->plan[k]);
     }
@@ -388,15 +447,17 @@ static void tester_free(tester *ts) {
 
 /* Run test k on X; *any = some p < alpha anywhere, *hit = some p < alpha touching the patch,
  * *none = no observed cluster. */
-static void run_test(const world *w, const tester *ts, int k, const double *X,
-                     int *any, int *hit, int *none) {
+static void run_test(const world *w, const tester *ts, size_t k, const double *X,
+                     int *any, int *hit, int *none, double *seconds) {
     cperm_err err = { 0 };
+    const double t0 = now();
     if (cperm_plan_execute(ts->plan[k], X, ts->run[k], &err)) die("execute: %s", err.msg);
+    *seconds += now() - t0;
     const cperm_run *run = ts->run[k];
     double alpha = w->cfg->alpha;
     *any = *hit = 0;
     *none = 0;
-    if (k == 3) {
+    if (TESTS[k].cluster_p == 0) {
         const double *p = cperm_run_tfce_pvalues(run);
         for (size_t m = 0; m < w->P; m++)
             if (p[m] < alpha) {
@@ -427,8 +488,9 @@ static void do_job(const world *w, size_t l, size_t i, thread_ws *ws, job_result
     tester_make(&ts, w, perm_seed(cfg, l, i));
     int any, hit, none;
     if (i < cfg->n_null)
-        for (int k = 0; k < N_TESTS; k++) {
-            run_test(w, &ts, k, ws->noise, &any, &hit, &none);
+        for (size_t k = 0; k < N_TESTS; k++) {
+            if (!cfg->run[k]) continue;
+            run_test(w, &ts, k, ws->noise, &any, &hit, &none, &res->seconds[k]);
             res->null_reject[k] = (uint8_t)any;
             res->null_nocluster[k] = (uint8_t)none;
         }
@@ -438,8 +500,9 @@ static void do_job(const world *w, size_t l, size_t i, thread_ws *ws, job_result
             for (size_t s = 0; s < n; s++)
                 for (size_t m = 0; m < P; m++)
                     ws->X[s * P + m] = ws->noise[s * P + m] + (w->in_patch[m] ? d : 0.0);
-            for (int k = 0; k < N_TESTS; k++) {
-                run_test(w, &ts, k, ws->X, &any, &hit, &none);
+            for (size_t k = 0; k < N_TESTS; k++) {
+                if (!cfg->run[k] || !TESTS[k].power) continue;
+                run_test(w, &ts, k, ws->X, &any, &hit, &none, &res->seconds[k]);
                 res->power_hit[e][k] = (uint8_t)hit;
             }
         }
@@ -496,7 +559,8 @@ static int selftest_noise(const world *w) {
 
 typedef struct row {
     int level;
-    int test;
+    size_t test;                 /* index into TESTS */
+    double seconds;              /* wall time of its executes, summed over threads */
     size_t n_null, rejects, nocluster;
     double fwer, lo, hi;
     size_t n_power;
@@ -516,10 +580,13 @@ static void text_line(FILE *f, FILE *g, const char *fmt, ...) {
     }
 }
 
-static void set_color(cairo_t *cr, int test) {
-    static const double col[N_TESTS][3] = {
-        { 0.12, 0.47, 0.71 }, { 1.00, 0.50, 0.05 }, { 0.17, 0.63, 0.17 }, { 0.84, 0.15, 0.16 } };
-    cairo_set_source_rgb(cr, col[test][0], col[test][1], col[test][2]);
+static void set_color(cairo_t *cr, size_t test) {
+    static const double col[][3] = {
+        { 0.12, 0.47, 0.71 }, { 1.00, 0.50, 0.05 }, { 0.17, 0.63, 0.17 }, { 0.84, 0.15, 0.16 },
+        { 0.58, 0.40, 0.74 }, { 0.55, 0.34, 0.29 }, { 0.89, 0.47, 0.76 }, { 0.50, 0.50, 0.50 },
+        { 0.74, 0.74, 0.13 }, { 0.09, 0.75, 0.81 } };
+    const size_t c = test % (sizeof col / sizeof col[0]);
+    cairo_set_source_rgb(cr, col[c][0], col[c][1], col[c][2]);
 }
 
 static void text_at(cairo_t *cr, double x, double y, double size, double align, const char *s) {
@@ -541,7 +608,8 @@ static void plot(const char *path, const config *cfg, const row *rows, size_t n_
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     char buf[256];
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text_at(cr, W / 2.0, 30, 20, 0.5, "clusterperm: family-wise error and power (one-sample, two-sided)");
+    text_at(cr, W / 2.0, 30, 20, 0.5, "clusterperm: family-wise error and power (one-sample "
+            "two-sided; F of independent groups)");
     text_at(cr, W / 2.0, 54, 13, 0.5, subtitle);
 
     /* --- FWER panel */
@@ -579,12 +647,12 @@ static void plot(const char *path, const config *cfg, const row *rows, size_t n_
         cairo_set_source_rgb(cr, 0, 0, 0);
         snprintf(buf, sizeof buf, "smoothing %d passes", cfg->levels[l]);
         text_at(cr, x0 + gw * ((double)l + 0.5), y1 + 22, 14, 0.5, buf);
-        for (int k = 0; k < N_TESTS; k++) {
+        for (size_t k = 0; k < N_TESTS; k++) {
             const row *rw = NULL;
             for (size_t r = 0; r < n_rows; r++)
                 if (rows[r].level == cfg->levels[l] && rows[r].test == k) rw = &rows[r];
             if (!rw) continue;
-            double x = x0 + gw * ((double)l + (k + 1.0) / (N_TESTS + 1.0));
+            double x = x0 + gw * ((double)l + ((double)k + 1.0) / ((double)N_TESTS + 1.0));
             double yf = y1 - (y1 - y0) * rw->fwer / fmax, ylo = y1 - (y1 - y0) * rw->lo / fmax,
                    yhi = y1 - (y1 - y0) * rw->hi / fmax;
             set_color(cr, k);
@@ -597,13 +665,15 @@ static void plot(const char *path, const config *cfg, const row *rows, size_t n_
         }
     }
     /* legend */
-    for (int k = 0; k < N_TESTS; k++) {
-        double lx = x0 + 20 + 170.0 * k, ly = y0 + 18;
+    for (size_t k = 0, shown = 0; k < N_TESTS; k++) {
+        if (!cfg->run[k]) continue;
+        double lx = x0 + 20 + 175.0 * (double)(shown % 7), ly = y0 + 18 + 18.0 * (double)(shown / 7);
+        shown++;
         set_color(cr, k);
         cairo_rectangle(cr, lx, ly - 10, 14, 12);
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        text_at(cr, lx + 20, ly, 13, 0, TEST_NAME[k]);
+        text_at(cr, lx + 20, ly, 13, 0, TESTS[k].name);
     }
 
     /* --- power panels */
@@ -638,7 +708,7 @@ static void plot(const char *path, const config *cfg, const row *rows, size_t n_
         snprintf(buf, sizeof buf, "power (significant result on the patch), smoothing %d",
                  cfg->levels[l]);
         text_at(cr, (px0 + px1) / 2, py0 - 8, 14, 0.5, buf);
-        for (int k = 0; k < N_TESTS; k++) {
+        for (size_t k = 0; k < N_TESTS; k++) {
             const row *rw = NULL;
             for (size_t r = 0; r < n_rows; r++)
                 if (rows[r].level == cfg->levels[l] && rows[r].test == k) rw = &rows[r];
@@ -652,7 +722,7 @@ static void plot(const char *path, const config *cfg, const row *rows, size_t n_
             }
             cairo_stroke(cr);
             for (size_t e = 0; e < cfg->n_effects; e++) {
-                double x = px0 + (px1 - px0) * cfg->effects[e] / dmax + (k - 1.5) * 3;
+                double x = px0 + (px1 - px0) * cfg->effects[e] / dmax + ((double)k - 1.5) * 3;
                 cairo_move_to(cr, x, py1 - (py1 - py0) * rw->plo[e]);
                 cairo_line_to(cr, x, py1 - (py1 - py0) * rw->phi[e]);
                 cairo_stroke(cr);
@@ -680,9 +750,13 @@ static void usage(int status) {
     fprintf(status ? stderr : stdout,
             "usage: validate [--out DIR] [--null N] [--power N] [--perm N] [--grade G]\n"
             "                [--times T] [--subjects S] [--threads J] [--seed S]\n"
-            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--selftest]\n"
+            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--tests IDS] [--selftest]\n"
             "defaults: --out validation-out --null 2000 --power 250 --perm 1000 --grade 2\n"
-            "          --times 10 --subjects 16 --threads (OpenMP default) --seed 20240501\n");
+            "          --times 10 --subjects 16 --threads (OpenMP default) --seed 20240501\n"
+            "          --tests all; IDS is a comma-separated list of:");
+    for (size_t k = 0; k < N_TESTS; k++)
+        fprintf(status ? stderr : stdout, " %s", TESTS[k].id);
+    fprintf(status ? stderr : stdout, "\n");
     exit(status);
 }
 
@@ -718,6 +792,7 @@ int main(int argc, char **argv) {
     cfg.threads = omp_get_max_threads();
     cfg.seed = 20240501;
     cfg.out = "validation-out";
+    for (size_t k = 0; k < N_TESTS; k++) cfg.run[k] = 1;
     int do_selftest = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -741,7 +816,20 @@ int main(int argc, char **argv) {
                 cfg.levels[l] = (int)tmp[l];
             }
         } else if (!strcmp(a, "--effects")) cfg.n_effects = parse_list(v, cfg.effects, MAX_EFFECTS);
-        else usage(2);
+        else if (!strcmp(a, "--tests")) {
+            memset(cfg.run, 0, sizeof cfg.run);
+            for (const char *c = v; *c;) {
+                size_t len = strcspn(c, ","), k = 0;
+                while (k < N_TESTS && (strlen(TESTS[k].id) != len || strncmp(TESTS[k].id, c, len)))
+                    k++;
+                if (k == N_TESTS) {
+                    fprintf(stderr, "validate: --tests: unknown test '%.*s'\n", (int)len, c);
+                    usage(2);
+                }
+                cfg.run[k] = 1;
+                c += len + (c[len] == ',');
+            }
+        } else usage(2);
         i++;
     }
     if (cfg.n_times < 2 || cfg.n_subjects < 3 || cfg.n_perm < 1 || cfg.threads < 1 ||
@@ -810,20 +898,24 @@ int main(int argc, char **argv) {
     /* tally */
     row rows[MAX_LEVELS * N_TESTS];
     size_t n_rows = 0;
+    double test_seconds[N_TESTS] = { 0 };
     for (size_t l = 0; l < L; l++)
-        for (int k = 0; k < N_TESTS; k++) {
+        for (size_t k = 0; k < N_TESTS; k++) {
+            if (!cfg.run[k]) continue;
             row *r = &rows[n_rows++];
             memset(r, 0, sizeof *r);
             r->level = cfg.levels[l];
             r->test = k;
             r->n_null = cfg.n_null;
-            r->n_power = cfg.n_power;
+            r->n_power = TESTS[k].power ? cfg.n_power : 0;
             for (size_t i = 0; i < N; i++) {
                 const job_result *jr = &res[l * N + i];
+                r->seconds += jr->seconds[k];
                 if (i < cfg.n_null) { r->rejects += jr->null_reject[k]; r->nocluster += jr->null_nocluster[k]; }
-                if (i < cfg.n_power)
+                if (i < r->n_power)
                     for (size_t e = 0; e < cfg.n_effects; e++) r->hits[e] += jr->power_hit[e][k];
             }
+            test_seconds[k] += r->seconds;
             r->fwer = r->n_null ? (double)r->rejects / (double)r->n_null : NAN;
             clopper_pearson(r->rejects, r->n_null, 0.05, &r->lo, &r->hi);
             for (size_t e = 0; e < cfg.n_effects; e++) {
@@ -844,14 +936,29 @@ int main(int argc, char **argv) {
              cfg.grade, w.V, cfg.n_times, cfg.n_subjects, cfg.n_null, cfg.n_power, cfg.n_perm,
              cfg.sigma, w.patch_vertices, cfg.win_len);
     text_line(stdout, txt, "clusterperm statistical validation: %s\n", params);
-    text_line(stdout, txt, "two-sided, alpha %.2f, cluster thresholds |t| > %.4f, %.4f, %.4f "
-              "(p 0.001, 0.01, 0.05; df %zu); TFCE exact, E 0.5, H 2\n\n", cfg.alpha,
-              w.thresholds[0], w.thresholds[1], w.thresholds[2], cfg.n_subjects - 1);
+    text_line(stdout, txt, "alpha %.2f; one-sample tests two-sided (df %zu), TFCE exact, E 0.5, "
+              "H 2; F of independent groups one-sided\n", cfg.alpha, cfg.n_subjects - 1);
+    for (size_t k = 0; k < N_TESTS; k++) {
+        const test_spec *ts = &TESTS[k];
+        if (!cfg.run[k] || ts->cluster_p == 0) continue;
+        text_line(stdout, txt, "%-18s %s > %.4f (p %g", ts->name,
+                  ts->design == CPERM_DESIGN_GROUPS ? "F" : "|t|", w.thresholds[k],
+                  ts->cluster_p);
+        if (ts->design == CPERM_DESIGN_GROUPS) {
+            text_line(stdout, txt, "; df %zu, %zu; groups", ts->n_groups - 1,
+                      cfg.n_subjects - ts->n_groups);
+            for (size_t j = 0; j < ts->n_groups; j++)
+                text_line(stdout, txt, "%s%zu", j ? "+" : " ", w.group_sizes[k][j]);
+        }
+        if (ts->min_neighbors) text_line(stdout, txt, "; min_neighbors %zu", ts->min_neighbors);
+        text_line(stdout, txt, ")%s\n", ts->power ? "" : ", FWER only");
+    }
+    text_line(stdout, txt, "\n");
     for (size_t l = 0; l < L; l++)
         text_line(stdout, txt, "smoothing %d passes: neighbour correlation %.3f in space (FWHM ~%.1f "
                   "vertex spacings), %.3f in time (FWHM ~%.1f samples)\n", cfg.levels[l],
                   w.r_space[l], fwhm(w.r_space[l]), w.r_time[l], fwhm(w.r_time[l]));
-    text_line(stdout, txt, "\n%-6s %-16s %-24s %6s", "smooth", "test", "FWER [95% CI]", "no-cl");
+    text_line(stdout, txt, "\n%-6s %-18s %-24s %6s", "smooth", "test", "FWER [95% CI]", "no-cl");
     for (size_t e = 0; e < cfg.n_effects; e++) text_line(stdout, txt, "  power d=%-4.2g      ", cfg.effects[e]);
     text_line(stdout, txt, "\n");
     for (size_t r = 0; r < n_rows; r++) {
@@ -859,15 +966,19 @@ int main(int argc, char **argv) {
         char ci[64];
         snprintf(ci, sizeof ci, "%.4f [%.4f, %.4f]%s", rw->fwer, rw->lo, rw->hi,
                  rw->lo <= cfg.alpha && cfg.alpha <= rw->hi ? "" : "*");
-        text_line(stdout, txt, "%-6d %-16s %-24s %6zu", rw->level, TEST_NAME[rw->test], ci,
+        text_line(stdout, txt, "%-6d %-18s %-24s %6zu", rw->level, TESTS[rw->test].name, ci,
                   rw->nocluster);
-        for (size_t e = 0; e < cfg.n_effects; e++)
+        for (size_t e = 0; rw->n_power && e < cfg.n_effects; e++)
             text_line(stdout, txt, "  %.3f [%.3f,%.3f]", rw->pw[e], rw->plo[e], rw->phi[e]);
         text_line(stdout, txt, "\n");
     }
     text_line(stdout, txt, "\n* = 95%% interval excludes %.2f. no-cl = null datasets without any "
-              "observed cluster (cannot reject).\nsimulation wall time %.1f s on %d threads\n",
-              cfg.alpha, elapsed, cfg.threads);
+              "observed cluster (cannot reject).\nsimulation wall time %.1f s on %d threads; "
+              "execute time per test, all levels (thread-seconds):", cfg.alpha, elapsed,
+              cfg.threads);
+    for (size_t k = 0; k < N_TESTS; k++)
+        if (cfg.run[k]) text_line(stdout, txt, " %s %.0f", TESTS[k].id, test_seconds[k]);
+    text_line(stdout, txt, "\n");
     fclose(txt);
 
     snprintf(path, sizeof path, "%s/validation.csv", cfg.out);
@@ -881,15 +992,16 @@ int main(int argc, char **argv) {
     fprintf(csv, "\n");
     for (size_t r = 0; r < n_rows; r++) {
         const row *rw = &rows[r];
-        fprintf(csv, "%d,%s,", rw->level, TEST_KEY[rw->test]);
-        if (rw->test < 3) fprintf(csv, "%g", CLUSTER_P[rw->test]);
+        fprintf(csv, "%d,%s,", rw->level, TESTS[rw->test].key);
+        if (TESTS[rw->test].cluster_p > 0) fprintf(csv, "%g", TESTS[rw->test].cluster_p);
         size_t l = 0;
         while (cfg.levels[l] != rw->level) l++;
         fprintf(csv, ",%zu,%zu,%.4f,%.4f,%.4f,%d,%zu,%.4f,%.4f,%zu", rw->n_null, rw->rejects,
                 rw->fwer, rw->lo, rw->hi, rw->lo <= cfg.alpha && cfg.alpha <= rw->hi,
                 rw->nocluster, w.r_space[l], w.r_time[l], rw->n_power);
         for (size_t e = 0; e < cfg.n_effects; e++)
-            fprintf(csv, ",%.4f,%.4f,%.4f", rw->pw[e], rw->plo[e], rw->phi[e]);
+            if (rw->n_power) fprintf(csv, ",%.4f,%.4f,%.4f", rw->pw[e], rw->plo[e], rw->phi[e]);
+            else fprintf(csv, ",,,");
         fprintf(csv, "\n");
     }
     fclose(csv);

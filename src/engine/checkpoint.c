@@ -33,6 +33,9 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
         for (size_t k = 0; k < o->rm_n_factors; k++) h = mix(h, o->rm_factor_levels[k]);
         h = mix(h, o->rm_effect); h = mix(h, (uint64_t)o->rm_scheme);
     }
+    if (o->min_neighbors || o->min_duration || o->min_extent) { /* issue 13; off: as before */
+        h = mix(h, o->min_neighbors); h = mix(h, o->min_duration); h = mix(h, o->min_extent);
+    }
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
     for (size_t p = 0; plan->point_exclude && p < plan->n_points; p++)
         h = mix(h, plan->point_exclude[p]);

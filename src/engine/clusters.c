@@ -1,7 +1,9 @@
 /* clusters.c - connected clusters of supra-threshold points in (time, vertex) space: true
  * components by union-find (default), or MNE 1.3's list-path algorithms, 1-step split quirk
  * included (compat). Works on sparse, ascending point lists so that a permutation costs time
- * proportional to its supra-threshold points, not to the size of the map. */
+ * proportional to its supra-threshold points, not to the size of the map. Also owns the
+ * cluster-forming controls beyond MNE (issue 13: min_neighbors, min_duration, min_extent),
+ * applied here so that every kernel's observed and permuted maps follow the same rule. */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -53,7 +55,12 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
     ws->order = cperm_malloc(cap, sizeof *ws->order);
     ws->vals = cperm_malloc(cap, sizeof *ws->vals);
     ws->signed_pts = cperm_malloc(cap, sizeof *ws->signed_pts);
-    if (!ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
+    /* cluster-forming controls: distinct time points and vertices of a cluster */
+    ws->time_tag = cperm_calloc(n_times, sizeof *ws->time_tag);
+    ws->vertex_tag = cperm_calloc(n_vertices, sizeof *ws->vertex_tag);
+    ws->n_times = n_times;
+    ws->n_vertices = n_vertices;
+    if (!ws->time_tag || !ws->vertex_tag || !ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
         !ws->tail || !ws->count || !ws->pairs || !ws->queue || !ws->order || !ws->vals ||
         !ws->signed_pts || !ws->row_begin || !ws->rowtag || !ws->rowpos || !ws->slot_row ||
         !ws->slot_tag || !ws->rnext || !ws->rhead[0] || !ws->rhead[1] || !ws->rtail[0] ||
@@ -70,7 +77,7 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws) {
     free(ws->head); free(ws->tail); free(ws->count); free(ws->pairs); free(ws->queue);
     free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->row_begin);
     free(ws->rowtag); free(ws->rowpos); free(ws->slot_row); free(ws->slot_tag);
-    free(ws->rnext);
+    free(ws->rnext); free(ws->time_tag); free(ws->vertex_tag);
     for (int s = 0; s < 2; s++) { free(ws->rhead[s]); free(ws->rtail[s]); free(ws->rstamp[s]); }
     memset(ws, 0, sizeof *ws);
 }
@@ -91,6 +98,101 @@ static inline int present(const cperm_cluster_ws *ws, int64_t idx) {
     return ws->stamp[idx] == ws->gen;
 }
 
+/* ------------------------------------------------- cluster-forming controls */
+
+/* FieldTrip's minnbchan (private/findcluster.m) on one sign's ascending point list, in place:
+ * a point stays only if at least min_neighbors of its spatial neighbours at its time point
+ * stay too. FieldTrip removes every point below the count at once and repeats until nothing
+ * is removed; removal only lowers counts, so that loop ends at the largest subset in which
+ * every point has enough neighbours (each time point's k-core), which this queue reaches
+ * directly, whatever the order of removals. Points of the other sign, excluded points and
+ * points not in the list do not count. Returns the number kept, in their order. */
+static size_t keep_min_neighbors(const cperm_plan *plan, cperm_cluster_ws *ws, cperm_point *pts,
+                                 size_t n) {
+    const size_t V = plan->n_vertices;
+    const int32_t K = (int32_t)plan->opt.min_neighbors; /* <= the largest degree (plan.c) */
+    int32_t *count = ws->label, *queue = ws->queue;
+    mark_present(ws, pts, n);
+    for (size_t k = 0; k < n; k++) {
+        const int64_t base = pts[k].idx - (int64_t)((size_t)pts[k].idx % V);
+        const size_t v = (size_t)pts[k].idx % V;
+        int32_t c = 0;
+        for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++)
+            c += present(ws, base + plan->indices[e2]);
+        count[k] = c;
+    }
+    /* removed points leave the present set at once, so each edge is discounted only once */
+    size_t qlen = 0;
+    for (size_t k = 0; k < n; k++)
+        if (count[k] < K) {
+            ws->stamp[pts[k].idx] = 0; /* never a generation: mark_present skips 0 */
+            queue[qlen++] = (int32_t)k;
+        }
+    for (size_t qi = 0; qi < qlen; qi++) {
+        const int64_t idx = pts[queue[qi]].idx;
+        const size_t v = (size_t)idx % V;
+        const int64_t base = idx - (int64_t)v;
+        for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++) {
+            const int64_t j = base + plan->indices[e2];
+            if (!present(ws, j)) continue;
+            const int32_t pj = ws->pos_of[j];
+            if (--count[pj] < K) {
+                ws->stamp[j] = 0;
+                queue[qlen++] = pj;
+            }
+        }
+    }
+    if (!qlen) return n;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (present(ws, pts[k].idx)) pts[m++] = pts[k];
+    return m;
+}
+
+/* A fresh tag for a stamp array of `len` entries (cleared when the counter wraps). */
+static uint32_t next_tag(uint32_t *tags, size_t len, uint32_t *counter) {
+    if (++*counter == 0) {
+        memset(tags, 0, len * sizeof *tags);
+        *counter = 1;
+    }
+    return *counter;
+}
+
+/* Eelbrain's mintime and minsource (_stats/testnd.py, _label_clusters_binary: the cluster's
+ * mask collapsed over every other axis, np.count_nonzero < v discards it): whether the cluster
+ * covers at least min_duration distinct time points and min_extent distinct vertices. */
+static int cluster_kept(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
+                        const int32_t *pos, size_t n) {
+    const size_t V = plan->n_vertices, need_t = plan->opt.min_duration,
+                 need_v = plan->opt.min_extent;
+    if (n < need_t || n < need_v) return 0; /* each point adds at most one of each */
+    if (need_t > 1) {
+        const uint32_t tag = next_tag(ws->time_tag, ws->n_times, &ws->time_gen);
+        size_t distinct = 0;
+        for (size_t k = 0; k < n && distinct < need_t; k++) {
+            const size_t t = (size_t)pts[pos[k]].idx / V;
+            if (ws->time_tag[t] != tag) {
+                ws->time_tag[t] = tag;
+                distinct++;
+            }
+        }
+        if (distinct < need_t) return 0;
+    }
+    if (need_v > 1) {
+        const uint32_t tag = next_tag(ws->vertex_tag, ws->n_vertices, &ws->vertex_gen);
+        size_t distinct = 0;
+        for (size_t k = 0; k < n && distinct < need_v; k++) {
+            const size_t v = (size_t)pts[pos[k]].idx % V;
+            if (ws->vertex_tag[v] != tag) {
+                ws->vertex_tag[v] = tag;
+                distinct++;
+            }
+        }
+        if (distinct < need_v) return 0;
+    }
+    return 1;
+}
+
 /* Emits clusters in order; either stores them or keeps the running permutation maximum. */
 typedef struct emitter {
     cperm_cluster_set *out;
@@ -99,11 +201,14 @@ typedef struct emitter {
     int plain_max;              /* np.max(sums), as MNE's independent-samples H0 */
     int running;                /* left-to-right sums (ndimage.sum), not np.sum's pairwise */
     double best;
+    const cperm_plan *filter;   /* min_duration / min_extent to apply, or NULL */
 } emitter;
 
-/* One cluster: positions `pos[0..n)` of `pts`, in MNE's element order. */
+/* One cluster: positions `pos[0..n)` of `pts`, in MNE's element order. A cluster the
+ * controls discard is neither stored nor a candidate for the permutation statistic. */
 static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const int32_t *pos,
                  size_t n, double t_power) {
+    if (e->filter && !cluster_kept(e->filter, ws, pts, pos, n)) return;
     for (size_t k = 0; k < n; k++) ws->vals[k] = powered(pts[pos[k]].t, t_power);
     double sum;
     if (e->running) {
@@ -432,8 +537,9 @@ static void mne13_multistep(const cperm_plan *plan, cperm_cluster_ws *ws,
 
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat) {
-    emitter e = {out, 0, 0, plan->opt.design == CPERM_DESIGN_GROUPS,
-                 plan->opt.sequential_sums != 0, 0.0};
+    const cperm_options *o = &plan->opt;
+    emitter e = {out, 0, 0, o->design == CPERM_DESIGN_GROUPS, o->sequential_sums != 0, 0.0,
+                 o->min_duration > 1 || o->min_extent > 1 ? plan : NULL};
     if (out) {
         out->n_clusters = 0;
         out->offsets[0] = 0;
@@ -443,6 +549,7 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
         size_t m = 0;
         for (size_t k = 0; k < n_pts; k++)
             if ((sign > 0) == (pts[k].t > 0)) ws->signed_pts[m++] = pts[k];
+        if (m && o->min_neighbors) m = keep_min_neighbors(plan, ws, ws->signed_pts, m);
         if (!m) continue;
         /* with one time point MNE takes its global path whatever adjacency it is given */
         if (plan->opt.compat == CPERM_COMPAT_MNE13 && plan->n_times > 1) {

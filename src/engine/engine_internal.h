@@ -118,6 +118,11 @@ typedef struct cperm_cluster_ws {
     uint32_t tagctr;
     int32_t *rnext;             /* cap: per-row label lists of the 1-step merge */
     int32_t *rhead[2], *rtail[2], *rstamp[2]; /* cap+1 each, label-indexed */
+    /* cluster-forming controls (issue 13): distinct time points and vertices of a cluster */
+    size_t n_times, n_vertices;
+    uint32_t *time_tag;         /* n_times */
+    uint32_t *vertex_tag;       /* n_vertices */
+    uint32_t time_gen, vertex_gen;
 } cperm_cluster_ws;
 
 /* Clusters found in one map: members (flat indices) concatenated, in output order. */
@@ -190,10 +195,12 @@ void cperm_cluster_ws_destroy_all(cperm_run *run);
 /* The observed clusters: run->tobs's supra-threshold points (tail and plan->threshold) that
  * run->include keeps, clustered into run->obs. */
 void cperm_observe_clusters(const cperm_plan *plan, cperm_run *run);
-/* Cluster the ascending point list `pts` (only included, supra-threshold points). If `out`
- * is NULL only the permutation statistic (the signed cluster sum of largest magnitude, first
- * in MNE's order on ties; for GROUPS designs the largest sum, as MNE's _do_permutations; 0 if
- * none) is returned in *max_stat. */
+/* Cluster the ascending point list `pts` (only included, supra-threshold points), after the
+ * plan's cluster-forming controls: min_neighbors removes points first, min_duration and
+ * min_extent discard clusters (neither stored nor in *max_stat). If `out` is NULL only the
+ * permutation statistic (the signed cluster sum of largest magnitude, first in MNE's order on
+ * ties; for GROUPS designs the largest sum, as MNE's _do_permutations; 0 if none) is returned
+ * in *max_stat. */
 int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                         size_t n_pts, cperm_cluster_set *out, double *max_stat);
 

@@ -123,6 +123,37 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
     return CPERM_OK;
 }
 
+/* The cluster-forming controls (issue 13): refused with TFCE, which has no clusters to
+ * filter, and refused where no cluster could ever survive them (a value in the wrong unit,
+ * say milliseconds for time points), which would make every test an empty one. The graph has
+ * been validated. */
+static int validate_cluster_controls(const cperm_graph *graph, size_t n_times,
+                                     const cperm_options *o, cperm_err *err) {
+    if (!o->min_neighbors && !o->min_duration && !o->min_extent) return CPERM_OK;
+    if (o->tfce != CPERM_TFCE_NONE)
+        return cperm_fail(err, CPERM_EINVAL, "options: min_neighbors, min_duration and "
+                          "min_extent filter threshold-based clusters; TFCE has none (got %zu, "
+                          "%zu and %zu)", o->min_neighbors, o->min_duration, o->min_extent);
+    size_t max_degree = 0;
+    for (size_t v = 0; v < graph->n_vertices; v++) {
+        const size_t d = graph->indptr[v + 1] - graph->indptr[v];
+        max_degree = d > max_degree ? d : max_degree;
+    }
+    if (o->min_neighbors > max_degree)
+        return cperm_fail(err, CPERM_EINVAL, "options: min_neighbors %zu exceeds the largest "
+                          "number of neighbours of a vertex (%zu): no point could stay",
+                          o->min_neighbors, max_degree);
+    if (o->min_duration > n_times)
+        return cperm_fail(err, CPERM_EINVAL, "options: min_duration %zu time points exceeds "
+                          "the data's %zu time points: no cluster could stay", o->min_duration,
+                          n_times);
+    if (o->min_extent > graph->n_vertices)
+        return cperm_fail(err, CPERM_EINVAL, "options: min_extent %zu vertices exceeds the "
+                          "data's %zu vertices: no cluster could stay", o->min_extent,
+                          graph->n_vertices);
+    return CPERM_OK;
+}
+
 static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
                     const cperm_options *o, cperm_err *err) {
     if (!graph || !graph->indptr || (graph->n_vertices && !graph->indices && graph->indptr[graph->n_vertices]))
@@ -183,7 +214,7 @@ static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
                                   "adjacency: neighbours of vertex %zu are not strictly ascending", v);
         }
     }
-    return CPERM_OK;
+    return validate_cluster_controls(graph, n_times, o, err);
 }
 
 int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subjects,
