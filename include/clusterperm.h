@@ -173,23 +173,35 @@ CPERM_API int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src,
 
 /* ------------------------------------------------------- source estimates */
 
-/* A surface (or single-file) source estimate. data is (n_vertices_total x n_orient x n_times)
- * in double, hemisphere blocks stacked (lh rows first). For .stc files n_orient = 1. */
+/* The most vertex lists (blocks) an estimate may have: a mixed estimate has lh, rh and one
+ * per volume (MNE: one per volume label), so this allows 62 volume labels. */
+#define CPERM_STC_MAX_BLOCKS 64
+/* What an estimate is (MNE's class): SourceEstimate (surface), VolSourceEstimate, or
+ * MixedSourceEstimate; the vector variants have n_orient 3. */
+enum { CPERM_STC_SURFACE = 0, CPERM_STC_VOLUME = 1, CPERM_STC_MIXED = 2 };
+
+/* A source estimate. data is (n_vertices_total x n_orient x n_times) in double, the vertex
+ * blocks stacked in order (lh rows first, then rh, then any volume blocks). For .stc files
+ * n_orient = 1. */
 typedef struct cperm_stc {
-    size_t n_hemis;          /* 2 for an lh/rh pair, 1 for a single file */
-    size_t n_vertices[2];    /* per hemisphere */
-    uint32_t *vertices[2];   /* per hemisphere, ascending */
+    size_t n_hemis;          /* vertex blocks: 2 for an lh/rh pair, 1 for a single surface
+                                file or a one-volume estimate; mixed: lh, rh, volumes */
+    size_t n_vertices[CPERM_STC_MAX_BLOCKS];  /* per block (0 past n_hemis) */
+    uint32_t *vertices[CPERM_STC_MAX_BLOCKS]; /* per block, ascending (NULL past n_hemis) */
     size_t n_orient;         /* 1 = scalar, 3 = vector */
     size_t n_times;
     double tmin;             /* seconds */
     double tstep;            /* seconds */
     double *data;
     char subject[64];        /* "" if unknown */
+    int kind;                /* CPERM_STC_*: 0 (surface) unless read from a volume or
+                                mixed file */
 } cperm_stc;
 
 /* Read like mne.read_source_estimate for surface data: `path` may be a stem
- * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file. Vertices that
- * are not ascending are sorted with their rows, as MNE does. Data may contain NaN/Inf
+ * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file; the result is
+ * always of kind CPERM_STC_SURFACE (volume and mixed estimates: cperm_stc_read_any). Vertices
+ * that are not ascending are sorted with their rows, as MNE does. Data may contain NaN/Inf
  * (kept; the engine refuses them). Errors: CPERM_ENOTFOUND ("SourceEstimate File(s) not
  * found", "Hemisphere missing"), CPERM_EINVAL (".stc" without -lh/-rh, unknown extension),
  * CPERM_EFORMAT (truncated/corrupt), CPERM_EMISMATCH (lh/rh tmin, tstep or n_times differ),
@@ -241,9 +253,31 @@ CPERM_API int cperm_h5_options_init(cperm_h5_options *opts, int version);
  * thread-safe). */
 CPERM_API int cperm_stc_read_h5(cperm_stc **out, const char *path,
                                 const cperm_h5_options *opts, cperm_err *err);
+/* mne.read_source_estimate for every kind: what cperm_stc_read reads, plus volume "-vl.stc" /
+ * "-vol.stc" files (kind CPERM_STC_VOLUME, one block) and -stc.h5 files of src_type 'volume'
+ * or 'discrete' (VolSourceEstimate: kind VOLUME, one or more blocks) and 'mixed'
+ * (MixedSourceEstimate: kind MIXED, lh, rh, then the volumes' blocks); vector ones have
+ * n_orient 3. Callers must look at `kind` (a two-block volume estimate is no lh/rh pair).
+ * Volume and mixed vertices must ascend in each block (MNE: "Vertices must be ordered in
+ * increasing order"; it sorts surface ones only): CPERM_EFORMAT otherwise. opts as for
+ * cperm_stc_read_h5 (NULL: defaults). Errors as cperm_stc_read, plus CPERM_EUNSUPPORTED for
+ * more than CPERM_STC_MAX_BLOCKS blocks and an unknown src_type. */
+CPERM_API int cperm_stc_read_any(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                                 cperm_err *err);
 /* One .stc file from memory (single hemisphere); `name` is used in messages. */
 CPERM_API int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
+/* One volume .stc file (-vl.stc, -vol.stc) from memory: the same bytes as a surface file,
+ * read as VolSourceEstimate: kind CPERM_STC_VOLUME, one block, vertices kept in file order
+ * and refused (CPERM_EFORMAT) unless strictly ascending. */
+CPERM_API int cperm_stc_read_vol_mem(cperm_stc **out, const void *data, size_t size,
+                                     const char *name, cperm_err *err);
+/* VolSourceEstimate.save(fname) (ftype 'stc'): one float32 file, written atomically to
+ * `path` if it ends in "-vl.stc" or "-vol.stc", else to path + "-vl.stc" (as MNE). The
+ * estimate must be scalar with one block (MNE: "Can only write to .stc or .w if a single
+ * volume source space was used"), ascending vertices; a surface or mixed kind is
+ * CPERM_EINVAL. */
+CPERM_API int cperm_stc_write_vol(const cperm_stc *stc, const char *path, cperm_err *err);
 /* Write stem-lh.stc and stem-rh.stc (float32, as MNE). Atomic per file; on failure
  * neither file is left half-written. n_hemis must be 2 and n_orient 1 (CPERM_EINVAL).
  * lh is written first: if rh then fails, stem-lh.stc already holds the new data (the error

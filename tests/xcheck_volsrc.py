@@ -8,7 +8,10 @@ files; our reader (tests/tool_src.c) must give MNE's fields and mne.spatial_src_
 exactly. For several volumes and for mixed spaces, where MNE 1.3's spatial_src_adjacency
 fails (AssertionError, TypeError: checked here), the reference is the block diagonal of MNE's
 adjacency of each part. Volume estimates: VolSourceEstimate.save (-vl.stc, -stc.h5) and
-MixedSourceEstimate.save read by us (tests/tool_stc.c), ours read by MNE, bit for bit.
+MixedSourceEstimate read by us (tests/tool_stc.c), ours read by MNE, bit for bit. Debian's
+python3-mne lacks h5io, so MNE can neither save nor read -stc.h5 here: those files are written
+by tests/h5io_write.py in the layout of MNE's stc.save(ftype='h5') (write_hdf5 of vertices,
+data, tmin, tstep, subject and the estimate's own _src_type), and compared with the MNE object.
 """
 import copy
 import os
@@ -26,6 +29,7 @@ from mne.surface import _get_ico_surface
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xcheck_src import read_dump, same_graph  # noqa: E402 - the shared dump parser
+from h5io_write import write_stc_h5  # noqa: E402 - MNE's -stc.h5 layout without h5io
 
 BUILD = os.environ.get("CPERM_BUILD", "build")
 TOOL_SRC = os.path.join(BUILD, "tests", "tool_src")
@@ -236,7 +240,7 @@ def source_spaces(tmp):
     except AssertionError:
         mne_fails = True
     check("label_two_mne_fails", mne_fails, "MNE 1.3 handled two volumes")
-    check_space(tmp, "label_two", two, block_reference)
+    vols["label_two"] = check_space(tmp, "label_two", two, block_reference)
     # 4. Mixed: an ico-3 surface pair and a volume (MNE 1.3 cannot build its adjacency).
     surf = mne.setup_source_space("sample", spacing="ico3", add_dist=False,
                                   subjects_dir=tmp, verbose=False)
@@ -326,6 +330,152 @@ def bad_input(tmp, t1, sphere):
                  ["source space 0", "not a valid CSR matrix"])
 
 
+def load_stc_dump(path):
+    """tests/tool_stc.c's dump (the layout xcheck_stc.py reads too)."""
+    from xcheck_stc import load_dump
+    return load_dump(path)
+
+
+def ours_stc(tmp, path, cmd="dumpany", env=None):
+    out = os.path.join(tmp, "stc-dump.bin")
+    if os.path.exists(out):
+        os.remove(out)
+    e = dict(os.environ)
+    e.update(env or {})
+    r = subprocess.run([TOOL_STC, cmd, path, out], capture_output=True, text=True, env=e)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    return load_stc_dump(out), ""
+
+
+def same_estimate(tag, got, want, kind):
+    """Ours against MNE's object: kind, every vertex block, tmin, tstep, data bit for bit."""
+    if got is None:
+        check(tag, False, "not read")
+        return
+    data = np.asarray(want.data, np.float64)
+    ok_v = len(got["vertices"]) == len(want.vertices) and all(
+        np.array_equal(a, b) for a, b in zip(got["vertices"], want.vertices))
+    check(tag + "_kind", got["kind"] == kind, "kind %d, want %d" % (got["kind"], kind))
+    check(tag + "_vertices", ok_v, "%d blocks vs %d" % (len(got["vertices"]), len(want.vertices)))
+    check(tag + "_tmin_tstep", got["tmin"] == want.tmin and got["tstep"] == want.tstep,
+          "%r %r vs %r %r" % (got["tmin"], got["tstep"], want.tmin, want.tstep))
+    check(tag + "_data", got["data"].shape == data.shape and
+          np.array_equal(got["data"].view(np.uint64), data.view(np.uint64)),
+          "shape %r vs %r or values differ" % (got["data"].shape, data.shape))
+    check(tag + "_subject", got["subject"] == (want.subject or ""), got["subject"])
+
+
+def save_h5(est, path):
+    """est.save(path, ftype='h5') as MNE 1.3 lays it out (h5io is not installed)."""
+    write_stc_h5(path, est.data, est.vertices, est.tmin, est.tstep, subject=est.subject,
+                 src_type=est._src_type)
+
+
+def estimates(tmp, vols, mixed):
+    rng = np.random.default_rng(14)
+    _, src15, _ = vols["vol15_nointerp"]
+    verts = [src15[0]["vertno"]]
+    nv, nt = len(verts[0]), 7
+    # 1. -vl.stc and -vol.stc written by VolSourceEstimate.save, read by us.
+    stc = mne.VolSourceEstimate(rng.standard_normal((nv, nt)) * 1e-9, verts, tmin=-0.1234,
+                                tstep=0.004, subject="sample")
+    stem = os.path.join(tmp, "est")
+    stc.save(stem, overwrite=True, verbose=False)
+    want = mne.read_source_estimate(stem + "-vl.stc")
+    check("mne_vl_is_volume", isinstance(want, mne.VolSourceEstimate), type(want).__name__)
+    got, err = ours_stc(tmp, stem + "-vl.stc")
+    same_estimate("vl_stc", got, want, 1)
+    stc.save(os.path.join(tmp, "est2-vol.stc"), overwrite=True, verbose=False)
+    got, err = ours_stc(tmp, os.path.join(tmp, "est2-vol.stc"))
+    same_estimate("vol_stc", got, mne.read_source_estimate(os.path.join(tmp, "est2-vol.stc")), 1)
+    got, err = ours_stc(tmp, stem + "-vl.stc", cmd="readvolmem")
+    same_estimate("vl_stc_mem", got, want, 1)
+    # 2. Ours written (cperm_stc_write_vol), read by MNE: the same estimate, the same bytes.
+    out = os.path.join(tmp, "ours")
+    r = subprocess.run([TOOL_STC, "writevol", stem + "-vl.stc", out], capture_output=True,
+                       text=True)
+    check("writevol", r.returncode == 0, r.stderr)
+    if r.returncode == 0:
+        back = mne.read_source_estimate(out + "-vl.stc")
+        check("writevol_mne_reads", isinstance(back, mne.VolSourceEstimate) and
+              np.array_equal(back.vertices[0], want.vertices[0]) and
+              back.tmin == want.tmin and back.tstep == want.tstep and
+              np.array_equal(back.data, want.data), "differs")
+        check("writevol_same_bytes", open(out + "-vl.stc", "rb").read() ==
+              open(stem + "-vl.stc", "rb").read(), "bytes differ from MNE's file")
+    # 3. -stc.h5 of a VolSourceEstimate, scalar and vector, in a child and in-process.
+    check("vol_src_type", stc._src_type == "volume", stc._src_type)
+    save_h5(stc, os.path.join(tmp, "vol-stc.h5"))
+    want = stc
+    for iso in ("1", "0"):
+        got, err = ours_stc(tmp, os.path.join(tmp, "vol-stc.h5"), env={"CPERM_H5_ISOLATE": iso})
+        same_estimate("vol_h5_isolate%s" % iso, got, want, 1)
+    vec = mne.VolVectorSourceEstimate(rng.standard_normal((nv, 3, nt)), verts, tmin=0.5,
+                                      tstep=0.001, subject=None)
+    save_h5(vec, os.path.join(tmp, "volvec-stc.h5"))
+    got, err = ours_stc(tmp, os.path.join(tmp, "volvec-stc.h5"))
+    same_estimate("volvec_h5", got, vec, 1)
+    # 4. Two volumes (volume labels): h5 only (MNE refuses .stc), two blocks; ours refuses too.
+    _, two, _ = vols["label_two"]
+    verts2 = [s["vertno"] for s in two]
+    stc2 = mne.VolSourceEstimate(rng.standard_normal((sum(map(len, verts2)), 3)), verts2,
+                                 tmin=0.0, tstep=0.01)
+    try:
+        stc2.save(os.path.join(tmp, "two"), verbose=False)
+        mne_refuses = False
+    except ValueError as e:
+        mne_refuses = "single volume" in str(e)
+    check("two_volumes_stc_mne_refuses", mne_refuses, "MNE wrote it")
+    save_h5(stc2, os.path.join(tmp, "two-stc.h5"))
+    got, err = ours_stc(tmp, os.path.join(tmp, "two-stc.h5"))
+    same_estimate("two_volumes_h5", got, stc2, 1)
+    r = subprocess.run([TOOL_STC, "writevol", os.path.join(tmp, "two-stc.h5"),
+                        os.path.join(tmp, "two-ours")], capture_output=True, text=True)
+    check("two_volumes_writevol_refused", r.returncode == 2 and "error -1" in r.stderr and
+          "single volume" in r.stderr, r.stderr)
+    # cperm_stc_read stays a surface reader (its callers take two blocks for lh/rh): it
+    # refuses volume estimates, whatever their form.
+    for name in (stem + "-vl.stc", os.path.join(tmp, "vol-stc.h5"),
+                 os.path.join(tmp, "two-stc.h5")):
+        got, err = ours_stc(tmp, name, cmd="dump")
+        check("surface_reader_refuses_" + os.path.basename(name), got is None and
+              err.startswith("error -5:") and name in err, err or "read it")
+    # 5. Mixed estimates (lh, rh, volume), scalar and vector.
+    mverts = [s["vertno"] for s in mixed]
+    n_m = sum(map(len, mverts))
+    for name, klass, shape in (("mixed", mne.MixedSourceEstimate, (n_m, 4)),
+                               ("mixedvec", mne.MixedVectorSourceEstimate, (n_m, 3, 4))):
+        est = klass(rng.standard_normal(shape), mverts, tmin=0.25, tstep=0.002, subject="sample")
+        check(name + "_src_type", est._src_type == "mixed", est._src_type)
+        save_h5(est, os.path.join(tmp, name + "-stc.h5"))
+        got, err = ours_stc(tmp, os.path.join(tmp, name + "-stc.h5"))
+        same_estimate(name + "_h5", got, est, 2)
+    # 6. Bad volume .stc files: truncated, and vertices out of order (MNE refuses them).
+    buf = open(stem + "-vl.stc", "rb").read()
+    bad = 0
+    for cut in (3, 11, 16, 40, len(buf) - 4, len(buf) - 1):
+        fname = os.path.join(tmp, "cut%d-vl.stc" % cut)
+        open(fname, "wb").write(buf[:cut])
+        got, err = ours_stc(tmp, fname)
+        bad += not (got is None and err.startswith("error -4:") and fname in err)
+    check("truncated_vl_stc", bad == 0, "%d cuts not refused cleanly" % bad)
+    b2 = bytearray(buf)
+    v0, v1 = b2[12:16], b2[16:20]
+    b2[12:16], b2[16:20] = v1, v0
+    fname = os.path.join(tmp, "swapped-vl.stc")
+    open(fname, "wb").write(bytes(b2))
+    try:
+        mne.read_source_estimate(fname)
+        mne_err = ""
+    except ValueError as e:
+        mne_err = str(e)
+    got, err = ours_stc(tmp, fname)
+    check("unsorted_vl_stc", "increasing order" in mne_err and got is None and
+          err.startswith("error -4:") and "Vertices must be ordered in increasing order" in err
+          and fname in err, "mne %r, ours %r" % (mne_err, err))
+
+
 def main():
     for t in (TOOL_SRC, TOOL_STC):
         if not os.path.exists(t):
@@ -334,7 +484,8 @@ def main():
     tmp = tempfile.mkdtemp()
     try:
         with mne.use_log_level("error"):
-            source_spaces(tmp)
+            vols, mixed = source_spaces(tmp)
+            estimates(tmp, vols, mixed)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
