@@ -13,7 +13,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -42,6 +42,39 @@ vals = [data[4 * (t * nv + i):4 * (t * nv + i) + 4] for t in range(nt) for i in 
 rdata = b"".join(vals[t * nv + (nv - 1 - i)] for t in range(nt) for i in range(nv))
 open(out + "/reversed-lh.stc", "wb").write(struct.pack(">ffI", tmin, tstep, nv) + struct.pack(">%dI" % nv, *rev) + struct.pack(">I", nt) + rdata)
 open(out + "/empty-lh.stc", "wb").write(struct.pack(">ffII", 0.0, 1.0, 0, 0))
+PY
+
+# Volume source spaces and -vl.stc estimates written by MNE itself on a tiny synthetic MRI
+# (8^3 voxels of 24 mm, nibabel): a 45 mm grid with and without the interpolator; the
+# VolSourceEstimate.save of 3 times on the first one's vertices, an empty one, and one with
+# two vertices swapped (refused: volume vertices are not sorted). MNE stamps its FIF file id
+# with the time of writing, so those two files differ in 8 bytes from run to run.
+"$PYTHON" - "$T" "$C/fif" "$C/stc_vol" <<'PY'
+import os, struct, sys
+import numpy as np
+import nibabel as nib
+import mne
+tmp, fif, vol = sys.argv[1:4]
+aff = np.array([[-24.0, 0, 0, 96], [0, 0, 24.0, -96], [0, -24.0, 0, 96], [0, 0, 0, 1]])
+t1 = os.path.join(tmp, "T1.mgz")
+nib.save(nib.MGHImage(np.zeros((8, 8, 8), np.uint8), aff), t1)
+with mne.use_log_level("error"):
+    for interp in (True, False):
+        src = mne.setup_volume_source_space(pos=45.0, mri=t1, sphere=(0, 0, 0, 0.09),
+                                            add_interpolator=interp)
+        name = "vol45-%s-src.fif" % ("interp" if interp else "nointerp")
+        mne.write_source_spaces(os.path.join(fif, name), src, overwrite=True)
+        if interp:
+            rng = np.random.RandomState(14)
+            verts = [src[0]["vertno"]]
+            stc = mne.VolSourceEstimate(rng.standard_normal((len(verts[0]), 3)), verts,
+                                        tmin=-0.01, tstep=0.005)
+            stc.save(os.path.join(vol, "vol45"), overwrite=True)
+b = open(os.path.join(vol, "vol45-vl.stc"), "rb").read()
+sw = bytearray(b)
+sw[12:16], sw[16:20] = b[16:20], b[12:16]
+open(os.path.join(vol, "swapped-vl.stc"), "wb").write(bytes(sw))
+open(os.path.join(vol, "empty-vl.stc"), "wb").write(struct.pack(">ffII", 0.0, 1.0, 0, 0))
 PY
 
 # FIF source spaces, plain and gzip (gzip -n: no name or time stamp in the header).
@@ -85,6 +118,10 @@ write(out + "/scalar-stc.h5", base(rng.standard_normal((5, 4))))
 write(out + "/vector-stc.h5", base(rng.standard_normal((5, 3, 2))))
 write(out + "/fixed-titles-stc.h5", base(rng.standard_normal((5, 2)).astype(np.float32)), fixed=True)
 write(out + "/subject-none-stc.h5", base(rng.standard_normal(5), key_subject=("None", np.array([False])), key_src_type=None))
+# VolSourceEstimate (one block) and MixedSourceEstimate (lh, rh, a volume): read by
+# cperm_stc_read_any only.
+write(out + "/volume-stc.h5", base(rng.standard_normal((3, 2)), key_vertices=("list", {"idx_0": ("ndarray", v0)}), key_src_type=("unicode", np.frombuffer(b"volume", np.uint8))))
+write(out + "/mixed-stc.h5", base(rng.standard_normal((8, 3, 2)), key_vertices=("list", {"idx_0": ("ndarray", v0), "idx_1": ("ndarray", v1), "idx_2": ("ndarray", v0)}), key_src_type=("unicode", np.frombuffer(b"mixed", np.uint8))))
 PY
 
 # Structured programs for fuzz_stc_h5 (see its header comment): all-zero bytes describe a

@@ -91,7 +91,15 @@ CPERM_API void cperm_graph_free(cperm_graph *graph);
 
 enum { CPERM_SRC_SURFACE = 1, CPERM_SRC_VOLUME = 2, CPERM_SRC_DISCRETE = 3 };
 
-/* One source space (a hemisphere), as read from a -src.fif file. */
+/* A FIF coordinate transformation (FIFF_COORD_TRANS), as mne.transforms.Transform. */
+enum { CPERM_COORD_MRI = 5, CPERM_COORD_MRI_VOXEL = 2001, CPERM_COORD_RAS = 2002 };
+typedef struct cperm_coord_trans {
+    int present;      /* 0: the file holds no such transform (the rest is zero) */
+    int from, to;     /* FIFF coordinate frames, CPERM_COORD_* */
+    double trans[16]; /* 4 x 4 row-major, metres: the stored float32 values, last row 0 0 0 1 */
+} cperm_coord_trans;
+
+/* One source space (a surface hemisphere or a volume), as read from a -src.fif file. */
 typedef struct cperm_src_hemi {
     int type;              /* CPERM_SRC_* */
     int id;                /* FIFF id: 101 = lh, 102 = rh; -1 = no id tag (MNE's unknown) */
@@ -107,15 +115,41 @@ typedef struct cperm_src_hemi {
     size_t nuse_tri;
     int32_t *use_tris;     /* nuse_tri x 3, 0-based vertex numbers (into rr); NULL if absent */
     char subject[64];      /* subject_his_id, or "" */
+    /* Volume source spaces (type CPERM_SRC_VOLUME) only; zero / NULL for the others. The
+     * grid points are rr (np of them), in use where inuse is set (vertno ascending). */
+    size_t shape[3];       /* grid points along x, y, z (MNE's 'shape'): point v is at grid
+                              index (x, y, z) with v = x + shape[0] * (y + shape[1] * z);
+                              shape[0] * shape[1] * shape[2] == np */
+    cperm_coord_trans src_mri_t; /* grid index (x, y, z, 1) -> MRI (surface RAS) */
+    cperm_coord_trans vox_mri_t; /* MRI voxel -> MRI (surface RAS), if the file has it */
+    cperm_coord_trans mri_ras_t; /* MRI (surface RAS) -> scanner RAS, if the file has it */
+    size_t mri_width, mri_height, mri_depth; /* the parent MRI's voxels (0 if not stored) */
+    /* MNE's 'interpolator': a CSR matrix (mri_width * mri_height * mri_depth rows, np
+     * columns, float32) spreading grid values onto the MRI's voxels; NULL arrays (and 0
+     * counts) when the file holds none or an empty one, as MNE drops it then. */
+    size_t interp_rows, interp_cols, interp_nnz;
+    int64_t *interp_indptr;  /* interp_rows + 1 */
+    int32_t *interp_indices; /* interp_nnz column indices, each < np */
+    float *interp_data;      /* interp_nnz values */
+    char *seg_name;          /* MNE's 'seg_name' (e.g. "Left-Hippocampus"), or NULL */
+    char *mri_file;          /* MNE's 'mri_file' (the volume label's MRI), or NULL */
+    char *mri_volume_name;   /* MNE's 'mri_volume_name' (the MRI the grid came from), or NULL */
 } cperm_src_hemi;
 
+/* A list of source spaces in file order: a surface lh/rh pair, one or more volumes, or a
+ * mixed space (MNE: surface hemispheres, then volumes). */
 typedef struct cperm_srcspace {
-    size_t n_hemis;
+    size_t n_hemis;        /* the number of source spaces (not only hemispheres) */
     cperm_src_hemi *hemis;
 } cperm_srcspace;
 
-/* Read a FIF source space file (plain or gzip). A volume source space is refused with
- * CPERM_EUNSUPPORTED. */
+/* Read a FIF source space file (plain or gzip) as mne.read_source_spaces: surface, discrete,
+ * volume and mixed spaces. A volume space needs its grid shape (FIFF_MNE_SOURCE_SPACE_VOXEL_
+ * DIMS, product = np) and its parent-MRI block (MNE refuses files without one); its
+ * interpolator, if any, must be a valid CSR matrix with np columns (and, when the MRI's
+ * dimensions are stored, their product as rows). Errors name the file, the space and the
+ * problem: CPERM_EFORMAT (truncated, corrupt, inconsistent counts), CPERM_ENOMEM, and those
+ * of reading the file. */
 CPERM_API int cperm_src_read(cperm_srcspace **out, const char *path, cperm_err *err);
 /* The same from memory (for fuzzing); `name` is used in error messages. */
 CPERM_API int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size,
@@ -127,30 +161,47 @@ CPERM_API int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t 
 CPERM_API int cperm_src_write(const cperm_srcspace *src, const char *path, cperm_err *err);
 CPERM_API void cperm_src_free(cperm_srcspace *src);
 
-/* mne.spatial_src_adjacency for surface source spaces: use_tris remapped to used
- * vertices, hemispheres stacked lh then rh, unused vertices dropped. */
+/* mne.spatial_src_adjacency: for surface source spaces, use_tris remapped to used vertices,
+ * hemispheres stacked lh then rh, unused vertices dropped; for one volume space, the grid
+ * neighbourhood of cperm_graph_from_volume over its vertno. A mixed space (or several
+ * volumes), which MNE 1.3 itself cannot handle (a TypeError, an AssertionError), gets the
+ * block-diagonal of those: each space's graph in file order, no edge between spaces (what
+ * MNE's own "XXX ... block_diag" comment intends). Discrete spaces and surfaces without
+ * use_tris: CPERM_EUNSUPPORTED, as MNE refuses them (src/graph/adjacency.c, volume.c). */
 CPERM_API int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src,
                                    cperm_err *err);
 
 /* ------------------------------------------------------- source estimates */
 
-/* A surface (or single-file) source estimate. data is (n_vertices_total x n_orient x n_times)
- * in double, hemisphere blocks stacked (lh rows first). For .stc files n_orient = 1. */
+/* The most vertex lists (blocks) an estimate may have: a mixed estimate has lh, rh and one
+ * per volume (MNE: one per volume label), so this allows 62 volume labels. */
+#define CPERM_STC_MAX_BLOCKS 64
+/* What an estimate is (MNE's class): SourceEstimate (surface), VolSourceEstimate, or
+ * MixedSourceEstimate; the vector variants have n_orient 3. */
+enum { CPERM_STC_SURFACE = 0, CPERM_STC_VOLUME = 1, CPERM_STC_MIXED = 2 };
+
+/* A source estimate. data is (n_vertices_total x n_orient x n_times) in double, the vertex
+ * blocks stacked in order (lh rows first, then rh, then any volume blocks). For .stc files
+ * n_orient = 1. */
 typedef struct cperm_stc {
-    size_t n_hemis;          /* 2 for an lh/rh pair, 1 for a single file */
-    size_t n_vertices[2];    /* per hemisphere */
-    uint32_t *vertices[2];   /* per hemisphere, ascending */
+    size_t n_hemis;          /* vertex blocks: 2 for an lh/rh pair, 1 for a single surface
+                                file or a one-volume estimate; mixed: lh, rh, volumes */
+    size_t n_vertices[CPERM_STC_MAX_BLOCKS];  /* per block (0 past n_hemis) */
+    uint32_t *vertices[CPERM_STC_MAX_BLOCKS]; /* per block, ascending (NULL past n_hemis) */
     size_t n_orient;         /* 1 = scalar, 3 = vector */
     size_t n_times;
     double tmin;             /* seconds */
     double tstep;            /* seconds */
     double *data;
     char subject[64];        /* "" if unknown */
+    int kind;                /* CPERM_STC_*: 0 (surface) unless read from a volume or
+                                mixed file */
 } cperm_stc;
 
 /* Read like mne.read_source_estimate for surface data: `path` may be a stem
- * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file. Vertices that
- * are not ascending are sorted with their rows, as MNE does. Data may contain NaN/Inf
+ * ("sub01/faces"), a "-lh.stc"/"-rh.stc" file, a "-stc.h5" or ".h5" file; the result is
+ * always of kind CPERM_STC_SURFACE (volume and mixed estimates: cperm_stc_read_any). Vertices
+ * that are not ascending are sorted with their rows, as MNE does. Data may contain NaN/Inf
  * (kept; the engine refuses them). Errors: CPERM_ENOTFOUND ("SourceEstimate File(s) not
  * found", "Hemisphere missing"), CPERM_EINVAL (".stc" without -lh/-rh, unknown extension),
  * CPERM_EFORMAT (truncated/corrupt), CPERM_EMISMATCH (lh/rh tmin, tstep or n_times differ),
@@ -202,9 +253,31 @@ CPERM_API int cperm_h5_options_init(cperm_h5_options *opts, int version);
  * thread-safe). */
 CPERM_API int cperm_stc_read_h5(cperm_stc **out, const char *path,
                                 const cperm_h5_options *opts, cperm_err *err);
+/* mne.read_source_estimate for every kind: what cperm_stc_read reads, plus volume "-vl.stc" /
+ * "-vol.stc" files (kind CPERM_STC_VOLUME, one block) and -stc.h5 files of src_type 'volume'
+ * or 'discrete' (VolSourceEstimate: kind VOLUME, one or more blocks) and 'mixed'
+ * (MixedSourceEstimate: kind MIXED, lh, rh, then the volumes' blocks); vector ones have
+ * n_orient 3. Callers must look at `kind` (a two-block volume estimate is no lh/rh pair).
+ * Volume and mixed vertices must ascend in each block (MNE: "Vertices must be ordered in
+ * increasing order"; it sorts surface ones only): CPERM_EFORMAT otherwise. opts as for
+ * cperm_stc_read_h5 (NULL: defaults). Errors as cperm_stc_read, plus CPERM_EUNSUPPORTED for
+ * more than CPERM_STC_MAX_BLOCKS blocks and an unknown src_type. */
+CPERM_API int cperm_stc_read_any(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                                 cperm_err *err);
 /* One .stc file from memory (single hemisphere); `name` is used in messages. */
 CPERM_API int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
+/* One volume .stc file (-vl.stc, -vol.stc) from memory: the same bytes as a surface file,
+ * read as VolSourceEstimate: kind CPERM_STC_VOLUME, one block, vertices kept in file order
+ * and refused (CPERM_EFORMAT) unless strictly ascending. */
+CPERM_API int cperm_stc_read_vol_mem(cperm_stc **out, const void *data, size_t size,
+                                     const char *name, cperm_err *err);
+/* VolSourceEstimate.save(fname) (ftype 'stc'): one float32 file, written atomically to
+ * `path` if it ends in "-vl.stc" or "-vol.stc", else to path + "-vl.stc" (as MNE). The
+ * estimate must be scalar with one block (MNE: "Can only write to .stc or .w if a single
+ * volume source space was used"), ascending vertices; a surface or mixed kind is
+ * CPERM_EINVAL. */
+CPERM_API int cperm_stc_write_vol(const cperm_stc *stc, const char *path, cperm_err *err);
 /* Write stem-lh.stc and stem-rh.stc (float32, as MNE). Atomic per file; on failure
  * neither file is left half-written. n_hemis must be 2 and n_orient 1 (CPERM_EINVAL).
  * lh is written first: if rh then fails, stem-lh.stc already holds the new data (the error
@@ -851,6 +924,20 @@ CPERM_API int cperm_graph_combine(cperm_graph **out, size_t n_dims, const size_t
 CPERM_API int cperm_graph_lattice(cperm_graph **out, size_t n_dims, const size_t *shape,
                                   cperm_err *err);
 /* end of neighbourhoods over several dimensions */
+
+/* ------------------------------------------------------- volume neighbourhoods */
+/* (src/graph/volume.c) */
+/* MNE 1.3's adjacency of a volume source space (_spatio_temporal_src_adjacency_vol: sklearn's
+ * grid_to_graph on the in-use mask): the grid shape[0] x shape[1] x shape[2] (x fastest,
+ * point v = x + shape[0] * (y + shape[1] * z)), vertex k of the graph being grid point
+ * vertno[k]; two in-use points are neighbours when they differ by 1 along exactly one axis
+ * (the 6-neighbourhood: faces, no edges or corners; MNE's 26-neighbour 'neighbor_vert' is
+ * not used for clustering). vertno must be strictly ascending (MNE's np.where(inuse) order).
+ * Errors: CPERM_EINVAL (NULL pointers, a length 0, more than 2^31 grid points, vertno out of
+ * range or not ascending), CPERM_ENOMEM. */
+CPERM_API int cperm_graph_from_volume(cperm_graph **out, const size_t shape[3],
+                                      const int32_t *vertno, size_t n_vertno, cperm_err *err);
+/* end of volume neighbourhoods */
 
 /* ----------------------------------------------------------------- F distribution */
 /* (src/stats/fdist.c) */

@@ -10,7 +10,12 @@
  * char subject[64], float32 rr[np*3], nn[np*3], int32 tris[ntri*3] (if has_tris),
  * int32 inuse[np], int32 vertno[nuse], int32 use_tris[nuse_tri*3] (if has_use_tris); then
  * int64 graph_rc, and if 0: int64 n_vertices, int64 nnz, int64 indptr[n+1], int32 indices[nnz];
- * otherwise char message[512]. */
+ * otherwise char message[512]. Then the volume fields (zero for other spaces): "CPVL", and per
+ * space int64 shape[3]; three transforms src_mri_t, vox_mri_t, mri_ras_t, each int64 present,
+ * from, to and float64 trans[16]; int64 mri_width, mri_height, mri_depth, interp_rows,
+ * interp_cols, interp_nnz, has_interp; if has_interp int64 indptr[rows+1], int32
+ * indices[nnz], float32 data[nnz]; then seg_name, mri_file, mri_volume_name, each as int64
+ * length (-1 for NULL) and its bytes. */
 #include "clusterperm.h"
 
 #include <stdio.h>
@@ -20,6 +25,44 @@
 static void put_i64(FILE *f, long long v) {
     int64_t x = (int64_t)v;
     fwrite(&x, sizeof x, 1, f);
+}
+
+static void put_trans(FILE *f, const cperm_coord_trans *t) {
+    put_i64(f, t->present);
+    put_i64(f, t->from);
+    put_i64(f, t->to);
+    fwrite(t->trans, sizeof(double), 16, f);
+}
+
+static void put_str(FILE *f, const char *s) {
+    put_i64(f, s ? (long long)strlen(s) : -1);
+    if (s) fwrite(s, 1, strlen(s), f);
+}
+
+static void put_volume(FILE *f, const cperm_srcspace *src) {
+    fwrite("CPVL", 1, 4, f);
+    for (size_t h = 0; h < src->n_hemis; h++) {
+        const cperm_src_hemi *s = &src->hemis[h];
+        for (int k = 0; k < 3; k++) put_i64(f, (long long)s->shape[k]);
+        put_trans(f, &s->src_mri_t);
+        put_trans(f, &s->vox_mri_t);
+        put_trans(f, &s->mri_ras_t);
+        put_i64(f, (long long)s->mri_width);
+        put_i64(f, (long long)s->mri_height);
+        put_i64(f, (long long)s->mri_depth);
+        put_i64(f, (long long)s->interp_rows);
+        put_i64(f, (long long)s->interp_cols);
+        put_i64(f, (long long)s->interp_nnz);
+        put_i64(f, s->interp_indptr != NULL);
+        if (s->interp_indptr) {
+            for (size_t r = 0; r <= s->interp_rows; r++) put_i64(f, (long long)s->interp_indptr[r]);
+            fwrite(s->interp_indices, sizeof(int32_t), s->interp_nnz, f);
+            fwrite(s->interp_data, sizeof(float), s->interp_nnz, f);
+        }
+        put_str(f, s->seg_name);
+        put_str(f, s->mri_file);
+        put_str(f, s->mri_volume_name);
+    }
 }
 
 static int dump(const char *in, const char *out) {
@@ -69,6 +112,7 @@ static int dump(const char *in, const char *out) {
     } else {
         fwrite(err.msg, 1, sizeof err.msg, f);
     }
+    put_volume(f, src);
     rc = fclose(f) == 0 ? 0 : 3;
     cperm_graph_free(g);
     cperm_src_free(src);

@@ -7,9 +7,13 @@
  *   tool_stc magnitude PATH OUT.bin        read, cperm_stc_magnitude, dump
  *   tool_stc crop PATH TMIN TMAX OUT.bin   read, cperm_stc_crop ("nan" = no limit), dump
  *
- * Dump layout (host byte order): "CPSTC001", uint64 n_hemis, n_vertices[0], n_vertices[1],
- * n_orient, n_times, float64 tmin, tstep, char subject[64], uint32 vertices (lh then rh),
- * float64 data (n_vertices x n_orient x n_times). On error: prints
+ *   tool_stc dumpany PATH OUT.bin          cperm_stc_read_any (every kind), then dump
+ *   tool_stc readvolmem FILE OUT.bin       cperm_stc_read_vol_mem on the file's bytes, dump
+ *   tool_stc writevol IN OUT               cperm_stc_read_any, then cperm_stc_write_vol
+ *
+ * Dump layout (host byte order): "CPSTC002", uint64 kind, n_blocks (n_hemis), n_orient,
+ * n_times, float64 tmin, tstep, char subject[64], uint64 n_vertices[n_blocks], uint32
+ * vertices (block after block), float64 data (n_vertices x n_orient x n_times). On error: prints
  * "error CODE: message" to stderr and exits with status 2. */
 #include "clusterperm.h"
 
@@ -24,26 +28,28 @@ static int die(int code, const cperm_err *err) {
 
 static int dump(const cperm_stc *stc, const char *path) {
     FILE *f = fopen(path, "wb");
-    uint64_t hdr[5];
-    size_t rows, h;
+    uint64_t hdr[4];
+    size_t rows = 0, h;
     char subject[64];
     if (!f) {
         perror(path);
         return 1;
     }
-    hdr[0] = stc->n_hemis;
-    hdr[1] = stc->n_vertices[0];
-    hdr[2] = stc->n_hemis > 1 ? stc->n_vertices[1] : 0;
-    hdr[3] = stc->n_orient;
-    hdr[4] = stc->n_times;
+    hdr[0] = (uint64_t)stc->kind;
+    hdr[1] = stc->n_hemis;
+    hdr[2] = stc->n_orient;
+    hdr[3] = stc->n_times;
     memset(subject, 0, sizeof subject);
     memcpy(subject, stc->subject, sizeof subject);
-    fwrite("CPSTC001", 1, 8, f);
-    fwrite(hdr, sizeof hdr[0], 5, f);
+    fwrite("CPSTC002", 1, 8, f);
+    fwrite(hdr, sizeof hdr[0], 4, f);
     fwrite(&stc->tmin, sizeof(double), 1, f);
     fwrite(&stc->tstep, sizeof(double), 1, f);
     fwrite(subject, 1, sizeof subject, f);
-    rows = 0;
+    for (h = 0; h < stc->n_hemis; h++) {
+        uint64_t nv = stc->n_vertices[h];
+        fwrite(&nv, sizeof nv, 1, f);
+    }
     for (h = 0; h < stc->n_hemis; h++) {
         fwrite(stc->vertices[h], sizeof(uint32_t), stc->n_vertices[h], f);
         rows += stc->n_vertices[h];
@@ -93,6 +99,27 @@ int main(int argc, char **argv) {
         free(buf);
         if (rc) return die(rc, &err);
         status = dump(stc, argv[3]);
+    } else if (argc == 4 && strcmp(argv[1], "dumpany") == 0) {
+        if ((rc = cperm_stc_read_any(&stc, argv[2], NULL, &err))) return die(rc, &err);
+        status = dump(stc, argv[3]);
+    } else if (argc == 4 && strcmp(argv[1], "readvolmem") == 0) {
+        unsigned char *buf = NULL;
+        size_t size = 0;
+        if (read_whole(argv[2], &buf, &size) != 0) {
+            perror(argv[2]);
+            return 1;
+        }
+        rc = cperm_stc_read_vol_mem(&stc, buf, size, argv[2], &err);
+        free(buf);
+        if (rc) return die(rc, &err);
+        status = dump(stc, argv[3]);
+    } else if (argc == 4 && strcmp(argv[1], "writevol") == 0) {
+        if ((rc = cperm_stc_read_any(&stc, argv[2], NULL, &err))) return die(rc, &err);
+        if ((rc = cperm_stc_write_vol(stc, argv[3], &err))) {
+            cperm_stc_free(stc);
+            return die(rc, &err);
+        }
+        status = 0;
     } else if (argc == 4 && strcmp(argv[1], "roundtrip") == 0) {
         if ((rc = cperm_stc_read(&stc, argv[2], &err))) return die(rc, &err);
         if ((rc = cperm_stc_write(stc, argv[3], &err))) {
@@ -116,7 +143,7 @@ int main(int argc, char **argv) {
         }
         status = dump(stc, argv[5]);
     } else {
-        fprintf(stderr, "usage: tool_stc dump|readmem|roundtrip|magnitude|crop ...\n");
+        fprintf(stderr, "usage: tool_stc dump|dumpany|readmem|readvolmem|roundtrip|writevol|magnitude|crop ...\n");
         return 1;
     }
     cperm_stc_free(stc);

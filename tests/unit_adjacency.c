@@ -251,9 +251,80 @@ static void test_src(void) {
     rc = cperm_graph_from_src(&g, &src, &err);
     CHECK("src_use_tris_out_of_range_refused", rc == CPERM_EINVAL, "rc %d", rc);
     ut1[0] = 3;
+    /* A volume without its grid shape (a struct not from the reader) is refused, naming it. */
     h[1].type = CPERM_SRC_VOLUME;
     rc = cperm_graph_from_src(&g, &src, &err);
-    CHECK("src_volume_refused", rc == CPERM_EUNSUPPORTED, "rc %d", rc);
+    CHECK("src_volume_without_shape_refused",
+          rc == CPERM_EINVAL && strstr(err.msg, "source space 1") && strstr(err.msg, "zero length"), "rc %d %s",
+          rc, err.msg);
+}
+
+/* Volume grids (MNE's grid_to_graph on the in-use mask): a 3 x 2 x 2 grid, point
+ * v = x + 3 (y + 2 z), points 6, 8 and 10 unused. Worked by hand: face neighbours only (0 and
+ * 4 share an edge of the grid, not a face: no link), none across the x wrap (2 | 3, 5 | 6). */
+static void test_volume(void) {
+    const size_t shape[3] = {3, 2, 2};
+    const int32_t vertno[9] = {0, 1, 2, 3, 4, 5, 7, 9, 11};
+    /* ranks: 0 1 2 3 4 5 7->6 9->7 11->8 */
+    const char *want = "1,3|0,2,4,6|1,5|0,4,7|1,3,5|2,4,8|1|3|5";
+    cperm_graph *g = NULL;
+    cperm_err err = {0};
+    int rc = cperm_graph_from_volume(&g, shape, vertno, 9, &err);
+    CHECK("volume_rc", rc == 0, "rc %d %s", rc, err.msg);
+    CHECK_GRAPH("volume_face_neighbours", g, want);
+    cperm_graph_free(g);
+    g = NULL;
+
+    /* A line of 4 with the middle two unused: no edges at all. */
+    {
+        const size_t line[3] = {4, 1, 1};
+        const int32_t ends[2] = {0, 3};
+        rc = cperm_graph_from_volume(&g, line, ends, 2, &err);
+        CHECK_GRAPH("volume_gaps_disconnect", g, "|");
+        cperm_graph_free(g);
+        g = NULL;
+    }
+    {
+        const int32_t bad[2] = {3, 1};
+        const int32_t past[1] = {12};
+        const size_t zero[3] = {3, 0, 2};
+        rc = cperm_graph_from_volume(&g, shape, bad, 2, &err);
+        CHECK("volume_unsorted_refused", rc == CPERM_EINVAL && strstr(err.msg, "vertno[1] = 1"), "rc %d %s", rc,
+              err.msg);
+        rc = cperm_graph_from_volume(&g, shape, past, 1, &err);
+        CHECK("volume_out_of_grid_refused", rc == CPERM_EINVAL && strstr(err.msg, "12 points"), "rc %d %s", rc,
+              err.msg);
+        rc = cperm_graph_from_volume(&g, zero, vertno, 0, &err);
+        CHECK("volume_zero_length_refused", rc == CPERM_EINVAL, "rc %d", rc);
+    }
+
+    /* Two volumes in one source space: the block diagonal, the second offset by 9. Two
+     * spaces with an unused voxel between them would still be neighbours on one grid: here
+     * no edge may cross between blocks. */
+    {
+        cperm_src_hemi h[2];
+        cperm_srcspace src = {2, h};
+        memset(h, 0, sizeof h);
+        for (int k = 0; k < 2; k++) {
+            h[k].type = CPERM_SRC_VOLUME;
+            h[k].np = 12;
+            memcpy(h[k].shape, shape, sizeof shape);
+            h[k].nuse = 9;
+            h[k].vertno = (int32_t *)vertno;
+        }
+        rc = cperm_graph_from_src(&g, &src, &err);
+        CHECK("two_volumes_rc", rc == 0, "rc %d %s", rc, err.msg);
+        CHECK_GRAPH("two_volumes_block_diagonal", g,
+                    "1,3|0,2,4,6|1,5|0,4,7|1,3,5|2,4,8|1|3|5|"
+                    "10,12|9,11,13,15|10,14|9,13,16|10,12,14|11,13,17|10|12|14");
+        cperm_graph_free(g);
+        g = NULL;
+        /* A discrete space beside the volume: refused as MNE refuses discrete spaces. */
+        h[1].type = CPERM_SRC_DISCRETE;
+        rc = cperm_graph_from_src(&g, &src, &err);
+        CHECK("volume_with_discrete_refused", rc == CPERM_EUNSUPPORTED && strstr(err.msg, "source space 1"),
+              "rc %d %s", rc, err.msg);
+    }
 }
 
 /* Random meshes: the CSR equals the naive dense adjacency built from every triangle. */
@@ -299,6 +370,7 @@ int main(void) {
     test_edges();
     test_csr();
     test_src();
+    test_volume();
     test_random();
     cperm_graph_free(NULL);
     TU_EXIT();

@@ -283,9 +283,11 @@ int main(void) {
             rc = read_patched(buf, size, p_sel + 8, 20, &err);
             CHECK("selection_size_refused", rc == CPERM_EFORMAT, "rc %d %s", rc, err.msg);
             /* volume and unknown types */
+            /* a surface file relabelled volume lacks the grid shape every volume has */
             rc = read_patched(buf, size, p_type + 16, 2, &err);
-            CHECK("volume_unsupported", rc == CPERM_EUNSUPPORTED &&
-                                            strstr(err.msg, "volume source spaces are not supported yet") &&
+            CHECK("volume_without_shape_refused", rc == CPERM_EFORMAT &&
+                                            strstr(err.msg, "without its grid shape") &&
+                                            strstr(err.msg, "source space 1") &&
                                             strstr(err.msg, "patched-src.fif"), "rc %d %s", rc, err.msg);
             rc = read_patched(buf, size, p_type + 16, 9, &err);
             CHECK("unknown_type_refused", rc == CPERM_EFORMAT, "rc %d %s", rc, err.msg);

@@ -131,6 +131,81 @@ static void test_read_hand_file(void) {
     cperm_stc_free(stc);
 }
 
+/* Volume files (-vl.stc): the same bytes read as a VolSourceEstimate: vertices never sorted,
+ * so unordered ones are refused; writing one back gives the same bytes; inconsistent headers
+ * and truncations are refused naming the file. */
+static void test_volume(const char *dir) {
+    unsigned char buf[64];
+    char path[1024];
+    size_t n = build_stc(buf, 3, 7);
+    cperm_err err = {0, ""};
+    cperm_stc *stc = NULL;
+    int rc = cperm_stc_read_vol_mem(&stc, buf, n, "hand-vl.stc", &err);
+
+    CHECK("vol_read_rc", rc == 0 && stc, "rc %d: %s", rc, err.msg);
+    if (!stc) return;
+    CHECK("vol_read_kind", stc->kind == CPERM_STC_VOLUME && stc->n_hemis == 1 &&
+          stc->n_vertices[0] == 2 && stc->vertices[0][0] == 3 && stc->vertices[0][1] == 7 &&
+          stc->data[1] == 3.0 && stc->data[5] == (double)1e-3f, "kind %d, %zu blocks", stc->kind,
+          stc->n_hemis);
+    snprintf(path, sizeof path, "%s/back", dir);
+    rc = cperm_stc_write_vol(stc, path, &err);
+    snprintf(path, sizeof path, "%s/back-vl.stc", dir);
+    CHECK("vol_write_same_bytes", rc == 0 && file_equals(path, buf, n), "rc %d: %s", rc, err.msg);
+    snprintf(path, sizeof path, "%s/named-vol.stc", dir);
+    rc = cperm_stc_write_vol(stc, path, &err); /* a -vol.stc name is kept as given */
+    CHECK("vol_write_vol_name_kept", rc == 0 && file_equals(path, buf, n), "rc %d: %s", rc, err.msg);
+    stc->kind = CPERM_STC_SURFACE;
+    rc = cperm_stc_write_vol(stc, path, &err);
+    CHECK("vol_write_surface_kind_refused", rc == CPERM_EINVAL && strstr(err.msg, "surface"), "rc %d: %s", rc,
+          err.msg);
+    stc->kind = CPERM_STC_VOLUME;
+    rc = cperm_stc_write(stc, path, &err);
+    CHECK("surface_write_volume_refused", rc == CPERM_EINVAL, "rc %d: %s", rc, err.msg);
+    cperm_stc_free(stc);
+    stc = NULL;
+
+    /* Unordered: MNE's VolSourceEstimate refuses them; the surface reader sorts them. */
+    n = build_stc(buf, 9, 4);
+    rc = cperm_stc_read_vol_mem(&stc, buf, n, "unsorted-vl.stc", &err);
+    CHECK("vol_unsorted_refused", rc == CPERM_EFORMAT && !stc &&
+          strstr(err.msg, "unsorted-vl.stc: Vertices must be ordered in increasing order"), "rc %d: %s", rc,
+          err.msg);
+    /* Inconsistent counts: 3 vertices announced for 2, and a cut file. */
+    n = build_stc(buf, 3, 7);
+    put32(buf + 8, 3);
+    rc = cperm_stc_read_vol_mem(&stc, buf, n, "counts-vl.stc", &err);
+    CHECK("vol_counts_refused", rc == CPERM_EFORMAT && !stc && strstr(err.msg, "counts-vl.stc"), "rc %d: %s",
+          rc, err.msg);
+    n = build_stc(buf, 3, 7);
+    rc = cperm_stc_read_vol_mem(&stc, buf, n - 5, "cut-vl.stc", &err);
+    CHECK("vol_truncated_refused", rc == CPERM_EFORMAT && !stc && strstr(err.msg, "cut-vl.stc: truncated"),
+          "rc %d: %s", rc, err.msg);
+
+    /* The surface reader (cperm_stc_read) still refuses volume files; cperm_stc_read_any
+     * reads them. */
+    n = build_stc(buf, 3, 7);
+    snprintf(path, sizeof path, "%s/est-vl.stc", dir);
+    rc = cperm_write_file_atomic(path, buf, n, &err);
+    rc = rc ? rc : cperm_stc_read(&stc, path, &err);
+    CHECK("read_surface_refuses_volume", rc == CPERM_EUNSUPPORTED && !stc, "rc %d: %s", rc, err.msg);
+    rc = cperm_stc_read_any(&stc, path, NULL, &err);
+    CHECK("read_any_volume", rc == 0 && stc && stc->kind == CPERM_STC_VOLUME, "rc %d: %s", rc, err.msg);
+    cperm_stc_free(stc);
+    /* Two blocks cannot go to one .stc file. */
+    {
+        size_t nv[2] = {1, 1};
+        rc = cperm_stc_create(&stc, 2, nv, 1, &err);
+        if (rc == 0) {
+            stc->kind = CPERM_STC_VOLUME;
+            rc = cperm_stc_write_vol(stc, path, &err);
+        }
+        CHECK("vol_write_two_blocks_refused", rc == CPERM_EINVAL && strstr(err.msg, "single volume"), "rc %d: %s",
+              rc, err.msg);
+        cperm_stc_free(stc);
+    }
+}
+
 static void test_truncation_and_counts(void) {
     unsigned char buf[128];
     size_t n = build_stc(buf, 3, 7), cut;
@@ -454,6 +529,7 @@ int main(void) {
     }
     test_read_hand_file();
     test_truncation_and_counts();
+    test_volume(dir);
     test_write_roundtrip(dir);
     test_fault_injection(dir);
     test_read_file_cap(dir);

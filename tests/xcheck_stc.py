@@ -42,22 +42,25 @@ def run_tool(*args):
 
 
 def load_dump(path):
+    """tests/tool_stc.c's dump: any number of vertex blocks, and the estimate's kind."""
     with open(path, "rb") as f:
         buf = f.read()
-    assert buf[:8] == b"CPSTC001", "bad dump magic"
-    n_hemis, nv0, nv1, n_orient, n_times = struct.unpack_from("<5Q", buf, 8)
-    tmin, tstep = struct.unpack_from("<2d", buf, 48)
-    subject = buf[64:128].split(b"\0")[0].decode()
-    off = 128
+    assert buf[:8] == b"CPSTC002", "bad dump magic"
+    kind, n_blocks, n_orient, n_times = struct.unpack_from("<4Q", buf, 8)
+    tmin, tstep = struct.unpack_from("<2d", buf, 40)
+    subject = buf[56:120].split(b"\0")[0].decode()
+    off = 120
+    nvs = struct.unpack_from("<%dQ" % n_blocks, buf, off)
+    off += 8 * n_blocks
     verts = []
-    for nv in (nv0, nv1)[:n_hemis]:
+    for nv in nvs:
         verts.append(np.frombuffer(buf, "<u4", nv, off).astype(np.int64))
         off += 4 * nv
-    n = (nv0 + nv1) * n_orient * n_times
-    data = np.frombuffer(buf, "<f8", n, off)
-    shape = (nv0 + nv1, n_orient, n_times) if n_orient == 3 else (nv0 + nv1, n_times)
+    rows = sum(nvs)
+    data = np.frombuffer(buf, "<f8", rows * n_orient * n_times, off)
+    shape = (rows, n_orient, n_times) if n_orient == 3 else (rows, n_times)
     return dict(vertices=verts, tmin=tmin, tstep=tstep, data=data.reshape(shape),
-                subject=subject, n_orient=n_orient)
+                subject=subject, n_orient=n_orient, kind=kind)
 
 
 def ours(path, tmp, cmd="dump", extra=()):
@@ -401,6 +404,10 @@ def h5_variants(h5py, tmp, rng):
     got, err = ours(os.path.join(tmp, "vol-vl.stc"), tmp)
     check("name_volume_unsupported", got is None and err.startswith("error -5:"),
           err or "read it")
+    # cperm_stc_read_any reads the same file as a volume estimate (xcheck_volsrc.py: more).
+    got, err = ours(os.path.join(tmp, "vol-vl.stc"), tmp, cmd="dumpany")
+    check("name_volume_read_any", got is not None and got["kind"] == 1 and
+          len(got["vertices"]) == 1, err or "not a volume estimate")
     # tmin differs between hemispheres: MNE asserts, we report a mismatch naming both.
     write_raw_stc(stem + "-rh.stc", 1000 * stc.tmin + 1, 1000 * stc.tstep,
                   stc.vertices[1], stc.data[len(stc.vertices[0]):])

@@ -1,7 +1,7 @@
 /* adjacency.c - spatial graphs (CSR, no self-loops) built from triangles, edge lists, CSR
  * matrices and surface source spaces, with MNE 1.3's semantics (spatial_tris_adjacency,
- * mesh_edges, spatial_src_adjacency). */
-#include "common_internal.h"
+ * mesh_edges, spatial_src_adjacency); volume and mixed spaces are volume.c's. */
+#include "graph_internal.h"
 
 #include <stdlib.h>
 
@@ -366,36 +366,32 @@ cleanup:
  * them plus the count of earlier hemispheres' used vertices; finally only the vertices in
  * vertno are kept, in order. Vertex i of the result is the i-th entry of the concatenated
  * vertno arrays. MNE's "adjacency will have holes" warning cannot be printed here. */
-int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src, cperm_err *err) {
+int cperm_graph_from_surfaces(cperm_graph **out, const cperm_src_hemi *hemis, size_t n_hemis,
+                              size_t first_index, cperm_err *err) {
     int32_t *rank = NULL, *a = NULL, *b = NULL;
     size_t max_np = 0, total_tris = 0, total_used = 0, total_kept = 0, offset = 0, m = 0;
     int rc = CPERM_OK;
 
-    if (!out) return cperm_fail(err, CPERM_EINVAL, "adjacency: no output pointer");
     *out = NULL;
-    if (!src || src->n_hemis == 0 || !src->hemis)
-        return cperm_fail(err, CPERM_EINVAL, "adjacency: the source space is empty");
-    for (size_t h = 0; h < src->n_hemis; h++) {
-        const cperm_src_hemi *s = &src->hemis[h];
-        if (s->type == CPERM_SRC_VOLUME)
-            return cperm_fail(err, CPERM_EUNSUPPORTED, "adjacency: source space %zu is a volume; volume adjacency is not supported yet", h);
+    for (size_t h = 0; h < n_hemis; h++) {
+        const cperm_src_hemi *s = &hemis[h];
         if (!s->use_tris)
             return cperm_fail(err, CPERM_EUNSUPPORTED,
                               "adjacency: source space %zu has no use_tris: it does not appear to be an ico/oct surface, "
-                              "adjacency cannot be extracted from non-ico source spaces", h);
+                              "adjacency cannot be extracted from non-ico source spaces", first_index + h);
         if (s->np > GRAPH_MAX_VERTICES || (s->nuse > 0 && !s->vertno) || s->nuse > s->np)
             return cperm_fail(err, CPERM_EINVAL, "adjacency: source space %zu has inconsistent counts (np %zu, nuse %zu)",
-                              h, s->np, s->nuse);
+                              first_index + h, s->np, s->nuse);
         if (s->nuse_tri > SIZE_MAX / 3 - total_tris)
             return cperm_fail(err, CPERM_EINVAL, "adjacency: too many triangles");
         for (size_t k = 0; k < 3 * s->nuse_tri; k++)
             if (s->use_tris[k] < 0 || (size_t)s->use_tris[k] >= s->np)
                 return cperm_fail(err, CPERM_EINVAL, "adjacency: source space %zu: use_tris %zu uses vertex %d of %zu",
-                                  h, k / 3, (int)s->use_tris[k], s->np);
+                                  first_index + h, k / 3, (int)s->use_tris[k], s->np);
         for (size_t k = 0; k < s->nuse; k++)
             if (s->vertno[k] < 0 || (size_t)s->vertno[k] >= s->np || (k > 0 && s->vertno[k] <= s->vertno[k - 1]))
                 return cperm_fail(err, CPERM_EINVAL, "adjacency: source space %zu: vertno[%zu] = %d is out of range or not ascending",
-                                  h, k, (int)s->vertno[k]);
+                                  first_index + h, k, (int)s->vertno[k]);
         if (s->np > max_np) max_np = s->np;
         total_tris += s->nuse_tri;
     }
@@ -408,8 +404,8 @@ int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src, cperm_err
         rc = cperm_fail(err, CPERM_ENOMEM, "adjacency: out of memory for %zu triangles", total_tris);
         goto cleanup;
     }
-    for (size_t h = 0; h < src->n_hemis; h++) {
-        const cperm_src_hemi *s = &src->hemis[h];
+    for (size_t h = 0; h < n_hemis; h++) {
+        const cperm_src_hemi *s = &hemis[h];
         size_t n_used = 0, n_kept = 0;
         for (size_t v = 0; v < s->np; v++) rank[v] = -2;
         for (size_t k = 0; k < 3 * s->nuse_tri; k++) rank[s->use_tris[k]] = -1;
@@ -418,7 +414,7 @@ int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src, cperm_err
             if (rank[s->vertno[k]] == -2) {
                 rc = cperm_fail(err, CPERM_EINVAL,
                                 "adjacency: source space %zu: Vertex mask does not match number of vertices "
-                                "(vertex %d is in vertno but in no triangle of use_tris)", h, (int)s->vertno[k]);
+                                "(vertex %d is in vertno but in no triangle of use_tris)", first_index + h, (int)s->vertno[k]);
                 goto cleanup;
             }
             rank[s->vertno[k]] = (int32_t)(offset + n_kept++);
@@ -447,4 +443,15 @@ cleanup:
     free(a);
     free(b);
     return rc;
+}
+
+int cperm_graph_from_src(cperm_graph **out, const cperm_srcspace *src, cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "adjacency: no output pointer");
+    *out = NULL;
+    if (!src || src->n_hemis == 0 || !src->hemis)
+        return cperm_fail(err, CPERM_EINVAL, "adjacency: the source space is empty");
+    for (size_t h = 0; h < src->n_hemis; h++)
+        if (src->hemis[h].type == CPERM_SRC_VOLUME) return cperm_graph_from_spaces(out, src, err);
+    /* Surfaces (and discrete spaces, refused there for want of use_tris): MNE's path. */
+    return cperm_graph_from_surfaces(out, src->hemis, src->n_hemis, 0, err);
 }

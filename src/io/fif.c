@@ -1,5 +1,6 @@
 /* fif.c - reading and writing MNE source spaces (-src.fif, plain or gzip) in the FIF tag
- * format, with MNE 1.3's semantics (mne/source_space.py, mne/io/{open,tag,tree,write}.py). */
+ * format, with MNE 1.3's semantics (mne/source_space.py, mne/io/{open,tag,tree,write}.py):
+ * the tag walk and the fields every space has; a volume's own fields are fif_vol.c's. */
 #include "fif_internal.h"
 
 #include <errno.h>
@@ -196,6 +197,7 @@ static const char *const k_names[K_COUNT] = {
 typedef struct space_tags {
     int have[K_COUNT];
     cperm_fif_tag tag[K_COUNT];
+    cperm_fif_vol_tags vol; /* read only if the space is a volume, as MNE */
 } space_tags;
 
 #define MAX_DEPTH 64
@@ -207,6 +209,7 @@ static void hemi_clear(cperm_src_hemi *h) {
     free(h->inuse);
     free(h->vertno);
     free(h->use_tris);
+    cperm_fif_vol_clear(h);
 }
 
 void cperm_src_free(cperm_srcspace *src) {
@@ -287,10 +290,7 @@ static int read_space(cperm_src_hemi *hm, const space_tags *st, const char *name
         return cperm_fail(err, CPERM_EFORMAT, "%s: source space %zu: unknown source space type (no %s tag)", name, h,
                           k_names[K_TYPE]);
     if ((rc = tag_int(st, K_TYPE, &v, 0, name, h, err)) < 0) return rc;
-    if (v == CPERM_SRC_VOLUME)
-        return cperm_fail(err, CPERM_EUNSUPPORTED, "%s: source space %zu: volume source spaces are not supported yet",
-                          name, h);
-    if (v != CPERM_SRC_SURFACE && v != CPERM_SRC_DISCRETE)
+    if (v != CPERM_SRC_SURFACE && v != CPERM_SRC_DISCRETE && v != CPERM_SRC_VOLUME)
         return cperm_fail(err, CPERM_EFORMAT, "%s: source space %zu: unknown source space type (%d)", name, h, (int)v);
     hm->type = v;
 
@@ -382,6 +382,7 @@ static int read_space(cperm_src_hemi *hm, const space_tags *st, const char *name
         memcpy(hm->subject, t->data, n);
         hm->subject[n] = '\0';
     }
+    if (hm->type == CPERM_SRC_VOLUME) return cperm_fif_vol_read(hm, &st->vol, name, h, err);
     return CPERM_OK;
 }
 
@@ -391,8 +392,10 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
     cperm_srcspace *src = NULL;
     space_tags *spaces = NULL;
     size_t n_spaces = 0, cap_spaces = 0, pos = 0, depth = 0, n_tags = 0;
-    /* For every open block: its index in `spaces` if it is a source space, else SIZE_MAX. */
-    size_t stack[MAX_DEPTH];
+    /* For every open block: its index in `spaces` if it is a source space, else SIZE_MAX;
+     * the innermost source space enclosing it (or itself), else SIZE_MAX; and the space
+     * whose parent-MRI block it is (the first such block below that space), else SIZE_MAX. */
+    size_t stack[MAX_DEPTH], enclosing[MAX_DEPTH], mri_of[MAX_DEPTH];
     cperm_fif_tag tag;
     char label[CPERM_ERR_MSG_LEN / 2];
     int rc, got;
@@ -429,6 +432,13 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
             }
             block = (int32_t)cperm_be32(tag.data);
             stack[depth] = SIZE_MAX;
+            mri_of[depth] = SIZE_MAX;
+            enclosing[depth] = depth > 0 ? enclosing[depth - 1] : SIZE_MAX;
+            if (block == CPERM_FIFFB_MNE_PARENT_MRI_FILE && enclosing[depth] != SIZE_MAX &&
+                !spaces[enclosing[depth]].vol.have_mri) {
+                spaces[enclosing[depth]].vol.have_mri = 1;
+                mri_of[depth] = enclosing[depth];
+            }
             if (block == CPERM_FIFFB_MNE_SOURCE_SPACE) {
                 if (n_spaces == cap_spaces) {
                     size_t nc = cap_spaces ? 2 * cap_spaces : 2;
@@ -441,6 +451,7 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
                     cap_spaces = nc;
                 }
                 memset(&spaces[n_spaces], 0, sizeof spaces[n_spaces]);
+                enclosing[depth] = n_spaces;
                 stack[depth] = n_spaces++;
             }
             depth++;
@@ -455,6 +466,9 @@ int cperm_src_read_mem(cperm_srcspace **out, const void *data, size_t size, cons
                     st->have[k] = 1;
                     st->tag[k] = tag;
                 }
+            cperm_fif_vol_note_space_tag(&st->vol, &tag);
+        } else if (depth > 0 && mri_of[depth - 1] != SIZE_MAX) {
+            cperm_fif_vol_note_mri_tag(&spaces[mri_of[depth - 1]].vol, &tag);
         }
     }
     if (got < 0) {

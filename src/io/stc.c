@@ -1,6 +1,7 @@
 /* stc.c - the source-estimate object (cperm_stc) and MNE's .stc format: reading single
- * files and lh/rh pairs with read_source_estimate's naming rules, writing pairs, vector
- * magnitude and time cropping with MNE 1.3's exact arithmetic. */
+ * files, lh/rh pairs and volume files (-vl.stc) with read_source_estimate's naming rules,
+ * writing pairs and volume files, vector magnitude and time cropping with MNE 1.3's exact
+ * arithmetic. */
 #include "stc_internal.h"
 #include "fileio_internal.h"
 
@@ -16,10 +17,15 @@
 
 void cperm_stc_free(cperm_stc *stc) {
     if (!stc) return;
-    free(stc->vertices[0]);
-    free(stc->vertices[1]);
+    for (size_t h = 0; h < CPERM_STC_MAX_BLOCKS; h++) free(stc->vertices[h]);
     free(stc->data);
     free(stc);
+}
+
+size_t cperm_stc_rows(const cperm_stc *stc) {
+    size_t rows = 0;
+    for (size_t h = 0; h < stc->n_hemis && h < CPERM_STC_MAX_BLOCKS; h++) rows += stc->n_vertices[h];
+    return rows;
 }
 
 int cperm_stc_alloc(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
@@ -28,8 +34,9 @@ int cperm_stc_alloc(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
     size_t h, total = 0, row;
 
     *out = NULL;
-    if ((n_hemis != 1 && n_hemis != 2) || !n_vertices || (n_orient != 1 && n_orient != 3))
-        return cperm_fail(err, CPERM_EINVAL, "stc: invalid layout (%zu hemispheres, %zu "
+    if (n_hemis < 1 || n_hemis > CPERM_STC_MAX_BLOCKS || !n_vertices ||
+        (n_orient != 1 && n_orient != 3))
+        return cperm_fail(err, CPERM_EINVAL, "stc: invalid layout (%zu vertex blocks, %zu "
                           "orientations)", n_hemis, n_orient);
     for (h = 0; h < n_hemis; h++) {
         if (n_vertices[h] > SIZE_MAX - total)
@@ -134,12 +141,25 @@ int cperm_stc_sort_vertices(cperm_stc *stc, const char *name, cperm_err *err) {
     return CPERM_OK;
 }
 
+int cperm_stc_check_ascending(const cperm_stc *stc, const char *name, cperm_err *err) {
+    for (size_t h = 0; h < stc->n_hemis; h++)
+        for (size_t i = 1; i < stc->n_vertices[h]; i++)
+            if (stc->vertices[h][i] <= stc->vertices[h][i - 1])
+                return cperm_fail(err, CPERM_EFORMAT, "stc: %s: Vertices must be ordered in "
+                                  "increasing order (block %zu: vertex %u at index %zu follows "
+                                  "%u)", name, h, (unsigned)stc->vertices[h][i], i,
+                                  (unsigned)stc->vertices[h][i - 1]);
+    return CPERM_OK;
+}
+
 /* ------------------------------------------------------------ .stc reading */
 
 /* Parse one .stc file (see _read_stc in mne/source_estimate.py). All sizes are checked
- * against `size` before anything is allocated. */
+ * against `size` before anything is allocated. A surface file's vertices are sorted as
+ * read_source_estimate sorts them; a volume file's (volume != 0) are kept, and must ascend,
+ * as VolSourceEstimate requires. */
 static int parse_stc(cperm_stc **out, const unsigned char *p, size_t size, const char *name,
-                     cperm_err *err) {
+                     int volume, cperm_err *err) {
     uint32_t nv, nt, i, t;
     uint64_t need_hdr, cells, need;
     size_t n_vertices[1];
@@ -191,7 +211,8 @@ static int parse_stc(cperm_stc **out, const unsigned char *p, size_t size, const
         for (i = 0; i < nv; i++)
             stc->data[(size_t)i * nt + t] =
                 (double)cperm_be_f32(dp + 4 * ((size_t)t * nv + i));
-    rc = cperm_stc_sort_vertices(stc, name, err);
+    stc->kind = volume ? CPERM_STC_VOLUME : CPERM_STC_SURFACE;
+    rc = volume ? cperm_stc_check_ascending(stc, name, err) : cperm_stc_sort_vertices(stc, name, err);
     if (rc) {
         cperm_stc_free(stc);
         return rc;
@@ -205,15 +226,23 @@ int cperm_stc_read_mem(cperm_stc **out, const void *data, size_t size, const cha
     if (!out) return cperm_fail(err, CPERM_EINVAL, "stc: read: out is NULL");
     *out = NULL;
     if (!data && size > 0) return cperm_fail(err, CPERM_EINVAL, "stc: read: data is NULL");
-    return parse_stc(out, data, size, name ? name : "<memory>", err);
+    return parse_stc(out, data, size, name ? name : "<memory>", 0, err);
 }
 
-static int read_stc_file(cperm_stc **out, const char *path, cperm_err *err) {
+int cperm_stc_read_vol_mem(cperm_stc **out, const void *data, size_t size, const char *name,
+                           cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "stc: read: out is NULL");
+    *out = NULL;
+    if (!data && size > 0) return cperm_fail(err, CPERM_EINVAL, "stc: read: data is NULL");
+    return parse_stc(out, data, size, name ? name : "<memory>", 1, err);
+}
+
+static int read_stc_file(cperm_stc **out, const char *path, int volume, cperm_err *err) {
     unsigned char *buf = NULL;
     size_t size = 0;
     int rc = cperm_read_file(&buf, &size, path, STC_MAX_FILE_BYTES, "stc", err);
     if (rc) return rc;
-    rc = parse_stc(out, buf, size, path, err);
+    rc = parse_stc(out, buf, size, path, volume, err);
     free(buf);
     return rc;
 }
@@ -240,9 +269,9 @@ static int read_stc_pair(cperm_stc **out, const char *lh_path, const char *rh_pa
     size_t nv[2], row;
     int rc;
 
-    rc = read_stc_file(&lh, lh_path, err);
+    rc = read_stc_file(&lh, lh_path, 0, err);
     if (rc) goto cleanup;
-    rc = read_stc_file(&rh, rh_path, err);
+    rc = read_stc_file(&rh, rh_path, 0, err);
     if (rc) goto cleanup;
     /* MNE asserts equality (so NaN never matches). */
     if (!(lh->tmin == rh->tmin) || !(lh->tstep == rh->tstep)) {
@@ -276,7 +305,10 @@ cleanup:
     return rc;
 }
 
-int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
+/* read_source_estimate's naming rules; any_kind: volume files and -stc.h5 of every src_type
+ * too (cperm_stc_read_any), else surface estimates only (cperm_stc_read). */
+static int read_estimate(cperm_stc **out, const char *path, int any_kind,
+                         const cperm_h5_options *opts, cperm_err *err) {
     enum { FT_NONE, FT_SURFACE, FT_W, FT_H5 } ftype = FT_NONE;
     char *stem = NULL, *lh = NULL, *rh = NULL, *lhw = NULL, *rhw = NULL, *h5 = NULL;
     const char *h5path = NULL;
@@ -290,6 +322,8 @@ int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
 
     /* The naming rules of mne.read_source_estimate (MNE 1.3). */
     if (cperm_path_exists(path)) {
+        if (any_kind && (ends_with(path, "-vl.stc") || ends_with(path, "-vol.stc")))
+            return read_stc_file(out, path, 1, err); /* VolSourceEstimate: one block */
         if (ends_with(path, "-vl.stc") || ends_with(path, "-vol.stc") ||
             ends_with(path, "-vl.w") || ends_with(path, "-vol.w"))
             return cperm_fail(err, CPERM_EUNSUPPORTED, "stc: %s: volume source estimates are "
@@ -352,7 +386,7 @@ int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
                             h5);
         }
     }
-    if (h5path) rc = cperm_stc_h5_read(out, h5path, err);
+    if (h5path) rc = cperm_stc_h5_read(out, h5path, opts, any_kind, err);
 cleanup:
     free(stem);
     free(lh);
@@ -361,6 +395,15 @@ cleanup:
     free(rhw);
     free(h5);
     return rc;
+}
+
+int cperm_stc_read(cperm_stc **out, const char *path, cperm_err *err) {
+    return read_estimate(out, path, 0, NULL, err);
+}
+
+int cperm_stc_read_any(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                       cperm_err *err) {
+    return read_estimate(out, path, 1, opts, err);
 }
 
 /* ------------------------------------------------------------ .stc writing */
@@ -400,10 +443,11 @@ int cperm_stc_write(const cperm_stc *stc, const char *stem, cperm_err *err) {
 
     if (!stc || !stem || !*stem)
         return cperm_fail(err, CPERM_EINVAL, "stc: write: missing stc or file stem");
-    if (stc->n_hemis != 2 || stc->n_orient != 1)
-        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: .stc files hold a scalar surface "
-                          "estimate (2 hemispheres, 1 orientation), got %zu x %zu", stem,
-                          stc->n_hemis, stc->n_orient);
+    if (stc->n_hemis != 2 || stc->n_orient != 1 || stc->kind != CPERM_STC_SURFACE)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: -lh/-rh.stc files hold a scalar "
+                          "surface estimate (2 hemispheres, 1 orientation), got %zu x %zu%s",
+                          stem, stc->n_hemis, stc->n_orient,
+                          stc->kind != CPERM_STC_SURFACE ? " of a volume or mixed kind" : "");
     if (stc->n_vertices[0] > UINT32_MAX || stc->n_vertices[1] > UINT32_MAX ||
         stc->n_times > UINT32_MAX)
         return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: too many vertices or times for "
@@ -435,6 +479,36 @@ cleanup:
     return rc;
 }
 
+int cperm_stc_write_vol(const cperm_stc *stc, const char *path, cperm_err *err) {
+    char *name;
+    int rc;
+
+    if (!stc || !path || !*path)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: missing stc or file name");
+    if (stc->kind != CPERM_STC_VOLUME)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: a -vl.stc file holds a volume "
+                          "estimate, this one is of kind %d (%s)", path, stc->kind,
+                          stc->kind == CPERM_STC_MIXED ? "mixed" : "surface");
+    if (stc->n_hemis != 1)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: Can only write to .stc if a "
+                          "single volume source space was used (%zu vertex blocks), use .h5 "
+                          "instead", path, stc->n_hemis);
+    if (stc->n_orient != 1)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: a .stc file holds a scalar "
+                          "estimate, got %zu orientations", path, stc->n_orient);
+    if (stc->n_vertices[0] > UINT32_MAX || stc->n_times > UINT32_MAX)
+        return cperm_fail(err, CPERM_EINVAL, "stc: write: %s: too many vertices or times for "
+                          "the .stc format", path);
+    if ((rc = cperm_stc_check_ascending(stc, path, err))) return rc;
+    name = ends_with(path, "-vl.stc") || ends_with(path, "-vol.stc")
+               ? concat(path, strlen(path), "")
+               : concat(path, strlen(path), "-vl.stc");
+    if (!name) return cperm_fail(err, CPERM_ENOMEM, "stc: out of memory");
+    rc = write_stc_file(stc, 0, 0, stc->n_vertices[0], name, err);
+    free(name);
+    return rc;
+}
+
 /* ------------------------------------------------------------ operations */
 
 int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err) {
@@ -445,7 +519,7 @@ int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err) {
     if (stc->n_orient != 3)
         return cperm_fail(err, CPERM_EINVAL, "stc: magnitude: not a vector source estimate "
                           "(%zu orientations)", stc->n_orient);
-    total = stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0);
+    total = cperm_stc_rows(stc);
     nt = stc->n_times;
     /* In place: output (v, t) lies at or before every input still to be read. The sum
      * order is numpy's norm(axis=1): sqrt((x*x + y*y) + z*z). */
@@ -518,7 +592,7 @@ int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err) {
                           "seconds)", tmin, tmax, stc->tmin,
                           stc->tmin + stc->tstep * (double)(nt - 1));
     /* Gather in place: the destination of row r never passes a source row still unread. */
-    rows = (stc->n_vertices[0] + (stc->n_hemis > 1 ? stc->n_vertices[1] : 0)) * stc->n_orient;
+    rows = cperm_stc_rows(stc) * stc->n_orient;
     for (r = 0; r < rows; r++)
         memmove(stc->data + r * n_sel, stc->data + r * nt + first, n_sel * sizeof(double));
     stc->tmin = stc->tmin + stc->tstep * (double)first; /* self.tmin = self.times[first] */

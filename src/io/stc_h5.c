@@ -29,6 +29,7 @@ typedef struct h5_reader {
     const char *path;
     cperm_err *err;
     uint64_t file_size;
+    int any_kind; /* volume, discrete and mixed src_types are read too */
 } h5_reader;
 
 /* Close any HDF5 identifier, ignoring invalid ones. */
@@ -313,8 +314,12 @@ cleanup:
 }
 
 /* /mnepython/key_vertices: an h5io list (or tuple) idx_0, idx_1, ... read up to the first
- * missing index, or a bare ndarray (one entry). A surface estimate needs exactly two. */
-static int read_vertex_list(const h5_reader *r, hid_t g, uint32_t *verts[2], size_t nv[2]) {
+ * missing index, or a bare ndarray (one entry). A surface estimate needs exactly two
+ * (SourceEstimate._src_count); volume and mixed ones any number from 1 (ours: up to
+ * CPERM_STC_MAX_BLOCKS). *count receives the number read. */
+static int read_vertex_list(const h5_reader *r, hid_t g, int kind_of_stc,
+                            uint32_t *verts[CPERM_STC_MAX_BLOCKS],
+                            size_t nv[CPERM_STC_MAX_BLOCKS], size_t *n_blocks) {
     H5I_type_t kind = H5I_BADID;
     int missing, rc;
     char title[TITLE_CAP], name[32];
@@ -326,7 +331,10 @@ static int read_vertex_list(const h5_reader *r, hid_t g, uint32_t *verts[2], siz
                           r->path);
     if (obj < 0) return rc;
     if (kind == H5I_DATASET) {
-        count = 1; /* read_source_estimate wraps a bare array into a one-entry list */
+        /* read_source_estimate wraps a bare array into a one-entry list */
+        rc = read_vertices(r, obj, "key_vertices", &verts[0], &nv[0]);
+        if (rc) goto cleanup;
+        count = 1;
     } else {
         if ((rc = read_title(r, obj, "key_vertices", title))) goto cleanup;
         if (strcmp(title, "list") != 0 && strcmp(title, "tuple") != 0) {
@@ -341,11 +349,17 @@ static int read_vertex_list(const h5_reader *r, hid_t g, uint32_t *verts[2], siz
             d = open_member(r, obj, name, &k2, &missing, &rc);
             if (missing) break;
             if (d < 0) goto cleanup;
-            if (count >= 2 || k2 != H5I_DATASET) {
+            if ((kind_of_stc == CPERM_STC_SURFACE && count >= 2) || k2 != H5I_DATASET) {
                 h5_close(d);
-                rc = cperm_fail(r->err, CPERM_EFORMAT, count >= 2 ? "stc: %s: vertices must be "
+                rc = cperm_fail(r->err, CPERM_EFORMAT, k2 == H5I_DATASET ? "stc: %s: vertices must be "
                                 "a list with 2 entries, got more (%s)" : "stc: %s: key_vertices/"
                                 "%s is not a dataset", r->path, name);
+                goto cleanup;
+            }
+            if (count >= CPERM_STC_MAX_BLOCKS) {
+                h5_close(d);
+                rc = cperm_fail(r->err, CPERM_EUNSUPPORTED, "stc: %s: more than %d vertex lists "
+                                "(%s) are not supported", r->path, CPERM_STC_MAX_BLOCKS, name);
                 goto cleanup;
             }
             rc = read_vertices(r, d, name, &verts[count], &nv[count]);
@@ -354,10 +368,14 @@ static int read_vertex_list(const h5_reader *r, hid_t g, uint32_t *verts[2], siz
             count++;
         }
     }
-    if (count != 2)
+    if (kind_of_stc == CPERM_STC_SURFACE && count != 2)
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: vertices must be a list with 2 "
                         "entries, got %zu", r->path, count);
+    else if (count == 0)
+        rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: key_vertices is an empty list",
+                        r->path);
 cleanup:
+    *n_blocks = count;
     h5_close(obj);
     return rc;
 }
@@ -367,16 +385,18 @@ cleanup:
 typedef struct h5_stc_file {
     hid_t fapl, file, root, data;       /* data: the key_data dataset */
     dset_info info;                     /* of key_data */
-    uint32_t *verts[2];                 /* as stored (not yet sorted) */
-    size_t nv[2], n_orient, n_times;
+    uint32_t *verts[CPERM_STC_MAX_BLOCKS]; /* as stored (not yet sorted) */
+    size_t nv[CPERM_STC_MAX_BLOCKS], n_blocks, n_orient, n_times;
+    int kind;                           /* CPERM_STC_* from key_src_type */
     double tmin, tstep;
     char subject[sizeof((cperm_stc *)0)->subject];
 } h5_stc_file;
 
 static void stc_file_close(h5_stc_file *hf) {
-    free(hf->verts[0]);
-    free(hf->verts[1]);
-    hf->verts[0] = hf->verts[1] = NULL;
+    for (size_t h = 0; h < CPERM_STC_MAX_BLOCKS; h++) {
+        free(hf->verts[h]);
+        hf->verts[h] = NULL;
+    }
     h5_close(hf->data);
     h5_close(hf->root);
     h5_close(hf->file);
@@ -451,9 +471,21 @@ static int stc_file_open(const h5_reader *r, h5_stc_file *hf) {
     rc = read_string(r, root, "key_src_type", src_type, sizeof src_type, &is_none, &missing);
     if (rc) goto cleanup;
     if (missing) strcpy(src_type, "surface"); /* kwargs.pop('src_type', 'surface') */
-    if (is_none || strcmp(src_type, "surface") != 0) {
+    /* read_source_estimate's classes: 'volume' and 'discrete' -> VolSourceEstimate,
+     * 'mixed' -> MixedSourceEstimate, 'surface' -> SourceEstimate; anything else fails. */
+    if (!is_none && strcmp(src_type, "surface") == 0) {
+        hf->kind = CPERM_STC_SURFACE;
+    } else if (!r->any_kind) {
         rc = cperm_fail(r->err, CPERM_EUNSUPPORTED, "stc: %s: src_type '%s' is not supported "
                         "(surface source estimates only)", r->path, is_none ? "None" : src_type);
+        goto cleanup;
+    } else if (!is_none && (strcmp(src_type, "volume") == 0 || strcmp(src_type, "discrete") == 0)) {
+        hf->kind = CPERM_STC_VOLUME;
+    } else if (!is_none && strcmp(src_type, "mixed") == 0) {
+        hf->kind = CPERM_STC_MIXED;
+    } else {
+        rc = cperm_fail(r->err, CPERM_EUNSUPPORTED, "stc: %s: src_type '%s' is not supported "
+                        "(surface, volume, discrete or mixed)", r->path, is_none ? "None" : src_type);
         goto cleanup;
     }
     rc = read_string(r, root, "key_subject", hf->subject, sizeof hf->subject, &is_none,
@@ -461,7 +493,7 @@ static int stc_file_open(const h5_reader *r, h5_stc_file *hf) {
     if (rc) goto cleanup;
     if ((rc = read_scalar(r, root, "key_tmin", &hf->tmin))) goto cleanup;
     if ((rc = read_scalar(r, root, "key_tstep", &hf->tstep))) goto cleanup;
-    if ((rc = read_vertex_list(r, root, hf->verts, hf->nv))) goto cleanup;
+    if ((rc = read_vertex_list(r, root, hf->kind, hf->verts, hf->nv, &hf->n_blocks))) goto cleanup;
 
     data = hf->data = open_member(r, root, "key_data", &kind, &missing, &rc);
     if (missing) {
@@ -498,11 +530,15 @@ static int stc_file_open(const h5_reader *r, h5_stc_file *hf) {
                         info.rank == 3 ? " and shape[1] != 3" : "");
         goto cleanup;
     }
-    if (info.dims[0] != (hsize_t)hf->nv[0] + hf->nv[1]) {
-        rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: Number of vertices (%zu) and data rows "
-                        "(%llu) must match", r->path, hf->nv[0] + hf->nv[1],
-                        (unsigned long long)info.dims[0]);
-        goto cleanup;
+    {
+        size_t rows = 0;
+        for (j = 0; j < hf->n_blocks; j++) rows += hf->nv[j];
+        if (info.dims[0] != (hsize_t)rows) {
+            rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: Number of vertices (%zu) and data "
+                            "rows (%llu) must match", r->path, rows,
+                            (unsigned long long)info.dims[0]);
+            goto cleanup;
+        }
     }
     hf->info = info;
     hf->n_orient = info.rank == 3 ? 3 : 1;
@@ -536,6 +572,14 @@ static int read_rows(const h5_reader *r, const h5_stc_file *hf, size_t row0, siz
     return rc;
 }
 
+/* Vertex order as read_source_estimate leaves it: a surface estimate's blocks sorted with
+ * their rows; a volume one's must already ascend (VolSourceEstimate refuses others); so must
+ * a mixed one's, since MNE 1.3's sort handles two blocks only and then fails. */
+static int order_vertices(cperm_stc *stc, const char *path, cperm_err *err) {
+    if (stc->kind == CPERM_STC_SURFACE) return cperm_stc_sort_vertices(stc, path, err);
+    return cperm_stc_check_ascending(stc, path, err);
+}
+
 /* The whole estimate, in this process (HDF5's error reporting as the caller set it). */
 static int read_impl(const h5_reader *r, cperm_stc **out) {
     h5_stc_file hf;
@@ -545,22 +589,24 @@ static int read_impl(const h5_reader *r, cperm_stc **out) {
 
     *out = NULL;
     if ((rc = stc_file_open(r, &hf))) return rc;
-    if ((rc = cperm_stc_alloc(&stc, 2, hf.nv, hf.n_orient, hf.n_times, r->err))) goto cleanup;
+    if ((rc = cperm_stc_alloc(&stc, hf.n_blocks, hf.nv, hf.n_orient, hf.n_times, r->err)))
+        goto cleanup;
     if (hf.info.npoints > 0 &&
         H5Dread(hf.data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, stc->data) < 0) {
         rc = cperm_fail(r->err, CPERM_EFORMAT, "stc: %s: cannot read key_data (truncated or "
                         "corrupt)", r->path);
         goto cleanup;
     }
-    for (j = 0; j < 2; j++) {
+    for (j = 0; j < hf.n_blocks; j++) {
         free(stc->vertices[j]);
         stc->vertices[j] = hf.verts[j];
         hf.verts[j] = NULL;
     }
     stc->tmin = hf.tmin;
     stc->tstep = hf.tstep;
+    stc->kind = hf.kind;
     memcpy(stc->subject, hf.subject, sizeof stc->subject);
-    if ((rc = cperm_stc_sort_vertices(stc, r->path, r->err))) goto cleanup;
+    if ((rc = order_vertices(stc, r->path, r->err))) goto cleanup;
     *out = stc;
     stc = NULL;
 cleanup:
@@ -609,7 +655,7 @@ static int read_here(h5_reader *r, cperm_stc **out) {
 #define H5_PREPARE_MIN_BYTES ((uint64_t)256 << 10)
 
 /* The child's messages: a header, then n_bytes of payload.
- *   MSG_SHAPE   h5_shape, then the lh and rh vertices as stored (uint32)
+ *   MSG_SHAPE   h5_shape, then each block's vertices as stored (uint32)
  *   MSG_BLOCK   the next rows of key_data (float64, rows x n_orient x n_times)
  *   MSG_RESULT  rc: 0 after the last block, or a cperm_error with its message (the
  *               payload, without NUL) at any point
@@ -622,7 +668,7 @@ typedef struct h5_msg {
     uint64_t n_bytes;
 } h5_msg;
 typedef struct h5_shape {
-    uint64_t n_vertices[2], n_orient, n_times;
+    uint64_t n_blocks, kind, n_vertices[CPERM_STC_MAX_BLOCKS], n_orient, n_times;
     double tmin, tstep;
     char subject[sizeof((cperm_stc *)0)->subject];
 } h5_shape;
@@ -658,18 +704,21 @@ static int child_main(void *ctx, cperm_child_io *io) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* stderr is /dev/null anyway: spare the work */
     if (stc_file_open(&r, &hf)) return send_error(io, &cerr) ? 3 : 0;
     memset(&sh, 0, sizeof sh);
-    sh.n_vertices[0] = hf.nv[0];
-    sh.n_vertices[1] = hf.nv[1];
+    sh.n_blocks = hf.n_blocks;
+    sh.kind = (uint64_t)hf.kind;
+    rows = 0;
+    for (n = 0; n < hf.n_blocks; n++) {
+        sh.n_vertices[n] = hf.nv[n];
+        rows += hf.nv[n];
+    }
     sh.n_orient = hf.n_orient;
     sh.n_times = hf.n_times;
     sh.tmin = hf.tmin;
     sh.tstep = hf.tstep;
     memcpy(sh.subject, hf.subject, sizeof sh.subject);
-    rows = hf.nv[0] + hf.nv[1];
-    if (send_msg(io, MSG_SHAPE, 0, &sh, sizeof sh) ||
-        cperm_child_write(io, hf.verts[0], hf.nv[0] * sizeof(uint32_t)) ||
-        cperm_child_write(io, hf.verts[1], hf.nv[1] * sizeof(uint32_t)))
-        return 3;
+    if (send_msg(io, MSG_SHAPE, 0, &sh, sizeof sh)) return 3;
+    for (n = 0; n < hf.n_blocks; n++)
+        if (cperm_child_write(io, hf.verts[n], hf.nv[n] * sizeof(uint32_t))) return 3;
     if (rows > 0 && hf.info.npoints > 0) {
         /* rows x row_bytes is bounded by dataset_info's limit, so neither overflows. */
         row_bytes = hf.n_orient * hf.n_times * sizeof(double);
@@ -738,12 +787,15 @@ static void recv_release(recv_buf *b) {
  * large enough, else a new one. Vertices are left to be read into. */
 static int alloc_from_shape(const h5_reader *r, const h5_shape *sh, recv_buf *rb,
                             uint64_t *data_bytes, cperm_stc **out) {
-    size_t nv[2] = {(size_t)sh->n_vertices[0], (size_t)sh->n_vertices[1]}, rows;
+    size_t nv[CPERM_STC_MAX_BLOCKS], rows = 0;
     cperm_stc *stc = NULL;
     int rc;
 
     *out = NULL;
-    rows = nv[0] + nv[1];
+    for (size_t h = 0; h < (size_t)sh->n_blocks; h++) {
+        nv[h] = (size_t)sh->n_vertices[h];
+        rows += nv[h];
+    }
     *data_bytes = 0;
     if (rows > 0 && sh->n_times > 0) {
         if (sh->n_times > SIZE_MAX / 24 || rows > SIZE_MAX / 24 / (size_t)sh->n_times)
@@ -751,8 +803,10 @@ static int alloc_from_shape(const h5_reader *r, const h5_shape *sh, recv_buf *rb
         *data_bytes = (uint64_t)rows * sh->n_orient * sh->n_times * sizeof(double);
     }
     /* n_times 0 here: the data buffer is ours (no data-sized calloc to zero and discard). */
-    if ((rc = cperm_stc_alloc(&stc, 2, nv, (size_t)sh->n_orient, 0, r->err))) return rc;
+    if ((rc = cperm_stc_alloc(&stc, (size_t)sh->n_blocks, nv, (size_t)sh->n_orient, 0, r->err)))
+        return rc;
     stc->n_times = (size_t)sh->n_times;
+    stc->kind = (int)sh->kind;
     stc->tmin = sh->tmin;
     stc->tstep = sh->tstep;
     memcpy(stc->subject, sh->subject, sizeof stc->subject);
@@ -843,20 +897,26 @@ static int read_isolated(const h5_reader *r, double fixed, cperm_stc **out) {
     if ((rd = cperm_child_read(&c, &sh, sizeof sh, deadline))) goto child_failed;
     /* The child is our code, but libhdf5 may have scribbled over its memory: check what a
      * read can produce before allocating for it. */
-    if ((sh.n_orient != 1 && sh.n_orient != 3) || sh.n_vertices[0] > SIZE_MAX / 8 ||
-        sh.n_vertices[1] > SIZE_MAX / 8 || sh.n_times > SIZE_MAX)
+    if ((sh.n_orient != 1 && sh.n_orient != 3) || sh.n_blocks < 1 ||
+        sh.n_blocks > CPERM_STC_MAX_BLOCKS || sh.kind > CPERM_STC_MIXED || sh.n_times > SIZE_MAX)
         goto garbled;
+    {
+        uint64_t rows = 0;
+        for (size_t h = 0; h < (size_t)sh.n_blocks; h++) {
+            if (sh.n_vertices[h] > SIZE_MAX / 8 - rows) goto garbled;
+            rows += sh.n_vertices[h];
+        }
+    }
     if ((rc = alloc_from_shape(r, &sh, &rb, &data_bytes, &stc))) {
         if (rc == CPERM_EFORMAT) goto garbled;
         cperm_child_finish(&c, cperm_monotonic_s());
         recv_release(&rb);
         return rc;
     }
-    if ((rd = cperm_child_read(&c, stc->vertices[0], stc->n_vertices[0] * sizeof(uint32_t),
-                               deadline)) ||
-        (rd = cperm_child_read(&c, stc->vertices[1], stc->n_vertices[1] * sizeof(uint32_t),
-                               deadline)))
-        goto child_failed;
+    for (size_t h = 0; h < stc->n_hemis; h++)
+        if ((rd = cperm_child_read(&c, stc->vertices[h], stc->n_vertices[h] * sizeof(uint32_t),
+                                   deadline)))
+            goto child_failed;
     phase = 2;
     if (fixed <= 0) {
         limit = H5_DATA_TIMEOUT_S + ceil((double)data_bytes / H5_DATA_BYTES_PER_S);
@@ -891,7 +951,7 @@ result:
         goto fail;
     }
     recv_release(&rb);
-    if ((rc = cperm_stc_sort_vertices(stc, r->path, r->err))) {
+    if ((rc = order_vertices(stc, r->path, r->err))) {
         cperm_stc_free(stc);
         return rc;
     }
@@ -963,8 +1023,8 @@ int cperm_h5_options_init(cperm_h5_options *opts, int version) {
     return CPERM_OK;
 }
 
-int cperm_stc_read_h5(cperm_stc **out, const char *path, const cperm_h5_options *opts,
-                      cperm_err *err) {
+static int read_h5(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                   int any_kind, cperm_err *err) {
     h5_reader r;
     struct stat st;
     int fd, rc, isolate = CPERM_H5_ISOLATE_CHILD;
@@ -990,10 +1050,17 @@ int cperm_stc_read_h5(cperm_stc **out, const char *path, const cperm_h5_options 
     r.path = path;
     r.err = err;
     r.file_size = (uint64_t)st.st_size;
+    r.any_kind = any_kind;
     if (isolate == CPERM_H5_ISOLATE_NONE) return read_here(&r, out);
     return read_isolated(&r, fixed, out);
 }
 
-int cperm_stc_h5_read(cperm_stc **out, const char *path, cperm_err *err) {
-    return cperm_stc_read_h5(out, path, NULL, err);
+int cperm_stc_read_h5(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                      cperm_err *err) {
+    return read_h5(out, path, opts, 0, err);
+}
+
+int cperm_stc_h5_read(cperm_stc **out, const char *path, const cperm_h5_options *opts,
+                      int any_kind, cperm_err *err) {
+    return read_h5(out, path, opts, any_kind, err);
 }
