@@ -271,8 +271,12 @@ int cluster_outputs(outset *set, const os_result *r, int *summarised) {
                 : outset_remove_stale(set, "summary-lh.stc") ||
                       outset_remove_stale(set, "summary-rh.stc"))
         goto cleanup;
-    if (!(h0 = outputs_h0_text(r->run, &h0_len)) || outset_add(set, "h0.txt", h0, h0_len))
-        goto cleanup;
+    if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
+    {
+        const int taken = outset_take(set, "h0.txt", h0, h0_len); /* the set owns h0 now */
+        h0 = NULL;
+        if (taken) goto cleanup;
+    }
     json = clusters_json(r, summary != NULL);
     if (!json) {
         cli_error("out of memory while formatting clusters.json");

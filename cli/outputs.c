@@ -185,6 +185,17 @@ oom:
     return NULL;
 }
 
+int outset_take(outset *s, const char *name, void *buffer, size_t len) {
+    entry *e = buffer ? new_entry(s, name, E_BYTES) : NULL;
+    if (!e) {
+        free(buffer);
+        return -1;
+    }
+    e->data = buffer;
+    e->len = len;
+    return 0;
+}
+
 int outset_add(outset *s, const char *name, const void *data, size_t len) {
     entry *e = new_entry(s, name, E_BYTES);
     if (!e) return -1;
@@ -538,5 +549,6 @@ char *outputs_h0_text(const cperm_run *run, size_t *len) {
     for (size_t i = 0; i < n; i++) p += snprintf(p, 32, "%.17g\n", h0[i]);
     *p = '\0';
     *len = (size_t)(p - buf);
-    return buf;
+    char *fit = realloc(buf, *len + 1); /* a third of the worst case, typically */
+    return fit ? fit : buf;
 }

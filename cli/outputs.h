@@ -15,6 +15,9 @@ int outputs_check_dir(const char *dir);
  *
  *   outset_create(&s, dir)             an empty set for dir (nothing is touched yet)
  *   outset_add(s, name, bytes, len)    a file with these bytes (copied)
+ *   outset_take(s, name, buffer, len)  the same, taking ownership of a malloc'd buffer
+ *                                      (freed by the set even on failure; no copy of a
+ *                                      large text such as h0.txt)
  *   outset_add_stc(s, stem, stc)       stem-lh.stc and stem-rh.stc of an estimate (owned)
  *   outset_add_map(s, stem, map, L)    the same for a run's n_times x n_vertices map with
  *                                      the layout L (both the caller's, kept until commit)
@@ -40,6 +43,7 @@ typedef struct outset outset;
 
 int outset_create(outset **out, const char *dir);
 int outset_add(outset *s, const char *name, const void *data, size_t len);
+int outset_take(outset *s, const char *name, void *buffer, size_t len);
 /* Takes ownership of stc, also when it fails; stc stays readable until outset_free. */
 int outset_add_stc(outset *s, const char *stem, cperm_stc *stc);
 int outset_add_map(outset *s, const char *stem, const double *map, const cperm_stc *layout);

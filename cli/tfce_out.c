@@ -321,8 +321,12 @@ int tfce_outputs(outset *set, const os_result *r) {
                 : outset_remove_stale(set, "tfce-summary-lh.stc") ||
                       outset_remove_stale(set, "tfce-summary-rh.stc"))
         goto cleanup;
-    if (!(h0 = outputs_h0_text(r->run, &h0_len)) || outset_add(set, "h0.txt", h0, h0_len))
-        goto cleanup;
+    if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
+    {
+        const int taken = outset_take(set, "h0.txt", h0, h0_len); /* the set owns h0 now */
+        h0 = NULL;
+        if (taken) goto cleanup;
+    }
     if (!(json = summary_json(r))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;
