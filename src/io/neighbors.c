@@ -342,11 +342,9 @@ static int array_element(reader *r, node *out, const node *a, size_t lin, const 
     const matvar_t *v = a->var;
     if (a->strct) {
         const matvar_t *f = Mat_VarGetStructFieldByName((matvar_t *)a->strct, a->field, lin);
-        if (!f) {
-            memset(out, 0, sizeof *out);
-            out->kind = NODE_OTHER;
-            return 0;
-        }
+        if (!f)
+            return cperm_fail(r->err, CPERM_EFORMAT, WHO ": %s: %s of element %zu is missing "
+                              "(a truncated or corrupt file)", r->path, where, lin + 1);
         return make_view(r, out, f, NULL, NULL);
     }
     if (v->class_type == MAT_C_CHAR) return char_text(r, out, a, lin, where);
@@ -658,7 +656,8 @@ int cperm_ch_adjacency_read(cperm_ch_names **names_out, cperm_graph **graph_out,
             snprintf(where, sizeof where, "field neighblabel of element %zu", k + 1);
             const matvar_t *f = Mat_VarGetStructFieldByName(nb, "neighblabel", lin);
             if (!f) {
-                rc = cperm_fail(err, CPERM_EFORMAT, WHO ": %s: %s is missing", path, where);
+                rc = cperm_fail(err, CPERM_EFORMAT, WHO ": %s: %s is missing (a truncated or "
+                                "corrupt file)", path, where);
                 goto cleanup;
             }
             rc = make_view(&r, &c, f, NULL, NULL);
