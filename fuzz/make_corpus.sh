@@ -2,7 +2,8 @@
 # make_corpus.sh - regenerates the seed corpora fuzz/corpus/NAME from real files: a small
 # study written by `clusterperm simulate` (.stc pairs, -src.fif), its gzip form, h5io-layout
 # -stc.h5 files written with h5py (as tests/xcheck_stc.py does), the command lines and list
-# files of tests/cli_onesample.sh, and structured -stc.h5 programs for fuzz_stc_h5.
+# files of tests/cli_onesample.sh, structured -stc.h5 programs for fuzz_stc_h5, and FieldTrip-
+# style neighbour .mat files written with scipy.io.savemat (not MNE's shipped FieldTrip ones).
 # Deterministic; existing seeds are replaced, fuzz/regress/ (found crashers) is left alone.
 # Usage: sh fuzz/make_corpus.sh [BUILD_DIR]
 set -e
@@ -13,7 +14,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -206,3 +207,28 @@ for name, b in seeds.items():
     open("%s/%s" % (out, name), "wb").write(b)
 PY
 echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"
+
+# FieldTrip neighbour structs written by scipy.io.savemat: compressed and plain, cells, a text
+# instead of a cell, a channel without neighbours, a 2 x 2 struct array, MEG names.
+"$PYTHON" - "$C/neighbors" <<'PY'
+import sys
+import numpy as np, scipy.io as sio
+out = sys.argv[1]
+def cell(*names):
+    c = np.empty((len(names), 1), dtype=object)
+    for i, x in enumerate(names):
+        c[i, 0] = x
+    return c
+def struct(labels, neighb, shape=None):
+    s = np.zeros(shape or (1, len(labels)), dtype=[("label", object), ("neighblabel", object)])
+    for k, f in enumerate(zip(labels, neighb)):
+        s.reshape(-1)[k] = f
+    return s
+eeg = struct(["Fp1", "Fp2", "Cz", "Oz"], [cell("Fp2", "Cz"), cell("Fp1"), "Oz",
+             np.zeros((0, 1), dtype=object)])
+sio.savemat(out + "/eeg4-compressed.mat", {"neighbours": eeg}, do_compression=True)
+sio.savemat(out + "/eeg4-plain.mat", {"neighbours": eeg})
+meg = struct(["MEG0113", "MEG0112", "MEG 0111", "MEG0122"],
+             [cell("MEG0112"), cell("MEG0113", "MEG0122"), cell(), cell("MEG0112")], shape=(2, 2))
+sio.savemat(out + "/meg2x2.mat", {"neighbours": meg}, do_compression=True)
+PY

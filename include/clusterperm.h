@@ -939,6 +939,48 @@ CPERM_API int cperm_graph_from_volume(cperm_graph **out, const size_t shape[3],
                                       const int32_t *vertno, size_t n_vertno, cperm_err *err);
 /* end of volume neighbourhoods */
 
+/* ------------------------------------------------------- sensor neighbourhoods */
+/* (src/io/neighbors.c, libmatio) */
+/* Channel names, in a file's order. Free with cperm_ch_names_free. */
+typedef struct cperm_ch_names {
+    size_t n_channels;
+    char **names;      /* n_channels NUL-terminated UTF-8 strings */
+} cperm_ch_names;
+/* mne.channels.read_ch_adjacency(path) (MNE 1.3) for a FieldTrip neighbour file (MNE ships
+ * 41 in mne/channels/data/neighbors/): the variable `neighbours`, a struct array with fields
+ * `label` (text) and `neighblabel` (a cell array of texts, or one text), read with libmatio
+ * and unpacked as MNE's scipy.io.loadmat + _recursive_flatten do (struct elements in numpy's
+ * C order over the struct's dims; texts decoded as scipy: MATLAB's uint16 characters by their
+ * low byte as UTF-8). *names gets MNE's ch_names, "MEG" names included ("MEG0113" becomes
+ * "MEG 0113", as MNE renames them); *graph the adjacency over those channels: MNE's matrix is
+ * np.eye plus A[i, index(neighbour)] (index: the first channel of that name), and the graph
+ * holds every off-diagonal entry of it, read as undirected (A + A.T) - the way MNE's cluster
+ * functions read any adjacency (connected_components(connection='weak'), or A + A.T in the
+ * spatio-temporal path) - with MNE's always-true diagonal implicit, as in every cperm_graph.
+ * So a cluster test over channels with this graph and MNE's with that matrix form the same
+ * clusters (for the 41 shipped files, all symmetric, the graph is exactly MNE's matrix less
+ * its diagonal: tests/xcheck_neighbors.py). libmatio cannot read from memory: the fuzz target
+ * goes through a file. Sets libmatio's process-wide log function once (matio's default one
+ * prints and may abort). Errors (one each, naming the file and, where it applies, the channel
+ * and label): CPERM_ENOTFOUND, CPERM_EIO (cannot open), CPERM_EUNSUPPORTED (a MAT v7.3 /
+ * HDF5 file, which scipy.io.loadmat - hence MNE - cannot read either), CPERM_EFORMAT (not a
+ * MAT v5/v7 file, corrupt, no `neighbours` struct with both fields, a label that is not one
+ * text, a neighbour that is not a channel label, a channel named "MEG": every case where MNE
+ * 1.3 fails too), CPERM_ENOMEM. Not thread-safe against other users of libmatio's log. */
+CPERM_API int cperm_ch_adjacency_read(cperm_ch_names **names, cperm_graph **graph,
+                                      const char *path, cperm_err *err);
+/* read_ch_adjacency(path, picks=picks): the channels picks[0 .. n_picks-1] of a read's names
+ * and graph, in picks' order (negative picks count from the end; a channel picked twice
+ * appears twice, the two copies neighbours, as MNE's adjacency[picks][:, picks] has them).
+ * picks NULL with n_picks 0 picks all channels (picks=None). Errors: CPERM_EINVAL (NULL
+ * pointers, names and graph of different sizes, no picks, a pick outside [-n, n): MNE's
+ * messages), CPERM_ENOMEM. The inputs are only read. */
+CPERM_API int cperm_ch_adjacency_pick(cperm_ch_names **names_out, cperm_graph **graph_out,
+                                      const cperm_ch_names *names, const cperm_graph *graph,
+                                      const int64_t *picks, size_t n_picks, cperm_err *err);
+CPERM_API void cperm_ch_names_free(cperm_ch_names *names);
+/* end of sensor neighbourhoods */
+
 /* ----------------------------------------------------------------- F distribution */
 /* (src/stats/fdist.c) */
 
