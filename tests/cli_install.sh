@@ -61,10 +61,14 @@ check_tree() {
     [ "$soname" = "libclusterperm.so.$SOMAJOR" ] && ok "${name}_soname ($soname)" ||
         fail "${name}_soname" "SONAME '$soname'"
     needed=$(readelf -d "$lib/libclusterperm.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    missing=""
+    for want in libz.so libcairo hdf5 libmatio; do
+        case $needed in *"$want"*) ;; *) missing="$missing $want" ;; esac
+    done
     case $needed in
     *jansson*) fail "${name}_so_needed" "the library links jansson, which only the CLI uses: $needed" ;;
-    *libz.so*libcairo*hdf5*) ok "${name}_so_needed" ;;
-    *) fail "${name}_so_needed" "NEEDED: $needed" ;;
+    *) [ -z "$missing" ] && ok "${name}_so_needed" ||
+        fail "${name}_so_needed" "NEEDED lacks$missing: $needed" ;;
     esac
     cmp -s "$man/man1/clusterperm.1" "$BUILD/clusterperm.1" &&
         cmp -s "$comp/clusterperm" "$BUILD/clusterperm.bash-completion" &&
@@ -137,10 +141,10 @@ if mk install PREFIX="$P"; then
         fail prefix_pc_dirs "$(cat "$pc")"
     check_client prefix "$P/lib" "$P/include" "$P/lib/pkgconfig"
     # The statistics engine alone: its own pkg-config name, and a library that needs nothing
-    # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson).
+    # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson, libmatio).
     needed=$(readelf -d "$P/lib/libclusterperm-stats.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
     case "$needed" in
-    *cairo*|*hdf5*|*libz*|*jansson*|"") fail stats_so_needed "NEEDED: $needed" ;;
+    *cairo*|*hdf5*|*libz*|*jansson*|*matio*|"") fail stats_so_needed "NEEDED: $needed" ;;
     *) ok stats_so_needed ;;
     esac
     cat >"$T/stats.c" <<'C'
