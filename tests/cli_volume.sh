@@ -1,8 +1,9 @@
 #!/bin/sh
-# cli_volume.sh - a volume study through the CLI against MNE 1.3: MNE makes a volume source
-# space (15 mm grid in a 60 mm sphere) from a synthetic T1.mgz written with nibabel (as
-# tests/xcheck_volsrc.py does) and saves a small study with VolSourceEstimate.save (-vl.stc;
-# 8 subjects x 2 conditions, 12 times, an effect in a ball of voxels). `clusterperm
+# cli_volume.sh - a volume study through the CLI against MNE 1.3: tests/volstudy.py has MNE
+# make a volume source space (15 mm grid in a 60 mm sphere) from a synthetic T1.mgz written
+# with nibabel (as tests/xcheck_volsrc.py does) and save a small study with
+# VolSourceEstimate.save (-vl.stc; 8 subjects x 2 conditions, 12 times, an effect in a ball
+# of voxels). `clusterperm
 # onesample` (default mode, and --compat mne1.3) and `clusterperm independent` run on those
 # files; MNE 1.3's spatio_temporal_cluster_1samp_test / spatio_temporal_cluster_test run on
 # the same data with adjacency from spatial_src_adjacency(src) (combined with time for the
@@ -29,50 +30,7 @@ fi
 . "$(dirname "$0")/clilib.sh" # expect_fail NAME STATUS MESSAGE COMMAND ARGS...
 
 # --- the study, written by MNE
-if ! $PY - "$T" <<'PY'; then
-import os, sys, warnings
-warnings.filterwarnings("ignore")
-import numpy as np
-import nibabel as nib
-import mne
-T = sys.argv[1]
-n, vs = 64, 3.0
-aff = np.array([[-vs, 0, 0, n * vs / 2], [0, 0, vs, -n * vs / 2],
-                [0, -vs, 0, n * vs / 2], [0, 0, 0, 1.0]])
-os.makedirs(os.path.join(T, "sample", "mri"))
-t1 = os.path.join(T, "sample", "mri", "T1.mgz")
-nib.save(nib.MGHImage(np.zeros((n, n, n), np.uint8), aff), t1)
-src = mne.setup_volume_source_space(pos=15.0, mri=t1, sphere=(0.0, 0.0, 0.0, 0.06),
-                                    add_interpolator=False, verbose=False)
-mne.write_source_spaces(os.path.join(T, "vol-src.fif"), src, verbose=False)
-vertno = src[0]["vertno"]
-rr = src[0]["rr"][vertno]
-ball = np.linalg.norm(rr - np.array([0.015, 0.0, 0.0]), axis=1) < 0.025
-rng = np.random.RandomState(42)
-n_times, tmin, tstep = 12, -0.02, 0.01
-def save(path, data, verts=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    mne.VolSourceEstimate(data, [vertno if verts is None else verts], tmin,
-                          tstep).save(path, overwrite=True, verbose=False)
-for s in range(8):
-    d = os.path.join(T, "study", "sub%02d" % (s + 1))
-    faces = rng.normal(0, 1, (len(vertno), n_times))
-    faces[np.ix_(ball, np.arange(4, 9))] += 1.6
-    save(os.path.join(d, "faces-vl.stc"), faces)
-    save(os.path.join(d, "scrambled-vl.stc"), rng.normal(0, 1, (len(vertno), n_times)))
-for s in range(7):  # a second group for the independent-groups F
-    d = os.path.join(T, "study2", "sub%02d" % (s + 1))
-    save(os.path.join(d, "faces-vl.stc"), rng.normal(0, 1, (len(vertno), n_times)))
-# bad inputs: a subject whose estimate lacks the first voxel, a surface pair, -vol.stc
-d = os.path.join(T, "bad_vert", "sub03")
-save(os.path.join(d, "faces-vl.stc"), rng.normal(0, 1, (len(vertno) - 1, n_times)),
-     vertno[1:])
-d = os.path.join(T, "surf", "sub03")
-os.makedirs(d, exist_ok=True)
-mne.SourceEstimate(rng.normal(0, 1, (10, n_times)), [np.arange(5), np.arange(5)], tmin,
-                   tstep).save(os.path.join(d, "faces"), verbose=False)
-print("%d voxels in use of %d, %d in the ball" % (len(vertno), src[0]["np"], ball.sum()))
-PY
+if ! $PY "$(dirname "$0")/volstudy.py" "$T"; then
     fail vol_setup "MNE could not write the volume study"
     exit 1
 fi
