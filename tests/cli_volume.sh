@@ -10,7 +10,7 @@
 # default mode, spatial only for --compat mne1.3) and the same seed. Asserted: tobs-vl.stc
 # and summary-vl.stc byte-identical to MNE's writer, clusters (voxels, time span, size,
 # statistic, peak), p-values and every H0 value identical, the report saying the space is a
-# volume. Bad input: vertex mismatch, surface estimates with a volume space and the other
+# volume; rm-anova's F of two cells equal to the paired t squared. Bad input: vertex mismatch, surface estimates with a volume space and the other
 # way round, kinds mixed across subjects, --tfce. Prints "ok NAME" / "FAIL NAME: why".
 # Usage: sh tests/cli_volume.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
@@ -169,6 +169,27 @@ run_case vol_onesample_mne13 one mne1.3 0 onesample --a "$STUDY/sub*/faces" \
     --b "$STUDY/sub*/scrambled" --src "$SRC" --p-threshold 0.01
 run_case vol_independent indep none 1 independent --group "$STUDY/sub*/faces" \
     --group "$T/study2/sub*/faces" --src "$SRC" --p-threshold 0.01
+# rm-anova on the same volume: two cells (faces, scrambled), effect A; its F map is the
+# paired t map squared (f_mway_rm with 2 levels), read back from both runs' tobs-vl.stc
+if "$CP" rm-anova --factors 2 --effect A --cell "$STUDY/sub*/faces" --cell "$STUDY/sub*/scrambled" \
+    --src "$SRC" --n-permutations 64 --seed 3 --out "$T/runs/rm" -q 2>"$T/rm.err" &&
+    $PY - "$T/runs/rm" "$T/runs/vol_onesample" <<'PY'; then
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import numpy as np
+import mne
+f = mne.read_source_estimate(sys.argv[1] + "/tobs-vl.stc")
+t = mne.read_source_estimate(sys.argv[2] + "/tobs-vl.stc")
+res = json.load(open(sys.argv[1] + "/clusters.json"))
+assert isinstance(f, mne.VolSourceEstimate), type(f)
+assert np.array_equal(f.vertices[0], t.vertices[0])
+assert np.allclose(f.data, t.data.astype(float) ** 2, rtol=1e-5), np.abs(f.data - t.data ** 2).max()
+assert res["data"]["source_space"] == "volume" and res["n_h0"] == 64, res["data"]
+PY
+    ok vol_rmanova_f_is_t_squared
+else
+    fail vol_rmanova_f_is_t_squared "$(cat "$T/rm.err")"
+fi
 # the -vl.stc files given by name in a list file: the same subjects and results
 for f in "$STUDY"/sub*/faces-vl.stc; do echo "$f"; done >"$T/a.txt"
 for f in "$STUDY"/sub*/scrambled-vl.stc; do echo "$f"; done >"$T/b.txt"
