@@ -3,15 +3,16 @@
 # make a volume source space (15 mm grid in a 60 mm sphere) from a synthetic T1.mgz written
 # with nibabel (as tests/xcheck_volsrc.py does) and save a small study with
 # VolSourceEstimate.save (-vl.stc; 8 subjects x 2 conditions, 12 times, an effect in a ball
-# of voxels). `clusterperm
-# onesample` (default mode, and --compat mne1.3) and `clusterperm independent` run on those
-# files; MNE 1.3's spatio_temporal_cluster_1samp_test / spatio_temporal_cluster_test run on
-# the same data with adjacency from spatial_src_adjacency(src) (combined with time for the
-# default mode, spatial only for --compat mne1.3) and the same seed. Asserted: tobs-vl.stc
-# and summary-vl.stc byte-identical to MNE's writer, clusters (voxels, time span, size,
-# statistic, peak), p-values and every H0 value identical, the report saying the space is a
-# volume; rm-anova's F of two cells equal to the paired t squared. Bad input: vertex mismatch, surface estimates with a volume space and the other
-# way round, kinds mixed across subjects, --tfce. Prints "ok NAME" / "FAIL NAME: why".
+# of voxels). `clusterperm onesample` (default mode, and --compat mne1.3) and `clusterperm
+# independent` run on those files; MNE 1.3's spatio_temporal_cluster_1samp_test /
+# spatio_temporal_cluster_test run on the same data with adjacency from
+# spatial_src_adjacency(src) (combined with time for the default mode, spatial only for
+# --compat mne1.3) and the same seed. Asserted: tobs-vl.stc and summary-vl.stc byte-identical
+# to MNE's writer, clusters (voxels, time span, size, statistic, peak), p-values and every H0
+# value identical, the report saying the space is a volume; rm-anova's F of two cells equal
+# to the paired t squared. Bad input: vertex mismatch, surface estimates with a volume space
+# and the other way round, kinds mixed across subjects, --tfce. Prints "ok NAME" /
+# "FAIL NAME: why".
 # Usage: sh tests/cli_volume.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
 CP="$BUILD/clusterperm"
