@@ -145,7 +145,7 @@ int ckpt_parse(const unsigned char *data, size_t size, uint64_t inputs_hash,
 void ckpt_hash_stem(ckpt_hash *h, const char *stem) {
     static const char *const suffixes[] = {"", "-lh.stc", "-rh.stc", "-stc.h5"};
     size_t n = strlen(stem);
-    char *path = malloc(n + 8);
+    char *path = malloc(n + 16);
     ckpt_hash_str(h, stem);
     if (!path) {
         ckpt_hash_str(h, NULL);
@@ -155,6 +155,14 @@ void ckpt_hash_stem(ckpt_hash *h, const char *stem) {
         memcpy(path, stem, n);
         strcpy(path + n, suffixes[k]);
         ckpt_hash_file(h, path);
+    }
+    /* a volume estimate's one file: hashed only where it exists, so that a surface study's
+     * hash (and its checkpoints) stay as they were */
+    static const char *const vol_suffixes[] = {"-vl.stc", "-vol.stc"};
+    for (size_t k = 0; k < 2; k++) {
+        memcpy(path, stem, n);
+        strcpy(path + n, vol_suffixes[k]);
+        if (access(path, F_OK) == 0) ckpt_hash_file(h, path);
     }
     free(path);
 }

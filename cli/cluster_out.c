@@ -1,5 +1,5 @@
-/* cluster_out.c - the outputs of a cluster run of onesample (tobs and summary .stc pairs,
- * h0.txt, clusters.json, and the figures and report of cli/report.c), built from the plan,
+/* cluster_out.c - the outputs of a cluster run of onesample (tobs and summary .stc pairs, or
+ * for a volume source space -vl.stc files, h0.txt, clusters.json, and the figures and report of cli/report.c), built from the plan,
  * the run, the options and the study and added to the run's output set. */
 #include "cluster_out.h"
 #include "report.h"
@@ -48,8 +48,10 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
             peak = idx;
     }
     json_t *verts = json_object();
+    const int volume = r->study->volume;
+    const size_t n_blocks = volume ? 1 : 2;
     const char *hemi[2] = {"lh", "rh"};
-    for (size_t h = 0; h < 2; h++) {
+    for (size_t h = 0; h < n_blocks; h++) {
         size_t n = 0;
         for (size_t i = 0; i < n_members; i++) {
             size_t v = (size_t)m[i] % nv;
@@ -61,7 +63,8 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
         qsort(scratch, n, sizeof *scratch, cmp_u32);
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(scratch[i]));
-        json_object_set_new(verts, hemi[h], arr);
+        /* a volume's vertices are grid indices, MNE's vertno */
+        json_object_set_new(verts, volume ? "vol" : hemi[h], arr);
     }
     json_t *c = json_object();
     json_object_set_new(c, "index", json_integer((json_int_t)k));
@@ -77,9 +80,25 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
         json_object_set_new(c, "time_ms", span);
         size_t pv = peak % nv, pt = peak / nv;
         json_t *pk = json_object();
-        json_object_set_new(pk, "hemi", json_string(pv < nv_lh ? "lh" : "rh"));
-        json_object_set_new(pk, "vertex", json_integer(pv < nv_lh ? L->vertices[0][pv]
-                                                                  : L->vertices[1][pv - nv_lh]));
+        const uint32_t vertex = pv < nv_lh ? L->vertices[0][pv] : L->vertices[1][pv - nv_lh];
+        json_object_set_new(pk, "hemi", json_string(volume ? "vol" : pv < nv_lh ? "lh" : "rh"));
+        json_object_set_new(pk, "vertex", json_integer(vertex));
+        const cperm_src_hemi *vol = volume ? &r->study->src->hemis[0] : NULL;
+        if (vol && vertex < vol->shape[0] * vol->shape[1] * vol->shape[2] && vertex < vol->np) {
+            /* the voxel's grid index (x, y, z) and its position (the space's rr, in mm, in
+             * its coordinate frame: MRI surface RAS for MNE's volume spaces) */
+            const size_t x = vertex % vol->shape[0], y = vertex / vol->shape[0] % vol->shape[1],
+                         z = vertex / vol->shape[0] / vol->shape[1];
+            json_t *ijk = json_array(), *pos = json_array();
+            json_array_append_new(ijk, json_integer((json_int_t)x));
+            json_array_append_new(ijk, json_integer((json_int_t)y));
+            json_array_append_new(ijk, json_integer((json_int_t)z));
+            for (size_t d = 0; d < 3; d++)
+                json_array_append_new(pos, jreal(nearbyint((double)vol->rr[3 * (size_t)vertex + d] *
+                                                           1e6) / 1e3));
+            json_object_set_new(pk, "voxel", ijk);
+            json_object_set_new(pk, "pos_mm", pos);
+        }
         json_object_set_new(pk, "time_ms", jreal(ms(L->tmin + L->tstep * (double)pt)));
         json_object_set_new(pk, "t", jreal(tobs[peak]));
         json_object_set_new(c, "peak", pk);
@@ -186,8 +205,18 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(data, "n_subjects", json_integer((json_int_t)os_n_subjects(o, st)));
     if (rm) json_object_set_new(data, "n_cells", json_integer((json_int_t)st->n_groups));
     json_object_set_new(data, "n_times", json_integer((json_int_t)L->n_times));
-    json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
-    json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
+    json_object_set_new(data, "source_space", json_string(st->volume ? "volume" : "surface"));
+    if (st->volume) { /* the grid the vertex numbers index */
+        const cperm_src_hemi *vol = &st->src->hemis[0];
+        json_t *shape = json_array();
+        for (size_t d = 0; d < 3; d++)
+            json_array_append_new(shape, json_integer((json_int_t)vol->shape[d]));
+        json_object_set_new(data, "n_vertices_vol", json_integer((json_int_t)L->n_vertices[0]));
+        json_object_set_new(data, "grid_shape", shape);
+    } else {
+        json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
+        json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
+    }
     json_object_set_new(data, "tmin_ms", jreal(ms(L->tmin)));
     json_object_set_new(data, "tstep_ms", jreal(ms(L->tstep)));
     json_object_set_new(root, "data", data);
@@ -239,14 +268,11 @@ static int summary_stc(cperm_stc **out, const os_result *r) {
         free(summary);
         return 0;
     }
-    cperm_stc *s = NULL;
-    if (cperm_stc_create(&s, 2, nvh, n_cols, &err)) {
-        cli_error("%s", err.msg);
+    cperm_stc *s = outputs_like(L, n_cols); /* lh/rh or one volume, as the data */
+    if (!s) {
         free(summary);
         return -1;
     }
-    for (size_t h = 0; h < 2; h++)
-        memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
     s->tmin = 0.0;
     s->tstep = L->tstep * 1000.0; /* summarize_clusters_stc(tstep=tstep * 1000) */
     memcpy(s->data, summary, nv * n_cols * sizeof *summary);
@@ -269,7 +295,8 @@ int cluster_outputs(outset *set, const os_result *r, int *summarised) {
     if (summary_stc(&summary, r)) goto cleanup;
     if (summary ? outset_add_stc(set, "summary", summary)
                 : outset_remove_stale(set, "summary-lh.stc") ||
-                      outset_remove_stale(set, "summary-rh.stc"))
+                      outset_remove_stale(set, "summary-rh.stc") ||
+                      outset_remove_stale(set, "summary-vl.stc"))
         goto cleanup;
     if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
     {

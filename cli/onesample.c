@@ -24,15 +24,18 @@ static void usage(FILE *f) {
         "inputs:\n"
         "  --a STEM_GLOB        subjects' source estimates: a glob over stems, e.g.\n"
         "                       'study/sub*/mne_dSPM_inverse_morph-faces_eq' (matches\n"
-        "                       STEM-lh.stc/-rh.stc and STEM-stc.h5), or @LISTFILE with\n"
+        "                       STEM-lh.stc/-rh.stc, STEM-stc.h5 and, for a volume\n"
+        "                       source space, STEM-vl.stc/-vol.stc), or @LISTFILE with\n"
         "                       one stem (or file) per line; the subject of a stem is\n"
         "                       the word its wildcards matched ('sub003' for\n"
         "                       study/sub003/...), or its position in a list file;\n"
         "                       sorted by subject\n"
         "  --b STEM_GLOB        optional: paired contrast A - B, A and B paired by\n"
         "                       subject; a subject on one side only is an error\n"
-        "  --src FILE           surface source space (-src.fif or -src.fif.gz) whose\n"
-        "                       vertices are the data's\n"
+        "  --src FILE           source space (-src.fif or -src.fif.gz) whose vertices\n"
+        "                       in use are the data's: a surface lh/rh pair, or one\n"
+        "                       volume (then each estimate is one -vl.stc, -vol.stc or\n"
+        "                       volume -stc.h5; outputs -vl.stc; no brain figures)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates (as\n"
         "                       stc.magnitude()), before the subtraction; the absolute\n"
@@ -104,7 +107,8 @@ static void usage_independent(FILE *f) {
         "  --group STEM_GLOB    one group's source estimates (a glob over stems or\n"
         "                       @LISTFILE, as onesample's --a); give it once per group,\n"
         "                       2 to 64 groups, stacked in this order\n"
-        "  --src FILE           surface source space (-src.fif or -src.fif.gz)\n"
+        "  --src FILE           source space (-src.fif or -src.fif.gz): a surface lh/rh\n"
+        "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
         "test:\n"
@@ -163,7 +167,8 @@ static void usage_rmanova(FILE *f) {
         "                       @LISTFILE, as onesample's --a); once per cell, in MNE's\n"
         "                       order, the last factor fastest (2x2: A1B1 A1B2 A2B1 A2B2);\n"
         "                       every cell must hold the same subjects (paired by subject)\n"
-        "  --src FILE           surface source space (-src.fif or -src.fif.gz)\n"
+        "  --src FILE           source space (-src.fif or -src.fif.gz): a surface lh/rh\n"
+        "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
         "test:\n"
@@ -859,7 +864,8 @@ static const char *const output_names[] = {
     "tfce-lh.stc",         "tfce-rh.stc",         "tfce-p-lh.stc",
     "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
     "tfce.json",           "summary.png",         "h0.png",
-    "report.html"};
+    "report.html",
+    "tobs-vl.stc",         "summary-vl.stc"}; /* a volume source space's estimates */
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
  * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */
@@ -917,6 +923,11 @@ static int cluster_command(int argc, char **argv, const char *command) {
                   checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study))))
         goto cleanup;
     if (study_read(&study, &o)) goto cleanup;
+    if (study.volume && o.tfce.on) { /* its outputs and figures are lh/rh pairs */
+        cli_error("%s: --tfce: %s is a volume source space; TFCE's outputs are written for "
+                  "surface estimates only (use the cluster test without --tfce)", command, o.src);
+        goto cleanup;
+    }
     if (cperm_graph_from_src(&graph, study.src, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;

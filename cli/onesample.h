@@ -63,6 +63,8 @@ typedef struct os_study {
     size_t group_sizes[CPERM_MAX_GROUPS];
     int paired;               /* --b given: X = A - B */
     cperm_srcspace *src;      /* --src */
+    int volume;               /* --src is one volume: the estimates are -vl.stc (one block,
+                                 layout->kind CPERM_STC_VOLUME), no brain figures */
     cperm_stc *layout;        /* the first estimate after cropping: vertices, n_times, tmin
                                  and tstep of the tested data (its data are not X's) */
     double *X;                /* n_subjects x n_times x n_vertices */

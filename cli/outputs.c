@@ -107,7 +107,8 @@ static void fsync_dir(const char *dir) {
 
 /* ------------------------------------------------------------- the output set */
 
-enum { E_BYTES, E_STC, E_STC_RH, E_STALE }; /* E_STC writes its stem's lh and rh files */
+/* E_STC writes its stem's lh and rh files; E_VOL a volume estimate's one -vl.stc file */
+enum { E_BYTES, E_STC, E_STC_RH, E_VOL, E_STALE };
 enum { KEPT_NONE = 0, KEPT_LINK = 1, KEPT_MOVED = 2 };
 
 typedef struct entry {
@@ -117,7 +118,7 @@ typedef struct entry {
     unsigned char *data;    /* E_BYTES: a copy, freed once staged */
     size_t len;
     char *stem;             /* E_STC: the stem of the pair */
-    cperm_stc *stc;         /* E_STC: owned, or NULL for a map of the run: */
+    cperm_stc *stc;         /* E_STC, E_VOL: owned, or NULL for a map of the run: */
     const double *map;      /*   n_times x n_vertices, the caller's */
     const cperm_stc *layout;
     char *staged;           /* STAGE/name (set by the commit) */
@@ -229,8 +230,24 @@ static entry *new_pair(outset *s, const char *stem) {
     return lh;
 }
 
+/* The entry of stem-vl.stc, a volume estimate's one file. */
+static entry *new_vol(outset *s, const char *stem) {
+    char name[512];
+    if ((size_t)snprintf(name, sizeof name, "%s-vl.stc", stem) >= sizeof name) {
+        cli_error("internal: output stem %s is too long", stem);
+        s->failed = 1;
+        return NULL;
+    }
+    return new_entry(s, name, E_VOL);
+}
+
+/* The entries an estimate of this kind is written to: a volume's -vl.stc, else the pair. */
+static entry *new_estimate(outset *s, const char *stem, const cperm_stc *like) {
+    return like->kind == CPERM_STC_VOLUME ? new_vol(s, stem) : new_pair(s, stem);
+}
+
 int outset_add_stc(outset *s, const char *stem, cperm_stc *stc) {
-    entry *lh = new_pair(s, stem);
+    entry *lh = new_estimate(s, stem, stc);
     if (!lh) {
         cperm_stc_free(stc);
         return -1;
@@ -240,7 +257,7 @@ int outset_add_stc(outset *s, const char *stem, cperm_stc *stc) {
 }
 
 int outset_add_map(outset *s, const char *stem, const double *map, const cperm_stc *layout) {
-    entry *lh = new_pair(s, stem);
+    entry *lh = new_estimate(s, stem, layout);
     if (!lh) return -1;
     lh->map = map;
     lh->layout = layout;
@@ -269,6 +286,18 @@ static int stage_entry(outset *s, size_t i) {
         }
         free(e->data); /* no longer needed: the file holds it */
         e->data = NULL;
+        return 0;
+    }
+    if (e->kind == E_VOL) {
+        e->present = 1; /* written atomically: nothing is left behind on failure; harmless */
+        cperm_stc *conv = e->stc ? NULL : outputs_map_stc(e->map, e->layout);
+        int w = e->stc || conv ? cperm_stc_write_vol(e->stc ? e->stc : conv, e->staged, &err)
+                               : CPERM_ENOMEM;
+        cperm_stc_free(conv);
+        if (w) {
+            cli_error("%s", err.msg[0] ? err.msg : "out of memory");
+            return -1;
+        }
         return 0;
     }
     if (e->kind != E_STC) return 0;
@@ -502,17 +531,25 @@ void outset_free(outset *s) {
 
 /* ------------------------------------------------------------- shared pieces */
 
-cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
+cperm_stc *outputs_like(const cperm_stc *L, size_t n_times) {
     const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
-    const size_t nv = nvh[0] + nvh[1], nt = L->n_times;
     cperm_stc *s = NULL;
     cperm_err err = {0};
-    if (cperm_stc_create(&s, 2, nvh, nt, &err)) {
+    if (cperm_stc_create(&s, L->n_hemis, nvh, n_times, &err)) {
         cli_error("%s", err.msg);
         return NULL;
     }
-    for (size_t h = 0; h < 2; h++)
+    for (size_t h = 0; h < L->n_hemis; h++)
         memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
+    s->kind = L->kind;
+    return s;
+}
+
+cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
+    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
+    const size_t nv = nvh[0] + nvh[1], nt = L->n_times;
+    cperm_stc *s = outputs_like(L, nt);
+    if (!s) return NULL;
     s->tmin = L->tmin;
     s->tstep = L->tstep;
     for (size_t v = 0; v < nv; v++)
@@ -521,16 +558,9 @@ cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
 }
 
 cperm_stc *outputs_as_stored(const cperm_stc *stc) {
-    const size_t nvh[2] = {stc->n_vertices[0], stc->n_vertices[1]};
-    const size_t n = (nvh[0] + nvh[1]) * stc->n_times;
-    cperm_stc *s = NULL;
-    cperm_err err = {0};
-    if (cperm_stc_create(&s, 2, nvh, stc->n_times, &err)) {
-        cli_error("%s", err.msg);
-        return NULL;
-    }
-    for (size_t h = 0; h < 2; h++)
-        memcpy(s->vertices[h], stc->vertices[h], nvh[h] * sizeof *stc->vertices[h]);
+    const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+    cperm_stc *s = outputs_like(stc, stc->n_times);
+    if (!s) return NULL;
     /* as cperm_stc_write stores them (float32; times in ms) and cperm_stc_read reads them */
     s->tmin = (double)(float)(1000.0 * stc->tmin) / 1000.0;
     s->tstep = (double)(float)(1000.0 * stc->tstep) / 1000.0;

@@ -18,7 +18,8 @@ int outputs_check_dir(const char *dir);
  *   outset_take(s, name, buffer, len)  the same, taking ownership of a malloc'd buffer
  *                                      (freed by the set even on failure; no copy of a
  *                                      large text such as h0.txt)
- *   outset_add_stc(s, stem, stc)       stem-lh.stc and stem-rh.stc of an estimate (owned)
+ *   outset_add_stc(s, stem, stc)       stem-lh.stc and stem-rh.stc of an estimate (owned);
+ *                                      stem-vl.stc for one of kind CPERM_STC_VOLUME
  *   outset_add_map(s, stem, map, L)    the same for a run's n_times x n_vertices map with
  *                                      the layout L (both the caller's, kept until commit)
  *   outset_remove_stale(s, name)       DIR/name, a file this run does not produce, goes
@@ -56,12 +57,17 @@ void outset_free(outset *s);
 
 /* ------------------------------------------------------------- shared pieces */
 
-/* One (n_times x n_vertices) map of the run as an lh/rh estimate with the layout (vertices,
- * tmin, tstep) of the tested data; NULL when out of memory (error printed). */
+/* A zeroed scalar estimate with L's blocks, vertices and kind and n_times columns (tmin,
+ * tstep zero); NULL when out of memory (error printed). */
+cperm_stc *outputs_like(const cperm_stc *L, size_t n_times);
+/* One (n_times x n_vertices) map of the run as an estimate of the layout's kind (an lh/rh
+ * pair or a volume) with the layout (vertices, tmin, tstep) of the tested data; NULL when
+ * out of memory (error printed). */
 cperm_stc *outputs_map_stc(const double *map, const cperm_stc *layout);
 /* An estimate as its .stc files hold it: data, tmin and tstep rounded through float32 as
- * cperm_stc_write stores them and cperm_stc_read gives them back (so that a figure drawn
- * from it shows the file). NULL when out of memory (error printed). */
+ * cperm_stc_write (or cperm_stc_write_vol) stores them and cperm_stc_read gives them back
+ * (so that a figure drawn from it shows the file). NULL when out of memory (error
+ * printed). */
 cperm_stc *outputs_as_stored(const cperm_stc *stc);
 /* h0.txt: one value a line (%.17g), *len bytes; NULL when out of memory (error printed). */
 char *outputs_h0_text(const cperm_run *run, size_t *len);

@@ -112,7 +112,12 @@ static void figure(report_buf *b, const char *id, const char *alt, const char *c
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption) {
     report_printf(b, "<h2>Figures</h2>\n");
-    if (im->summary) {
+    if (im->volume) { /* the brain views are of surfaces; a volume figure is not drawn yet */
+        report_printf(b, "<p id=\"summary-volume\">The source space is a volume: the brain "
+                         "figures (summary.png and its lateral/medial views) show surfaces "
+                         "and are not drawn for it. The statistics are in tobs-vl.stc and, "
+                         "if a %s has p &lt; %g, summary-vl.stc.</p>\n", noun, p);
+    } else if (im->summary) {
         char alt[96];
         snprintf(alt, sizeof alt, "%ss with p < %g on the brain, ventral view", noun, p);
         figure(b, "summary", alt, summary_caption, im->summary, im->summary_len);
@@ -258,7 +263,8 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
         cli_error("report: %s: %s", kind->json_name, jerr.text);
         goto cleanup;
     }
-    if (summary) {
+    im.volume = r->study->volume;
+    if (summary && !im.volume) {
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
         ro.time_label = "Duration significant (ms)";
         if (kind->summary_options) kind->summary_options(&ro, summary);
@@ -361,9 +367,17 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
         report_printf(&b, "%s subjects, ", t);
         json_text(t, sizeof t, json_object_get(data, "n_times"));
         report_printf(&b, "%s time points, ", t);
-        double nl = jnum(json_object_get(data, "n_vertices_lh")),
-               nr = jnum(json_object_get(data, "n_vertices_rh"));
-        report_printf(&b, "%.0f + %.0f vertices. ", nl, nr);
+        if (r->study->volume) {
+            const json_t *shape = json_object_get(data, "grid_shape");
+            report_printf(&b, "%.0f vertices of a volume source space (voxels of a %.0f x %.0f "
+                          "x %.0f grid). ", jnum(json_object_get(data, "n_vertices_vol")),
+                          jnum(json_array_get(shape, 0)), jnum(json_array_get(shape, 1)),
+                          jnum(json_array_get(shape, 2)));
+        } else {
+            double nl = jnum(json_object_get(data, "n_vertices_lh")),
+                   nr = jnum(json_object_get(data, "n_vertices_rh"));
+            report_printf(&b, "%.0f + %.0f vertices. ", nl, nr);
+        }
         report_printf(&b, "<strong>%zu cluster%s, %zu with p &lt; %g.</strong></p>\n", n_clusters,
                       n_clusters == 1 ? "" : "s", n_sig, p_summary);
     }
@@ -397,22 +411,27 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
             qsort(rows, n_clusters, sizeof *rows, cmp_rows);
             size_t shown = n_clusters;
             if (shown > REPORT_MAX_ROWS) shown = n_sig > REPORT_MAX_ROWS ? n_sig : REPORT_MAX_ROWS;
+            const int volume = r->study->volume;
             report_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
-                          "<th>statistic</th><th>size (points)</th><th>vertices lh / rh</th>"
+                          "<th>statistic</th><th>size (points)</th><th>%s</th>"
                           "<th>time span (ms)</th><th>peak t</th><th>peak at</th></tr></thead>\n"
-                          "<tbody>\n");
+                          "<tbody>\n", volume ? "voxels" : "vertices lh / rh");
             for (size_t i = 0; i < shown; i++) {
                 const json_t *c = rows[i].c, *span = json_object_get(c, "time_ms");
                 const json_t *pk = json_object_get(c, "peak"), *v = json_object_get(c, "vertices");
                 report_printf(&b, "<tr%s><td class=\"n\">%lld</td><td class=\"n\">%.4g</td>"
-                              "<td class=\"n\">%.2f</td><td class=\"n\">%lld</td>"
-                              "<td class=\"n\">%zu / %zu</td>",
+                              "<td class=\"n\">%.2f</td><td class=\"n\">%lld</td>",
                               rows[i].p < p_summary ? " class=\"sig\"" : "",
                               (long long)json_integer_value(json_object_get(c, "index")),
                               rows[i].p, rows[i].stat,
-                              (long long)json_integer_value(json_object_get(c, "n_points")),
-                              json_array_size(json_object_get(v, "lh")),
-                              json_array_size(json_object_get(v, "rh")));
+                              (long long)json_integer_value(json_object_get(c, "n_points")));
+                if (volume)
+                    report_printf(&b, "<td class=\"n\">%zu</td>",
+                                  json_array_size(json_object_get(v, "vol")));
+                else
+                    report_printf(&b, "<td class=\"n\">%zu / %zu</td>",
+                                  json_array_size(json_object_get(v, "lh")),
+                                  json_array_size(json_object_get(v, "rh")));
                 if (json_array_size(span) == 2)
                     report_printf(&b, "<td class=\"n\">%g &ndash; %g</td>",
                                   jnum(json_array_get(span, 0)), jnum(json_array_get(span, 1)));
@@ -422,7 +441,7 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
                     const char *hemi = json_string_value(json_object_get(pk, "hemi"));
                     report_printf(&b, "<td class=\"n\">%.3f</td><td>%s vertex %lld, %g ms</td>",
                                   jnum(json_object_get(pk, "t")),
-                                  hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
+                                  volume ? "voxel" : hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
                                   (long long)json_integer_value(json_object_get(pk, "vertex")),
                                   jnum(json_object_get(pk, "time_ms")));
                 } else {

@@ -37,6 +37,7 @@ void report_html(report_buf *b, const char *s);
 typedef struct report_images {
     unsigned char *summary, *views, *h0;
     size_t summary_len, views_len, h0_len;
+    int volume; /* a volume source space: no brain figures (surface views), a note instead */
 } report_images;
 
 /* What differs between the reports of a kind of run. */
@@ -62,7 +63,8 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
 void report_begin(report_buf *b, const char *heading);
 /* The Figures section: the summary figure (alt text "NOUNs with p < P on the brain, ventral
  * view"; caption is HTML) and its lateral/medial views, or, without one, a note that no
- * NOUN has p < P; then H0's figure (h0_caption is HTML). */
+ * NOUN has p < P (for a volume source space, a note that its figures are not drawn); then
+ * H0's figure (h0_caption is HTML). */
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption);
 /* The Parameters heading and the opening of its table, which every page ends with. */

@@ -1,7 +1,9 @@
-/* study.c - reading a study into X (onesample, independent): each subject's estimate read as
- * MNE's read_source_estimate, cropped and reduced to its magnitude as the seed does, checked
- * against the first one and the source space, and X = A - B (or the groups stacked) laid out
- * as MNE's (observations x times x vertices). */
+/* study.c - reading a study into X (onesample, independent, rm-anova): each subject's
+ * estimate read as MNE's read_source_estimate (a surface lh/rh pair, or for a volume source
+ * space one -vl.stc/-vol.stc or volume -stc.h5), cropped and reduced to its magnitude as the
+ * seed does, checked against the first one and the source space (its kind, its vertices in
+ * use), and X = A - B (or the groups stacked) laid out as MNE's (observations x times x
+ * vertices). */
 #include "study.h"
 
 #include <math.h>
@@ -14,6 +16,29 @@
 
 /* The file cperm_stc_read took hemisphere h of `stem` from, for messages: STEM-lh.stc /
  * STEM-rh.stc when that pair exists, else the HDF5 file (read_source_estimate's order). */
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The file cperm_stc_read_any is given for `stem`: the stem itself unless no lh/rh pair
+ * exists and STEM-vl.stc or STEM-vol.stc does (a volume estimate's one file; the library,
+ * as MNE's read_source_estimate, looks up only the pair and the HDF5 names for a stem). */
+static void estimate_path(char *buf, size_t cap, const char *stem) {
+    snprintf(buf, cap, "%s-lh.stc", stem);
+    int pair = access(buf, F_OK) == 0;
+    snprintf(buf, cap, "%s-rh.stc", stem);
+    pair = pair && access(buf, F_OK) == 0;
+    if (!pair && access(stem, F_OK) != 0) {
+        static const char *const vol_suffixes[2] = {"-vl.stc", "-vol.stc"};
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(buf, cap, "%s%s", stem, vol_suffixes[k]);
+            if (access(buf, F_OK) == 0) return;
+        }
+    }
+    snprintf(buf, cap, "%s", stem);
+}
+
 static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
     static const char *const hemi_file[2] = {"-lh.stc", "-rh.stc"};
     size_t n = strlen(stem);
@@ -23,9 +48,11 @@ static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
     snprintf(buf, cap, "%.*s-rh.stc", (int)n, stem);
     pair = pair && access(buf, F_OK) == 0;
     if (pair) {
-        snprintf(buf, cap, "%.*s%s", (int)n, stem, hemi_file[h]);
+        snprintf(buf, cap, "%.*s%s", (int)n, stem, hemi_file[h > 1 ? 1 : h]);
         return;
     }
+    estimate_path(buf, cap, stem); /* a volume file, given or found */
+    if (ends_with(buf, "-vl.stc") || ends_with(buf, "-vol.stc")) return;
     if (n > 3 && !strcmp(stem + n - 3, ".h5")) snprintf(buf, cap, "%s", stem);
     else {
         snprintf(buf, cap, "%.*s.h5", (int)n, stem);
@@ -34,6 +61,39 @@ static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
 }
 
 static const char *const hemi_name[2] = {"lh", "rh"};
+static const char *block_name(const cperm_stc *stc, size_t h) {
+    return stc->kind == CPERM_STC_VOLUME ? "volume" : hemi_name[h > 1 ? 1 : h];
+}
+
+/* Whether the CLI tests `src` as a volume: one volume source space (a surface lh/rh pair
+ * otherwise; study_read refuses the rest). */
+static int is_volume_space(const cperm_srcspace *src) {
+    return src && src->n_hemis == 1 && src->hemis[0].type == CPERM_SRC_VOLUME;
+}
+
+/* Fails, naming the file, the subject and the first vertex that differs, unless the volume
+ * estimate `stc` has the source space's vertices in use. */
+static int check_volume_vertices(const cperm_stc *stc, const char *stem, const char *subject,
+                                 const cperm_src_hemi *vol, const char *src_path) {
+    const size_t n = stc->n_vertices[0], n_src = vol->nuse;
+    size_t i = 0;
+    while (i < n && i < n_src && vol->vertno[i] >= 0 &&
+           stc->vertices[0][i] == (uint32_t)vol->vertno[i])
+        i++;
+    if (i == n && n == n_src) return 0;
+    char file[4096];
+    stc_file_name(file, sizeof file, stem, 0);
+    if (i < n && i < n_src)
+        cli_error("%s (subject '%s'): its vertices are not the volume source space's in use "
+                  "(%s): vertex #%zu is %u, the source space's is %d (%zu and %zu vertices)",
+                  file, subject, src_path, i, stc->vertices[0][i], (int)vol->vertno[i], n, n_src);
+    else
+        cli_error("%s (subject '%s'): it has %zu vertices, the volume source space %s has %zu in "
+                  "use (the first %zu agree; vertex %d is only in %s)", file, subject, n,
+                  src_path, n_src, i, i < n ? (int)stc->vertices[0][i] : (int)vol->vertno[i],
+                  i < n ? "the estimate" : "the source space");
+    return -1;
+}
 
 /* Fails, naming both files and the first vertex that differs, unless hemisphere h of `stc`
  * has the vertices of `ref`. */
@@ -48,32 +108,55 @@ static int check_vertices(const cperm_stc *stc, const char *stem, const cperm_st
     stc_file_name(ref_file, sizeof ref_file, ref_stem, h);
     if (i < n && i < n_ref)
         cli_error("%s: its %s vertices differ from those of %s: %s vertex #%zu is %u, there "
-                  "%u (%zu and %zu %s vertices)", file, hemi_name[h], ref_file, hemi_name[h], i,
-                  stc->vertices[h][i], ref->vertices[h][i], n, n_ref, hemi_name[h]);
+                  "%u (%zu and %zu %s vertices)", file, block_name(stc, h), ref_file,
+                  block_name(stc, h), i, stc->vertices[h][i], ref->vertices[h][i], n, n_ref,
+                  block_name(stc, h));
     else
         cli_error("%s: it has %zu %s vertices, %s has %zu (the first %zu agree; %s vertex %u is "
-                  "only in %s)", file, n, hemi_name[h], ref_file, n_ref, i, hemi_name[h],
+                  "only in %s)", file, n, block_name(stc, h), ref_file, n_ref, i,
+                  block_name(stc, h),
                   i < n ? stc->vertices[h][i] : ref->vertices[h][i], i < n ? file : ref_file);
     return -1;
 }
 
-/* Reads one subject's estimate; checks it against `ref` (the first file's estimate as read,
- * or NULL). Returns 0 or prints an error naming the file. */
-static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const cperm_stc *ref,
-                    const char *ref_stem) {
+/* Reads one subject's estimate (of subject `subject`); checks that its kind is the source
+ * space's (and, for a volume, its vertices the space's in use) and checks it against `ref`
+ * (the first file's estimate as read, or NULL). Returns 0 or prints an error naming the
+ * file. */
+static int load_stc(cperm_stc **out, const char *stem, const char *subject, const os_opts *o,
+                    const cperm_srcspace *src, const cperm_stc *ref, const char *ref_stem) {
     cperm_err err = {0};
     cperm_stc *stc = NULL;
-    char file[4096];
+    char file[4096], path[4096];
     *out = NULL;
-    if (cperm_stc_read(&stc, stem, &err)) {
+    estimate_path(path, sizeof path, stem);
+    if (cperm_stc_read_any(&stc, path, NULL, &err)) {
         cli_error("%s", err.msg);
         return -1;
     }
     stc_file_name(file, sizeof file, stem, 0);
-    if (stc->n_hemis != 2) {
-        cli_error("%s: a single-hemisphere estimate; %s needs a surface lh/rh pair", file,
-                  o->command);
-        goto fail;
+    if (is_volume_space(src)) {
+        if (stc->kind != CPERM_STC_VOLUME || stc->n_hemis != 1) {
+            cli_error("%s (subject '%s'): %s, but --src %s is a volume source space: give one "
+                      "-vl.stc/-vol.stc (or volume -stc.h5) per subject and condition", file,
+                      subject, stc->kind == CPERM_STC_SURFACE ? "a surface estimate"
+                      : stc->kind == CPERM_STC_MIXED ? "a mixed (surface and volume) estimate"
+                      : "a volume estimate of several volumes", o->src);
+            goto fail;
+        }
+        if (check_volume_vertices(stc, stem, subject, &src->hemis[0], o->src)) goto fail;
+    } else {
+        if (stc->kind != CPERM_STC_SURFACE) {
+            cli_error("%s (subject '%s'): a %s estimate, but --src %s is a surface source "
+                      "space: give a volume -src.fif for volume estimates", file, subject,
+                      stc->kind == CPERM_STC_VOLUME ? "volume" : "mixed", o->src);
+            goto fail;
+        }
+        if (stc->n_hemis != 2) {
+            cli_error("%s: a single-hemisphere estimate; %s needs a surface lh/rh pair", file,
+                      o->command);
+            goto fail;
+        }
     }
     if (stc->n_orient == 3 && !o->magnitude) {
         cli_error("%s: a vector source estimate; pass --magnitude to test its norm", file);
@@ -83,7 +166,7 @@ static int load_stc(cperm_stc **out, const char *stem, const os_opts *o, const c
         char ref_file[4096];
         stc_file_name(ref_file, sizeof ref_file, ref_stem, 0);
         /* Orientations may differ: vectors need --magnitude, which makes all scalar. */
-        for (size_t h = 0; h < 2; h++)
+        for (size_t h = 0; h < ref->n_hemis; h++)
             if (check_vertices(stc, stem, ref, ref_stem, h)) goto fail;
         if (stc->n_times != ref->n_times || stc->tmin != ref->tmin ||
             stc->tstep != ref->tstep) {
@@ -137,7 +220,7 @@ static int check_finite(const cperm_stc *stc, const char *stem) {
             stc_file_name(file, sizeof file, stem, h);
             cli_error("%s: non-finite value %s at %s vertex %u (row %zu), time %.6g s (sample "
                       "%zu of the tested window)", file, isnan(x) ? "nan" : x > 0 ? "inf" : "-inf",
-                      hemi_name[h], stc->vertices[h][i], i,
+                      block_name(stc, h), stc->vertices[h][i], i,
                       stc->tmin + stc->tstep * (double)t, t);
             return -1;
         }
@@ -148,7 +231,8 @@ static int check_finite(const cperm_stc *stc, const char *stem) {
 
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
 static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
-                     const cli_strlist *b, const os_opts *o) {
+                     const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
+                     const cperm_srcspace *src) {
     cperm_stc *ref = NULL, *sa = NULL, *sb = NULL;
     double *X = NULL;
     size_t nv = 0, nt = 0;
@@ -158,23 +242,25 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
 
     for (size_t s = 0; s < a->n; s++) {
         const char *ref_stem = a->items[0];
-        if (load_stc(&sa, a->items[s], o, ref, ref_stem)) goto cleanup;
+        const char *subject = keys->items[s];
+        if (load_stc(&sa, a->items[s], subject, o, src, ref, ref_stem)) goto cleanup;
         if (!ref) {
             /* The first estimate's header as read (before cropping) is the reference that
              * every other file must match. */
             size_t nvh[2] = {sa->n_vertices[0], sa->n_vertices[1]};
             cperm_err err = {0};
-            if (cperm_stc_create(&ref, 2, nvh, 1, &err)) {
+            if (cperm_stc_create(&ref, sa->n_hemis, nvh, 1, &err)) {
                 cli_error("%s", err.msg);
                 goto cleanup;
             }
-            for (size_t h = 0; h < 2; h++)
+            for (size_t h = 0; h < sa->n_hemis; h++)
                 memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
+            ref->kind = sa->kind;
             ref->n_times = sa->n_times;
             ref->tmin = sa->tmin;
             ref->tstep = sa->tstep;
         }
-        if (b && load_stc(&sb, b->items[s], o, ref, ref_stem)) goto cleanup;
+        if (b && load_stc(&sb, b->items[s], subject, o, src, ref, ref_stem)) goto cleanup;
         if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto cleanup;
         if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
             goto cleanup;
@@ -219,10 +305,26 @@ cleanup:
     return rc;
 }
 
-/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices. */
+/* Checks that the source space is a surface lh/rh pair or one volume (before any estimate is
+ * read: it decides which kind of estimate each subject must have). */
+static int check_src_kind(const cperm_srcspace *src, const char *path, const char *command) {
+    size_t n_vol = 0;
+    for (size_t h = 0; h < src->n_hemis; h++) n_vol += src->hemis[h].type == CPERM_SRC_VOLUME;
+    if (n_vol > 0 && !is_volume_space(src)) {
+        cli_error("%s: %s source space (%zu spaces, %zu of them volumes); %s tests a surface "
+                  "lh/rh pair or a single volume", path, n_vol < src->n_hemis ? "a mixed" : "a "
+                  "multi-volume", src->n_hemis, n_vol, command);
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices
+ * (a volume's were checked against each file as it was read). */
 static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
                      const char *data_name, const char *command) {
     const char *hemi[2] = {"lh", "rh"};
+    if (is_volume_space(src)) return 0;
     if (src->n_hemis != 2) {
         cli_error("%s: %zu source spaces; %s needs a surface lh/rh pair", path, src->n_hemis,
                   command);
@@ -339,8 +441,10 @@ int study_read(os_study *st, const os_opts *o) {
         cli_error("%s", err.msg);
         return -1;
     }
+    if (check_src_kind(st->src, o->src, o->command)) return -1;
+    st->volume = is_volume_space(st->src);
     const cli_strlist *a = os_a_stems(st);
-    if (load_data(&st->X, &st->layout, a, os_b_stems(st), o)) return -1;
+    if (load_data(&st->X, &st->layout, a, &st->a.keys, os_b_stems(st), o, st->src)) return -1;
     return check_src(st->src, o->src, st->layout, a->items[0], o->command);
 }
 

@@ -191,7 +191,9 @@ static int cmp_keyed(const void *a, const void *b) {
     return c ? c : strcmp(x->stem, y->stem);
 }
 
-static const char *const stem_suffixes[] = {"-lh.stc", "-rh.stc", "-stc.h5"};
+/* Surface pairs, HDF5 files of any kind, and volume estimates' one file. */
+static const char *const stem_suffixes[] = {"-lh.stc", "-rh.stc", "-stc.h5", "-vl.stc",
+                                            "-vol.stc"};
 #define N_STEM_SUFFIXES (sizeof stem_suffixes / sizeof stem_suffixes[0])
 
 static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
@@ -220,8 +222,9 @@ static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
     memcpy(pattern, spec, len);
     pattern[len] = '\0';
     if (g.gl_pathc == 0) {
-        cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc and "
-                  "%s-stc.h5)", opt, spec, pattern, pattern, pattern);
+        cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc, "
+                  "%s-stc.h5, %s-vl.stc and %s-vol.stc)", opt, spec, pattern, pattern, pattern,
+                  pattern, pattern);
         goto cleanup;
     }
     items = calloc(g.gl_pathc, sizeof *items);
@@ -251,7 +254,7 @@ static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
     }
     qsort(items, n, sizeof *items, cmp_keyed);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && !strcmp(items[i].stem, items[i - 1].stem)) continue; /* lh, rh, h5 */
+        if (i > 0 && !strcmp(items[i].stem, items[i - 1].stem)) continue; /* lh, rh, h5, vl */
         if (i > 0 && !strcmp(items[i].key, items[i - 1].key)) {
             cli_error("%s: '%s' and '%s' are both subject '%s' of '%s'", opt, items[i - 1].stem,
                       items[i].stem, items[i].key, spec);

@@ -216,7 +216,7 @@ case_ bad_stc_subject_tmin 1 "$B/stc_subject_tmin-lh.stc: 12 time points from -0
 case_ bad_stc_rh_vertices 1 "$B/stc_rh_vertices-rh.stc: it has 161 rh vertices, $G1-rh.stc has 162 (the first 161 agree; rh vertex 161 is only in $G1-rh.stc)" onesample --a "@$L/stc_rh_vertices.txt" $A3
 case_ bad_stc_b_rh_vertices 1 "$B/stc_rh_vertices-rh.stc: it has 161 rh vertices, $G1-rh.stc has 162 (the first 161 agree; rh vertex 161 is only in $G1-rh.stc)" onesample --a "@$L/good3.txt" --b "@$L/b_rh.txt" $A3
 case_ bad_stc_no_hemi_tag 1 "Invalid .stc filename: $B/plain.stc; needs to end with hemisphere tag" onesample --a "@$L/plain.txt" $A3
-case_ bad_stc_volume 1 "stc: $B/vol-vl.stc: volume source estimates are not supported" onesample --a "@$L/vol.txt" $A3
+case_ bad_stc_volume 1 "$B/vol-vl.stc (subject '3'): a volume estimate, but --src $SRC is a surface source space" onesample --a "@$L/vol.txt" $A3
 
 # --- FIF source spaces cut inside the first tags, corrupt sizes, gzip damage (exit 1)
 case_ bad_src_empty 1 "src: $B/empty-src.fif: empty file, not a FIF file" onesample --a "@$L/good3.txt" --src "$B/empty-src.fif" --t-threshold 2
@@ -237,7 +237,7 @@ if [ $H5OK -eq 1 ]; then
     case_ bad_h5_missing_data 1 "stc: $B/h5_missing_data-stc.h5: /mnepython/key_data is missing" onesample --a "@$L/h5_missing_data.txt" $A3
     case_ bad_h5_rows 1 "stc: $B/h5_rows-stc.h5: Number of vertices (324) and data rows (323) must match" onesample --a "@$L/h5_rows.txt" $A3
     case_ bad_h5_absurd_shape 1 "stc: $B/h5_huge-stc.h5: key_data claims 5435817984 elements, more than a" onesample --a "@$L/h5_huge.txt" $A3
-    case_ bad_h5_volume 1 "stc: $B/h5_volume-stc.h5: src_type 'volume' is not supported" onesample --a "@$L/h5_volume.txt" $A3
+    case_ bad_h5_volume 1 "$B/h5_volume-stc.h5 (subject '3'): a volume estimate, but --src $SRC is a surface source space" onesample --a "@$L/h5_volume.txt" $A3
     case_ bad_h5_complex 1 "stc: $B/h5_complex-stc.h5: complex-valued data is not supported" onesample --a "@$L/h5_complex.txt" $A3
     case_ bad_h5_negative_vertex 1 "stc: $B/h5_negative_vertex-stc.h5: idx_0[0] = -1 is not a valid vertex number" onesample --a "@$L/h5_negative_vertex.txt" $A3
 else
