@@ -62,26 +62,44 @@ typedef struct test_spec {
                                     TFCE (exact, E 0.5, H 2) */
     size_t min_neighbors;        /* cluster-forming control (FieldTrip's minnbchan) */
     int power;                   /* also run on the effect datasets */
+    /* repeated measures (statistic F_MWAY_RM): n_groups is the number of cells, the product
+     * of the levels; each of the n_subjects subjects is measured in every cell */
+    size_t rm_n_factors;
+    size_t rm_levels[2];
+    const char *rm_effect;       /* MNE's effects string of the one effect tested */
+    int rm_scheme;               /* CPERM_RM_* */
 } test_spec;
+
+/* the repeated-measures fields of a test that is not one */
+#define NO_RM 0, { 0, 0 }, NULL, 0
 
 static const test_spec TESTS[] = {
     { "cluster0.001", "cluster", "cluster p<0.001", CPERM_DESIGN_SIGN_FLIP, 0,
-      CPERM_STAT_T_1SAMP, 0.001, 0, 1 },
+      CPERM_STAT_T_1SAMP, 0.001, 0, 1, NO_RM },
     { "cluster0.01", "cluster", "cluster p<0.01", CPERM_DESIGN_SIGN_FLIP, 0,
-      CPERM_STAT_T_1SAMP, 0.01, 0, 1 },
+      CPERM_STAT_T_1SAMP, 0.01, 0, 1, NO_RM },
     { "cluster0.05", "cluster", "cluster p<0.05", CPERM_DESIGN_SIGN_FLIP, 0,
-      CPERM_STAT_T_1SAMP, 0.05, 0, 1 },
-    { "tfce", "tfce", "TFCE", CPERM_DESIGN_SIGN_FLIP, 0, CPERM_STAT_T_1SAMP, 0.0, 0, 1 },
+      CPERM_STAT_T_1SAMP, 0.05, 0, 1, NO_RM },
+    { "tfce", "tfce", "TFCE", CPERM_DESIGN_SIGN_FLIP, 0, CPERM_STAT_T_1SAMP, 0.0, 0, 1, NO_RM },
     { "f2", "groups_f2", "F 2 groups p<0.01", CPERM_DESIGN_GROUPS, 2, CPERM_STAT_F_ONEWAY,
-      0.01, 0, 0 },
+      0.01, 0, 0, NO_RM },
     { "f3", "groups_f3", "F 3 groups p<0.01", CPERM_DESIGN_GROUPS, 3, CPERM_STAT_F_ONEWAY,
-      0.01, 0, 0 },
+      0.01, 0, 0, NO_RM },
     { "minnb2", "cluster_min_neighbors2", "minnb 2 p<0.01", CPERM_DESIGN_SIGN_FLIP, 0,
-      CPERM_STAT_T_1SAMP, 0.01, 2, 0 },
+      CPERM_STAT_T_1SAMP, 0.01, 2, 0, NO_RM },
     /* without smoothing, p < 0.01 leaves almost no point with 2 supra-threshold neighbours
      * (a test that can rarely reject); p < 0.05 leaves some in most maps */
     { "minnb2_p05", "cluster_min_neighbors2", "minnb 2 p<0.05", CPERM_DESIGN_SIGN_FLIP, 0,
-      CPERM_STAT_T_1SAMP, 0.05, 2, 0 },
+      CPERM_STAT_T_1SAMP, 0.05, 2, 0, NO_RM },
+    /* 2 x 2 repeated measures, the A:B interaction, on the RM null datasets (subject
+     * effects shared by a subject's cells); the within-subject shuffles are the valid
+     * scheme there, MNE's all-cells shuffle (which mixes subjects) is run for contrast */
+    { "rm_ab0.01", "rm_ab_within", "RM A:B p<0.01", CPERM_DESIGN_GROUPS, 4,
+      CPERM_STAT_F_MWAY_RM, 0.01, 0, 0, 2, { 2, 2 }, "A:B", CPERM_RM_WITHIN },
+    { "rm_ab0.05", "rm_ab_within", "RM A:B p<0.05", CPERM_DESIGN_GROUPS, 4,
+      CPERM_STAT_F_MWAY_RM, 0.05, 0, 0, 2, { 2, 2 }, "A:B", CPERM_RM_WITHIN },
+    { "rm_ab_mne0.01", "rm_ab_mne", "RM A:B MNE p<0.01", CPERM_DESIGN_GROUPS, 4,
+      CPERM_STAT_F_MWAY_RM, 0.01, 0, 0, 2, { 2, 2 }, "A:B", CPERM_RM_MNE },
 };
 #define N_TESTS (sizeof TESTS / sizeof TESTS[0])
 
@@ -92,6 +110,7 @@ typedef struct config {
     long n_perm;
     double sigma;
     double alpha;
+    double subject_sd;           /* RM datasets: SD of the subject effect (noise SD 1) */
     size_t n_levels;
     int levels[MAX_LEVELS];      /* smoothing passes */
     size_t n_effects;
@@ -245,6 +264,8 @@ typedef struct world {
     size_t patch_vertices;
     double thresholds[N_TESTS];  /* per test: its cluster-forming t or F */
     size_t group_sizes[N_TESTS][CPERM_MAX_GROUPS];
+    uint32_t rm_effect[N_TESTS]; /* per RM test: its effect as a factor mask */
+    size_t rm_rows;              /* rows of an RM dataset (cells x subjects), 0 = none run */
 } world;
 
 /* One job = one (level, dataset) noise draw, tested as null and with every effect. */
@@ -258,6 +279,8 @@ typedef struct job_result {
 typedef struct thread_ws {
     double *a, *b;      /* (T + 2k) x V smoothing scratch */
     double *noise, *X;  /* n x T x V */
+    double *rm;         /* rm_rows x T x V: the RM dataset (NULL when no RM test runs) */
+    double *subject;    /* n x T x V: the RM subject effects */
 } thread_ws;
 
 /* one neighbour-averaging pass: out[v] = mean of in over v and its neighbours */
@@ -349,6 +372,21 @@ static void world_init(world *w, const config *cfg, const cperm_graph *g) {
         const size_t G = ts->n_groups;
         for (size_t j = 0; j < G; j++) w->group_sizes[k][j] = (j + 1) * n / G - j * n / G;
         if (ts->cluster_p == 0) continue; /* TFCE */
+        if (ts->statistic == CPERM_STAT_F_MWAY_RM) {
+            /* every cell holds all n subjects: the design's groups are n_cells of n */
+            cperm_err err = { 0 };
+            size_t n_eff = 0;
+            for (size_t j = 0; j < G; j++) w->group_sizes[k][j] = n;
+            if (cperm_f_mway_effects(&w->rm_effect[k], 1, &n_eff, ts->rm_n_factors,
+                                     ts->rm_effect, &err) ||
+                cperm_f_threshold_mway_rm(&w->thresholds[k], n, ts->rm_levels,
+                                          ts->rm_n_factors, ts->rm_effect, ts->cluster_p, &err))
+                die("test %s: %s", ts->id, err.msg);
+            if (cfg->run[k] && w->rm_rows && w->rm_rows != G * n)
+                die("the RM tests run share one dataset, so need the same number of cells");
+            if (cfg->run[k]) w->rm_rows = G * n;
+            continue;
+        }
         w->thresholds[k] = ts->design == CPERM_DESIGN_GROUPS
                                ? cperm_f_threshold(ts->cluster_p, (double)(G - 1), (double)(n - G))
                                : cperm_t_threshold(ts->cluster_p, (double)n - 1, 0);
@@ -360,13 +398,13 @@ static void world_free(world *w) {
     free(w->in_patch);
 }
 
-/* Smoothed unit-variance noise of dataset (level l, index i) into ws->noise. */
-static void make_noise(const world *w, size_t l, size_t i, thread_ws *ws) {
+/* n_fields smoothed unit-variance noise fields of level l (each T x V) from r into out. */
+static void smooth_fields(const world *w, size_t l, rng *rs, size_t n_fields, thread_ws *ws,
+                          double *out) {
     const config *cfg = w->cfg;
     size_t V = w->V, T = w->T, k = (size_t)cfg->levels[l], Tp = T + 2 * k;
-    rng r;
-    rng_seed(&r, cfg->seed, (uint64_t)l + 1, (uint64_t)i + 1);
-    for (size_t s = 0; s < cfg->n_subjects; s++) {
+    rng r = *rs;
+    for (size_t s = 0; s < n_fields; s++) {
         double *a = ws->a, *b = ws->b;
         for (size_t j = 0; j < Tp * V; j++) a[j] = rng_normal(&r);
         for (size_t t = 0; t < Tp; t++)
@@ -383,11 +421,41 @@ static void make_noise(const world *w, size_t l, size_t i, thread_ws *ws) {
             len -= 2;
             double *tmp = a; a = b; b = tmp;
         }
-        double *dst = ws->noise + s * T * V;
+        double *dst = out + s * T * V;
         for (size_t t = 0; t < T; t++)
             for (size_t v = 0; v < V; v++)
                 dst[t * V + v] = a[t * V + v] * w->sw[l][v] * w->tw[l];
     }
+    *rs = r;
+}
+
+/* Smoothed unit-variance noise of dataset (level l, index i) into ws->noise. */
+static void make_noise(const world *w, size_t l, size_t i, thread_ws *ws) {
+    rng r;
+    rng_seed(&r, w->cfg->seed, (uint64_t)l + 1, (uint64_t)i + 1);
+    smooth_fields(w, l, &r, w->cfg->n_subjects, ws, ws->noise);
+}
+
+/* The repeated-measures null dataset (level l, index i) into ws->rm, cell-major (row
+ * c * n + s is subject s in cell c, the layout of CPERM_STAT_F_MWAY_RM): subject s's effect
+ * u_s, one smoothed unit-variance field times subject_sd, is shared by all its cells, plus
+ * independent smoothed unit-variance noise per cell. No cell differs from another in
+ * expectation and, within a subject, the cells are exchangeable (its u_s is common to them):
+ * the within-subject scheme's null; across subjects they are not (u_s differs). Its own
+ * stream, so the one-sample and groups datasets stay as they were. */
+static void make_rm_dataset(const world *w, size_t l, size_t i, thread_ws *ws) {
+    const config *cfg = w->cfg;
+    const size_t n = cfg->n_subjects, P = w->P, cells = w->rm_rows / n;
+    rng r;
+    rng_seed(&r, cfg->seed ^ 0x524D52524D52524DULL, (uint64_t)l + 1, (uint64_t)i + 1);
+    smooth_fields(w, l, &r, n, ws, ws->subject);
+    smooth_fields(w, l, &r, cells * n, ws, ws->rm);
+    for (size_t c = 0; c < cells; c++)
+        for (size_t s = 0; s < n; s++) {
+            double *x = ws->rm + (c * n + s) * P;
+            const double *u = ws->subject + s * P;
+            for (size_t m = 0; m < P; m++) x[m] += cfg->subject_sd * u[m];
+        }
 }
 
 /* the uint32 numpy seed of dataset (l, i) */
@@ -424,6 +492,15 @@ static void tester_make(tester *ts, const world *w, uint32_t seed) {
             o.tail = 1;
             o.sigma = 0.0;
         }
+        size_t n_rows = cfg->n_subjects;
+        if (spec->statistic == CPERM_STAT_F_MWAY_RM) {
+            /* f_mway_rm: X stacks the cells, each of all n_subjects subjects */
+            o.rm_n_factors = spec->rm_n_factors;
+            o.rm_factor_levels = spec->rm_levels;
+            o.rm_effect = w->rm_effect[k];
+            o.rm_scheme = spec->rm_scheme;
+            n_rows = spec->n_groups * cfg->n_subjects;
+        }
         if (spec->cluster_p > 0) {
             o.threshold = w->thresholds[k];
             o.t_power = 1.0;
@@ -432,7 +509,7 @@ static void tester_make(tester *ts, const world *w, uint32_t seed) {
             o.tfce_h = 2.0;
             o.tfce_e = 0.5;
         }
-        if (cperm_plan_create(&ts->plan[k], w->g, cfg->n_subjects, cfg->n_times, &o, &err) ||
+        if (cperm_plan_create(&ts->plan[k], w->g, n_rows, cfg->n_times, &o, &err) ||
             cperm_run_create(&ts->run[k], ts->plan[k], &err))
             die("plan: %s", err.msg);
     }
@@ -483,6 +560,7 @@ static void do_job(const world *w, size_t l, size_t i, thread_ws *ws, job_result
     const config *cfg = w->cfg;
     size_t P = w->P, n = cfg->n_subjects;
     make_noise(w, l, i, ws);
+    if (w->rm_rows && i < cfg->n_null) make_rm_dataset(w, l, i, ws);
     tester ts;
     memset(&ts, 0, sizeof ts);
     tester_make(&ts, w, perm_seed(cfg, l, i));
@@ -490,7 +568,9 @@ static void do_job(const world *w, size_t l, size_t i, thread_ws *ws, job_result
     if (i < cfg->n_null)
         for (size_t k = 0; k < N_TESTS; k++) {
             if (!cfg->run[k]) continue;
-            run_test(w, &ts, k, ws->noise, &any, &hit, &none, &res->seconds[k]);
+            const double *X =
+                TESTS[k].statistic == CPERM_STAT_F_MWAY_RM ? ws->rm : ws->noise;
+            run_test(w, &ts, k, X, &any, &hit, &none, &res->seconds[k]);
             res->null_reject[k] = (uint8_t)any;
             res->null_nocluster[k] = (uint8_t)none;
         }
@@ -750,9 +830,11 @@ static void usage(int status) {
     fprintf(status ? stderr : stdout,
             "usage: validate [--out DIR] [--null N] [--power N] [--perm N] [--grade G]\n"
             "                [--times T] [--subjects S] [--threads J] [--seed S]\n"
-            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--tests IDS] [--selftest]\n"
+            "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--subject-sd SD]\n"
+            "                [--tests IDS] [--selftest]\n"
             "defaults: --out validation-out --null 2000 --power 250 --perm 1000 --grade 2\n"
             "          --times 10 --subjects 16 --threads (OpenMP default) --seed 20240501\n"
+            "          --subject-sd 1 (the RM tests' subject effect, in noise SDs)\n"
             "          --tests all; IDS is a comma-separated list of:");
     for (size_t k = 0; k < N_TESTS; k++)
         fprintf(status ? stderr : stdout, " %s", TESTS[k].id);
@@ -783,6 +865,7 @@ int main(int argc, char **argv) {
     cfg.n_perm = 1000;
     cfg.sigma = 1e-3;
     cfg.alpha = 0.05;
+    cfg.subject_sd = 1.0;
     cfg.n_levels = 3;
     cfg.levels[0] = 0; cfg.levels[1] = 2; cfg.levels[2] = 5;
     cfg.n_effects = 3;
@@ -808,6 +891,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--subjects")) cfg.n_subjects = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--threads")) cfg.threads = atoi(v);
         else if (!strcmp(a, "--seed")) cfg.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--subject-sd")) cfg.subject_sd = strtod(v, NULL);
         else if (!strcmp(a, "--levels")) {
             double tmp[MAX_LEVELS];
             cfg.n_levels = parse_list(v, tmp, MAX_LEVELS);
@@ -833,7 +917,8 @@ int main(int argc, char **argv) {
         i++;
     }
     if (cfg.n_times < 2 || cfg.n_subjects < 3 || cfg.n_perm < 1 || cfg.threads < 1 ||
-        cfg.n_levels == 0 || cfg.n_effects == 0 || cfg.grade < 0 || cfg.grade > 5)
+        cfg.n_levels == 0 || cfg.n_effects == 0 || cfg.grade < 0 || cfg.grade > 5 ||
+        !(cfg.subject_sd >= 0))
         usage(2);
     if (cfg.win_len > cfg.n_times) cfg.win_len = cfg.n_times;
     cfg.win_start = (cfg.n_times - cfg.win_len) / 2;
@@ -874,6 +959,8 @@ int main(int argc, char **argv) {
         ws.b = xcalloc(scratch, sizeof(double));
         ws.noise = xcalloc(cfg.n_subjects * w.P, sizeof(double));
         ws.X = xcalloc(cfg.n_subjects * w.P, sizeof(double));
+        ws.rm = w.rm_rows ? xcalloc(w.rm_rows * w.P, sizeof(double)) : NULL;
+        ws.subject = w.rm_rows ? xcalloc(cfg.n_subjects * w.P, sizeof(double)) : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (size_t j = 0; j < n_jobs; j++) {
             do_job(&w, j / N, j % N, &ws, &res[j]);
@@ -891,7 +978,7 @@ int main(int argc, char **argv) {
                 }
             }
         }
-        free(ws.a); free(ws.b); free(ws.noise); free(ws.X);
+        free(ws.a); free(ws.b); free(ws.noise); free(ws.X); free(ws.rm); free(ws.subject);
     }
     double elapsed = now() - t0;
 
@@ -938,13 +1025,27 @@ int main(int argc, char **argv) {
     text_line(stdout, txt, "clusterperm statistical validation: %s\n", params);
     text_line(stdout, txt, "alpha %.2f; one-sample tests two-sided (df %zu), TFCE exact, E 0.5, "
               "H 2; F of independent groups one-sided\n", cfg.alpha, cfg.n_subjects - 1);
+    if (w.rm_rows)
+        text_line(stdout, txt, "RM datasets: %zu subjects x %zu cells, each cell's smoothed "
+                  "unit-variance noise plus the subject's own smoothed field x %g shared by its "
+                  "cells (null: no cell effect); RM F one-sided\n", cfg.n_subjects,
+                  w.rm_rows / cfg.n_subjects, cfg.subject_sd);
     for (size_t k = 0; k < N_TESTS; k++) {
         const test_spec *ts = &TESTS[k];
         if (!cfg.run[k] || ts->cluster_p == 0) continue;
         text_line(stdout, txt, "%-18s %s > %.4f (p %g", ts->name,
                   ts->design == CPERM_DESIGN_GROUPS ? "F" : "|t|", w.thresholds[k],
                   ts->cluster_p);
-        if (ts->design == CPERM_DESIGN_GROUPS) {
+        if (ts->statistic == CPERM_STAT_F_MWAY_RM) {
+            size_t df1 = 1;
+            for (size_t f = 0; f < ts->rm_n_factors; f++)
+                if (w.rm_effect[k] >> f & 1u) df1 *= ts->rm_levels[f] - 1;
+            text_line(stdout, txt, "; df %zu, %zu; %zux%zu cells x %zu subjects, %s, %s", df1,
+                      df1 * (cfg.n_subjects - 1), ts->rm_levels[0], ts->rm_levels[1],
+                      cfg.n_subjects, ts->rm_effect,
+                      ts->rm_scheme == CPERM_RM_WITHIN ? "within-subject shuffles"
+                                                       : "MNE all-cells shuffles");
+        } else if (ts->design == CPERM_DESIGN_GROUPS) {
             text_line(stdout, txt, "; df %zu, %zu; groups", ts->n_groups - 1,
                       cfg.n_subjects - ts->n_groups);
             for (size_t j = 0; j < ts->n_groups; j++)
