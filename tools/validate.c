@@ -600,7 +600,7 @@ static int selftest_noise(const world *w) {
     ws.a = xcalloc((T + 2 * kmax) * V, sizeof(double));
     ws.b = xcalloc((T + 2 * kmax) * V, sizeof(double));
     ws.noise = xcalloc(cfg->n_subjects * P, sizeof(double));
-    ws.X = NULL;
+    ws.X = ws.rm = ws.subject = NULL;
     int fails = 0;
     for (size_t l = 0; l < cfg->n_levels; l++) {
         double ss = 0, cs = 0, ct = 0;
@@ -632,6 +632,57 @@ static int selftest_noise(const world *w) {
     free(ws.a);
     free(ws.b);
     free(ws.noise);
+    return fails;
+}
+
+/* The RM datasets (when an RM test is selected): every point has variance 1 + sd^2, two
+ * cells of one subject correlate sd^2 / (1 + sd^2) (the shared subject effect) and the same
+ * cell of two subjects 0: sample estimates over 20 datasets per level. */
+static int selftest_rm_noise(const world *w) {
+    const config *cfg = w->cfg;
+    if (!w->rm_rows) return 0;
+    size_t V = w->V, T = w->T, P = w->P, n = cfg->n_subjects, cells = w->rm_rows / n, kmax = 0;
+    for (size_t l = 0; l < cfg->n_levels; l++)
+        if ((size_t)cfg->levels[l] > kmax) kmax = (size_t)cfg->levels[l];
+    thread_ws ws;
+    ws.a = xcalloc((T + 2 * kmax) * V, sizeof(double));
+    ws.b = xcalloc((T + 2 * kmax) * V, sizeof(double));
+    ws.noise = ws.X = NULL;
+    ws.rm = xcalloc(w->rm_rows * P, sizeof(double));
+    ws.subject = xcalloc(n * P, sizeof(double));
+    const double sd2 = cfg->subject_sd * cfg->subject_sd, r_want = sd2 / (1 + sd2);
+    int fails = 0;
+    for (size_t l = 0; l < cfg->n_levels; l++) {
+        double ss = 0, cw = 0, cb = 0;
+        size_t nss = 0, ncw = 0, ncb = 0;
+        for (size_t i = 0; i < 20; i++) {
+            make_rm_dataset(w, l, 1000000 + i, &ws);
+            for (size_t c = 0; c < cells; c++)
+                for (size_t s = 0; s < n; s++) {
+                    const double *x = ws.rm + (c * n + s) * P;
+                    const double *other_cell = ws.rm + (((c + 1) % cells) * n + s) * P;
+                    const double *other_subject = ws.rm + (c * n + (s + 1) % n) * P;
+                    for (size_t m = 0; m < P; m++) {
+                        ss += x[m] * x[m];
+                        cw += x[m] * other_cell[m];
+                        cb += x[m] * other_subject[m];
+                    }
+                    nss += P; ncw += P; ncb += P;
+                }
+        }
+        double var = ss / (double)nss, rw = cw / (double)ncw / (1 + sd2),
+               rb = cb / (double)ncb / (1 + sd2);
+        /* ~5 standard errors at the smoothest level (fewer independent points) */
+        int ok = fabs(var / (1 + sd2) - 1) < 0.05 && fabs(rw - r_want) < 0.05 && fabs(rb) < 0.05;
+        printf("%s rm_noise_level_%d: variance %.4f (want %.4f), cells of a subject r %.4f "
+               "(want %.4f), subjects of a cell r %.4f (want 0)\n", ok ? "ok" : "FAIL",
+               cfg->levels[l], var, 1 + sd2, rw, r_want, rb);
+        fails += !ok;
+    }
+    free(ws.a);
+    free(ws.b);
+    free(ws.rm);
+    free(ws.subject);
     return fails;
 }
 
@@ -932,7 +983,7 @@ int main(int argc, char **argv) {
     world w;
     world_init(&w, &cfg, g);
     if (do_selftest) {
-        int fails = selftest_binomial() + selftest_noise(&w);
+        int fails = selftest_binomial() + selftest_noise(&w) + selftest_rm_noise(&w);
         world_free(&w);
         cperm_graph_free(g);
         return fails ? 1 : 0;
