@@ -116,6 +116,8 @@ typedef struct config {
     double sigma;
     double alpha;
     double subject_sd;           /* RM datasets: SD of the subject effect (noise SD 1) */
+    int subject_field;           /* RM datasets: the subject effect is a smoothed field (1)
+                                    or one offset for all points (0) */
     size_t n_levels;
     int levels[MAX_LEVELS];      /* smoothing passes */
     size_t n_effects;
@@ -443,7 +445,8 @@ static void make_noise(const world *w, size_t l, size_t i, thread_ws *ws) {
 
 /* The repeated-measures null dataset (level l, index i) into ws->rm, cell-major (row
  * c * n + s is subject s in cell c, the layout of CPERM_STAT_F_MWAY_RM): subject s's effect
- * u_s, one smoothed unit-variance field times subject_sd, is shared by all its cells, plus
+ * u_s times subject_sd, one standard normal offset for all its points (or, with
+ * subject_field, one smoothed unit-variance field), is shared by all its cells, plus
  * independent smoothed unit-variance noise per cell. No cell differs from another in
  * expectation and, within a subject, the cells are exchangeable (its u_s is common to them):
  * the within-subject scheme's null; across subjects they are not (u_s differs). Its own
@@ -453,7 +456,13 @@ static void make_rm_dataset(const world *w, size_t l, size_t i, thread_ws *ws) {
     const size_t n = cfg->n_subjects, P = w->P, cells = w->rm_rows / n;
     rng r;
     rng_seed(&r, cfg->seed ^ 0x524D52524D52524DULL, (uint64_t)l + 1, (uint64_t)i + 1);
-    smooth_fields(w, l, &r, n, ws, ws->subject);
+    if (cfg->subject_field)
+        smooth_fields(w, l, &r, n, ws, ws->subject);
+    else
+        for (size_t s = 0; s < n; s++) {
+            const double u = rng_normal(&r);
+            for (size_t m = 0; m < P; m++) ws->subject[s * P + m] = u;
+        }
     smooth_fields(w, l, &r, cells * n, ws, ws->rm);
     for (size_t c = 0; c < cells; c++)
         for (size_t s = 0; s < n; s++) {
@@ -640,12 +649,16 @@ static int selftest_noise(const world *w) {
     return fails;
 }
 
-/* The RM datasets (when an RM test is selected): every point has variance 1 + sd^2, two
+/* The RM datasets, both kinds of subject effect: every point has variance 1 + sd^2, two
  * cells of one subject correlate sd^2 / (1 + sd^2) (the shared subject effect) and the same
- * cell of two subjects 0: sample estimates over 20 datasets per level. */
-static int selftest_rm_noise(const world *w) {
-    const config *cfg = w->cfg;
-    if (!w->rm_rows) return 0;
+ * cell of two subjects 0: sample estimates over 100 datasets per level. */
+static int selftest_rm_noise(const world *w_in) {
+    if (!w_in->rm_rows) return 0;
+    config cfg_copy = *w_in->cfg; /* subject_field varied below */
+    world wc = *w_in;
+    wc.cfg = &cfg_copy;
+    const world *w = &wc;
+    const config *cfg = &cfg_copy;
     size_t V = w->V, T = w->T, P = w->P, n = cfg->n_subjects, cells = w->rm_rows / n, kmax = 0;
     for (size_t l = 0; l < cfg->n_levels; l++)
         if ((size_t)cfg->levels[l] > kmax) kmax = (size_t)cfg->levels[l];
@@ -657,33 +670,36 @@ static int selftest_rm_noise(const world *w) {
     ws.subject = xcalloc(n * P, sizeof(double));
     const double sd2 = cfg->subject_sd * cfg->subject_sd, r_want = sd2 / (1 + sd2);
     int fails = 0;
-    for (size_t l = 0; l < cfg->n_levels; l++) {
-        double ss = 0, cw = 0, cb = 0;
-        size_t nss = 0, ncw = 0, ncb = 0;
-        for (size_t i = 0; i < 20; i++) {
-            make_rm_dataset(w, l, 1000000 + i, &ws);
-            for (size_t c = 0; c < cells; c++)
-                for (size_t s = 0; s < n; s++) {
-                    const double *x = ws.rm + (c * n + s) * P;
-                    const double *other_cell = ws.rm + (((c + 1) % cells) * n + s) * P;
-                    const double *other_subject = ws.rm + (c * n + (s + 1) % n) * P;
-                    for (size_t m = 0; m < P; m++) {
-                        ss += x[m] * x[m];
-                        cw += x[m] * other_cell[m];
-                        cb += x[m] * other_subject[m];
+    for (cfg_copy.subject_field = 0; cfg_copy.subject_field < 2; cfg_copy.subject_field++)
+        for (size_t l = 0; l < cfg->n_levels; l++) {
+            double ss = 0, cw = 0, cb = 0;
+            size_t n_sum = 0;
+            for (size_t i = 0; i < 100; i++) {
+                make_rm_dataset(w, l, 1000000 + i, &ws);
+                for (size_t c = 0; c < cells; c++)
+                    for (size_t s = 0; s < n; s++, n_sum += P) {
+                        const double *x = ws.rm + (c * n + s) * P;
+                        const double *other_cell = ws.rm + (((c + 1) % cells) * n + s) * P;
+                        const double *other_subject = ws.rm + (c * n + (s + 1) % n) * P;
+                        for (size_t m = 0; m < P; m++) {
+                            ss += x[m] * x[m];
+                            cw += x[m] * other_cell[m];
+                            cb += x[m] * other_subject[m];
+                        }
                     }
-                    nss += P; ncw += P; ncb += P;
-                }
+            }
+            double var = ss / (double)n_sum, rw = cw / (double)n_sum / (1 + sd2),
+                   rb = cb / (double)n_sum / (1 + sd2);
+            /* ~4 standard errors of the offsets' estimates (1600 subject draws: the
+             * variance's relative SE and the correlations' SE are at most ~0.018) */
+            int ok = fabs(var / (1 + sd2) - 1) < 0.08 && fabs(rw - r_want) < 0.08 &&
+                     fabs(rb) < 0.08;
+            printf("%s rm_noise_%s_level_%d: variance %.4f (want %.4f), cells of a subject r "
+                   "%.4f (want %.4f), subjects of a cell r %.4f (want 0)\n", ok ? "ok" : "FAIL",
+                   cfg->subject_field ? "field" : "offset", cfg->levels[l], var, 1 + sd2, rw,
+                   r_want, rb);
+            fails += !ok;
         }
-        double var = ss / (double)nss, rw = cw / (double)ncw / (1 + sd2),
-               rb = cb / (double)ncb / (1 + sd2);
-        /* ~5 standard errors at the smoothest level (fewer independent points) */
-        int ok = fabs(var / (1 + sd2) - 1) < 0.05 && fabs(rw - r_want) < 0.05 && fabs(rb) < 0.05;
-        printf("%s rm_noise_level_%d: variance %.4f (want %.4f), cells of a subject r %.4f "
-               "(want %.4f), subjects of a cell r %.4f (want 0)\n", ok ? "ok" : "FAIL",
-               cfg->levels[l], var, 1 + sd2, rw, r_want, rb);
-        fails += !ok;
-    }
     free(ws.a);
     free(ws.b);
     free(ws.rm);
@@ -887,10 +903,11 @@ static void usage(int status) {
             "usage: validate [--out DIR] [--null N] [--power N] [--perm N] [--grade G]\n"
             "                [--times T] [--subjects S] [--threads J] [--seed S]\n"
             "                [--levels 0,2,5] [--effects 0.5,0.8,1.2] [--subject-sd SD]\n"
-            "                [--tests IDS] [--selftest]\n"
+            "                [--subject-effect offset|field] [--tests IDS] [--selftest]\n"
             "defaults: --out validation-out --null 2000 --power 250 --perm 1000 --grade 2\n"
             "          --times 10 --subjects 16 --threads (OpenMP default) --seed 20240501\n"
-            "          --subject-sd 1 (the RM tests' subject effect, in noise SDs)\n"
+            "          --subject-sd 1 --subject-effect offset (the RM tests' subject effect,\n"
+            "          in noise SDs: one offset per subject, or a smoothed field per subject)\n"
             "          --tests all but the rm_ ones; IDS is a comma-separated list of:");
     for (size_t k = 0; k < N_TESTS; k++)
         fprintf(status ? stderr : stdout, " %s", TESTS[k].id);
@@ -923,6 +940,7 @@ int main(int argc, char **argv) {
     cfg.sigma = 1e-3;
     cfg.alpha = 0.05;
     cfg.subject_sd = 1.0;
+    cfg.subject_field = 0;
     cfg.n_levels = 3;
     cfg.levels[0] = 0; cfg.levels[1] = 2; cfg.levels[2] = 5;
     cfg.n_effects = 3;
@@ -949,6 +967,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) cfg.threads = atoi(v);
         else if (!strcmp(a, "--seed")) cfg.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--subject-sd")) cfg.subject_sd = strtod(v, NULL);
+        else if (!strcmp(a, "--subject-effect")) {
+            if (!strcmp(v, "offset")) cfg.subject_field = 0;
+            else if (!strcmp(v, "field")) cfg.subject_field = 1;
+            else usage(2);
+        }
         else if (!strcmp(a, "--levels")) {
             double tmp[MAX_LEVELS];
             cfg.n_levels = parse_list(v, tmp, MAX_LEVELS);
@@ -1087,9 +1110,12 @@ int main(int argc, char **argv) {
               "H 2; F of independent groups one-sided\n", cfg.alpha, cfg.n_subjects - 1);
     if (w.rm_rows)
         text_line(stdout, txt, "RM datasets: %zu subjects x %zu cells, each cell's smoothed "
-                  "unit-variance noise plus the subject's own smoothed field x %g shared by its "
-                  "cells (null: no cell effect); RM F one-sided\n", cfg.n_subjects,
-                  w.rm_rows / cfg.n_subjects, cfg.subject_sd);
+                  "unit-variance noise plus the subject's own %s x %g shared by its cells "
+                  "(null: no cell effect); RM F one-sided\n", cfg.n_subjects,
+                  w.rm_rows / cfg.n_subjects,
+                  cfg.subject_field ? "smoothed unit-variance field"
+                                    : "N(0, 1) offset (all points)",
+                  cfg.subject_sd);
     for (size_t k = 0; k < N_TESTS; k++) {
         const test_spec *ts = &TESTS[k];
         if (!cfg.run[k] || ts->cluster_p == 0) continue;
