@@ -297,6 +297,31 @@ CPERM_API int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err);
 CPERM_API int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err);
 CPERM_API void cperm_stc_free(cperm_stc *stc);
 
+/* numpy .npy arrays (np.save, format versions 1.0, 2.0 and 3.0), read as float64 in C order.
+ * Accepted dtypes: '<f8' '>f8' '<f4' '>f4' '<i4' '>i4' '<i8' '>i8' '|u1' '|b1' (bool: 0 or 1),
+ * converted exactly as numpy's astype(np.float64); fortran_order True is transposed into C
+ * order. A 0-d array has ndim 0 and size 1; a dimension of 0 gives size 0 (data still
+ * non-NULL). Errors (each naming the file): CPERM_EFORMAT (bad magic, truncated header or
+ * data, a header that is not numpy's dict literal, data length not matching the shape),
+ * CPERM_EUNSUPPORTED (an unknown format version or dtype: object, complex, structured, ...;
+ * more than CPERM_NPY_MAX_DIMS dimensions; a file over 16 GiB), CPERM_ENOMEM (shape too
+ * large for memory), CPERM_ENOTFOUND and CPERM_EIO (reading the file). Free with
+ * cperm_npy_free (NULL accepted). */
+#define CPERM_NPY_MAX_DIMS 32
+typedef struct cperm_npy {
+    size_t ndim;                       /* 0 .. CPERM_NPY_MAX_DIMS */
+    size_t shape[CPERM_NPY_MAX_DIMS];  /* shape[0 .. ndim) as in the file, the rest 0 */
+    size_t size;                       /* product of the shape: the number of values */
+    char dtype[8];                     /* the file's descr, e.g. "<f4" */
+    int fortran_order;                 /* the file's flag (data are C order regardless) */
+    double *data;                      /* size values, C (row-major) order; owned */
+} cperm_npy;
+CPERM_API int cperm_npy_read(cperm_npy **out, const char *path, cperm_err *err);
+/* The same from memory; `name` is used in messages. */
+CPERM_API int cperm_npy_read_mem(cperm_npy **out, const void *data, size_t size,
+                                 const char *name, cperm_err *err);
+CPERM_API void cperm_npy_free(cperm_npy *arr);
+
 /* --------------------------------------------------------------- statistics */
 
 /* Student t quantile, equal to scipy.stats.t.ppf (scipy 1.10: cdflib's cdft root search,
