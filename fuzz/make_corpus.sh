@@ -14,7 +14,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -205,6 +205,32 @@ seeds = {"blob0": bytes([0]), "blob1": bytes([1]), "blob2": bytes([2]), "blob3":
          "flip-done": bytes([1, 0]) + bytes(32) + bytes([1])}
 for name, b in seeds.items():
     open("%s/%s" % (out, name), "wb").write(b)
+PY
+# .npy arrays written by numpy (np.save; write_array for versions 2.0 and 3.0): each accepted
+# dtype, Fortran order, big-endian, 0-d, an empty dimension, and a refused complex one.
+"$PYTHON" - "$C/npy" <<'PY'
+import io, sys
+import numpy as np
+out = sys.argv[1]
+rng = np.random.RandomState(5)
+def save(name, arr, version=None):
+    b = io.BytesIO()
+    if version is None:
+        np.save(b, arr)
+    else:
+        np.lib.format.write_array(b, arr, version=version)
+    open("%s/%s.npy" % (out, name), "wb").write(b.getvalue())
+save("f8-3d", rng.standard_normal((2, 3, 4)))
+save("f4-F", np.asfortranarray(rng.standard_normal((3, 4)).astype(np.float32)))
+save("be-i8", rng.randint(-9, 9, (2, 5)).astype(">i8"))
+save("i4", rng.randint(-9, 9, 6).astype(np.int32))
+save("u1", rng.randint(0, 256, (2, 2)).astype(np.uint8))
+save("b1-F", np.asfortranarray(rng.randint(0, 2, (2, 3)).astype(bool)))
+save("0d", np.array(1.5))
+save("empty", np.zeros((3, 0, 2)))
+save("v2-be-f4", rng.standard_normal((2, 2)).astype(">f4"), (2, 0))
+save("v3-f8", rng.standard_normal(3), (3, 0))
+save("complex", np.ones(2, np.complex64))
 PY
 echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"
 
