@@ -236,6 +236,47 @@ void cperm_tstat_signed_block_t(const double *X, size_t n, size_t P, size_t p0, 
                                 const double *signs, double hat, uint64_t want, double *t);
 void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
                             double sigma, int method, double *t, double *var);
+/* Per-order point lists in a fixed pool of pages (pagepool.c), one pool per thread's part of
+ * a screened kernel. Append returns -1 when the pool is full (the kernel then redoes the
+ * round with fewer orders); gather copies order k's points, in append order, to out. */
+#define CPERM_PAGE_POINTS 256
+typedef struct cperm_page {
+    int32_t next;
+    uint32_t len;
+    cperm_point pts[CPERM_PAGE_POINTS];
+} cperm_page;
+typedef struct cperm_page_pool {
+    cperm_page *pages;
+    size_t n_pages, used;
+    int32_t *head, *tail;       /* per order of the round: its page list */
+} cperm_page_pool;
+int cperm_page_pool_init(cperm_page_pool *pool, size_t x_bytes, size_t n_parts,
+                         size_t own_points, size_t max_orders);
+void cperm_page_pool_free(cperm_page_pool *pool);
+void cperm_page_pool_reset(cperm_page_pool *pool, size_t n_orders);
+size_t cperm_page_pool_gather(const cperm_page_pool *pool, size_t k, cperm_point *out);
+/* The next round's orders: doubled (up to max_chunk) when this round used under a quarter of
+ * the pools' pages. */
+size_t cperm_page_pool_next_chunk(size_t chunk, size_t max_chunk, size_t used, size_t cap);
+static inline int cperm_page_pool_append(cperm_page_pool *pool, size_t k, int64_t idx,
+                                         double t) {
+    int32_t tl = pool->tail[k];
+    if (tl < 0 || pool->pages[tl].len == CPERM_PAGE_POINTS) {
+        if (pool->used == pool->n_pages) return -1;
+        const int32_t fresh = (int32_t)pool->used++;
+        pool->pages[fresh].next = -1;
+        pool->pages[fresh].len = 0;
+        if (tl < 0) pool->head[k] = fresh;
+        else pool->pages[tl].next = fresh;
+        pool->tail[k] = tl = fresh;
+    }
+    cperm_page *pg = &pool->pages[tl];
+    pg->pts[pg->len].idx = idx;
+    pg->pts[pg->len].t = t;
+    pg->len++;
+    return 0;
+}
+
 /* MNE's hat adjustment for a map whose largest variance is vmax. */
 static inline double cperm_tstat_hat(double sigma, int method, double vmax) {
     if (!(sigma > 0)) return 0.0;

@@ -31,21 +31,11 @@
 /* Orders a thread runs together over each block of points. */
 #define BATCH 8
 
-/* Screened path: a page of one order's supra-threshold points within one part. */
-#define PAGE_POINTS 256
-typedef struct point_page {
-    int32_t next;
-    uint32_t len;
-    cperm_point pts[PAGE_POINTS];
-} point_page;
-
 /* Screened path: one thread's fixed range of point blocks and what it collects. */
 typedef struct screen_part {
     size_t block_begin, block_end;
     float *tables;              /* one block's subset-sum tables */
-    point_page *pool;
-    size_t pool_pages, pool_used;
-    int32_t *head, *tail;       /* per order of the round: its page list */
+    cperm_page_pool pool;       /* per order of the round: its supra-threshold points */
     uint64_t *masks;            /* per order of the round: a block's candidates */
 } screen_part;
 
@@ -303,24 +293,6 @@ static double one_order(const cperm_plan *plan, const double *X, cperm_run *run,
 
 /* ------------------------------------------------------------ screened path */
 
-static int append_point(screen_part *pt, size_t kk, int64_t idx, double v) {
-    int32_t tl = pt->tail[kk];
-    if (tl < 0 || pt->pool[tl].len == PAGE_POINTS) {
-        if (pt->pool_used == pt->pool_pages) return -1;
-        const int32_t np_ = (int32_t)pt->pool_used++;
-        pt->pool[np_].next = -1;
-        pt->pool[np_].len = 0;
-        if (tl < 0) pt->head[kk] = np_;
-        else pt->pool[tl].next = np_;
-        pt->tail[kk] = tl = np_;
-    }
-    point_page *pg = &pt->pool[tl];
-    pg->pts[pg->len].idx = idx;
-    pg->pts[pg->len].t = v;
-    pg->len++;
-    return 0;
-}
-
 /* The screen's candidates `cand` of one block under one order: MNE's values (block_stat over
  * each run of adjacent candidates), the threshold and the include mask, into the order's
  * list. -1 when the part's pool is full. */
@@ -337,7 +309,7 @@ static int exact_candidates(const cperm_plan *plan, const double *X, const cperm
         for (size_t i = 0; i < len; i++) {
             const size_t p = p0 + j + i;
             if (!supra(plan, vals[i]) || !run->include[p]) continue;
-            if (append_point(pt, kk, (int64_t)p, vals[i]) < 0) return -1;
+            if (cperm_page_pool_append(&pt->pool, kk, (int64_t)p, vals[i]) < 0) return -1;
         }
     }
     return 0;
@@ -352,8 +324,7 @@ static int screen_part_run(const cperm_plan *plan, const double *X, const cperm_
     const uint32_t *orders = (const uint32_t *)(const void *)run->win_orders;
     const uint8_t *patterns = gw->patterns + (k0 - run->win_k0) * gw->pattern_bytes;
     float bound[CPERM_SCREEN_BLOCK], slack[CPERM_SCREEN_BLOCK];
-    pt->pool_used = 0;
-    for (size_t kk = 0; kk < nk; kk++) pt->head[kk] = pt->tail[kk] = -1;
+    cperm_page_pool_reset(&pt->pool, nk);
     for (size_t b = pt->block_begin; b < pt->block_end; b++) {
         const size_t p0 = b * CPERM_SCREEN_BLOCK;
         const size_t bn = P - p0 < CPERM_SCREEN_BLOCK ? P - p0 : CPERM_SCREEN_BLOCK;
@@ -404,28 +375,20 @@ static int screened_permute(const cperm_plan *plan, const double *X, cperm_run *
             tid = (size_t)omp_get_thread_num();
 #endif
             cperm_point *g = gw->pts[tid];
-            size_t m = 0;
-            for (size_t i = 0; i < gw->n_parts; i++) { /* parts ascend: so do the points */
-                const screen_part *pt = &gw->parts[i];
-                for (int32_t pg = pt->head[kk]; pg >= 0; pg = pt->pool[pg].next) {
-                    memcpy(g + m, pt->pool[pg].pts, pt->pool[pg].len * sizeof *g);
-                    m += pt->pool[pg].len;
-                }
-            }
+            size_t m = 0; /* parts ascend: so do the points */
+            for (size_t i = 0; i < gw->n_parts; i++)
+                m += cperm_page_pool_gather(&gw->parts[i].pool, kk, g + m);
             double stat = 0.0;
             cperm_find_clusters(plan, &run->ws[tid], g, m, NULL, &stat);
             run->h0[1 + k0 + kk] = stat;
         }
         k0 += nk;
-        if (gw->chunk < gw->max_chunk) {
-            size_t used = 0, cap = 0;
-            for (size_t i = 0; i < gw->n_parts; i++) {
-                used += gw->parts[i].pool_used;
-                cap += gw->parts[i].pool_pages;
-            }
-            if (used * 4 < cap)
-                gw->chunk = gw->chunk * 2 < gw->max_chunk ? gw->chunk * 2 : gw->max_chunk;
+        size_t used = 0, cap = 0;
+        for (size_t i = 0; i < gw->n_parts; i++) {
+            used += gw->parts[i].pool.used;
+            cap += gw->parts[i].pool.n_pages;
         }
+        gw->chunk = cperm_page_pool_next_chunk(gw->chunk, gw->max_chunk, used, cap);
     }
     return CPERM_OK;
 }
@@ -504,9 +467,7 @@ static void groups_destroy(cperm_run *run) {
     }
     for (size_t i = 0; gw->parts && i < gw->n_parts; i++) {
         free(gw->parts[i].tables);
-        free(gw->parts[i].pool);
-        free(gw->parts[i].head);
-        free(gw->parts[i].tail);
+        cperm_page_pool_free(&gw->parts[i].pool);
         free(gw->parts[i].masks);
     }
     free(gw->parts);
@@ -522,8 +483,7 @@ static void groups_destroy(cperm_run *run) {
 }
 
 /* The screened path's state: parts of point blocks (one per thread), their tables and page
- * pools (about 48 MB plus a quarter of X in all, and always enough for one order with every
- * point of the part supra-threshold, so that a round of one order always fits). */
+ * pools (cperm_page_pool_init: bounded, and always enough for a round of one order). */
 static int screen_create(struct cperm_groups_ws *gw, const cperm_plan *plan) {
     const size_t P = plan->n_points;
     const size_t n_blocks = (P + CPERM_SCREEN_BLOCK - 1) / CPERM_SCREEN_BLOCK;
@@ -537,22 +497,16 @@ static int screen_create(struct cperm_groups_ws *gw, const cperm_plan *plan) {
     gw->parts = calloc(parts, sizeof *gw->parts);
     if (!gw->patterns || !gw->parts) return CPERM_ENOMEM;
     gw->n_parts = parts;
-    const size_t budget = ((size_t)48 << 20) + plan->n_subjects * P * sizeof(double) / 4;
     for (size_t i = 0; i < parts; i++) {
         screen_part *pt = &gw->parts[i];
         pt->block_begin = i * n_blocks / parts;
         pt->block_end = (i + 1) * n_blocks / parts;
         const size_t own = (pt->block_end - pt->block_begin) * CPERM_SCREEN_BLOCK;
-        size_t pages = budget / parts / sizeof(point_page);
-        if (pages < own / PAGE_POINTS + 2) pages = own / PAGE_POINTS + 2;
-        pt->pool_pages = pages;
-        pt->pool = cperm_malloc(pages, sizeof *pt->pool);
+        const int pool_rc = cperm_page_pool_init(
+            &pt->pool, plan->n_subjects * P * sizeof(double), parts, own, gw->max_chunk);
         pt->tables = cperm_malloc(cperm_group_screen_table_floats(&gw->screen), sizeof(float));
-        pt->head = cperm_malloc(gw->max_chunk, sizeof *pt->head);
-        pt->tail = cperm_malloc(gw->max_chunk, sizeof *pt->tail);
         pt->masks = cperm_malloc(gw->max_chunk, sizeof *pt->masks);
-        if (!pt->pool || !pt->tables || !pt->head || !pt->tail || !pt->masks)
-            return CPERM_ENOMEM;
+        if (pool_rc || !pt->tables || !pt->masks) return CPERM_ENOMEM;
     }
     return CPERM_OK;
 }

@@ -31,7 +31,6 @@
 #include <omp.h>
 #endif
 
-#define PAGE_POINTS 256
 #define TOP_K 8192
 
 typedef void (*screen_fn)(const float *tables, const size_t *toff, const uint16_t *patterns,
@@ -39,19 +38,11 @@ typedef void (*screen_fn)(const float *tables, const size_t *toff, const uint16_
                           uint64_t *masks);
 static screen_fn pick_screen(void);
 
-typedef struct page {
-    int32_t next;
-    uint32_t len;
-    cperm_point pts[PAGE_POINTS];
-} page;
-
 typedef struct flip_part {      /* one fixed range of point blocks */
     size_t block_begin, block_end;
     double *tables;             /* sum over groups of 2^g x CPERM_BLOCK */
     float *ftables;             /* the same in float32 for the fast screen */
-    page *pool;
-    size_t pool_pages, pool_used;
-    int32_t *head, *tail;       /* per order of the chunk */
+    cperm_page_pool pool;       /* per order of the chunk: its supra-threshold points */
     uint64_t *masks;            /* per order of the chunk: candidate points of a block */
     int overflow;
 } flip_part;
@@ -91,10 +82,8 @@ static void flip_free(struct cperm_flip_ws *fw) {
     for (size_t i = 0; i < fw->n_parts; i++) {
         free(fw->parts[i].tables);
         free(fw->parts[i].ftables);
-        free(fw->parts[i].pool);
-        free(fw->parts[i].head);
+        cperm_page_pool_free(&fw->parts[i].pool);
         free(fw->parts[i].masks);
-        free(fw->parts[i].tail);
     }
     free(fw->parts);
     if (fw->gather)
@@ -124,10 +113,6 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
     fw->max_chunk = plan->n_orders < CPERM_ORDER_WINDOW ? plan->n_orders : CPERM_ORDER_WINDOW;
     if (fw->max_chunk < 1) fw->max_chunk = 1;
     fw->chunk = fw->max_chunk;
-    /* Page pool: about 48 MB plus a quarter of X in all, and always enough for one order
-     * with every point supra-threshold, so that a chunk of one order always fits. */
-    size_t x_bytes = n * P * sizeof(double);
-    size_t budget = ((size_t)48 << 20) + x_bytes / 4;
     fw->parts = calloc(parts, sizeof *fw->parts);
     fw->n_threads = (size_t)n_threads;
     fw->gather = calloc(fw->n_threads, sizeof *fw->gather);
@@ -141,19 +126,13 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         flip_part *pt = &fw->parts[i];
         pt->block_begin = i * n_blocks / parts;
         pt->block_end = (i + 1) * n_blocks / parts;
-        size_t own_points = (pt->block_end - pt->block_begin) * CPERM_BLOCK;
-        size_t min_pages = own_points / PAGE_POINTS + 2;
-        size_t pages = budget / parts / sizeof(page);
-        if (pages < min_pages) pages = min_pages;
-        pt->pool_pages = pages;
-        pt->pool = cperm_malloc(pages, sizeof *pt->pool);
+        const size_t own_points = (pt->block_end - pt->block_begin) * CPERM_BLOCK;
+        const int pool_rc = cperm_page_pool_init(&pt->pool, n * P * sizeof(double), parts,
+                                                 own_points, fw->max_chunk);
         pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
         pt->ftables = cperm_malloc(table_doubles(plan), sizeof(float));
-        pt->head = cperm_malloc(fw->max_chunk, sizeof *pt->head);
         pt->masks = cperm_malloc(fw->max_chunk, sizeof *pt->masks);
-        pt->tail = cperm_malloc(fw->max_chunk, sizeof *pt->tail);
-        if (!pt->pool || !pt->tables || !pt->ftables || !pt->head || !pt->tail || !pt->masks)
-            goto nomem;
+        if (pool_rc || !pt->tables || !pt->ftables || !pt->masks) goto nomem;
     }
     for (size_t i = 0; i < fw->n_threads; i++)
         if (!(fw->gather[i] = cperm_malloc(P, sizeof(cperm_point)))) goto nomem;
@@ -271,24 +250,6 @@ static void build_tables(const cperm_plan *plan, double *tables, const double *X
     }
 }
 
-
-static int append(flip_part *pt, size_t kk, int64_t idx, double t) {
-    int32_t tl = pt->tail[kk];
-    if (tl < 0 || pt->pool[tl].len == PAGE_POINTS) {
-        if (pt->pool_used == pt->pool_pages) return -1;
-        int32_t np_ = (int32_t)pt->pool_used++;
-        pt->pool[np_].next = -1;
-        pt->pool[np_].len = 0;
-        if (tl < 0) pt->head[kk] = np_;
-        else pt->pool[tl].next = np_;
-        pt->tail[kk] = tl = np_;
-    }
-    page *pg = &pt->pool[tl];
-    pg->pts[pg->len].idx = idx;
-    pg->pts[pg->len].t = t;
-    pg->len++;
-    return 0;
-}
 
 /* S for one order over a block (one table row per group) and whether any point may pass.
  * The hot loop of the whole test: compiled for AVX-512, AVX2 and a portable baseline and
@@ -491,7 +452,7 @@ static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_p
             t = m / sqrt((var + h) / (double)n);
         }
         int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
-        if (supra && append(pt, kk, (int64_t)p, t) < 0) return -1;
+        if (supra && cperm_page_pool_append(&pt->pool, kk, (int64_t)p, t) < 0) return -1;
     }
     return 0;
 }
@@ -502,8 +463,7 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     const size_t P = plan->n_points, G = plan->n_groups;
     const int tail = plan->opt.tail;
     const double *Q = run->sumsq;
-    pt->pool_used = 0;
-    for (size_t kk = 0; kk < nk; kk++) pt->head[kk] = pt->tail[kk] = -1;
+    cperm_page_pool_reset(&pt->pool, nk);
     size_t toff[64];
     toff[0] = 0;
     for (size_t g = 1; g < G; g++)
@@ -656,29 +616,20 @@ static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run,
             tid = (size_t)omp_get_thread_num();
 #endif
             cperm_point *g = fw->gather[tid];
-            size_t m = 0;
-            for (size_t i = 0; i < fw->n_parts; i++) {
-                const flip_part *pt = &fw->parts[i];
-                for (int32_t pg = pt->head[kk]; pg >= 0; pg = pt->pool[pg].next) {
-                    memcpy(g + m, pt->pool[pg].pts, pt->pool[pg].len * sizeof *g);
-                    m += pt->pool[pg].len;
-                }
-            }
+            size_t m = 0; /* parts ascend: so do the points */
+            for (size_t i = 0; i < fw->n_parts; i++)
+                m += cperm_page_pool_gather(&fw->parts[i].pool, kk, g + m);
             double stat = 0.0;
             cperm_find_clusters(plan, &run->ws[tid], g, m, NULL, &stat);
             run->h0[1 + k0 + kk] = stat;
         }
         k0 += nk;
-        if (fw->chunk < fw->max_chunk) {
-            /* grow back if this round used little of the pool */
-            size_t used = 0, cap = 0;
-            for (size_t i = 0; i < fw->n_parts; i++) {
-                used += fw->parts[i].pool_used;
-                cap += fw->parts[i].pool_pages;
-            }
-            if (used * 4 < cap)
-                fw->chunk = fw->chunk * 2 < fw->max_chunk ? fw->chunk * 2 : fw->max_chunk;
+        size_t used = 0, cap = 0;
+        for (size_t i = 0; i < fw->n_parts; i++) {
+            used += fw->parts[i].pool.used;
+            cap += fw->parts[i].pool.n_pages;
         }
+        fw->chunk = cperm_page_pool_next_chunk(fw->chunk, fw->max_chunk, used, cap);
     }
     return CPERM_OK;
 }
