@@ -24,9 +24,9 @@ DESCRIPTION := cluster-based permutation statistics for MEG/EEG source estimates
 
 # HDF5 on Debian lives under a "serial" pkg-config name. The library uses zlib (fif.c),
 # HDF5 (stc_h5.c), Cairo (render.c, h0plot.c) and libmatio (neighbors.c: FieldTrip .mat
-# neighbour files); jansson only the CLI (JSON outputs).
+# neighbour files) and libzip (npz.c: scipy save_npz adjacencies); jansson only the CLI (JSON outputs).
 HDF5_PC := $(shell $(PKG_CONFIG) --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
-LIB_PC := zlib cairo $(HDF5_PC) matio
+LIB_PC := zlib cairo $(HDF5_PC) matio libzip
 CLI_PC := jansson
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PC) $(CLI_PC) 2>/dev/null)
 LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(LIB_PC) 2>/dev/null) -lm

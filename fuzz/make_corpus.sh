@@ -14,7 +14,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy npz; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -231,6 +231,20 @@ save("empty", np.zeros((3, 0, 2)))
 save("v2-be-f4", rng.standard_normal((2, 2)).astype(">f4"), (2, 0))
 save("v3-f8", rng.standard_normal(3), (3, 0))
 save("complex", np.ones(2, np.complex64))
+PY
+# scipy save_npz adjacencies: coo/csr/csc, compressed and stored, stored zeros, and a refused
+# bsr one.
+"$PYTHON" - "$C/npz" <<'PY'
+import sys
+import numpy as np
+from scipy import sparse
+out = sys.argv[1]
+m = sparse.random(6, 6, density=0.3, random_state=3, format="coo")
+for fmt in ("coo", "csr", "csc"):
+    sparse.save_npz("%s/%s-z.npz" % (out, fmt), getattr(m, "to" + fmt)())
+    sparse.save_npz("%s/%s-s.npz" % (out, fmt), getattr(m, "to" + fmt)(), compressed=False)
+sparse.save_npz("%s/zeros.npz" % out, sparse.coo_matrix((np.zeros(2), ([0, 1], [1, 2])), shape=(3, 3)))
+sparse.save_npz("%s/bsr.npz" % out, m.tobsr())
 PY
 echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"
 

@@ -321,6 +321,24 @@ CPERM_API int cperm_npy_read(cperm_npy **out, const char *path, cperm_err *err);
 CPERM_API int cperm_npy_read_mem(cperm_npy **out, const void *data, size_t size,
                                  const char *name, cperm_err *err);
 CPERM_API void cperm_npy_free(cperm_npy *arr);
+/* np.save's bytes for an array of doubles in C order: format 1.0, dtype "<f8" (the values
+ * as they are) or "<i4" (each value must be an integer in int32's range), the header padded
+ * to 64 bytes as numpy pads it. *out (free() it) holds *len bytes. Errors: CPERM_EINVAL (dtype,
+ * ndim over CPERM_NPY_MAX_DIMS, a value not an int32), CPERM_ENOMEM. */
+CPERM_API int cperm_npy_format(unsigned char **out, size_t *len, const double *data,
+                               const size_t *shape, size_t ndim, const char *dtype,
+                               cperm_err *err);
+
+/* scipy.sparse.save_npz / load_npz files (src/io/npz.c, a zip read with libzip) as a graph:
+ * formats csr, csc and coo, square; every stored entry (i, j) is an edge in both directions
+ * and the diagonal is dropped, as MNE's clustering uses an adjacency's structure (its
+ * temporal path symmetrises it, its global path takes weak components; stored zeros count).
+ * Errors (naming the file): CPERM_EFORMAT (not a zip, a missing or corrupt member, shapes
+ * or indices that do not fit), CPERM_EUNSUPPORTED (bsr, dia, not square), CPERM_ENOMEM,
+ * CPERM_ENOTFOUND / CPERM_EIO (the file). Free *out with cperm_graph_free. */
+CPERM_API int cperm_graph_read_npz(cperm_graph **out, const char *path, cperm_err *err);
+CPERM_API int cperm_graph_read_npz_mem(cperm_graph **out, const void *data, size_t size,
+                                       const char *name, cperm_err *err);
 
 /* --------------------------------------------------------------- statistics */
 

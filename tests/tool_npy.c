@@ -3,6 +3,8 @@
  *
  *   tool_npy read PATH        cperm_npy_read
  *   tool_npy readmem PATH     cperm_npy_read_mem on the file's bytes (name "mem:PATH")
+ *   tool_npy write PATH DTYPE OUT   reads PATH, writes it again with cperm_npy_format
+ *                             (DTYPE <f8 or <i4) to OUT, for the script to compare with np.save
  *
  * Output: "ndim N", "shape D0 D1 ...", "dtype DESCR", "fortran F", "size S", then one line
  * per value in C order: the float64's bits as 16 hex digits. On error: prints
@@ -42,8 +44,24 @@ int main(int argc, char **argv) {
     cperm_npy *arr = NULL;
     cperm_err err = {0};
     int rc;
+    if (argc == 5 && !strcmp(argv[1], "write")) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        rc = cperm_npy_read(&arr, argv[2], &err);
+        if (!rc) rc = cperm_npy_format(&bytes, &len, arr->data, arr->shape, arr->ndim, argv[3], &err);
+        cperm_npy_free(arr);
+        if (rc) {
+            fprintf(stderr, "error %d: %s\n", rc, err.msg);
+            return 2;
+        }
+        FILE *f = fopen(argv[4], "wb");
+        int bad = !f || fwrite(bytes, 1, len, f) != len;
+        if (f && fclose(f)) bad = 1;
+        free(bytes);
+        return bad ? 1 : 0;
+    }
     if (argc != 3 || (strcmp(argv[1], "read") && strcmp(argv[1], "readmem"))) {
-        fprintf(stderr, "usage: tool_npy read|readmem PATH\n");
+        fprintf(stderr, "usage: tool_npy read|readmem PATH | write PATH DTYPE OUT\n");
         return 1;
     }
     if (!strcmp(argv[1], "read")) {

@@ -136,10 +136,36 @@ static int parse_size(header_cursor *c, size_t *v) {
     return digits > 0;
 }
 
+/* A text dtype: bytes '|S<n>' (or 'S<n>') or UTF-32 '<U<n>' / '>U<n>', n characters. */
+typedef struct npy_text {
+    size_t chars;   /* n */
+    size_t width;   /* bytes per character: 1 or 4 */
+    int big_endian; /* '>U' */
+} npy_text;
+
+static int text_dtype(const char *descr, npy_text *t) {
+    const char *p = descr;
+    t->big_endian = 0;
+    if (*p == '|' || *p == '<' || *p == '>') t->big_endian = *p++ == '>';
+    if (*p == 'S') t->width = 1;
+    else if (*p == 'U' && descr[0] != '|') t->width = 4;
+    else return 0;
+    p++;
+    size_t n = 0;
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') {
+        if (n > 1000000) return 0;
+        n = n * 10 + (size_t)(*p++ - '0');
+    }
+    t->chars = n;
+    return *p == '\0';
+}
+
 /* Parses the header text [text, text + len) into *arr's ndim, shape, dtype and fortran
- * flag, and *dt. Errors name the file and what is wrong. */
+ * flag, and *dt; with txt non-NULL a text dtype is accepted too (*dt NULL, *txt set).
+ * Errors name the file and what is wrong. */
 static int parse_header(cperm_npy *arr, const npy_dtype **dt, const char *text, size_t len,
-                        const char *name, cperm_err *err) {
+                        const char *name, npy_text *txt, cperm_err *err) {
     header_cursor c = {text, text + len};
     int have_descr = 0, have_fortran = 0, have_shape = 0;
     char key[32], descr[sizeof arr->dtype + 24];
@@ -223,6 +249,10 @@ static int parse_header(cperm_npy *arr, const npy_dtype **dt, const char *text, 
     *dt = NULL;
     for (size_t i = 0; i < sizeof npy_dtypes / sizeof npy_dtypes[0]; i++)
         if (strcmp(descr, npy_dtypes[i].descr) == 0) *dt = &npy_dtypes[i];
+    if (!*dt && txt && text_dtype(descr, txt)) {
+        memcpy(arr->dtype, descr, strlen(descr) + 1);
+        return CPERM_OK;
+    }
     if (!*dt)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "npy: %s: dtype '%s' is not supported "
                           "(accepted: <f8 >f8 <f4 >f4 <i4 >i4 <i8 >i8 |u1 |b1)", name, descr);
@@ -255,18 +285,10 @@ static void transpose_fortran(double *dst, const unsigned char *src, const cperm
     }
 }
 
-int cperm_npy_read_mem(cperm_npy **out, const void *data, size_t size, const char *name,
-                       cperm_err *err) {
-    const unsigned char *p = data;
-    size_t hlen, hstart, items, need;
-    const npy_dtype *dt = NULL;
-    cperm_npy *arr = NULL;
-    int rc = CPERM_OK;
-
-    if (!out) return cperm_fail(err, CPERM_EINVAL, "npy: no output pointer");
-    *out = NULL;
-    if (!name) name = "(memory)";
-    if (!data && size) return cperm_fail(err, CPERM_EINVAL, "npy: %s: no data", name);
+/* The header's start and length after the magic and version; errors name the file. */
+static int header_bounds(const unsigned char *p, size_t size, size_t *hstart_out,
+                         size_t *hlen_out, const char *name, cperm_err *err) {
+    size_t hlen, hstart;
     if (size < 6 || memcmp(p, "\x93NUMPY", 6) != 0)
         return cperm_fail(err, CPERM_EFORMAT, "npy: %s: not a .npy file (bad magic: the file "
                           "must start with \\x93NUMPY)", name);
@@ -290,9 +312,29 @@ int cperm_npy_read_mem(cperm_npy **out, const void *data, size_t size, const cha
         return cperm_fail(err, CPERM_EFORMAT, "npy: %s: truncated header: %zu bytes, the "
                           "header says %zu header bytes after byte %zu", name, size, hlen, hstart);
 
+    *hstart_out = hstart;
+    *hlen_out = hlen;
+    return CPERM_OK;
+}
+
+int cperm_npy_read_mem(cperm_npy **out, const void *data, size_t size, const char *name,
+                       cperm_err *err) {
+    const unsigned char *p = data;
+    size_t hlen, hstart, items, need;
+    const npy_dtype *dt = NULL;
+    cperm_npy *arr = NULL;
+    int rc = CPERM_OK;
+
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "npy: no output pointer");
+    *out = NULL;
+    if (!name) name = "(memory)";
+    if (!data && size) return cperm_fail(err, CPERM_EINVAL, "npy: %s: no data", name);
+    rc = header_bounds(p, size, &hstart, &hlen, name, err);
+    if (rc) return rc;
+
     arr = calloc(1, sizeof *arr);
     if (!arr) return cperm_fail(err, CPERM_ENOMEM, "npy: %s: out of memory", name);
-    rc = parse_header(arr, &dt, (const char *)p + hstart, hlen, name, err);
+    rc = parse_header(arr, &dt, (const char *)p + hstart, hlen, name, NULL, err);
     if (rc) goto cleanup;
 
     items = 1;
@@ -347,4 +389,112 @@ int cperm_npy_read(cperm_npy **out, const char *path, cperm_err *err) {
     rc = cperm_npy_read_mem(out, buf, size, path, err);
     free(buf);
     return rc;
+}
+
+/* ------------------------------------------------------------ text scalars */
+
+int cperm_npy_read_text_mem(char *buf, size_t cap, const void *data, size_t size,
+                            const char *name, cperm_err *err) {
+    const unsigned char *p = data;
+    size_t hstart = 0, hlen = 0;
+    const npy_dtype *dt = NULL;
+    npy_text txt = {0};
+    cperm_npy arr;
+    if (!name) name = "(memory)";
+    if (!buf || !cap || (!data && size))
+        return cperm_fail(err, CPERM_EINVAL, "npy: %s: no buffer or data", name);
+    buf[0] = '\0';
+    memset(&arr, 0, sizeof arr);
+    int rc = header_bounds(p, size, &hstart, &hlen, name, err);
+    if (!rc) rc = parse_header(&arr, &dt, (const char *)p + hstart, hlen, name, &txt, err);
+    if (rc) return rc;
+    if (dt || arr.ndim != 0)
+        return cperm_fail(err, CPERM_EFORMAT, "npy: %s: expected one text value (a 0-d array "
+                          "of dtype S or U), got dtype '%s' with %zu dimensions", name,
+                          arr.dtype, arr.ndim);
+    const size_t bytes = txt.chars * txt.width, have = size - hstart - hlen;
+    if (have != bytes)
+        return cperm_fail(err, CPERM_EFORMAT, "npy: %s: %zu data bytes, dtype '%s' needs %zu",
+                          name, have, arr.dtype, bytes);
+    const unsigned char *q = p + hstart + hlen;
+    size_t n = 0;
+    for (size_t i = 0; i < txt.chars; i++) {
+        uint32_t c = txt.width == 1 ? q[i]
+                                    : (uint32_t)load_bits(q + 4 * i, 4, txt.big_endian);
+        if (c == 0) break; /* numpy pads with NULs */
+        if (c > 0x7e || c < 0x20)
+            return cperm_fail(err, CPERM_EFORMAT, "npy: %s: the text holds a character other "
+                              "than printable ASCII (code %u at %zu)", name, (unsigned)c, i);
+        if (n + 1 >= cap)
+            return cperm_fail(err, CPERM_EFORMAT, "npy: %s: the text is longer than %zu "
+                              "characters", name, cap - 1);
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return CPERM_OK;
+}
+
+/* ------------------------------------------------------------ writing */
+
+int cperm_npy_format(unsigned char **out, size_t *len, const double *data, const size_t *shape,
+                     size_t ndim, const char *dtype, cperm_err *err) {
+    if (!out || !len) return cperm_fail(err, CPERM_EINVAL, "npy: no output pointer");
+    *out = NULL;
+    *len = 0;
+    const int f8 = dtype && !strcmp(dtype, "<f8"), i4 = dtype && !strcmp(dtype, "<i4");
+    if (!f8 && !i4)
+        return cperm_fail(err, CPERM_EINVAL, "npy: writing dtype '%s' is not supported (<f8, "
+                          "<i4)", dtype ? dtype : "(null)");
+    if (ndim > CPERM_NPY_MAX_DIMS || (ndim && !shape))
+        return cperm_fail(err, CPERM_EINVAL, "npy: %zu dimensions (at most %d)", ndim,
+                          CPERM_NPY_MAX_DIMS);
+    char head[24 + 24 * CPERM_NPY_MAX_DIMS + 64];
+    size_t items = 1, h = 0;
+    h += (size_t)snprintf(head + h, sizeof head - h, "{'descr': '%s', 'fortran_order': False, "
+                          "'shape': (", dtype);
+    for (size_t d = 0; d < ndim; d++) {
+        if (shape[d] && items > SIZE_MAX / 8 / shape[d])
+            return cperm_fail(err, CPERM_EINVAL, "npy: shape too large");
+        items *= shape[d];
+        h += (size_t)snprintf(head + h, sizeof head - h, "%zu%s", shape[d],
+                              ndim == 1 || d + 1 < ndim ? ", " : "");
+    }
+    if (ndim == 1) h -= 1; /* "(n,)" as numpy writes it */
+    h += (size_t)snprintf(head + h, sizeof head - h, "), }");
+    if (items && !data) return cperm_fail(err, CPERM_EINVAL, "npy: no data");
+    /* numpy (1.24) leaves room for shape[0] to grow to 21 digits, then pads with spaces and
+     * a newline so the data start on a 64-byte boundary (format 1.0: 10 bytes before it) */
+    size_t growth = 0;
+    if (ndim > 0) {
+        char digits[24];
+        growth = 21 - (size_t)snprintf(digits, sizeof digits, "%zu", shape[0]);
+    }
+    const size_t total_head = (10 + h + growth + 1 + 63) / 64 * 64, itemsize = f8 ? 8 : 4;
+    const size_t n = total_head + items * itemsize;
+    unsigned char *b = malloc(n);
+    if (!b) return cperm_fail(err, CPERM_ENOMEM, "npy: cannot allocate %zu bytes", n);
+    const size_t hl = total_head - 10;
+    memcpy(b, "\x93NUMPY\x01\x00", 8);
+    b[8] = (unsigned char)(hl & 0xff);
+    b[9] = (unsigned char)(hl >> 8);
+    memcpy(b + 10, head, h);
+    memset(b + 10 + h, ' ', hl - h - 1);
+    b[total_head - 1] = '\n';
+    for (size_t k = 0; k < items; k++) {
+        uint64_t u;
+        if (f8) {
+            memcpy(&u, &data[k], 8);
+        } else {
+            const double v = data[k];
+            if (!(v >= INT32_MIN && v <= INT32_MAX) || v != (double)(int32_t)v) {
+                free(b);
+                return cperm_fail(err, CPERM_EINVAL, "npy: value %g at %zu is not an int32", v, k);
+            }
+            u = (uint32_t)(int32_t)v;
+        }
+        for (size_t i = 0; i < itemsize; i++) b[total_head + k * itemsize + i] = (unsigned char)(u >> (8 * i));
+    }
+    *out = b;
+    *len = n;
+    return CPERM_OK;
 }
