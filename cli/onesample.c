@@ -4,6 +4,7 @@
  * (paired), independent-groups and repeated-measures designs. */
 #include "onesample.h"
 #include "cluster_out.h"
+#include "arrays.h"
 #include "outputs.h"
 #include "study.h"
 #include "testhooks.h"
@@ -40,6 +41,24 @@ static void usage(FILE *f) {
         "  --magnitude          norm over orientations of vector estimates (as\n"
         "                       stc.magnitude()), before the subtraction; the absolute\n"
         "                       value for scalar estimates\n"
+        "arrays (instead of --src and estimates; MNE's semantics for numpy data):\n"
+        "  --dims NAMES         the inputs are .npy files: NAMES the dimensions of one\n"
+        "                       observation, e.g. time,channel or channel,freq,time; a\n"
+        "                       file holds one observation, or stacked observations\n"
+        "                       (one more dimension, first); --a/--b are then globs\n"
+        "                       over .npy files or @LISTFILE\n"
+        "  --adjacency FILE     the neighbourhood: a scipy save_npz matrix (.npz), a\n"
+        "                       FieldTrip neighbour file (.mat, as read_ch_adjacency) or\n"
+        "                       a source space (-src.fif), over one dimension (combined\n"
+        "                       with the others' lattices, as combine_adjacency) or over\n"
+        "                       every point; none: a lattice (adjacency=None). Exactly\n"
+        "                       (time, space): MNE's spatio_temporal test (max_step)\n"
+        "  --adjacency-dim NAME the dimension --adjacency is over (default: the one\n"
+        "                       whose length it has)\n"
+        "  --channels FILE      the data's channel names, one per line, in order; picks\n"
+        "                       them from a neighbour file (read_ch_adjacency picks)\n"
+        "                       outputs: tobs.npy, cluster-labels.npy (k + 1 at cluster\n"
+        "                       k's points), h0.txt, clusters.json, h0.png, report.html\n"
         "test:\n"
         "  --p-threshold P      cluster-forming threshold from Student t with n-1 df\n"
         "                       (two-sided for --tail 0: t = -ppf(P/2))\n"
@@ -111,6 +130,9 @@ static void usage_independent(FILE *f) {
         "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
+        "  --dims NAMES, --adjacency FILE, --adjacency-dim NAME, --channels FILE\n"
+        "                       .npy inputs instead of estimates (see onesample --help);\n"
+        "                       --group/--cell then name .npy files\n"
         "test:\n"
         "  --stat f|t           f (default): one-way F; t: two-sample t (2 groups)\n"
         "  --welch              t: Welch's unequal variances (equal_var=False)\n"
@@ -171,6 +193,9 @@ static void usage_rmanova(FILE *f) {
         "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
+        "  --dims NAMES, --adjacency FILE, --adjacency-dim NAME, --channels FILE\n"
+        "                       .npy inputs instead of estimates (see onesample --help);\n"
+        "                       --group/--cell then name .npy files\n"
         "test:\n"
         "  --scheme within|mne  within (default): each permutation shuffles the cells\n"
         "                       within each subject, the repeated-measures null (exact\n"
@@ -285,6 +310,36 @@ static int check_rm(os_opts *o) {
     return 0;
 }
 
+/* The array inputs' options (issue 14): --dims decides; the estimates' options do not
+ * apply to arrays, nor --adjacency's to estimates. 0 or -1 (error printed). */
+static int check_arrays(const os_opts *o) {
+    const char *cmd = o->command;
+    if (!o->dims) {
+        const char *bad = o->adjacency ? "--adjacency" : o->adjacency_dim ? "--adjacency-dim"
+                        : o->channels ? "--channels" : NULL;
+        if (bad) {
+            cli_error("%s: %s applies to .npy inputs; give --dims too (the names of each "
+                      "observation's dimensions)", cmd, bad);
+            return -1;
+        }
+        return 0;
+    }
+    const char *bad = o->src ? "--src" : !isnan(o->tmin) ? "--tmin" : !isnan(o->tmax) ? "--tmax"
+                    : o->magnitude ? "--magnitude" : o->tfce.on ? "--tfce" : NULL;
+    if (bad) {
+        cli_error("%s: %s applies to source estimates, not to .npy inputs (--dims)%s", cmd, bad,
+                  !strcmp(bad, "--src") ? "; give the neighbourhood as --adjacency FILE"
+                  : !strcmp(bad, "--tfce") ? " yet" : "");
+        return -1;
+    }
+    if (o->adjacency_dim && !o->adjacency) {
+        cli_error("%s: --adjacency-dim names the dimension of --adjacency; give --adjacency too",
+                  cmd);
+        return -1;
+    }
+    return 0;
+}
+
 /* Parses argv into o; returns -1 (error printed), 0, or 1 for --help. */
 static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
     const int indep = !strcmp(command, "independent"), rm = !strcmp(command, "rm-anova");
@@ -313,6 +368,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
     o->jobs = 1;
     o->p_summary = 0.05;
     o->min_neighbors = o->min_duration = o->min_extent = 0; /* issue 13 */
+    o->dims = o->adjacency = o->adjacency_dim = o->channels = NULL; /* arrays (issue 14) */
     ckpt_opts_init(&o->ckpt);
     tfce_cli_init(&o->tfce); /* TFCE (issue 5) */
     uint64_t seen = 0; /* bit k: known[k] was given */
@@ -359,7 +415,8 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e", /* TFCE: issue 5 */
             "--group", "--stat", "--f-threshold", /* independent */
             "--cell", "--factors", "--effect", "--scheme", /* rm-anova */
-            "--min-neighbors", "--min-duration", "--min-extent"}; /* issue 13 */
+            "--min-neighbors", "--min-duration", "--min-extent", /* issue 13 */
+            "--dims", "--adjacency", "--adjacency-dim", "--channels"}; /* arrays: issue 14 */
         enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
         static_assert(N_KNOWN <= 64, "seen is a 64-bit mask");
         size_t found = N_KNOWN;
@@ -456,7 +513,11 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
                 return -1;
             }
             o->f_threshold = d;
-        } else if (!strcmp(name, "--a")) o->a = val;
+        } else if (!strcmp(name, "--dims")) o->dims = val; /* arrays (issue 14) */
+        else if (!strcmp(name, "--adjacency")) o->adjacency = val;
+        else if (!strcmp(name, "--adjacency-dim")) o->adjacency_dim = val;
+        else if (!strcmp(name, "--channels")) o->channels = val;
+        else if (!strcmp(name, "--a")) o->a = val;
         else if (!strcmp(name, "--b")) o->b = val;
         else if (!strcmp(name, "--src")) o->src = val;
         else if (!strcmp(name, "--out")) o->out = val;
@@ -549,7 +610,9 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             o->p_summary = d;
         }
     }
-    if (rm && (o->n_cells < 2 || !o->src || !o->out)) {
+    if (check_arrays(o)) return -1; /* arrays (issue 14) */
+    const int need_src = !o->dims; /* arrays take --adjacency instead */
+    if (rm && (o->n_cells < 2 || (need_src && !o->src) || !o->out)) {
         if (o->n_cells < 2)
             cli_error("%s: give --cell once per cell, at least 2 (got %zu)", command, o->n_cells);
         else
@@ -558,7 +621,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         return -1;
     }
     if (rm && check_rm(o)) return -1;
-    if (indep && (o->n_groups < 2 || !o->src || !o->out)) {
+    if (indep && (o->n_groups < 2 || (need_src && !o->src) || !o->out)) {
         if (o->n_groups < 2)
             cli_error("%s: give --group once per group, at least 2 (got %zu)", command,
                       o->n_groups);
@@ -567,9 +630,9 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
                       !o->src ? "--src" : "--out", command);
         return -1;
     }
-    if (!indep && !rm && (!o->a || !o->src || !o->out)) {
+    if (!indep && !rm && (!o->a || (need_src && !o->src) || !o->out)) {
         cli_error("%s: %s is required (try '" CLI_NAME " %s --help')", command,
-                  !o->a ? "--a" : !o->src ? "--src" : "--out", command);
+                  !o->a ? "--a" : need_src && !o->src ? "--src" : "--out", command);
         return -1;
     }
     if (indep) {
@@ -752,6 +815,14 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
     for (size_t k = 0; k < o->rm_n_factors; k++) ckpt_hash_long(&h, (long)o->rm_levels[k]);
     ckpt_hash_long(&h, (long)o->rm_effect);
     ckpt_hash_long(&h, o->rm_scheme);
+    if (o->dims) { /* arrays (issue 14); estimates' hashes stay as they were */
+        ckpt_hash_str(&h, o->dims);
+        ckpt_hash_str(&h, o->adjacency);
+        if (o->adjacency) ckpt_hash_file(&h, o->adjacency);
+        ckpt_hash_str(&h, o->adjacency_dim);
+        ckpt_hash_str(&h, o->channels);
+        if (o->channels) ckpt_hash_file(&h, o->channels);
+    }
     if (o->min_neighbors || o->min_duration || o->min_extent) { /* issue 13; off: as before */
         ckpt_hash_long(&h, o->min_neighbors);
         ckpt_hash_long(&h, o->min_duration);
@@ -865,7 +936,8 @@ static const char *const output_names[] = {
     "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
     "tfce.json",           "summary.png",         "h0.png",
     "report.html",
-    "tobs-vl.stc",         "summary-vl.stc"}; /* a volume source space's estimates */
+    "tobs-vl.stc",         "summary-vl.stc", /* a volume source space's estimates */
+    "tobs.npy",            "cluster-labels.npy"}; /* arrays (issue 14) */
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
  * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */
@@ -874,7 +946,8 @@ static int write_outputs(const os_result *r) {
     outset *set = NULL;
     int summarised = 0;
     int rc = outset_create(&set, o->out);
-    if (!rc) rc = o->tfce.on ? tfce_outputs(set, r) : cluster_outputs(set, r, &summarised);
+    if (!rc && r->study->arrays) rc = arrays_outputs(set, r), summarised = 1; /* issue 14 */
+    else if (!rc) rc = o->tfce.on ? tfce_outputs(set, r) : cluster_outputs(set, r, &summarised);
     for (size_t i = 0; !rc && i < sizeof output_names / sizeof *output_names; i++)
         if (!outset_has(set, output_names[i])) rc = outset_remove_stale(set, output_names[i]);
     if (!rc) rc = outset_commit(set);
@@ -916,27 +989,42 @@ static int cluster_command(int argc, char **argv, const char *command) {
 
     /* 1. The study: subjects first, so that a wrong checkpoint is refused before any data
      * are read; the output directory and checkpoint's are checked before the long part. */
-    if (study_subjects(&study, &o)) goto cleanup;
+    if (o.dims ? arrays_subjects(&study, &o) : study_subjects(&study, &o)) goto cleanup;
     if (outputs_check_dir(o.out)) goto cleanup;
     if (o.ckpt.path && cli_check_file_dir(o.ckpt.path, "--checkpoint")) goto cleanup;
     if (ckpt_load(&ck, &o.ckpt,
                   checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study))))
         goto cleanup;
-    if (study_read(&study, &o)) goto cleanup;
-    if (study.volume && o.tfce.on) { /* its outputs and figures are lh/rh pairs */
-        cli_error("%s: --tfce: %s is a volume source space; TFCE's outputs are written for "
-                  "surface estimates only (use the cluster test without --tfce)", command, o.src);
-        goto cleanup;
-    }
-    if (cperm_graph_from_src(&graph, study.src, &err)) {
-        cli_error("%s", err.msg);
-        goto cleanup;
+    size_t n_times, n_vertices; /* the engine's layout of X */
+    if (o.dims) { /* arrays (issue 14): X, the layout and the graph from the .npy files */
+        if (arrays_read(&study, &o, &graph)) goto cleanup;
+        n_times = study.arrays->n_times;
+        n_vertices = study.arrays->n_space;
+    } else {
+        if (study_read(&study, &o)) goto cleanup;
+        if (study.volume && o.tfce.on) { /* its outputs and figures are lh/rh pairs */
+            cli_error("%s: --tfce: %s is a volume source space; TFCE's outputs are written for "
+                      "surface estimates only (use the cluster test without --tfce)", command,
+                      o.src);
+            goto cleanup;
+        }
+        if (cperm_graph_from_src(&graph, study.src, &err)) {
+            cli_error("%s", err.msg);
+            goto cleanup;
+        }
+        n_times = study.layout->n_times;
+        n_vertices = study.layout->n_vertices[0] + study.layout->n_vertices[1];
     }
 
     /* 2. The plan and its run. */
-    const cperm_stc *layout = study.layout;
-    const size_t n_subjects = study.a.stems.n, n_times = layout->n_times;
-    const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
+    const size_t n_subjects = study.a.stems.n;
+    if (o.min_duration && study.arrays && !study.arrays->spatiotemporal) {
+        cli_error("%s: --min-duration counts time points of a (time, space) study; --dims %s "
+                  "is tested over %s", command, o.dims,
+                  study.arrays->adj_dim >= 0 || study.arrays->full ? "its combined adjacency"
+                                                                   : "a lattice");
+        goto cleanup;
+    }
     if ((size_t)o.min_duration > n_times || (size_t)o.min_extent > n_vertices) { /* issue 13 */
         if ((size_t)o.min_duration > n_times)
             cli_error("%s: --min-duration %ld time points exceeds the %zu time points of the "
@@ -1012,6 +1100,8 @@ cleanup:
     cperm_run_free(run);
     cperm_plan_free(plan);
     cperm_graph_free(graph);
+    arrays_free(study.arrays);
+    study.arrays = NULL;
     study_free(&study);
     return ret;
 }

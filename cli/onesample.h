@@ -47,6 +47,11 @@ typedef struct os_opts {
     long min_neighbors;       /* --min-neighbors */
     long min_duration;        /* --min-duration, in time points */
     long min_extent;          /* --min-extent, in vertices */
+    /* arrays (issue 14): --dims makes the inputs .npy files (cli/arrays.c) */
+    const char *dims;         /* --dims "time,channel": names of an observation's dims */
+    const char *adjacency;    /* --adjacency FILE (.npz, neighbour .mat, -src.fif) */
+    const char *adjacency_dim; /* --adjacency-dim NAME */
+    const char *channels;     /* --channels FILE: the data's channel names, in order */
     ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (cli/checkpoint.c) */
     tfce_cli tfce;            /* --tfce* (cli/tfce_out.c) */
 } os_opts;
@@ -68,6 +73,7 @@ typedef struct os_study {
     cperm_stc *layout;        /* the first estimate after cropping: vertices, n_times, tmin
                                  and tstep of the tested data (its data are not X's) */
     double *X;                /* n_subjects x n_times x n_vertices */
+    struct os_arrays *arrays; /* --dims: the arrays' layout (cli/arrays.h); NULL for estimates */
 } os_study;
 
 /* What every output of a run is made of (cli/cluster_out.c, cli/tfce_out.c, the figures

@@ -109,6 +109,11 @@ static void figure(report_buf *b, const char *id, const char *alt, const char *c
     report_printf(b, "\"><figcaption>%s</figcaption></figure>\n", caption);
 }
 
+void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
+                   const unsigned char *png, size_t len) {
+    figure(b, id, alt, caption, png, len);
+}
+
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption) {
     report_printf(b, "<h2>Figures</h2>\n");

@@ -67,6 +67,10 @@ void report_begin(report_buf *b, const char *heading);
  * H0's figure (h0_caption is HTML). */
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption);
+/* One <figure> with the PNG embedded as a data URI (caption is HTML); nothing when png is
+ * NULL. */
+void report_figure(report_buf *b, const char *id, const char *alt, const char *caption,
+                   const unsigned char *png, size_t len);
 /* The Parameters heading and the opening of its table, which every page ends with. */
 void report_params_begin(report_buf *b);
 /* One <tr> of the parameter table; value_html is HTML. */

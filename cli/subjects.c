@@ -196,10 +196,14 @@ static const char *const stem_suffixes[] = {"-lh.stc", "-rh.stc", "-stc.h5", "-v
                                             "-vol.stc"};
 #define N_STEM_SUFFIXES (sizeof stem_suffixes / sizeof stem_suffixes[0])
 
-static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
+/* Expands a glob over STEM + suffixes[k]; the stems keep the suffix when keep_suffix is set
+ * (array files are named whole), else lose it (an estimate's stem names its lh/rh pair). */
+static int expand_glob_suffixes(const char *opt, const char *spec, cli_subjects *out,
+                                const char *const *sfx, size_t n_suffixes,
+                                int keep_suffix) {
     size_t len = strlen(spec);
-    for (size_t i = 0; i < N_STEM_SUFFIXES; i++)
-        if (ends_with(spec, stem_suffixes[i])) len -= strlen(stem_suffixes[i]);
+    for (size_t i = 0; i < n_suffixes; i++)
+        if (ends_with(spec, sfx[i])) len -= strlen(sfx[i]);
     char *pattern = malloc(len + 16);
     keyed *items = NULL;
     glob_t g;
@@ -209,9 +213,9 @@ static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
         cli_error("out of memory");
         goto cleanup;
     }
-    for (size_t i = 0; i < N_STEM_SUFFIXES; i++) {
+    for (size_t i = 0; i < n_suffixes; i++) {
         memcpy(pattern, spec, len);
-        strcpy(pattern + len, stem_suffixes[i]);
+        strcpy(pattern + len, sfx[i]);
         int grc = glob(pattern, flags, NULL, &g);
         if (grc == GLOB_NOSPACE) {
             cli_error("out of memory");
@@ -222,9 +226,12 @@ static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
     memcpy(pattern, spec, len);
     pattern[len] = '\0';
     if (g.gl_pathc == 0) {
-        cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc, "
-                  "%s-stc.h5, %s-vl.stc and %s-vol.stc)", opt, spec, pattern, pattern, pattern,
-                  pattern, pattern);
+        if (keep_suffix)
+            cli_error("%s: no files match '%s%s'", opt, pattern, sfx[0]);
+        else
+            cli_error("%s: no source estimates match '%s' (looked for %s-lh.stc, %s-rh.stc, "
+                      "%s-stc.h5, %s-vl.stc and %s-vol.stc)", opt, spec, pattern, pattern,
+                      pattern, pattern, pattern);
         goto cleanup;
     }
     items = calloc(g.gl_pathc, sizeof *items);
@@ -235,15 +242,16 @@ static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
     size_t n = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
         const char *p = g.gl_pathv[i];
-        for (size_t k = 0; k < N_STEM_SUFFIXES; k++) {
-            if (!ends_with(p, stem_suffixes[k])) continue;
+        for (size_t k = 0; k < n_suffixes; k++) {
+            if (!ends_with(p, sfx[k])) continue;
             items[n].stem = strdup(p);
             if (!items[n].stem) {
                 cli_error("out of memory");
                 goto cleanup;
             }
-            items[n].stem[strlen(p) - strlen(stem_suffixes[k])] = '\0';
+            items[n].stem[strlen(p) - strlen(sfx[k])] = '\0';
             items[n].key = subject_key(pattern, items[n].stem);
+            if (keep_suffix) strcpy(items[n].stem, p);
             n++;
             if (!items[n - 1].key) {
                 cli_error("out of memory");
@@ -276,6 +284,21 @@ cleanup:
     free(items);
     globfree(&g);
     free(pattern);
+    return rc;
+}
+
+static int expand_glob(const char *opt, const char *spec, cli_subjects *out) {
+    return expand_glob_suffixes(opt, spec, out, stem_suffixes, N_STEM_SUFFIXES, 0);
+}
+
+int cli_subjects_expand_files(cli_subjects *out, const char *opt, const char *spec,
+                              const char *suffix) {
+    memset(out, 0, sizeof *out);
+    out->from_list = spec[0] == '@';
+    const char *const suffixes[1] = {suffix};
+    int rc = out->from_list ? read_list_file(opt, spec + 1, out)
+                            : expand_glob_suffixes(opt, spec, out, suffixes, 1, 1);
+    if (rc) cli_subjects_free(out);
     return rc;
 }
 

@@ -29,6 +29,11 @@ int cli_subjects_pair_named(const cli_subjects *a, const char *a_opt, const char
                             const cli_subjects *b, const char *b_opt, const char *b_spec,
                             const char *test);
 
+/* The same for whole files named FILE + suffix (".npy"): a glob (suffix appended when the
+ * spec lacks it) or @LISTFILE; stems are the files' paths, subjects as above. */
+int cli_subjects_expand_files(cli_subjects *out, const char *opt, const char *spec,
+                              const char *suffix);
+
 void cli_subjects_free(cli_subjects *s);
 
 #endif

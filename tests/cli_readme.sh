@@ -2,7 +2,8 @@
 # cli_readme.sh - the README's commands, run verbatim (issue 11). Every ```sh block of
 # README.md is a command a user may paste: its `build/clusterperm ...` lines run, in order, in
 # a directory holding `build` (this build), `study` (a simulated study, as the README's
-# `simulate` makes it) and `volstudy` (tests/volstudy.py's volume study); its `make X` lines
+# `simulate` makes it), `volstudy` (tests/volstudy.py's volume study) and `arrays`
+# (tests/arraystudy.py's sensor arrays); its `make X` lines
 # must name existing targets (`make -n`). Synopses
 # are ```text blocks. Then each option the README uses must be one that the subcommand's
 # --help lists, and each option --help lists must be in the README, so the two cannot drift.
@@ -21,6 +22,10 @@ ln -s "$ABS_BUILD" "$T/build"
 # the volume example's study, as the README says to make it (MNE 1.3 and nibabel)
 (cd "$T" && MNE_TQDM=off "$PYTHON" "$ROOT/tests/volstudy.py" volstudy >/dev/null 2>&1) ||
     { echo "FAIL readme_setup: tests/volstudy.py volstudy failed"; exit 1; }
+
+# the array examples' sensor study (tests/arraystudy.py: numpy and MNE's neighbour file)
+(cd "$T" && "$PYTHON" "$ROOT/tests/arraystudy.py" arrays >/dev/null 2>&1) ||
+    { echo "FAIL readme_setup: tests/arraystudy.py arrays failed"; exit 1; }
 
 exec "$PYTHON" - "$ROOT/README.md" "$T" "$ROOT" <<'PY'
 import re, subprocess, sys

@@ -1,0 +1,404 @@
+/* arrays_out.c - the outputs of a cluster run on .npy arrays (--dims): the statistic and the
+ * clusters as arrays of the observation's shape (tobs.npy, cluster-labels.npy), h0.txt,
+ * clusters.json with each cluster's extent along every named dimension (and its channels),
+ * h0.png and a self-contained report.html. */
+#include "arrays.h"
+#include "report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *jreal(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+static json_t *jmaybe(double v) { return isnan(v) ? json_null() : jreal(v); }
+
+/* The observation's flat index (C order over --dims) of the engine's point idx. */
+static size_t obs_index(const os_arrays *a, size_t idx) {
+    if (!(a->spatiotemporal && a->time_dim == 1)) return idx;
+    const size_t t = idx / a->n_space, s = idx % a->n_space; /* (space, time) data */
+    return s * a->n_times + t;
+}
+
+static void unravel(size_t *out, const os_arrays *a, size_t flat) {
+    for (size_t d = a->n_dims; d-- > 0;) {
+        out[d] = flat % a->lengths[d];
+        flat /= a->lengths[d];
+    }
+}
+
+static const char *test_name(const os_opts *o, const os_arrays *a) {
+    if (os_rm(o)) return "permutation_cluster_test (f_mway_rm)";
+    if (os_independent(o))
+        return a->spatiotemporal ? "spatio_temporal_cluster_test" : "permutation_cluster_test";
+    return a->spatiotemporal ? "spatio_temporal_cluster_1samp_test"
+                             : "permutation_cluster_1samp_test";
+}
+
+static json_t *jlist(const cli_strlist *l) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++) json_array_append_new(arr, json_string(l->items[i]));
+    return arr;
+}
+
+/* One cluster's record: extent per dimension, channels covered, the peak. */
+static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
+    const os_arrays *a = r->study->arrays;
+    size_t n = 0;
+    const int64_t *m = cperm_run_cluster(r->run, k, &n);
+    const double *tobs = cperm_run_tobs(r->run);
+    const double p = cperm_run_pvalues(r->run)[k];
+    size_t lo[ARRAYS_MAX_DIMS], hi[ARRAYS_MAX_DIMS], idx[ARRAYS_MAX_DIMS];
+    for (size_t d = 0; d < a->n_dims; d++) lo[d] = SIZE_MAX, hi[d] = 0;
+    size_t peak = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const size_t e = (size_t)m[i];
+        unravel(idx, a, obs_index(a, e));
+        for (size_t d = 0; d < a->n_dims; d++) {
+            if (idx[d] < lo[d]) lo[d] = idx[d];
+            if (idx[d] > hi[d]) hi[d] = idx[d];
+        }
+        if (peak == SIZE_MAX || fabs(tobs[e]) > fabs(tobs[peak]) ||
+            (fabs(tobs[e]) == fabs(tobs[peak]) && e < peak))
+            peak = e;
+    }
+    json_t *c = json_object();
+    json_object_set_new(c, "index", json_integer((json_int_t)k));
+    json_object_set_new(c, "p", jreal(p));
+    json_object_set_new(c, "significant", json_boolean(p < r->opts->p_summary));
+    json_object_set_new(c, "statistic", jreal(cperm_run_cluster_stats(r->run)[k]));
+    json_object_set_new(c, "n_points", json_integer((json_int_t)n));
+    if (n == 0) return c;
+    json_t *ext = json_object();
+    for (size_t d = 0; d < a->n_dims; d++) {
+        json_t *span = json_array();
+        json_array_append_new(span, json_integer((json_int_t)lo[d]));
+        json_array_append_new(span, json_integer((json_int_t)hi[d]));
+        json_object_set_new(ext, a->names[d], span);
+    }
+    json_object_set_new(c, "extent", ext);
+    if (a->channels && a->adj_dim >= 0) { /* the channels it covers, in the data's order */
+        const size_t L = a->lengths[a->adj_dim];
+        for (size_t i = 0; i < n; i++) {
+            unravel(idx, a, obs_index(a, (size_t)m[i]));
+            seen[idx[a->adj_dim]] = 1;
+        }
+        json_t *names = json_array();
+        for (size_t v = 0; v < L; v++)
+            if (seen[v]) {
+                json_array_append_new(names, json_string(a->channels->names[v]));
+                seen[v] = 0;
+            }
+        json_object_set_new(c, "channels", names);
+    }
+    json_t *pk = json_object(), *at = json_object();
+    unravel(idx, a, obs_index(a, peak));
+    for (size_t d = 0; d < a->n_dims; d++)
+        json_object_set_new(at, a->names[d], json_integer((json_int_t)idx[d]));
+    json_object_set_new(pk, "index", at);
+    if (a->channels && a->adj_dim >= 0)
+        json_object_set_new(pk, "channel", json_string(a->channels->names[idx[a->adj_dim]]));
+    json_object_set_new(pk, "stat", jreal(tobs[peak]));
+    json_object_set_new(c, "peak", pk);
+    return c;
+}
+
+static char *clusters_json(const os_result *r) {
+    const os_opts *o = r->opts;
+    const os_study *st = r->study;
+    const os_arrays *a = st->arrays;
+    json_t *root = json_object(), *par = json_object(), *data = json_object();
+    json_t *clusters = json_array();
+    uint8_t *seen = calloc(a->adj_dim >= 0 ? a->lengths[a->adj_dim] : 1, 1);
+    char *text = NULL;
+    if (!root || !par || !data || !clusters || !seen) {
+        json_decref(par);
+        json_decref(data);
+        goto cleanup;
+    }
+    const int indep = os_independent(o), rm = os_rm(o);
+    json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
+    json_object_set_new(root, "test", json_string(test_name(o, a)));
+    json_object_set_new(root, "design", json_string(rm ? "repeated measures"
+                                                    : indep ? "independent groups (labels "
+                                                            "shuffled across all observations)"
+                                                    : o->b ? "paired (A - B, signs flipped)"
+                                                           : "one sample (signs flipped)"));
+    json_object_set_new(root, "statistic",
+                        json_string(rm ? "f_mway_rm"
+                                    : !indep ? "ttest_1samp_no_p"
+                                    : o->statistic == CPERM_STAT_F_ONEWAY ? "f_oneway"
+                                    : o->equal_var ? "ttest_ind_no_p"
+                                                   : "ttest_ind_no_p(equal_var=False)"));
+    if (rm) {
+        json_t *levels = json_array();
+        for (size_t k = 0; k < o->rm_n_factors; k++)
+            json_array_append_new(levels, json_integer((json_int_t)o->rm_levels[k]));
+        json_object_set_new(root, "effect", json_string(o->effect));
+        json_object_set_new(root, "factor_levels", levels);
+        json_object_set_new(root, "scheme",
+                            json_string(o->rm_scheme == CPERM_RM_MNE
+                                            ? "mne (all cells x subjects shuffled, MNE's pattern)"
+                                            : "within (cells shuffled within each subject)"));
+    }
+    if (rm || indep) {
+        json_t *groups = json_array();
+        for (size_t g = 0; g < st->n_groups; g++) {
+            json_t *one = json_object();
+            json_object_set_new(one, "glob", json_string(rm ? o->cells[g] : o->groups[g]));
+            json_object_set_new(one, "observations", jlist(&st->groups[g].stems));
+            json_array_append_new(groups, one);
+        }
+        json_object_set_new(par, rm ? "cells" : "groups", groups);
+        json_object_set_new(par, "f_threshold", jmaybe(o->f_threshold));
+    } else {
+        json_object_set_new(par, "a", jlist(&st->a.stems));
+        json_object_set_new(par, "b", st->paired ? jlist(&st->b.stems) : json_null());
+    }
+    json_object_set_new(par, "dims", json_string(o->dims));
+    json_object_set_new(par, "adjacency", o->adjacency ? json_string(o->adjacency) : json_null());
+    json_object_set_new(par, "adjacency_dim",
+                        o->adjacency_dim ? json_string(o->adjacency_dim) : json_null());
+    json_object_set_new(par, "channels", o->channels ? json_string(o->channels) : json_null());
+    json_object_set_new(par, "p_threshold", jmaybe(o->p_threshold));
+    json_object_set_new(par, "t_threshold", jmaybe(o->t_threshold));
+    json_object_set_new(par, "threshold", jreal(cperm_plan_threshold(r->plan)));
+    json_object_set_new(par, "tail", json_integer(o->tail));
+    json_object_set_new(par, "n_permutations", o->n_permutations == CPERM_PERMUTATIONS_ALL
+                                                   ? json_string("all")
+                                                   : json_integer(o->n_permutations));
+    json_object_set_new(par, "seed", json_integer(o->seed));
+    json_object_set_new(par, "sigma", jreal(o->sigma));
+    json_object_set_new(par, "step_down_p", jreal(o->step_down_p));
+    json_object_set_new(par, "max_step", json_integer(o->max_step));
+    json_object_set_new(par, "compat", json_string(o->compat == CPERM_COMPAT_MNE13 ? "mne1.3"
+                                                                                  : "none"));
+    json_object_set_new(par, "min_neighbors", json_integer(o->min_neighbors));
+    json_object_set_new(par, "min_duration", json_integer(o->min_duration));
+    json_object_set_new(par, "min_extent", json_integer(o->min_extent));
+    json_object_set_new(par, "jobs", json_integer(o->jobs));
+    json_object_set_new(par, "p_summary", jreal(o->p_summary));
+    json_object_set_new(root, "parameters", par);
+
+    json_object_set_new(data, "n_subjects", json_integer((json_int_t)os_n_subjects(o, st)));
+    if (rm || indep) json_object_set_new(data, rm ? "n_cells" : "n_groups",
+                                         json_integer((json_int_t)st->n_groups));
+    json_t *dims = json_array();
+    for (size_t d = 0; d < a->n_dims; d++) {
+        json_t *one = json_object();
+        json_object_set_new(one, "name", json_string(a->names[d]));
+        json_object_set_new(one, "length", json_integer((json_int_t)a->lengths[d]));
+        json_array_append_new(dims, one);
+    }
+    json_object_set_new(data, "dims", dims);
+    json_object_set_new(data, "stacked", json_boolean(a->stacked));
+    json_object_set_new(data, "adjacency_kind", json_string(a->adjacency_kind));
+    json_object_set_new(data, "adjacency_over",
+                        a->full ? json_string("all points")
+                        : a->adj_dim >= 0 ? json_string(a->names[a->adj_dim]) : json_null());
+    json_object_set_new(data, "layout", json_string(a->spatiotemporal
+                                                        ? "time x space (max_step along time)"
+                                                        : "all dimensions (combine_adjacency)"));
+    if (a->channels) {
+        json_t *names = json_array();
+        for (size_t i = 0; i < a->channels->n_channels; i++)
+            json_array_append_new(names, json_string(a->channels->names[i]));
+        json_object_set_new(data, "channels", names);
+    }
+    json_object_set_new(root, "data", data);
+
+    size_t n_h0 = 0;
+    cperm_run_h0(r->run, &n_h0);
+    const size_t n_clusters = cperm_run_n_clusters(r->run);
+    json_object_set_new(root, "n_orders", json_integer((json_int_t)cperm_plan_n_orders(r->plan)));
+    json_object_set_new(root, "exact", json_boolean(cperm_plan_is_exact(r->plan)));
+    json_object_set_new(root, "n_h0", json_integer((json_int_t)n_h0));
+    json_object_set_new(root, "n_step_downs",
+                        json_integer((json_int_t)cperm_run_n_step_downs(r->run)));
+    json_object_set_new(root, "n_clusters", json_integer((json_int_t)n_clusters));
+    for (size_t k = 0; k < n_clusters; k++) {
+        json_t *c = cluster_json(r, k, seen);
+        if (!c || json_array_append_new(clusters, c)) goto cleanup;
+    }
+    json_object_set_new(root, "clusters", clusters);
+    clusters = NULL;
+    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+cleanup:
+    json_decref(clusters);
+    json_decref(root);
+    free(seen);
+    return text;
+}
+
+/* ------------------------------------------------------------- the report */
+
+static double jnum(const json_t *v) { return json_is_number(v) ? json_number_value(v) : NAN; }
+
+static char *arrays_page(const os_result *r, const json_t *root, const report_images *im) {
+    const os_arrays *a = r->study->arrays;
+    const double p_summary = r->opts->p_summary;
+    report_buf b = {0};
+    const json_t *clusters = json_object_get(root, "clusters");
+    const size_t n_clusters = json_array_size(clusters);
+    size_t n_sig = 0;
+    for (size_t i = 0; i < n_clusters; i++)
+        n_sig += jnum(json_object_get(json_array_get(clusters, i), "p")) < p_summary;
+    report_begin(&b, "Cluster permutation test on arrays");
+    report_printf(&b, "<p>Test: ");
+    report_html(&b, json_string_value(json_object_get(root, "test")));
+    report_printf(&b, "; design: ");
+    report_html(&b, json_string_value(json_object_get(root, "design")));
+    report_printf(&b, "; statistic: ");
+    report_html(&b, json_string_value(json_object_get(root, "statistic")));
+    report_printf(&b, "; threshold %.6g.</p>\n<p id=\"dims\">%zu observations of ",
+                  cperm_plan_threshold(r->plan), r->study->a.stems.n);
+    for (size_t d = 0; d < a->n_dims; d++) {
+        report_printf(&b, "%s", d ? " &times; " : "");
+        report_html(&b, a->names[d]);
+        report_printf(&b, " (%zu)", a->lengths[d]);
+    }
+    report_printf(&b, "; neighbourhood: ");
+    report_html(&b, a->adjacency_kind);
+    if (a->adj_dim >= 0) {
+        report_printf(&b, " over ");
+        report_html(&b, a->names[a->adj_dim]);
+    }
+    report_printf(&b, "%s. <strong>%zu cluster%s, %zu with p &lt; %g.</strong></p>\n",
+                  a->spatiotemporal ? ", time steps joined up to max_step" : "", n_clusters,
+                  n_clusters == 1 ? "" : "s", n_sig, p_summary);
+    report_printf(&b, "<h2>Figures</h2>\n");
+    report_figure(&b, "h0", "histogram of the permutation distribution H0",
+                  "The permutation distribution H0 of the cluster statistic, the observed "
+                  "clusters and H0's critical value.", im->h0, im->h0_len);
+    report_printf(&b, "<h2>Clusters</h2>\n");
+    if (n_clusters == 0) {
+        report_printf(&b, "<p id=\"clusters-none\">No clusters were found.</p>\n");
+    } else {
+        report_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
+                          "<th>statistic</th><th>size (points)</th>");
+        for (size_t d = 0; d < a->n_dims; d++) {
+            report_printf(&b, "<th>");
+            report_html(&b, a->names[d]);
+            report_printf(&b, "</th>");
+        }
+        report_printf(&b, "<th>peak</th>%s</tr></thead>\n<tbody>\n",
+                      a->channels ? "<th>channels</th>" : "");
+        const size_t shown = n_clusters < 200 ? n_clusters : 200;
+        for (size_t i = 0; i < shown; i++) {
+            const json_t *c = json_array_get(clusters, i), *ext = json_object_get(c, "extent");
+            const double p = jnum(json_object_get(c, "p"));
+            report_printf(&b, "<tr%s><td class=\"n\">%zu</td><td class=\"n\">%.4g</td>"
+                          "<td class=\"n\">%.2f</td><td class=\"n\">%.0f</td>",
+                          p < p_summary ? " class=\"sig\"" : "", i, p,
+                          jnum(json_object_get(c, "statistic")),
+                          jnum(json_object_get(c, "n_points")));
+            for (size_t d = 0; d < a->n_dims; d++) {
+                const json_t *span = json_object_get(ext, a->names[d]);
+                report_printf(&b, "<td class=\"n\">%.0f&ndash;%.0f</td>",
+                              jnum(json_array_get(span, 0)), jnum(json_array_get(span, 1)));
+            }
+            const json_t *pk = json_object_get(c, "peak");
+            report_printf(&b, "<td class=\"n\">%.3f", jnum(json_object_get(pk, "stat")));
+            const char *ch = json_string_value(json_object_get(pk, "channel"));
+            if (ch) {
+                report_printf(&b, " at ");
+                report_html(&b, ch);
+            }
+            report_printf(&b, "</td>");
+            if (a->channels) {
+                const json_t *names = json_object_get(c, "channels");
+                report_printf(&b, "<td>");
+                for (size_t k = 0; k < json_array_size(names) && k < 12; k++) {
+                    report_printf(&b, "%s", k ? ", " : "");
+                    report_html(&b, json_string_value(json_array_get(names, k)));
+                }
+                if (json_array_size(names) > 12)
+                    report_printf(&b, " &hellip; (%zu)", json_array_size(names));
+                report_printf(&b, "</td>");
+            }
+            report_printf(&b, "</tr>\n");
+        }
+        report_printf(&b, "</tbody>\n</table>\n");
+        if (shown < n_clusters)
+            report_printf(&b, "<p>%zu more clusters are listed in clusters.json.</p>\n",
+                          n_clusters - shown);
+    }
+    report_params_begin(&b);
+    report_param_rows(&b, json_object_get(root, "parameters"));
+    report_param_json(&b, "permutations run", json_object_get(root, "n_orders"));
+    report_param_json(&b, "exact test", json_object_get(root, "exact"));
+    return report_end(&b, json_string_value(json_object_get(root, "program")),
+                      "clusters.json, h0.txt, tobs.npy and cluster-labels.npy");
+}
+
+static int arrays_h0(const os_result *r, int width, int height, unsigned char **png,
+                     size_t *len, cperm_err *err) {
+    size_t n_h0 = 0;
+    const double *h0 = cperm_run_h0(r->run, &n_h0);
+    const size_t nc = cperm_run_n_clusters(r->run);
+    return cperm_plot_h0(png, len, h0, n_h0, nc ? cperm_run_cluster_stats(r->run) : NULL,
+                         nc ? cperm_run_pvalues(r->run) : NULL, nc, (int)r->opts->tail,
+                         r->opts->p_summary, width, height, CPERM_FORMAT_PNG, err);
+}
+
+/* ------------------------------------------------------------- entry point */
+
+static int add_npy(outset *set, const char *name, const double *values, const os_arrays *a,
+                   const char *dtype) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    cperm_err err = {0};
+    if (cperm_npy_format(&bytes, &len, values, a->lengths, a->n_dims, dtype, &err)) {
+        cli_error("%s: %s", name, err.msg);
+        return -1;
+    }
+    return outset_take(set, name, bytes, len);
+}
+
+int arrays_outputs(outset *set, const os_result *r) {
+    const os_arrays *a = r->study->arrays;
+    const size_t n = a->n_points;
+    double *buf = malloc(n * sizeof *buf);
+    char *json = NULL, *h0 = NULL;
+    size_t h0_len = 0;
+    int rc = -1;
+    if (!buf) {
+        cli_error("out of memory");
+        return -1;
+    }
+    const double *tobs = cperm_run_tobs(r->run);
+    for (size_t e = 0; e < n; e++) buf[obs_index(a, e)] = tobs[e];
+    if (add_npy(set, "tobs.npy", buf, a, "<f8")) goto cleanup;
+    memset(buf, 0, n * sizeof *buf);
+    const size_t n_clusters = cperm_run_n_clusters(r->run);
+    for (size_t k = 0; k < n_clusters; k++) {
+        size_t m = 0;
+        const int64_t *pts = cperm_run_cluster(r->run, k, &m);
+        for (size_t i = 0; i < m; i++) buf[obs_index(a, (size_t)pts[i])] = (double)(k + 1);
+    }
+    if (n_clusters >= (size_t)INT32_MAX) {
+        cli_error("cluster-labels.npy: %zu clusters do not fit int32 labels", n_clusters);
+        goto cleanup;
+    }
+    if (add_npy(set, "cluster-labels.npy", buf, a, "<i4")) goto cleanup;
+    if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
+    {
+        const int taken = outset_take(set, "h0.txt", h0, h0_len);
+        h0 = NULL;
+        if (taken) goto cleanup;
+    }
+    if (!(json = clusters_json(r))) {
+        cli_error("out of memory while formatting clusters.json");
+        goto cleanup;
+    }
+    if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
+    static const report_kind kind = {"clusters.json", NULL, arrays_h0, arrays_page};
+    if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
+    rc = 0;
+cleanup:
+    free(buf);
+    free(json);
+    free(h0);
+    return rc;
+}
