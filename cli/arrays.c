@@ -54,6 +54,17 @@ static int parse_dims(os_arrays *a, const char *spec) {
     return 0;
 }
 
+size_t os_n_points(const os_study *st) {
+    if (st->arrays) return st->arrays->n_points;
+    return (st->layout->n_vertices[0] + st->layout->n_vertices[1]) * st->layout->n_times;
+}
+
+int arrays_check_dims(const char *spec) {
+    os_arrays a;
+    memset(&a, 0, sizeof a);
+    return parse_dims(&a, spec);
+}
+
 static int dim_index(const os_arrays *a, const char *name) {
     for (size_t d = 0; d < a->n_dims; d++)
         if (!strcmp(a->names[d], name)) return (int)d;

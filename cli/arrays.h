@@ -26,6 +26,9 @@ typedef struct os_arrays {
     int stacked;           /* every input was one file of stacked observations */
 } os_arrays;
 
+/* Fails, printing why, unless `spec` is a valid --dims (names joined by ','). */
+int arrays_check_dims(const char *spec);
+
 /* Expands the inputs (--a/--b, --group, --cell) as .npy files: globs (".npy" appended when
  * missing) or @LISTFILE; per-subject inputs paired by subject as estimates are. Fails,
  * printing why. `st` must be zeroed first. */

@@ -356,6 +356,191 @@ static int add_npy(outset *set, const char *name, const double *values, const os
     return outset_take(set, name, bytes, len);
 }
 
+
+/* ------------------------------------------------------------- TFCE */
+
+/* A point and its p-value, sorted by p then index. */
+typedef struct point_p {
+    double p;
+    size_t i;
+} point_p;
+
+static int cmp_point_p(const void *x, const void *y) {
+    const point_p *a = x, *b = y;
+    return a->p < b->p ? -1 : a->p > b->p ? 1 : a->i < b->i ? -1 : a->i > b->i;
+}
+
+#define TFCE_MAX_LISTED 10000
+
+static char *tfce_json(const os_result *r, const double *tfce_obs, const double *pv_obs) {
+    const os_opts *o = r->opts;
+    const os_arrays *a = r->study->arrays;
+    const tfce_cli *t = &o->tfce;
+    json_t *root = json_object(), *par = json_object(), *pts = json_array();
+    point_p *order = malloc(a->n_points * sizeof *order);
+    char *text = NULL;
+    if (!root || !par || !pts || !order) {
+        json_decref(par);
+        json_decref(pts);
+        goto cleanup;
+    }
+    json_object_set_new(root, "program", json_string(CLI_NAME " " CPERM_VERSION_STRING));
+    json_object_set_new(root, "test", json_string(test_name(o, a)));
+    json_object_set_new(root, "statistic", json_string("ttest_1samp_no_p"));
+    json_object_set_new(par, "a", jlist(&r->study->a.stems));
+    json_object_set_new(par, "b", r->study->paired ? jlist(&r->study->b.stems) : json_null());
+    json_object_set_new(par, "dims", json_string(o->dims));
+    json_object_set_new(par, "adjacency", o->adjacency ? json_string(o->adjacency) : json_null());
+    json_object_set_new(par, "tfce_formula", json_string(t->mode == CPERM_TFCE_EXACT ? "exact"
+                                                         : t->mode == CPERM_TFCE_MNE13 ? "mne1.3"
+                                                                                       : "riemann"));
+    json_object_set_new(par, "tfce_start", t->mode == CPERM_TFCE_EXACT ? json_null() : jreal(t->start));
+    json_object_set_new(par, "tfce_step", t->mode == CPERM_TFCE_EXACT ? json_null() : jreal(t->step));
+    json_object_set_new(par, "tfce_h", jreal(t->h));
+    json_object_set_new(par, "tfce_e", jreal(t->e));
+    json_object_set_new(par, "tail", json_integer(o->tail));
+    json_object_set_new(par, "n_permutations", o->n_permutations == CPERM_PERMUTATIONS_ALL
+                                                   ? json_string("all")
+                                                   : json_integer(o->n_permutations));
+    json_object_set_new(par, "seed", json_integer(o->seed));
+    json_object_set_new(par, "sigma", jreal(o->sigma));
+    json_object_set_new(par, "compat", json_string(o->compat == CPERM_COMPAT_MNE13 ? "mne1.3"
+                                                                                  : "none"));
+    json_object_set_new(par, "p_summary", jreal(o->p_summary));
+    json_object_set_new(root, "parameters", par);
+    json_object_set_new(root, "n_orders", json_integer((json_int_t)cperm_plan_n_orders(r->plan)));
+    size_t n_sig = 0;
+    for (size_t i = 0; i < a->n_points; i++)
+        if (pv_obs[i] < o->p_summary) order[n_sig++] = (point_p){pv_obs[i], i};
+    qsort(order, n_sig, sizeof *order, cmp_point_p);
+    json_object_set_new(root, "n_significant", json_integer((json_int_t)n_sig));
+    size_t idx[ARRAYS_MAX_DIMS];
+    for (size_t k = 0; k < n_sig && k < TFCE_MAX_LISTED; k++) {
+        json_t *pt = json_object(), *at = json_object();
+        unravel(idx, a, order[k].i);
+        for (size_t d = 0; d < a->n_dims; d++)
+            json_object_set_new(at, a->names[d], json_integer((json_int_t)idx[d]));
+        json_object_set_new(pt, "index", at);
+        if (a->channels && a->adj_dim >= 0)
+            json_object_set_new(pt, "channel", json_string(a->channels->names[idx[a->adj_dim]]));
+        json_object_set_new(pt, "tfce", jreal(tfce_obs[order[k].i]));
+        json_object_set_new(pt, "p", jreal(pv_obs[order[k].i]));
+        json_array_append_new(pts, pt);
+    }
+    json_object_set_new(root, "points", pts);
+    pts = NULL;
+    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+cleanup:
+    json_decref(pts);
+    json_decref(root);
+    free(order);
+    return text;
+}
+
+static char *tfce_page(const os_result *r, const json_t *root, const report_images *im) {
+    const os_arrays *a = r->study->arrays;
+    report_buf b = {0};
+    const json_t *pts = json_object_get(root, "points");
+    report_begin(&b, "TFCE permutation test on arrays");
+    report_printf(&b, "<p id=\"dims\">%zu observations of ", r->study->a.stems.n);
+    for (size_t d = 0; d < a->n_dims; d++) {
+        report_printf(&b, "%s", d ? " &times; " : "");
+        report_html(&b, a->names[d]);
+        report_printf(&b, " (%zu)", a->lengths[d]);
+    }
+    report_printf(&b, "; neighbourhood: ");
+    report_html(&b, a->adjacency_kind);
+    report_printf(&b, ". <strong>%.0f points with p &lt; %g.</strong></p>\n",
+                  jnum(json_object_get(root, "n_significant")), r->opts->p_summary);
+    report_printf(&b, "<h2>Figures</h2>\n");
+    report_figure(&b, "h0", "histogram of the permutation distribution H0",
+                  "The permutation distribution of the largest TFCE score and the observed "
+                  "one.", im->h0, im->h0_len);
+    report_printf(&b, "<h2>Significant points</h2>\n");
+    const size_t shown = json_array_size(pts) < 40 ? json_array_size(pts) : 40;
+    if (!shown) report_printf(&b, "<p id=\"points-none\">No point has p &lt; %g.</p>\n",
+                              r->opts->p_summary);
+    else {
+        report_printf(&b, "<table id=\"points\">\n<thead><tr>");
+        for (size_t d = 0; d < a->n_dims; d++) {
+            report_printf(&b, "<th>");
+            report_html(&b, a->names[d]);
+            report_printf(&b, "</th>");
+        }
+        report_printf(&b, "%s<th>TFCE</th><th>p</th></tr></thead>\n<tbody>\n",
+                      a->channels ? "<th>channel</th>" : "");
+        for (size_t k = 0; k < shown; k++) {
+            const json_t *pt = json_array_get(pts, k), *at = json_object_get(pt, "index");
+            report_printf(&b, "<tr>");
+            for (size_t d = 0; d < a->n_dims; d++)
+                report_printf(&b, "<td class=\"n\">%.0f</td>",
+                              jnum(json_object_get(at, a->names[d])));
+            if (a->channels) {
+                report_printf(&b, "<td>");
+                report_html(&b, json_string_value(json_object_get(pt, "channel")));
+                report_printf(&b, "</td>");
+            }
+            report_printf(&b, "<td class=\"n\">%.4g</td><td class=\"n\">%.4g</td></tr>\n",
+                          jnum(json_object_get(pt, "tfce")), jnum(json_object_get(pt, "p")));
+        }
+        report_printf(&b, "</tbody>\n</table>\n");
+    }
+    report_params_begin(&b);
+    report_param_rows(&b, json_object_get(root, "parameters"));
+    report_param_json(&b, "permutations run", json_object_get(root, "n_orders"));
+    return report_end(&b, json_string_value(json_object_get(root, "program")),
+                      "tfce.json, h0.txt, tfce.npy, tfce-p.npy and tobs.npy");
+}
+
+static int tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
+                   cperm_err *err) {
+    size_t nh = 0;
+    const double *h0 = cperm_run_h0(r->run, &nh), *pv = cperm_run_tfce_pvalues(r->run);
+    double min_p = INFINITY;
+    for (size_t p = 0; p < r->study->arrays->n_points; p++) min_p = fmin(min_p, pv[p]);
+    const double obs = nh ? h0[0] : NAN;
+    return cperm_plot_h0_kind(png, len, h0, nh, nh ? &obs : NULL,
+                              isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)r->opts->tail,
+                              r->opts->p_summary, CPERM_H0_TFCE, width, height,
+                              CPERM_FORMAT_PNG, err);
+}
+
+static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
+    const os_arrays *a = r->study->arrays;
+    const double *tfce = cperm_run_tfce_map(r->run), *pv = cperm_run_tfce_pvalues(r->run);
+    double *pv_obs = malloc(a->n_points * sizeof *pv_obs);
+    char *json = NULL, *h0 = NULL;
+    size_t h0_len = 0;
+    int rc = -1;
+    if (!pv_obs) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (size_t e = 0; e < a->n_points; e++) buf[obs_index(a, e)] = tfce[e];
+    if (add_npy(set, "tfce.npy", buf, a, "<f8")) goto cleanup;
+    for (size_t e = 0; e < a->n_points; e++) pv_obs[obs_index(a, e)] = pv[e];
+    if (add_npy(set, "tfce-p.npy", pv_obs, a, "<f8")) goto cleanup;
+    if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
+    {
+        const int taken = outset_take(set, "h0.txt", h0, h0_len);
+        h0 = NULL;
+        if (taken) goto cleanup;
+    }
+    if (!(json = tfce_json(r, buf, pv_obs))) {
+        cli_error("out of memory while formatting tfce.json");
+        goto cleanup;
+    }
+    if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
+    static const report_kind kind = {"tfce.json", NULL, tfce_h0, tfce_page};
+    if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
+    rc = 0;
+cleanup:
+    free(pv_obs);
+    free(json);
+    free(h0);
+    return rc;
+}
+
 int arrays_outputs(outset *set, const os_result *r) {
     const os_arrays *a = r->study->arrays;
     const size_t n = a->n_points;
@@ -370,6 +555,10 @@ int arrays_outputs(outset *set, const os_result *r) {
     const double *tobs = cperm_run_tobs(r->run);
     for (size_t e = 0; e < n; e++) buf[obs_index(a, e)] = tobs[e];
     if (add_npy(set, "tobs.npy", buf, a, "<f8")) goto cleanup;
+    if (r->opts->tfce.on) { /* TFCE: per-point scores and p-values, no clusters */
+        rc = arrays_tfce_outputs(set, r, buf);
+        goto cleanup;
+    }
     memset(buf, 0, n * sizeof *buf);
     const size_t n_clusters = cperm_run_n_clusters(r->run);
     for (size_t k = 0; k < n_clusters; k++) {

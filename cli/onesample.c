@@ -325,13 +325,13 @@ static int check_arrays(const os_opts *o) {
         return 0;
     }
     const char *bad = o->src ? "--src" : !isnan(o->tmin) ? "--tmin" : !isnan(o->tmax) ? "--tmax"
-                    : o->magnitude ? "--magnitude" : o->tfce.on ? "--tfce" : NULL;
+                    : o->magnitude ? "--magnitude" : NULL;
     if (bad) {
         cli_error("%s: %s applies to source estimates, not to .npy inputs (--dims)%s", cmd, bad,
-                  !strcmp(bad, "--src") ? "; give the neighbourhood as --adjacency FILE"
-                  : !strcmp(bad, "--tfce") ? " yet" : "");
+                  !strcmp(bad, "--src") ? "; give the neighbourhood as --adjacency FILE" : "");
         return -1;
     }
+    if (arrays_check_dims(o->dims)) return -1;
     if (o->adjacency_dim && !o->adjacency) {
         cli_error("%s: --adjacency-dim names the dimension of --adjacency; give --adjacency too",
                   cmd);
@@ -937,7 +937,7 @@ static const char *const output_names[] = {
     "tfce.json",           "summary.png",         "h0.png",
     "report.html",
     "tobs-vl.stc",         "summary-vl.stc", /* a volume source space's estimates */
-    "tobs.npy",            "cluster-labels.npy"}; /* arrays (issue 14) */
+    "tobs.npy",            "cluster-labels.npy", "tfce.npy", "tfce-p.npy"}; /* arrays */
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
  * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */

@@ -92,6 +92,9 @@ static inline size_t os_n_subjects(const os_opts *o, const os_study *st) {
     return os_rm(o) && st->n_groups ? st->a.stems.n / st->n_groups : st->a.stems.n;
 }
 
+/* Points of one observation: vertices x times, or an array's size (arrays.h defines it). */
+size_t os_n_points(const os_study *st);
+
 /* The subjects' stems, and B's or NULL without --b. */
 static inline const cli_strlist *os_a_stems(const os_study *st) { return &st->a.stems; }
 static inline const cli_strlist *os_b_stems(const os_study *st) {

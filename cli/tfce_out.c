@@ -261,8 +261,7 @@ void tfce_print_log(const os_result *r) {
     const tfce_cli *t = &r->opts->tfce;
     const long tail = r->opts->tail;
     const double p_summary = r->opts->p_summary;
-    const cperm_stc *L = r->study->layout;
-    const size_t P = (L->n_vertices[0] + L->n_vertices[1]) * L->n_times;
+    const size_t P = os_n_points(r->study);
     const double *tobs = cperm_run_tobs(r->run), *pv = cperm_run_tfce_pvalues(r->run);
     double mn = INFINITY, mx = -INFINITY, fmn = INFINITY, fmx = -INFINITY;
     int nan = 0;

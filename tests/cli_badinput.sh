@@ -151,6 +151,37 @@ for n in h5_not_hdf5 h5_missing_data h5_rows h5_huge h5_volume h5_complex h5_neg
     printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/$n" >"$T/lists/$n.txt"
 done
 
+# .npy arrays and adjacencies for the array inputs (--dims, issue 14)
+mkdir -p "$T/arr"
+"$PYTHON" - "$T/arr" <<'PY' || { fail badinput_craft_arrays "python could not write the array files"; exit 1; }
+import io, os, sys
+import numpy as np
+from scipy import sparse
+d = sys.argv[1]
+rng = np.random.RandomState(1)
+X = rng.randn(5, 6, 4)                       # 5 subjects x 6 times x 4 channels
+np.save(os.path.join(d, "good.npy"), X)
+raw = open(os.path.join(d, "good.npy"), "rb").read()
+open(os.path.join(d, "cut_header.npy"), "wb").write(raw[:30])
+open(os.path.join(d, "cut_data.npy"), "wb").write(raw[:-8])
+open(os.path.join(d, "not_npy.npy"), "wb").write(b"hello, not numpy")
+Xn = X.copy(); Xn[2, 3, 1] = np.inf
+np.save(os.path.join(d, "inf.npy"), Xn)
+np.save(os.path.join(d, "complex.npy"), X.astype(np.complex128))
+np.save(os.path.join(d, "ndim.npy"), X[..., None, None])
+np.save(os.path.join(d, "empty_dim.npy"), np.zeros((5, 0, 4)))
+for s in range(3):
+    np.save(os.path.join(d, "sub%d.npy" % s), X[s] if s != 2 else X[s, :5])
+adj = sparse.coo_matrix((np.ones(3), ([0, 1, 2], [1, 2, 3])), shape=(4, 4))
+sparse.save_npz(os.path.join(d, "chain.npz"), adj)
+sparse.save_npz(os.path.join(d, "chain5.npz"), sparse.coo_matrix((np.ones(1), ([0], [1])), shape=(5, 5)))
+sparse.save_npz(os.path.join(d, "bsr.npz"), adj.tobsr())
+np.savez(os.path.join(d, "oob.npz"), format=b"coo", shape=np.array([4, 4]), data=np.ones(1),
+         row=np.array([0]), col=np.array([7]))
+open(os.path.join(d, "not_zip.npz"), "wb").write(b"PK\x03\x04 truncated")
+open(os.path.join(d, "not_mat.mat"), "wb").write(b"MATLAB 5.0 MAT-file, but no more")
+open(os.path.join(d, "chans.txt"), "w").write("C1\nC2\n")
+PY
 # ---------------------------------------------------------------- the output directory
 # A previous good run's outputs plus a file of the user's: every failing case must leave
 # all of it exactly as it was.
@@ -279,6 +310,32 @@ case_ bad_opt_single_dash 2 "unexpected argument '-a'" onesample -a "@$L/good3.t
 case_ bad_opt_none 2 "onesample: --a is required" onesample
 
 # --- simulate (exit 2, DIR not created)
+# --- array inputs (issue 14): .npy files, adjacencies, --dims (exit 1, or 2 for usage)
+R="$T/arr"
+AR="--t-threshold 2 --n-permutations 8"
+case_ bad_npy_cut_header 1 "npy: $R/cut_header.npy: truncated header" onesample --a "$R/cut_header.npy" --dims time,channel $AR
+case_ bad_npy_cut_data 1 "npy: $R/cut_data.npy: truncated data" onesample --a "$R/cut_data.npy" --dims time,channel $AR
+case_ bad_npy_not_npy 1 "npy: $R/not_npy.npy: not a .npy file" onesample --a "$R/not_npy.npy" --dims time,channel $AR
+case_ bad_npy_inf 1 "$R/inf.npy: observation 2 (time 3, channel 1) is inf: the data must be finite" onesample --a "$R/inf.npy" --dims time,channel $AR
+case_ bad_npy_complex 1 "npy: $R/complex.npy: dtype '<c16' is not supported" onesample --a "$R/complex.npy" --dims time,channel $AR
+case_ bad_npy_ndim 1 "$R/ndim.npy: shape (5, 6, 4, 1, 1) has 5 dimensions; --dims names 2" onesample --a "$R/ndim.npy" --dims time,channel $AR
+case_ bad_npy_empty_dim 1 "$R/empty_dim.npy: shape (5, 0, 4): dimension 'time' is empty" onesample --a "$R/empty_dim.npy" --dims time,channel $AR
+case_ bad_npy_shape_mismatch 1 "$R/sub2.npy: an observation of shape (5, 4), but $R/sub0.npy's are (6, 4)" onesample --a "$R/sub*.npy" --dims time,channel $AR
+case_ bad_npy_no_files 1 "--a: no files match '$R/nothing*.npy'" onesample --a "$R/nothing*.npy" --dims time,channel $AR
+case_ bad_npz_not_zip 1 "npz: $R/not_zip.npz: not a readable zip" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/not_zip.npz" $AR
+case_ bad_npz_bsr 1 "npz: $R/bsr.npz: sparse format 'bsr' is not supported" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/bsr.npz" $AR
+case_ bad_npz_index 1 "npz: $R/oob.npz: col[0] = 7 is not an index in [0, 4)" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/oob.npz" $AR
+case_ bad_npz_size 1 "--adjacency $R/chain5.npz has 5 vertices: no dimension of the data (6, 4)" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chain5.npz" $AR
+case_ bad_adjacency_dim_length 1 "--adjacency $R/chain.npz has 4 vertices; dimension 'time' of the data has 6" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chain.npz" --adjacency-dim time $AR
+case_ bad_adjacency_dim_name 1 "--adjacency-dim 'freq' is not one of --dims time,channel" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chain.npz" --adjacency-dim freq $AR
+case_ bad_mat_garbage 1 "$R/not_mat.mat" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/not_mat.mat" $AR
+case_ bad_adjacency_kind 1 "--adjacency $R/chans.txt: unknown kind of file" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chans.txt" $AR
+case_ bad_channels_count 1 "--channels $R/chans.txt names 2 channels; --adjacency $R/chain.npz has 4 vertices" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chain.npz" --channels "$R/chans.txt" $AR
+case_ bad_dims_syntax 2 "--dims 'time,,channel' must be 1 to 16 names" onesample --a "$R/good.npy" --dims time,,channel $AR
+case_ bad_dims_with_src 2 "--src applies to source estimates, not to .npy inputs" onesample --a "$R/good.npy" --dims time,channel --src "$SRC" $AR
+case_ bad_adjacency_without_dims 2 "--adjacency applies to .npy inputs; give --dims too" onesample --a "@$L/good3.txt" --adjacency "$R/chain.npz" $A3
+case_ bad_dims_max_step_lattice 1 "--max-step 2 applies to a study of (time, space)" onesample --a "$R/good.npy" --dims time,channel --max-step 2 $AR
+case_ bad_dims_min_duration_global 1 "--min-duration counts time points of a (time, space) study" onesample --a "$R/good.npy" --dims time,channel --min-duration 2 $AR
 case_ bad_simulate_no_dir 2 "simulate: DIR is required" simulate
 case_ bad_simulate_subjects_1 2 "simulate: --subjects needs an integer in 2..999" simulate "$T/sim1" --subjects 1
 case_ bad_simulate_n_times 2 "simulate: --n-times needs an integer in 10..100000" simulate "$T/sim2" --n-times 5

@@ -263,6 +263,44 @@ def main():
              "--t-threshold", "2.0", "--n-permutations", "100", "--seed", "6", "--out", out])
     compare("freq_time_lattice", out, r, T, cl, pv, H0, (8, 12), 2.0)
 
+    # --- TFCE on arrays: MNE 1.3's stepped TFCE (--tfce-formula mne1.3), per-point p-values
+    def tfce_compare(name, out, r, T, pv, H0, shape):
+        if r.returncode != 0:
+            report(name + ".runs", False, "exit %d: %s" % (r.returncode, r.stderr.strip()))
+            return
+        sc = np.load(os.path.join(out, "tfce.npy"))
+        p = np.load(os.path.join(out, "tfce-p.npy"))
+        h0 = np.loadtxt(os.path.join(out, "h0.txt"), ndmin=1)
+        T = np.asarray(T).reshape(shape)
+        pv = np.asarray(pv).reshape(shape)
+        report(name + ".scores", sc.shape == T.shape and np.array_equal(sc, T),
+               "max diff %s" % (np.abs(sc - T).max() if sc.shape == T.shape else sc.shape))
+        report(name + ".pvalues", p.shape == pv.shape and np.array_equal(p, pv),
+               "%s differ" % (int((p != pv).sum()) if p.shape == pv.shape else p.shape))
+        report(name + ".h0", h0.shape == np.shape(H0) and np.array_equal(h0, H0),
+               "%d vs %d" % (len(h0), len(H0)))
+        report(name + ".nontrivial", (pv < 0.05).any(), "min p %g" % pv.min())
+        res = json.load(open(os.path.join(out, "tfce.json")))
+        report(name + ".json", res["n_significant"] == int((pv < 0.05).sum()),
+               "%d vs %d" % (res["n_significant"], int((pv < 0.05).sum())))
+
+    T, cl, pv, H0 = permutation_cluster_1samp_test(
+        Y, adjacency=tf_adj, threshold=dict(start=0.5, step=0.5), n_permutations=50, seed=2,
+        verbose=False)
+    out = os.path.join(tmp, "o10")
+    r = run(["onesample", "--a", os.path.join(tmp, "tfr.npy"), "--dims", "channel,freq,time",
+             "--adjacency", mat, "--tfce-steps", "0.5,0.5", "--tfce-formula", "mne1.3",
+             "--n-permutations", "50", "--seed", "2", "--out", out])
+    tfce_compare("chan_freq_time_tfce_mne13", out, r, T, pv, H0, (n_ch, n_f, n_t))
+    T, cl, pv, H0 = spatio_temporal_cluster_1samp_test(
+        X, adjacency=adj, threshold=dict(start=0, step=0.4), n_permutations=60, seed=9,
+        verbose=False)
+    out = os.path.join(tmp, "o11")
+    r = run(["onesample", "--a", os.path.join(tmp, "X.npy"), "--dims", "time,channel",
+             "--adjacency", mat, "--tfce-steps", "0,0.4", "--tfce-formula", "mne1.3",
+             "--compat", "mne1.3", "--n-permutations", "60", "--seed", "9", "--out", out])
+    tfce_compare("sensor_time_tfce_mne13", out, r, T, pv, H0, (n_times, n_ch))
+
     # --- 4. bad inputs: one clear error naming the file, nothing written
     bad = os.path.join(tmp, "bad")
     os.makedirs(bad)
