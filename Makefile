@@ -90,6 +90,21 @@ $(BUILD)/cli/%.o: cli/%.c $(CLI_HEADERS) | $(BUILD)/cli
 $(BUILD)/cli-testhooks/%.o: cli/%.c $(CLI_HEADERS) | $(BUILD)/cli-testhooks
 	$(CC) $(CLI_CFLAGS) $(TEST_HOOKS) -c $< -o $@
 
+# clusterperm-mpi: the same commands with the permutations split over MPI ranks (cli/mpi.c,
+# -DCPERM_MPI), built when Open MPI's mpicc is found (Debian: libopenmpi-dev, openmpi-bin;
+# tools/ensure-deps.sh installs them). MPICC= builds without it.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+ifneq ($(strip $(MPICC)),)
+MPI_BIN := $(BUILD)/clusterperm-mpi
+MPI_CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli-mpi/%.o,$(CLI_SRCS))
+all: $(MPI_BIN)
+$(BUILD)/cli-mpi/%.o: cli/%.c $(CLI_HEADERS)
+	@mkdir -p $(@D)
+	$(MPICC) $(CLI_CFLAGS) -DCPERM_MPI -c $< -o $@
+$(MPI_BIN): $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a
+	$(MPICC) $(ALL_LDFLAGS) -o $@ $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a $(LIBS)
+endif
+
 $(BUILD)/libclusterperm.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
@@ -175,7 +190,7 @@ check: deps
 # with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails the test that hit it.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check-sanitize: deps
-	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' tests
+	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' MPICC= tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san
 
@@ -242,6 +257,7 @@ install: all
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_REAL) $(DESTDIR)$(LIBDIR)/libclusterperm.so
 	install -m 755 $(BUILD)/clusterperm $(DESTDIR)$(BINDIR)/
+	if [ -x $(BUILD)/clusterperm-mpi ]; then install -m 755 $(BUILD)/clusterperm-mpi $(DESTDIR)$(BINDIR)/; fi
 	install -m 644 $(BUILD)/clusterperm.pc $(BUILD)/clusterperm-stats.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 644 $(BUILD)/libclusterperm-stats.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(BUILD)/libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
@@ -253,7 +269,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/clusterperm.h $(DESTDIR)$(LIBDIR)/libclusterperm.a \
 	    $(DESTDIR)$(LIBDIR)/$(SO_REAL) $(DESTDIR)$(LIBDIR)/$(SO_NAME) $(DESTDIR)$(LIBDIR)/libclusterperm.so \
-	    $(DESTDIR)$(BINDIR)/clusterperm $(DESTDIR)$(PKGCONFIGDIR)/clusterperm.pc \
+	    $(DESTDIR)$(BINDIR)/clusterperm $(DESTDIR)$(BINDIR)/clusterperm-mpi $(DESTDIR)$(PKGCONFIGDIR)/clusterperm.pc \
 	    $(DESTDIR)$(PKGCONFIGDIR)/clusterperm-stats.pc $(DESTDIR)$(LIBDIR)/libclusterperm-stats.a \
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so \

@@ -3,6 +3,7 @@
  * clusters.json with each cluster's extent along every named dimension (and its channels),
  * h0.png and a self-contained report.html. */
 #include "arrays.h"
+#include "mpi.h"
 #include "report.h"
 
 #include <jansson.h>
@@ -178,6 +179,9 @@ static char *clusters_json(const os_result *r) {
     json_object_set_new(par, "min_duration", json_integer(o->min_duration));
     json_object_set_new(par, "min_extent", json_integer(o->min_extent));
     json_object_set_new(par, "jobs", json_integer(o->jobs));
+#ifdef CPERM_MPI
+    json_object_set_new(par, "ranks", json_integer(cli_mpi_size())); /* clusterperm-mpi */
+#endif
     json_object_set_new(par, "p_summary", jreal(o->p_summary));
     json_object_set_new(root, "parameters", par);
 

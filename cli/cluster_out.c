@@ -2,6 +2,7 @@
  * for a volume source space -vl.stc files, h0.txt, clusters.json, and the figures and report of cli/report.c), built from the plan,
  * the run, the options and the study and added to the run's output set. */
 #include "cluster_out.h"
+#include "mpi.h"
 #include "report.h"
 
 #include <jansson.h>
@@ -199,6 +200,9 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(par, "min_duration", json_integer(o->min_duration));
     json_object_set_new(par, "min_extent", json_integer(o->min_extent));
     json_object_set_new(par, "jobs", json_integer(o->jobs));
+#ifdef CPERM_MPI
+    json_object_set_new(par, "ranks", json_integer(cli_mpi_size())); /* clusterperm-mpi */
+#endif
     json_object_set_new(par, "p_summary", jreal(o->p_summary));
     json_object_set_new(root, "parameters", par);
 

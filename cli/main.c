@@ -1,5 +1,6 @@
 /* main.c - the clusterperm program: dispatches to the subcommands. */
 #include "cli.h"
+#include "mpi.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +63,15 @@ static int print_version(void) {
     return CLI_EXIT_OK;
 }
 
+static int run_command(int argc, char **argv);
+
+/* clusterperm-mpi (cli/mpi.c) runs the same command on every rank; clusterperm is one. */
 int main(int argc, char **argv) {
+    if (cli_mpi_init(&argc, &argv)) return CLI_EXIT_ERROR;
+    return cli_mpi_finalize(run_command(argc, argv));
+}
+
+static int run_command(int argc, char **argv) {
 #ifdef __GLIBC__
     /* A run allocates and frees many blocks of megabytes (one per estimate read, then the
      * engine's). glibc would map and unmap each one, and the kernel zero every page again on

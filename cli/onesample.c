@@ -5,6 +5,7 @@
 #include "onesample.h"
 #include "cluster_out.h"
 #include "arrays.h"
+#include "mpi.h"
 #include "outputs.h"
 #include "study.h"
 #include "testhooks.h"
@@ -1043,7 +1044,8 @@ static int cluster_command(int argc, char **argv, const char *command) {
     cli_progress_init(&progress, "Permuting", o.quiet);
     os_log lg = {.n_tests = n_times * n_vertices, .tfce = o.tfce.on, .next = cli_progress_cb,
                  .next_user = &progress};
-    if (o.ckpt.path) { /* --checkpoint (issue 7): saves between chunks, draws the bar too */
+    if (cli_mpi_rank() > 0) lg.next = NULL; /* clusterperm-mpi: rank 0 draws and saves */
+    else if (o.ckpt.path) { /* --checkpoint (issue 7): saves between chunks, draws the bar too */
         lg.next = ckpt_progress_cb;
         lg.next_user = &ck;
     }
@@ -1061,7 +1063,9 @@ static int cluster_command(int argc, char **argv, const char *command) {
     cperm_graph_free(graph);
     graph = NULL;
     if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
-    ckpt_begin(&ck, run, &progress);
+    /* clusterperm-mpi: every rank got here, or none goes on (the first failure is said) */
+    if (!cli_mpi_agree(1)) goto cleanup;
+    if (cli_mpi_rank() == 0) ckpt_begin(&ck, run, &progress); /* rank 0 saves for all */
 
     /* 3. The test. */
     if (default_threshold && !o.tfce.on) { /* TFCE (issue 5): MNE logs no threshold */
@@ -1075,7 +1079,7 @@ static int cluster_command(int argc, char **argv, const char *command) {
         fflush(stdout);
     }
     cli_progress_start(&progress);
-    int erc = cperm_plan_execute(plan, study.X, run, &err);
+    int erc = cli_execute(plan, study.X, run, &err); /* clusterperm-mpi: split */
     cli_progress_finish(&progress);
     const int stopped = ckpt_end(&ck, erc); /* --checkpoint (issue 7): saved and stopped */
     if (stopped) {
@@ -1091,6 +1095,10 @@ static int cluster_command(int argc, char **argv, const char *command) {
     const os_result res = {&o, &study, plan, run};
     if (o.tfce.on) tfce_print_log(&res);
     else print_cluster_log(&lg, &o);
+    if (cli_mpi_rank() > 0) { /* clusterperm-mpi: rank 0 writes the outputs */
+        ret = CLI_EXIT_OK;
+        goto cleanup;
+    }
     if (write_outputs(&res)) goto cleanup;
     ckpt_remove(&ck); /* --checkpoint (issue 7): the run is complete */
     ret = CLI_EXIT_OK;

@@ -1,6 +1,7 @@
 /* util.c - the CLI's small helpers: error printing, strict number parsing, string lists,
  * the simulation RNG and a monotonic clock. */
 #include "cli.h"
+#include "mpi.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,12 +14,13 @@
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...) {
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    fputs(CLI_NAME ": error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (cli_mpi_hold_error(msg)) return; /* clusterperm-mpi: said once, by one rank */
+    fprintf(stderr, CLI_NAME ": error: %s%s\n", cli_mpi_error_prefix(), msg);
 }
 
 int cli_parse_double(const char *s, double *out) {

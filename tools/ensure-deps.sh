@@ -5,7 +5,7 @@
 # and nibabel for file cross-checks, chromium for the report test, a font so Cairo draws text.
 # valgrind for the leak check of the demo pipeline. `ensure-deps.sh fuzz` adds clang's
 # libFuzzer, sanitizer and OpenMP runtimes for `make fuzz`.
-PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev libmatio-dev libzip-dev fonts-dejavu-core python3-mne python3-h5py python3-nibabel chromium valgrind"
+PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev libmatio-dev libzip-dev libopenmpi-dev openmpi-bin fonts-dejavu-core python3-mne python3-h5py python3-nibabel chromium valgrind"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev libomp-14-dev"
 missing=""
 for p in $PKGS; do
