@@ -865,7 +865,8 @@ static const char *const output_names[] = {
     "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
     "tfce.json",           "summary.png",         "h0.png",
     "report.html",
-    "tobs-vl.stc",         "summary-vl.stc"}; /* a volume source space's estimates */
+    "tobs-vl.stc",         "summary-vl.stc", /* a volume (or mixed) space's estimates */
+    "summary-vol.png"}; /* its glass brain */
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
  * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */
@@ -923,9 +924,10 @@ static int cluster_command(int argc, char **argv, const char *command) {
                   checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study))))
         goto cleanup;
     if (study_read(&study, &o)) goto cleanup;
-    if (study.volume && o.tfce.on) { /* its outputs and figures are lh/rh pairs */
-        cli_error("%s: --tfce: %s is a volume source space; TFCE's outputs are written for "
-                  "surface estimates only (use the cluster test without --tfce)", command, o.src);
+    if ((study.volume || study.mixed) && o.tfce.on) { /* its outputs are lh/rh pairs */
+        cli_error("%s: --tfce: %s is a %s source space; TFCE's outputs are written for "
+                  "surface estimates only (use the cluster test without --tfce)", command, o.src,
+                  study.mixed ? "mixed" : "volume");
         goto cleanup;
     }
     if (cperm_graph_from_src(&graph, study.src, &err)) {
@@ -936,7 +938,7 @@ static int cluster_command(int argc, char **argv, const char *command) {
     /* 2. The plan and its run. */
     const cperm_stc *layout = study.layout;
     const size_t n_subjects = study.a.stems.n, n_times = layout->n_times;
-    const size_t n_vertices = layout->n_vertices[0] + layout->n_vertices[1];
+    const size_t n_vertices = cli_stc_rows(layout);
     if ((size_t)o.min_duration > n_times || (size_t)o.min_extent > n_vertices) { /* issue 13 */
         if ((size_t)o.min_duration > n_times)
             cli_error("%s: --min-duration %ld time points exceeds the %zu time points of the "
