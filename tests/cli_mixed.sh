@@ -12,7 +12,7 @@
 # .volume().save() (-vl.stc) write them, byte for byte; clusters (lh, rh and vol vertices,
 # time span, size, statistic, peak), p-values and every H0 value identical; the figures (the
 # surface summary.png and the glass brain summary-vol.png) and the report. Bad input: a
-# volume estimate, a mixed one with other voxels, --tfce. Prints "ok NAME" / "FAIL NAME: why".
+# volume estimate, a mixed one with other voxels, a mixed space of two volumes, --tfce. Prints "ok NAME" / "FAIL NAME: why".
 # Usage: sh tests/cli_mixed.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
 CP="$BUILD/clusterperm"
@@ -224,6 +224,8 @@ expect_fail mixed_vertex_mismatch 1 "(subject 'sub03'): its vertices are not the
     onesample --a "$T/badvert_study/sub*/faces" --src "$SRC"
 expect_fail mixed_estimates_surface_src 1 "a mixed estimate, but --src $T/surf/fsaverage-ico1-src.fif is a surface source space: give a mixed -src.fif" \
     onesample --a "$STUDY/sub*/faces" --src "$T/surf/fsaverage-ico1-src.fif"
+expect_fail mixed_two_volumes 1 "$T/mixed2-src.fif: a mixed source space (4 spaces, 2 of them volumes); onesample tests a surface lh/rh pair, a single volume, or lh, rh and a single volume" \
+    onesample --a "$STUDY/sub*/faces" --src "$T/mixed2-src.fif"
 expect_fail mixed_tfce 1 "--tfce: $SRC is a mixed source space" \
     onesample --a "$STUDY/sub*/faces" --src "$SRC" --tfce
 

@@ -10,8 +10,8 @@ MNE 1.3 saves only as -stc.h5 through h5io; Debian's MNE lacks h5io, so
 tests/h5io_write.py writes h5io's layout with src_type 'mixed':
 DIR/study/subNN/{faces,scrambled}-stc.h5 (8 subjects, 12 times from -20 ms every 10 ms;
 faces + 1.8 on lh vertices 0..9 at samples 3..7 and + 1.6 in a ball of voxels at 4..8), and
-bad inputs: DIR/volonly/sub03/faces-vl.stc (a volume estimate) and DIR/badvert/sub03 (a mixed
-estimate without the volume's first voxel).
+bad inputs: DIR/volonly/sub03/faces-vl.stc (a volume estimate), DIR/badvert/sub03 (a mixed
+estimate without the volume's first voxel) and DIR/mixed2-src.fif (lh, rh and two volumes).
 """
 import os
 import sys
@@ -39,6 +39,11 @@ surf = mne.read_source_spaces(surf_path, verbose=False)
 src = surf + vol
 assert src.kind == "mixed", src.kind
 mne.write_source_spaces(os.path.join(T, "mixed-src.fif"), src, overwrite=True, verbose=False)
+# a mixed space of two volumes (the CLI refuses it: its volume part is no single -vl.stc)
+vol2 = mne.setup_volume_source_space(pos=20.0, mri=t1, sphere=(0.0, 0.0, 0.0, 0.06),
+                                     add_interpolator=False, verbose=False)
+mne.write_source_spaces(os.path.join(T, "mixed2-src.fif"), surf + vol + vol2, overwrite=True,
+                        verbose=False)
 vertices = [s["vertno"] for s in src]
 nv = [len(v) for v in vertices]
 rr = vol[0]["rr"][vertices[2]]
