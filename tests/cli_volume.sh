@@ -10,7 +10,8 @@
 # --compat mne1.3) and the same seed. Asserted: tobs-vl.stc and summary-vl.stc byte-identical
 # to MNE's writer, clusters (voxels, time span, size, statistic, peak), p-values and every H0
 # value identical, the report saying the space is a volume, the glass brain (summary-vol.png)
-# coloured exactly where MNE's summary voxels project in each view; rm-anova's F of two cells equal
+# coloured exactly where MNE's summary voxels project in each view, and `plot` of the
+# summary-vl.stc with the report's options the same PNG; rm-anova's F of two cells equal
 # to the paired t squared. Bad input: vertex mismatch, surface estimates with a volume space
 # and the other way round, kinds mixed across subjects, --tfce. Prints "ok NAME" /
 # "FAIL NAME: why".
@@ -258,6 +259,29 @@ if "$CP" onesample --a "$T/surf_study/sub*/$SF" --src "$SURF_SRC" --t-threshold 
 else
     fail vol_replaces_surface_outputs "$(ls "$T/runs/swap") $(cat "$T/swap.err")"
 fi
+
+# `plot` of a -vl.stc: the glass brain; with the report's options it is summary-vol.png, byte
+# for byte (both from the float32 values of summary-vl.stc)
+V1="$T/runs/vol_onesample"
+if "$CP" plot "$V1/summary-vl.stc" --src "$SRC" --clim value:0,0.1,40 --background white \
+    --time-label 'Duration significant (ms)' -o "$T/plot-summary.png" 2>"$T/plot.err" &&
+    cmp -s "$T/plot-summary.png" "$V1/summary-vol.png"; then
+    ok vol_plot_is_report_figure
+else
+    fail vol_plot_is_report_figure "$(cat "$T/plot.err")"
+fi
+if "$CP" plot "$V1/tobs-vl.stc" --src "$SRC" --time-index 5 -o "$T/plot-tobs.svg" 2>"$T/plot.err" &&
+    head -c 200 "$T/plot-tobs.svg" | grep -q '<svg'; then
+    ok vol_plot_svg
+else
+    fail vol_plot_svg "$(cat "$T/plot.err")"
+fi
+expect_fail vol_plot_needs_src 1 "is a volume estimate: give --src, its volume source space" \
+    plot "$V1/tobs-vl.stc" --subjects-dir "$T" -o "$T/x.png"
+expect_fail vol_plot_surface_src 1 "is a volume estimate, but --src $T/surf_study/fsaverage-ico1-src.fif holds no volume" \
+    plot "$V1/tobs-vl.stc" --src "$T/surf_study/fsaverage-ico1-src.fif" -o "$T/x.png"
+expect_fail vol_plot_time_index 1 "--time-index 12: $V1/tobs-vl.stc has 12 time points" \
+    plot "$V1/tobs-vl.stc" --src "$SRC" --time-index 12 -o "$T/x.png"
 
 # --- bad input
 variant bad_vert_study "$T/bad_vert"
