@@ -4,8 +4,8 @@
 # T1.mgz) to `clusterperm simulate --grade 1`'s ico-1 surfaces and write the mixed -src.fif,
 # and writes mixed -stc.h5 estimates (h5io's layout, src_type 'mixed'; 8 subjects x 2
 # conditions, 12 times, effects on lh and in a ball of voxels). `clusterperm onesample`
-# (default mode and --compat mne1.3) and `rm-anova` run on them; MNE 1.3's
-# spatio_temporal_cluster_1samp_test runs on the same data (read from the files with h5py)
+# (default mode and --compat mne1.3), `independent` and `rm-anova` run on them; MNE 1.3's
+# spatio_temporal_cluster_1samp_test (spatio_temporal_cluster_test) runs on the same data (read from the files with h5py)
 # with the adjacency MNE 1.3 cannot build itself for a mixed space (spatial_src_adjacency
 # fails there): the block diagonal of spatial_src_adjacency of the surfaces and of the volume.
 # Asserted: tobs and summary written as MNE's MixedSourceEstimate.surface().save() (lh/rh) and
@@ -40,7 +40,7 @@ ok mixed_setup
 STUDY="$T/study"
 SRC="$T/mixed-src.fif"
 
-# --- the MNE comparison: $1 case name, $2 output dir, $3 compat
+# --- the MNE comparison: $1 case name, $2 output dir, $3 compat, $4 one|indep
 compare() {
     $PY - "$T" "$@" <<'PY'
 import glob, json, os, sys, warnings
@@ -49,8 +49,9 @@ import h5py
 import numpy as np
 import mne
 from scipy import sparse, stats
-from mne.stats import spatio_temporal_cluster_1samp_test, summarize_clusters_stc
-T, name, out, compat = sys.argv[1:5]
+from mne.stats import (spatio_temporal_cluster_1samp_test, spatio_temporal_cluster_test,
+                       summarize_clusters_stc)
+T, name, out, compat, mode = sys.argv[1:6]
 failed = 0
 def report(what, cond, why=""):
     global failed
@@ -77,11 +78,17 @@ Xs, _, _ = read("scrambled")
 X = Xf - Xs
 n_times = X.shape[1]
 adj = adjacency if compat == "mne1.3" else mne.stats.combine_adjacency(n_times, adjacency)
-threshold = -stats.distributions.t.ppf(0.01 / 2., len(X) - 1)
 with mne.utils.catch_logging() as log:
-    clu = spatio_temporal_cluster_1samp_test(
-        X, adjacency=adj, threshold=threshold, n_permutations=200, seed=3, tail=0,
-        buffer_size=None, n_jobs=1, verbose=True)
+    if mode == "one":
+        threshold = -stats.distributions.t.ppf(0.01 / 2., len(X) - 1)
+        clu = spatio_temporal_cluster_1samp_test(
+            X, adjacency=adj, threshold=threshold, n_permutations=200, seed=3, tail=0,
+            buffer_size=None, n_jobs=1, verbose=True)
+    else:  # faces and scrambled as two independent groups, the F
+        threshold = stats.f.ppf(1 - 0.01, 1, len(Xf) + len(Xs) - 2)
+        clu = spatio_temporal_cluster_test(
+            [Xf, Xs], adjacency=adj, threshold=threshold, n_permutations=200, seed=3, tail=1,
+            buffer_size=None, n_jobs=1, verbose=True)
 T_obs, clusters, pv, H0 = clu
 nv = T_obs.shape[1]
 res = json.load(open(os.path.join(out, "clusters.json")))
@@ -169,24 +176,26 @@ sys.exit(1 if failed else 0)
 PY
 }
 
-run_case() { # NAME COMPAT ARGS...
-    name=$1 compat=$2
-    shift 2
+run_case() { # NAME COMPAT MODE TAIL ARGS...
+    name=$1 compat=$2 mode=$3 tail=$4
+    shift 4
     out="$T/runs/$name"
     mkdir -p "$T/runs"
-    if "$CP" "$@" --out "$out" --n-permutations 200 --seed 3 --compat "$compat" \
+    if "$CP" "$@" --out "$out" --n-permutations 200 --seed 3 --compat "$compat" --tail "$tail" \
         >"$T/runs/$name.log" 2>"$T/runs/$name.err"; then
         ok "$name.cli_status"
-        compare "$name" "$out" "$compat" || failed=1
+        compare "$name" "$out" "$compat" "$mode" || failed=1
     else
         fail "$name.cli_status" "$(cat "$T/runs/$name.err")"
     fi
 }
 
-run_case mixed_onesample none onesample --a "$STUDY/sub*/faces" --b "$STUDY/sub*/scrambled" \
-    --src "$SRC" --p-threshold 0.01
-run_case mixed_onesample_mne13 mne1.3 onesample --a "$STUDY/sub*/faces" \
+run_case mixed_onesample none one 0 onesample --a "$STUDY/sub*/faces" \
     --b "$STUDY/sub*/scrambled" --src "$SRC" --p-threshold 0.01
+run_case mixed_onesample_mne13 mne1.3 one 0 onesample --a "$STUDY/sub*/faces" \
+    --b "$STUDY/sub*/scrambled" --src "$SRC" --p-threshold 0.01
+run_case mixed_independent none indep 1 independent --group "$STUDY/sub*/faces" \
+    --group "$STUDY/sub*/scrambled" --src "$SRC" --p-threshold 0.01
 # rm-anova of two cells on the mixed space: F = the paired t squared, per part
 if "$CP" rm-anova --factors 2 --effect A --cell "$STUDY/sub*/faces" --cell "$STUDY/sub*/scrambled" \
     --src "$SRC" --n-permutations 64 --seed 3 --out "$T/runs/rm" -q 2>"$T/rm.err" &&
