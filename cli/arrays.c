@@ -56,7 +56,7 @@ static int parse_dims(os_arrays *a, const char *spec) {
 
 size_t os_n_points(const os_study *st) {
     if (st->arrays) return st->arrays->n_points;
-    return (st->layout->n_vertices[0] + st->layout->n_vertices[1]) * st->layout->n_times;
+    return cli_stc_rows(st->layout) * st->layout->n_times;
 }
 
 int arrays_check_dims(const char *spec) {

@@ -71,4 +71,12 @@ void cli_progress_finish(cli_progress *p);
 
 double cli_now(void);
 
+/* The rows of an estimate: its vertices over every block (lh + rh, a volume's, or a mixed
+ * estimate's lh + rh + volume). */
+static inline size_t cli_stc_rows(const cperm_stc *s) {
+    size_t n = 0;
+    for (size_t h = 0; h < s->n_hemis; h++) n += s->n_vertices[h];
+    return n;
+}
+
 #endif

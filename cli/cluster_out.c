@@ -1,6 +1,7 @@
-/* cluster_out.c - the outputs of a cluster run of onesample (tobs and summary .stc pairs, or
- * for a volume source space -vl.stc files, h0.txt, clusters.json, and the figures and report of cli/report.c), built from the plan,
- * the run, the options and the study and added to the run's output set. */
+/* cluster_out.c - the outputs of a cluster run of onesample (tobs and summary .stc pairs, for
+ * a volume source space -vl.stc files, for a mixed one both; h0.txt, clusters.json, and the
+ * figures and report of cli/report.c), built from the plan, the run, the options and the
+ * study and added to the run's output set. */
 #include "cluster_out.h"
 #include "mpi.h"
 #include "report.h"
@@ -29,10 +30,25 @@ static int cmp_u32(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* The name of block h of the tested data in clusters.json: "lh", "rh", and "vol" for a
+ * volume's (alone or after a mixed space's hemispheres). */
+static const char *block_key(const os_study *st, size_t h) {
+    static const char *const hemi[2] = {"lh", "rh"};
+    return st->volume || h > 1 ? "vol" : hemi[h];
+}
+
+/* The block of the stacked vertex v (a row of the layout) and its row in that block. */
+static size_t block_of(const cperm_stc *L, size_t v, size_t *row) {
+    size_t h = 0;
+    while (h + 1 < L->n_hemis && v >= L->n_vertices[h]) v -= L->n_vertices[h++];
+    *row = v;
+    return h;
+}
+
 /* One cluster's record. scratch holds n_vertices entries, seen n_vertices zeros. */
 static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uint8_t *seen) {
     const cperm_stc *L = r->study->layout;
-    const size_t nv_lh = L->n_vertices[0], nv = nv_lh + L->n_vertices[1];
+    const size_t nv = cli_stc_rows(L);
     size_t n_members = 0;
     const int64_t *m = cperm_run_cluster(r->run, k, &n_members);
     const double *tobs = cperm_run_tobs(r->run);
@@ -49,23 +65,20 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
             peak = idx;
     }
     json_t *verts = json_object();
-    const int volume = r->study->volume;
-    const size_t n_blocks = volume ? 1 : 2;
-    const char *hemi[2] = {"lh", "rh"};
-    for (size_t h = 0; h < n_blocks; h++) {
+    for (size_t h = 0; h < L->n_hemis; h++) {
         size_t n = 0;
         for (size_t i = 0; i < n_members; i++) {
-            size_t v = (size_t)m[i] % nv;
-            if ((h == 0) != (v < nv_lh) || seen[v]) continue;
+            size_t v = (size_t)m[i] % nv, row;
+            if (block_of(L, v, &row) != h || seen[v]) continue;
             seen[v] = 1;
-            scratch[n++] = L->vertices[h][h == 0 ? v : v - nv_lh];
+            scratch[n++] = L->vertices[h][row];
         }
         for (size_t i = 0; i < n_members; i++) seen[(size_t)m[i] % nv] = 0;
         qsort(scratch, n, sizeof *scratch, cmp_u32);
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(scratch[i]));
         /* a volume's vertices are grid indices, MNE's vertno */
-        json_object_set_new(verts, volume ? "vol" : hemi[h], arr);
+        json_object_set_new(verts, block_key(r->study, h), arr);
     }
     json_t *c = json_object();
     json_object_set_new(c, "index", json_integer((json_int_t)k));
@@ -79,12 +92,14 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
         json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_first)));
         json_array_append_new(span, jreal(ms(L->tmin + L->tstep * (double)t_last)));
         json_object_set_new(c, "time_ms", span);
-        size_t pv = peak % nv, pt = peak / nv;
+        size_t row, pt = peak / nv;
+        const size_t ph = block_of(L, peak % nv, &row);
         json_t *pk = json_object();
-        const uint32_t vertex = pv < nv_lh ? L->vertices[0][pv] : L->vertices[1][pv - nv_lh];
-        json_object_set_new(pk, "hemi", json_string(volume ? "vol" : pv < nv_lh ? "lh" : "rh"));
+        const uint32_t vertex = L->vertices[ph][row];
+        json_object_set_new(pk, "hemi", json_string(block_key(r->study, ph)));
         json_object_set_new(pk, "vertex", json_integer(vertex));
-        const cperm_src_hemi *vol = volume ? &r->study->src->hemis[0] : NULL;
+        const int in_volume = r->study->volume || (r->study->mixed && ph == 2);
+        const cperm_src_hemi *vol = in_volume ? &r->study->src->hemis[ph] : NULL;
         if (vol && vertex < vol->shape[0] * vol->shape[1] * vol->shape[2] && vertex < vol->np) {
             /* the voxel's grid index (x, y, z) and its position (the space's rr, in mm, in
              * its coordinate frame: MRI surface RAS for MNE's volume spaces) */
@@ -112,7 +127,7 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     const os_opts *o = r->opts;
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
-    const size_t nv = L->n_vertices[0] + L->n_vertices[1];
+    const size_t nv = cli_stc_rows(L);
     json_t *root = json_object(), *par = json_object(), *data = json_object();
     json_t *clusters = json_array();
     uint32_t *scratch = malloc(nv * sizeof *scratch);
@@ -209,17 +224,20 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(data, "n_subjects", json_integer((json_int_t)os_n_subjects(o, st)));
     if (rm) json_object_set_new(data, "n_cells", json_integer((json_int_t)st->n_groups));
     json_object_set_new(data, "n_times", json_integer((json_int_t)L->n_times));
-    json_object_set_new(data, "source_space", json_string(st->volume ? "volume" : "surface"));
-    if (st->volume) { /* the grid the vertex numbers index */
-        const cperm_src_hemi *vol = &st->src->hemis[0];
+    json_object_set_new(data, "source_space", json_string(st->volume ? "volume"
+                                                          : st->mixed ? "mixed" : "surface"));
+    if (!st->volume) {
+        json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
+        json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
+    }
+    if (st->volume || st->mixed) { /* the grid the vertex numbers index */
+        const size_t hv = st->volume ? 0 : 2;
+        const cperm_src_hemi *vol = &st->src->hemis[hv];
         json_t *shape = json_array();
         for (size_t d = 0; d < 3; d++)
             json_array_append_new(shape, json_integer((json_int_t)vol->shape[d]));
-        json_object_set_new(data, "n_vertices_vol", json_integer((json_int_t)L->n_vertices[0]));
+        json_object_set_new(data, "n_vertices_vol", json_integer((json_int_t)L->n_vertices[hv]));
         json_object_set_new(data, "grid_shape", shape);
-    } else {
-        json_object_set_new(data, "n_vertices_lh", json_integer((json_int_t)L->n_vertices[0]));
-        json_object_set_new(data, "n_vertices_rh", json_integer((json_int_t)L->n_vertices[1]));
     }
     json_object_set_new(data, "tmin_ms", jreal(ms(L->tmin)));
     json_object_set_new(data, "tstep_ms", jreal(ms(L->tstep)));
@@ -257,8 +275,7 @@ cleanup:
  * p < --p-summary. *out stays NULL when none has. Returns 0, or -1 after printing why. */
 static int summary_stc(cperm_stc **out, const os_result *r) {
     const cperm_stc *L = r->study->layout;
-    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
-    const size_t nv = nvh[0] + nvh[1];
+    const size_t nv = cli_stc_rows(L);
     double *summary = NULL;
     size_t n_cols = 0;
     cperm_err err = {0};
@@ -272,7 +289,7 @@ static int summary_stc(cperm_stc **out, const os_result *r) {
         free(summary);
         return 0;
     }
-    cperm_stc *s = outputs_like(L, n_cols); /* lh/rh or one volume, as the data */
+    cperm_stc *s = outputs_like(L, n_cols); /* lh/rh, one volume, or both, as the data */
     if (!s) {
         free(summary);
         return -1;

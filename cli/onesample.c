@@ -35,9 +35,11 @@ static void usage(FILE *f) {
         "  --b STEM_GLOB        optional: paired contrast A - B, A and B paired by\n"
         "                       subject; a subject on one side only is an error\n"
         "  --src FILE           source space (-src.fif or -src.fif.gz) whose vertices\n"
-        "                       in use are the data's: a surface lh/rh pair, or one\n"
+        "                       in use are the data's: a surface lh/rh pair, one\n"
         "                       volume (then each estimate is one -vl.stc, -vol.stc or\n"
-        "                       volume -stc.h5; outputs -vl.stc; no brain figures)\n"
+        "                       volume -stc.h5; outputs -vl.stc; a glass-brain figure),\n"
+        "                       or mixed: lh, rh and one volume (each estimate a mixed\n"
+        "                       -stc.h5; outputs lh/rh and -vl.stc; both figures)\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates (as\n"
         "                       stc.magnitude()), before the subtraction; the absolute\n"
@@ -128,7 +130,8 @@ static void usage_independent(FILE *f) {
         "                       @LISTFILE, as onesample's --a); give it once per group,\n"
         "                       2 to 64 groups, stacked in this order\n"
         "  --src FILE           source space (-src.fif or -src.fif.gz): a surface lh/rh\n"
-        "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
+        "                       pair, one volume (estimates -vl.stc) or lh, rh and one\n"
+        "                       volume (mixed -stc.h5), as onesample\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
         "  --dims NAMES, --adjacency FILE, --adjacency-dim NAME, --channels FILE\n"
@@ -191,7 +194,8 @@ static void usage_rmanova(FILE *f) {
         "                       order, the last factor fastest (2x2: A1B1 A1B2 A2B1 A2B2);\n"
         "                       every cell must hold the same subjects (paired by subject)\n"
         "  --src FILE           source space (-src.fif or -src.fif.gz): a surface lh/rh\n"
-        "                       pair, or one volume (estimates -vl.stc, as onesample)\n"
+        "                       pair, one volume (estimates -vl.stc) or lh, rh and one\n"
+        "                       volume (mixed -stc.h5), as onesample\n"
         "  --tmin S, --tmax S   crop each estimate first (as stc.crop)\n"
         "  --magnitude          norm over orientations of vector estimates\n"
         "  --dims NAMES, --adjacency FILE, --adjacency-dim NAME, --channels FILE\n"
@@ -937,7 +941,8 @@ static const char *const output_names[] = {
     "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
     "tfce.json",           "summary.png",         "h0.png",
     "report.html",
-    "tobs-vl.stc",         "summary-vl.stc", /* a volume source space's estimates */
+    "tobs-vl.stc",         "summary-vl.stc", /* a volume (or mixed) space's estimates */
+    "summary-vol.png",     /* its glass brain */
     "tobs.npy",            "cluster-labels.npy", "tfce.npy", "tfce-p.npy"}; /* arrays */
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
@@ -1003,10 +1008,10 @@ static int cluster_command(int argc, char **argv, const char *command) {
         n_vertices = study.arrays->n_space;
     } else {
         if (study_read(&study, &o)) goto cleanup;
-        if (study.volume && o.tfce.on) { /* its outputs and figures are lh/rh pairs */
-            cli_error("%s: --tfce: %s is a volume source space; TFCE's outputs are written for "
+        if ((study.volume || study.mixed) && o.tfce.on) { /* its outputs are lh/rh pairs */
+            cli_error("%s: --tfce: %s is a %s source space; TFCE's outputs are written for "
                       "surface estimates only (use the cluster test without --tfce)", command,
-                      o.src);
+                      o.src, study.mixed ? "mixed" : "volume");
             goto cleanup;
         }
         if (cperm_graph_from_src(&graph, study.src, &err)) {
@@ -1014,7 +1019,7 @@ static int cluster_command(int argc, char **argv, const char *command) {
             goto cleanup;
         }
         n_times = study.layout->n_times;
-        n_vertices = study.layout->n_vertices[0] + study.layout->n_vertices[1];
+        n_vertices = cli_stc_rows(study.layout);
     }
 
     /* 2. The plan and its run. */

@@ -69,7 +69,9 @@ typedef struct os_study {
     int paired;               /* --b given: X = A - B */
     cperm_srcspace *src;      /* --src */
     int volume;               /* --src is one volume: the estimates are -vl.stc (one block,
-                                 layout->kind CPERM_STC_VOLUME), no brain figures */
+                                 layout->kind CPERM_STC_VOLUME); glass-brain figure */
+    int mixed;                /* --src is lh, rh and one volume: the estimates are mixed
+                                 -stc.h5 (blocks lh, rh, volume; CPERM_STC_MIXED) */
     cperm_stc *layout;        /* the first estimate after cropping: vertices, n_times, tmin
                                  and tstep of the tested data (its data are not X's) */
     double *X;                /* n_subjects x n_times x n_vertices */

@@ -121,6 +121,8 @@ typedef struct entry {
     cperm_stc *stc;         /* E_STC, E_VOL: owned, or NULL for a map of the run: */
     const double *map;      /*   n_times x n_vertices, the caller's */
     const cperm_stc *layout;
+    const cperm_stc *mixed; /* E_VOL of a mixed estimate added with outset_add_stc: the
+                               estimate, which its pair's entry owns */
     char *staged;           /* STAGE/name (set by the commit) */
     char *kept;             /* STAGE/.kept.name: the file DIR held before the commit */
     int present;            /* the staged file may exist */
@@ -241,9 +243,16 @@ static entry *new_vol(outset *s, const char *stem) {
     return new_entry(s, name, E_VOL);
 }
 
-/* The entries an estimate of this kind is written to: a volume's -vl.stc, else the pair. */
+/* The entries an estimate of this kind is written to: a volume's -vl.stc, a surface's pair,
+ * a mixed one's both (its surface part as the pair, its volume as -vl.stc: what MNE 1.3's
+ * .surface().save() and .volume().save() write, which read_source_estimate reads back;
+ * MixedSourceEstimate.save itself writes -stc.h5 through h5io only). Returns the first;
+ * the volume entry of a mixed estimate is the one after the pair. */
 static entry *new_estimate(outset *s, const char *stem, const cperm_stc *like) {
-    return like->kind == CPERM_STC_VOLUME ? new_vol(s, stem) : new_pair(s, stem);
+    if (like->kind == CPERM_STC_VOLUME) return new_vol(s, stem);
+    if (!new_pair(s, stem)) return NULL;
+    if (like->kind == CPERM_STC_MIXED && !new_vol(s, stem)) return NULL;
+    return &s->e[s->n - (like->kind == CPERM_STC_MIXED ? 3 : 2)];
 }
 
 int outset_add_stc(outset *s, const char *stem, cperm_stc *stc) {
@@ -253,6 +262,7 @@ int outset_add_stc(outset *s, const char *stem, cperm_stc *stc) {
         return -1;
     }
     lh->stc = stc;
+    if (stc->kind == CPERM_STC_MIXED) lh[2].mixed = stc; /* the pair's lh entry owns it */
     return 0;
 }
 
@@ -261,6 +271,10 @@ int outset_add_map(outset *s, const char *stem, const double *map, const cperm_s
     if (!lh) return -1;
     lh->map = map;
     lh->layout = layout;
+    if (layout->kind == CPERM_STC_MIXED) {
+        lh[2].map = map;
+        lh[2].layout = layout;
+    }
     return 0;
 }
 
@@ -272,6 +286,21 @@ int outset_has(const outset *s, const char *name) {
 
 int outset_remove_stale(outset *s, const char *name) {
     return new_entry(s, name, E_STALE) ? 0 : -1;
+}
+
+/* What one entry of an estimate writes: `stc` (or else `map` with `layout`) as an estimate,
+ * and of a mixed one only its surface part (surface = 1: blocks lh, rh) or its volume. NULL
+ * when out of memory (printed). */
+static cperm_stc *split_mixed(const cperm_stc *stc, const double *map, const cperm_stc *layout,
+                              int surface) {
+    cperm_stc *whole = stc ? NULL : outputs_map_stc(map, layout);
+    const cperm_stc *src = stc ? stc : whole;
+    if (!src) return NULL;
+    if (src->kind != CPERM_STC_MIXED) return whole;
+    cperm_stc *part = surface ? outputs_part(src, 0, 2, CPERM_STC_SURFACE)
+                              : outputs_part(src, 2, src->n_hemis - 2, CPERM_STC_VOLUME);
+    cperm_stc_free(whole);
+    return part;
 }
 
 /* Writes entry i (and, for a pair, i + 1) into the staging directory. 0 or -1 (printed). */
@@ -290,7 +319,7 @@ static int stage_entry(outset *s, size_t i) {
     }
     if (e->kind == E_VOL) {
         e->present = 1; /* written atomically: nothing is left behind on failure; harmless */
-        cperm_stc *conv = e->stc ? NULL : outputs_map_stc(e->map, e->layout);
+        cperm_stc *conv = e->stc ? NULL : split_mixed(e->mixed, e->map, e->layout, 0);
         int w = e->stc || conv ? cperm_stc_write_vol(e->stc ? e->stc : conv, e->staged, &err)
                                : CPERM_ENOMEM;
         cperm_stc_free(conv);
@@ -303,10 +332,14 @@ static int stage_entry(outset *s, size_t i) {
     if (e->kind != E_STC) return 0;
     /* both marked before writing: if rh fails, the lh file already there is removed too */
     e->present = s->e[i + 1].present = 1;
-    cperm_stc *conv = e->stc ? NULL : outputs_map_stc(e->map, e->layout); /* one at a time */
+    const int mixed = e->stc ? e->stc->kind == CPERM_STC_MIXED
+                             : e->layout->kind == CPERM_STC_MIXED;
+    cperm_stc *conv = e->stc && !mixed ? NULL /* one at a time */
+                                       : split_mixed(e->stc, e->map, e->layout, 1);
     char *path = join(s->stage, e->stem);
-    int w = (e->stc || conv) && path ? cperm_stc_write(e->stc ? e->stc : conv, path, &err)
-                                     : CPERM_ENOMEM;
+    int w = (conv || (e->stc && !mixed)) && path
+                ? cperm_stc_write(conv ? conv : e->stc, path, &err)
+                : CPERM_ENOMEM;
     cperm_stc_free(conv);
     free(path);
     if (w) {
@@ -532,22 +565,20 @@ void outset_free(outset *s) {
 /* ------------------------------------------------------------- shared pieces */
 
 cperm_stc *outputs_like(const cperm_stc *L, size_t n_times) {
-    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
     cperm_stc *s = NULL;
     cperm_err err = {0};
-    if (cperm_stc_create(&s, L->n_hemis, nvh, n_times, &err)) {
+    if (cperm_stc_create(&s, L->n_hemis, L->n_vertices, n_times, &err)) {
         cli_error("%s", err.msg);
         return NULL;
     }
     for (size_t h = 0; h < L->n_hemis; h++)
-        memcpy(s->vertices[h], L->vertices[h], nvh[h] * sizeof *L->vertices[h]);
+        memcpy(s->vertices[h], L->vertices[h], L->n_vertices[h] * sizeof *L->vertices[h]);
     s->kind = L->kind;
     return s;
 }
 
 cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
-    const size_t nvh[2] = {L->n_vertices[0], L->n_vertices[1]};
-    const size_t nv = nvh[0] + nvh[1], nt = L->n_times;
+    const size_t nv = cli_stc_rows(L), nt = L->n_times;
     cperm_stc *s = outputs_like(L, nt);
     if (!s) return NULL;
     s->tmin = L->tmin;
@@ -557,8 +588,29 @@ cperm_stc *outputs_map_stc(const double *map, const cperm_stc *L) {
     return s;
 }
 
+cperm_stc *outputs_part(const cperm_stc *stc, size_t first, size_t n_blocks, int kind) {
+    size_t row0 = 0, n_rows = 0;
+    cperm_stc *s = NULL;
+    cperm_err err = {0};
+    for (size_t h = 0; h < first; h++) row0 += stc->n_vertices[h];
+    for (size_t h = first; h < first + n_blocks; h++) n_rows += stc->n_vertices[h];
+    if (cperm_stc_create(&s, n_blocks, stc->n_vertices + first, stc->n_times, &err)) {
+        cli_error("%s", err.msg);
+        return NULL;
+    }
+    for (size_t h = 0; h < n_blocks; h++)
+        memcpy(s->vertices[h], stc->vertices[first + h],
+               stc->n_vertices[first + h] * sizeof *stc->vertices[h]);
+    memcpy(s->data, stc->data + row0 * stc->n_times, n_rows * stc->n_times * sizeof *s->data);
+    s->kind = kind;
+    s->tmin = stc->tmin;
+    s->tstep = stc->tstep;
+    memcpy(s->subject, stc->subject, sizeof s->subject);
+    return s;
+}
+
 cperm_stc *outputs_as_stored(const cperm_stc *stc) {
-    const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+    const size_t n = cli_stc_rows(stc) * stc->n_times;
     cperm_stc *s = outputs_like(stc, stc->n_times);
     if (!s) return NULL;
     /* as cperm_stc_write stores them (float32; times in ms) and cperm_stc_read reads them */

@@ -19,7 +19,8 @@ int outputs_check_dir(const char *dir);
  *                                      (freed by the set even on failure; no copy of a
  *                                      large text such as h0.txt)
  *   outset_add_stc(s, stem, stc)       stem-lh.stc and stem-rh.stc of an estimate (owned);
- *                                      stem-vl.stc for one of kind CPERM_STC_VOLUME
+ *                                      stem-vl.stc for one of kind CPERM_STC_VOLUME; all
+ *                                      three for a mixed one (lh, rh, one volume)
  *   outset_add_map(s, stem, map, L)    the same for a run's n_times x n_vertices map with
  *                                      the layout L (both the caller's, kept until commit)
  *   outset_remove_stale(s, name)       DIR/name, a file this run does not produce, goes
@@ -64,6 +65,10 @@ cperm_stc *outputs_like(const cperm_stc *L, size_t n_times);
  * pair or a volume) with the layout (vertices, tmin, tstep) of the tested data; NULL when
  * out of memory (error printed). */
 cperm_stc *outputs_map_stc(const double *map, const cperm_stc *layout);
+/* Blocks first .. first + n_blocks - 1 of `stc` (data, vertices, times, subject) as an
+ * estimate of kind `kind` (a mixed one's surface part: 0, 2, CPERM_STC_SURFACE; its volume:
+ * 2, 1, CPERM_STC_VOLUME); NULL when out of memory (error printed). */
+cperm_stc *outputs_part(const cperm_stc *stc, size_t first, size_t n_blocks, int kind);
 /* An estimate as its .stc files hold it: data, tmin and tstep rounded through float32 as
  * cperm_stc_write (or cperm_stc_write_vol) stores them and cperm_stc_read gives them back
  * (so that a figure drawn from it shows the file). NULL when out of memory (error

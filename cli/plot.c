@@ -1,5 +1,6 @@
 /* plot.c - `clusterperm plot`: draws a surface source estimate (summary, T_obs, TFCE maps)
- * on the brain as MNE's stc.plot does, headless, to PNG, SVG or PDF. */
+ * on the brain as MNE's stc.plot does, or a volume estimate as a glass brain, headless, to
+ * PNG, SVG or PDF. */
 #include "cli.h"
 
 #include <math.h>
@@ -13,7 +14,11 @@ static void usage(FILE *f) {
         "usage: " CLI_NAME " plot STEM (--src FILE | --subjects-dir DIR) -o OUT.png [options]\n"
         "\n"
         "Draws a surface source estimate (STEM-lh.stc/-rh.stc or STEM-stc.h5) on the brain\n"
-        "as MNE's stc.plot does, without a display or GPU. Defaults are MNE's.\n"
+        "as MNE's stc.plot does, without a display or GPU. Defaults are MNE's. A volume\n"
+        "estimate (STEM given as FILE-vl.stc or FILE-vol.stc, --src a source space with\n"
+        "one volume) is drawn as a glass brain: sagittal, coronal and axial projections\n"
+        "of the largest value along each line of sight (--hemi, --views, --surf and\n"
+        "--smoothing-steps do not apply; default size 1000x440).\n"
         "\n"
         "geometry:\n"
         "  --src FILE             the -src.fif whose surfaces carry the data (uniform grey)\n"
@@ -98,10 +103,27 @@ static char *join3(const char *a, const char *b, const char *c) {
     return p;
 }
 
+static int ends_with(const char *s, const char *suffix) {
+    const size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The one volume of a source space (a volume space, or a mixed one's volume); NULL when it
+ * has none or several. */
+static const cperm_src_hemi *only_volume(const cperm_srcspace *src) {
+    const cperm_src_hemi *vol = NULL;
+    for (size_t h = 0; h < src->n_hemis; h++) {
+        if (src->hemis[h].type != CPERM_SRC_VOLUME) continue;
+        if (vol) return NULL;
+        vol = &src->hemis[h];
+    }
+    return vol;
+}
+
 int cli_plot(int argc, char **argv) {
     const char *stem = NULL, *src_path = NULL, *subjects_dir = NULL, *subject = NULL;
     const char *surf = "inflated", *output = NULL, *time_label = NULL;
-    int clim_percent = 1, clim_auto = 1, have_label = 0;
+    int clim_percent = 1, clim_auto = 1, have_label = 0, have_size = 0;
     double lims[3] = {96, 97.5, 99.95};
     cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT;
     ro.hemi = CPERM_HEMI_LH;
@@ -219,6 +241,7 @@ int cli_plot(int argc, char **argv) {
             }
             ro.width = (int)w;
             ro.height = (int)h;
+            have_size = 1;
         } else if (!strcmp(a, "--background")) {
             if (parse_colour(v, ro.background)) {
                 cli_error("plot: --background '%s' must be white, black or #RRGGBB", v);
@@ -265,12 +288,37 @@ int cli_plot(int argc, char **argv) {
     int ret = CLI_EXIT_ERROR;
     cperm_render_hemi geom[2];
     memset(geom, 0, sizeof geom);
+    const cperm_src_hemi *vol = NULL; /* a volume estimate's grid */
+    double *column = NULL;
 
-    if (cperm_stc_read(&stc, stem, &err)) {
+    /* a volume file by name (read_source_estimate's -vl.stc / -vol.stc), else a surface */
+    const int vol_file = ends_with(stem, "-vl.stc") || ends_with(stem, "-vol.stc");
+    if (vol_file ? cperm_stc_read_any(&stc, stem, NULL, &err) : cperm_stc_read(&stc, stem, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
-    if (stc->n_hemis != 2 || stc->n_orient != 1) {
+    if (vol_file) {
+        if (!src_path) {
+            cli_error("plot: %s is a volume estimate: give --src, its volume source space", stem);
+            goto cleanup;
+        }
+        if (cperm_src_read(&src, src_path, &err)) {
+            cli_error("%s", err.msg);
+            goto cleanup;
+        }
+        if (!(vol = only_volume(src))) {
+            cli_error("plot: %s is a volume estimate, but --src %s holds %s volume", stem,
+                      src_path, src->n_hemis && src->hemis[0].type == CPERM_SRC_SURFACE &&
+                      src->n_hemis == 2 ? "no" : "not exactly one");
+            goto cleanup;
+        }
+        if (ro.time_index >= stc->n_times) {
+            cli_error("plot: --time-index %zu: %s has %zu time points", ro.time_index, stem,
+                      stc->n_times);
+            goto cleanup;
+        }
+        if (!have_size) ro.width = 1000, ro.height = 440;
+    } else if (stc->n_hemis != 2 || stc->n_orient != 1) {
         cli_error("plot: %s: need a scalar lh/rh surface estimate", stem);
         goto cleanup;
     }
@@ -279,7 +327,9 @@ int cli_plot(int argc, char **argv) {
                   stc->n_times);
         goto cleanup;
     }
-    if (src_path) {
+    if (vol) {
+        /* the grid: nothing else to read */
+    } else if (src_path) {
         if (cperm_src_read(&src, src_path, &err) || cperm_render_hemis_from_src(geom, src, &err)) {
             cli_error("%s%s%s", err.msg, src ? " in " : "", src ? src_path : "");
             goto cleanup;
@@ -320,7 +370,7 @@ int cli_plot(int argc, char **argv) {
         ro.offset_hemis = !strcmp(surf, "inflated") || !strcmp(surf, "flat");
     }
 
-    const size_t n_data = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+    const size_t n_data = (stc->n_vertices[0] + (vol ? 0 : stc->n_vertices[1])) * stc->n_times;
     if (clim_auto) {
         /* _process_clim(clim='auto', colormap='auto'): 'mne' with pos_lims when any value is
          * negative, else 'hot' with lims; both at percentiles 96, 97.5, 99.95 */
@@ -350,7 +400,18 @@ int cli_plot(int argc, char **argv) {
             ro.time_label = label;
         }
     }
-    if (cperm_render_stc_file(output, stc, geom, &ro, &err)) {
+    if (vol) {
+        const size_t n = stc->n_vertices[0];
+        if (!(column = malloc((n ? n : 1) * sizeof *column))) {
+            cli_error("out of memory");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++) column[i] = stc->data[i * stc->n_times + ro.time_index];
+        if (cperm_render_volume_file(output, vol, stc->vertices[0], column, n, &ro, &err)) {
+            cli_error("%s", err.msg);
+            goto cleanup;
+        }
+    } else if (cperm_render_stc_file(output, stc, geom, &ro, &err)) {
         cli_error("%s", err.msg);
         goto cleanup;
     }
@@ -365,6 +426,7 @@ cleanup:
     }
     free(sorted);
     free(label);
+    free(column);
     cperm_render_cleanup();
     return ret;
 }

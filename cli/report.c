@@ -1,5 +1,5 @@
-/* report.c - onesample's figures and report.html: the seed's summary figure, the H0
- * histogram, and one self-contained page (images as data URIs, no scripts, works offline);
+/* report.c - onesample's figures and report.html: the seed's summary figure (surfaces), the
+ * glass brain of a volume (summary-vol.png), the H0 histogram, and one self-contained page (images as data URIs, no scripts, works offline);
  * also the page pieces and the draw-then-add sequence that the TFCE report shares (report.h). */
 #include "report.h"
 
@@ -117,11 +117,22 @@ void report_figure(report_buf *b, const char *id, const char *alt, const char *c
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption) {
     report_printf(b, "<h2>Figures</h2>\n");
-    if (im->volume) { /* the brain views are of surfaces; a volume figure is not drawn yet */
-        report_printf(b, "<p id=\"summary-volume\">The source space is a volume: the brain "
-                         "figures (summary.png and its lateral/medial views) show surfaces "
-                         "and are not drawn for it. The statistics are in tobs-vl.stc and, "
-                         "if a %s has p &lt; %g, summary-vl.stc.</p>\n", noun, p);
+    if (im->glass) { /* a volume's, or a mixed space's volume part */
+        char alt[96];
+        snprintf(alt, sizeof alt, "%ss with p < %g in the volume, glass brain", noun, p);
+        report_printf(b, "<p id=\"summary-volume\">The volume source space: the largest "
+                         "value along each line of sight (a glass brain) of summary-vl.stc's "
+                         "first column, seen from the right, the back and above; grey is the "
+                         "grid's points in use.</p>\n");
+        figure(b, "summary-vol", alt, "Total duration (ms) for which each voxel belongs to a "
+               "significant cluster, sagittal, coronal and axial projections (summary-vol.png).",
+               im->glass, im->glass_len);
+    } else if (im->volume) {
+        report_printf(b, "<p id=\"summary-none\">No %s has p &lt; %g: there is no summary "
+                         "figure. The statistics are in tobs-vl.stc.</p>\n", noun, p);
+    }
+    if (im->volume) {
+        /* a volume has no surface figures */
     } else if (im->summary) {
         char alt[96];
         snprintf(alt, sizeof alt, "%ss with p < %g on the brain, ventral view", noun, p);
@@ -256,6 +267,36 @@ static int brain_figures(report_images *im, const cperm_stc *summary, const cper
     return 0;
 }
 
+/* The glass brain (summary-vol.png) of column 0 of block `block` of `summary`, a volume's
+ * values on the volume source space `vol`, with the seed's colours. 0, or -1 after printing
+ * the error. */
+static int glass_figure(report_images *im, const cperm_stc *summary, size_t block,
+                        const cperm_src_hemi *vol, const cperm_render_options *seed) {
+    size_t row0 = 0;
+    for (size_t h = 0; h < block; h++) row0 += summary->n_vertices[h];
+    const size_t n = summary->n_vertices[block];
+    double *col = malloc((n ? n : 1) * sizeof *col);
+    if (!col) {
+        cli_error("report: summary-vol.png: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) col[i] = summary->data[(row0 + i) * summary->n_times];
+    cperm_render_options ro = *seed;
+    ro.width = 1000; /* three views side by side, the band below */
+    ro.height = 440;
+    ro.format = CPERM_FORMAT_PNG;
+    cperm_err err = {0};
+    const int rc = cperm_render_volume(&im->glass, &im->glass_len, vol, summary->vertices[block],
+                                       col, n, &ro, &err);
+    free(col);
+    if (rc) {
+        cli_error("report: summary-vol.png: %s", err.msg);
+        im->glass = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int report_add_kind(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary, const report_kind *kind) {
     cperm_err err = {0};
@@ -269,11 +310,21 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
         goto cleanup;
     }
     im.volume = r->study->volume;
-    if (summary && !im.volume) {
+    if (summary) {
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
         ro.time_label = "Duration significant (ms)";
         if (kind->summary_options) kind->summary_options(&ro, summary);
-        if (brain_figures(&im, summary, r->study->src, &ro)) goto cleanup;
+        if (r->study->mixed) { /* its surface part as a surface run's, its volume's glass brain */
+            const cperm_srcspace surf = {2, r->study->src->hemis};
+            cperm_stc *part = outputs_part(summary, 0, 2, CPERM_STC_SURFACE);
+            const int brc = part ? brain_figures(&im, part, &surf, &ro) : -1;
+            cperm_stc_free(part);
+            if (brc || glass_figure(&im, summary, 2, &r->study->src->hemis[2], &ro)) goto cleanup;
+        } else if (im.volume) {
+            if (glass_figure(&im, summary, 0, &r->study->src->hemis[0], &ro)) goto cleanup;
+        } else if (brain_figures(&im, summary, r->study->src, &ro)) {
+            goto cleanup;
+        }
     }
     if (kind->draw_h0(r, 900, 520, &im.h0, &im.h0_len, &err)) {
         cli_error("report: h0.png: %s", err.msg);
@@ -286,6 +337,9 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
     if (im.summary ? outset_add(set, "summary.png", im.summary, im.summary_len)
                    : outset_remove_stale(set, "summary.png"))
         goto cleanup;
+    if (im.glass ? outset_add(set, "summary-vol.png", im.glass, im.glass_len)
+                 : outset_remove_stale(set, "summary-vol.png"))
+        goto cleanup;
     if (outset_add(set, "h0.png", im.h0, im.h0_len) ||
         outset_add(set, "report.html", html, strlen(html)))
         goto cleanup;
@@ -294,6 +348,7 @@ cleanup:
     json_decref(root);
     free(im.summary);
     free(im.views);
+    free(im.glass);
     free(im.h0);
     free(html);
     cperm_render_cleanup(); /* the last drawing of the run */
@@ -372,7 +427,11 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
         report_printf(&b, "%s subjects, ", t);
         json_text(t, sizeof t, json_object_get(data, "n_times"));
         report_printf(&b, "%s time points, ", t);
-        if (r->study->volume) {
+        if (r->study->mixed)
+            report_printf(&b, "a mixed source space: %.0f + %.0f surface vertices and ",
+                          jnum(json_object_get(data, "n_vertices_lh")),
+                          jnum(json_object_get(data, "n_vertices_rh")));
+        if (r->study->volume || r->study->mixed) {
             const json_t *shape = json_object_get(data, "grid_shape");
             report_printf(&b, "%.0f vertices of a volume source space (voxels of a %.0f x %.0f "
                           "x %.0f grid). ", jnum(json_object_get(data, "n_vertices_vol")),
@@ -416,11 +475,12 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
             qsort(rows, n_clusters, sizeof *rows, cmp_rows);
             size_t shown = n_clusters;
             if (shown > REPORT_MAX_ROWS) shown = n_sig > REPORT_MAX_ROWS ? n_sig : REPORT_MAX_ROWS;
-            const int volume = r->study->volume;
+            const int volume = r->study->volume, mixed = r->study->mixed;
             report_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
                           "<th>statistic</th><th>size (points)</th><th>%s</th>"
                           "<th>time span (ms)</th><th>peak t</th><th>peak at</th></tr></thead>\n"
-                          "<tbody>\n", volume ? "voxels" : "vertices lh / rh");
+                          "<tbody>\n", volume ? "voxels" : mixed ? "vertices lh / rh / voxels"
+                                                                : "vertices lh / rh");
             for (size_t i = 0; i < shown; i++) {
                 const json_t *c = rows[i].c, *span = json_object_get(c, "time_ms");
                 const json_t *pk = json_object_get(c, "peak"), *v = json_object_get(c, "vertices");
@@ -432,6 +492,11 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
                               (long long)json_integer_value(json_object_get(c, "n_points")));
                 if (volume)
                     report_printf(&b, "<td class=\"n\">%zu</td>",
+                                  json_array_size(json_object_get(v, "vol")));
+                else if (mixed)
+                    report_printf(&b, "<td class=\"n\">%zu / %zu / %zu</td>",
+                                  json_array_size(json_object_get(v, "lh")),
+                                  json_array_size(json_object_get(v, "rh")),
                                   json_array_size(json_object_get(v, "vol")));
                 else
                     report_printf(&b, "<td class=\"n\">%zu / %zu</td>",
@@ -446,7 +511,8 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
                     const char *hemi = json_string_value(json_object_get(pk, "hemi"));
                     report_printf(&b, "<td class=\"n\">%.3f</td><td>%s vertex %lld, %g ms</td>",
                                   jnum(json_object_get(pk, "t")),
-                                  volume ? "voxel" : hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
+                                  hemi && !strcmp(hemi, "vol") ? "voxel"
+                                  : hemi && !strcmp(hemi, "rh") ? "rh" : "lh",
                                   (long long)json_integer_value(json_object_get(pk, "vertex")),
                                   jnum(json_object_get(pk, "time_ms")));
                 } else {

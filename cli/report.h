@@ -37,7 +37,9 @@ void report_html(report_buf *b, const char *s);
 typedef struct report_images {
     unsigned char *summary, *views, *h0;
     size_t summary_len, views_len, h0_len;
-    int volume; /* a volume source space: no brain figures (surface views), a note instead */
+    unsigned char *glass; /* the glass brain of a volume (or a mixed space's volume part) */
+    size_t glass_len;
+    int volume; /* a volume source space: no surface figures, the glass brain instead */
 } report_images;
 
 /* What differs between the reports of a kind of run. */
@@ -53,18 +55,19 @@ typedef struct report_kind {
 } report_kind;
 
 /* A run's figures and page added to the set: summary.png, the seed's figure of column 0 of
- * `summary` on the study's source space (marked stale when summary is NULL: an older figure
- * would contradict this run), h0.png and report.html built from `json`. Returns 0, or -1
+ * `summary` on the study's surfaces, and summary-vol.png, the glass brain of its volume
+ * (each marked stale when not drawn: an older figure would contradict this run), h0.png and
+ * report.html built from `json`. Returns 0, or -1
  * after printing the error (prefixed "report: "). */
 int report_add_kind(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary, const report_kind *kind);
 
 /* The page's head (title, style sheet) and its <h1>. */
 void report_begin(report_buf *b, const char *heading);
-/* The Figures section: the summary figure (alt text "NOUNs with p < P on the brain, ventral
- * view"; caption is HTML) and its lateral/medial views, or, without one, a note that no
- * NOUN has p < P (for a volume source space, a note that its figures are not drawn); then
- * H0's figure (h0_caption is HTML). */
+/* The Figures section: the glass brain of a volume (or of a mixed space's volume part), the
+ * summary figure (alt text "NOUNs with p < P on the brain, ventral view"; caption is HTML)
+ * and its lateral/medial views, or, without them, a note that no NOUN has p < P; then H0's
+ * figure (h0_caption is HTML). */
 void report_figures(report_buf *b, const report_images *im, const char *noun, double p,
                     const char *summary_caption, const char *h0_alt, const char *h0_caption);
 /* One <figure> with the PNG embedded as a data URI (caption is HTML); nothing when png is

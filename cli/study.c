@@ -1,6 +1,6 @@
 /* study.c - reading a study into X (onesample, independent, rm-anova): each subject's
- * estimate read as MNE's read_source_estimate (a surface lh/rh pair, or for a volume source
- * space one -vl.stc/-vol.stc or volume -stc.h5), cropped and reduced to its magnitude as the
+ * estimate read as MNE's read_source_estimate (a surface lh/rh pair, for a volume source
+ * space one -vl.stc/-vol.stc or volume -stc.h5, for a mixed one a mixed -stc.h5), cropped and reduced to its magnitude as the
  * seed does, checked against the first one and the source space (its kind, its vertices in
  * use), and X = A - B (or the groups stacked) laid out as MNE's (observations x times x
  * vertices). */
@@ -62,7 +62,7 @@ static void stc_file_name(char *buf, size_t cap, const char *stem, size_t h) {
 
 static const char *const hemi_name[2] = {"lh", "rh"};
 static const char *block_name(const cperm_stc *stc, size_t h) {
-    return stc->kind == CPERM_STC_VOLUME ? "volume" : hemi_name[h > 1 ? 1 : h];
+    return stc->kind == CPERM_STC_VOLUME || h > 1 ? "volume" : hemi_name[h];
 }
 
 /* Whether the CLI tests `src` as a volume: one volume source space (a surface lh/rh pair
@@ -71,14 +71,31 @@ static int is_volume_space(const cperm_srcspace *src) {
     return src && src->n_hemis == 1 && src->hemis[0].type == CPERM_SRC_VOLUME;
 }
 
+/* Whether `src` is a mixed space the CLI tests: two surfaces then one volume (MNE's surface
+ * src + setup_volume_source_space(...) of one volume; its outputs' volume part is one
+ * -vl.stc, which holds a single volume). */
+static int is_mixed_space(const cperm_srcspace *src) {
+    return src && src->n_hemis == 3 && src->hemis[0].type == CPERM_SRC_SURFACE &&
+           src->hemis[1].type == CPERM_SRC_SURFACE && src->hemis[2].type == CPERM_SRC_VOLUME;
+}
+
+/* The block of the stacked row v of `stc`, and v's row within it. */
+static size_t block_of(const cperm_stc *stc, size_t v, size_t *row) {
+    size_t h = 0;
+    while (h + 1 < stc->n_hemis && v >= stc->n_vertices[h]) v -= stc->n_vertices[h++];
+    *row = v;
+    return h;
+}
+
 /* Fails, naming the file, the subject and the first vertex that differs, unless the volume
  * estimate `stc` has the source space's vertices in use. */
-static int check_volume_vertices(const cperm_stc *stc, const char *stem, const char *subject,
-                                 const cperm_src_hemi *vol, const char *src_path) {
-    const size_t n = stc->n_vertices[0], n_src = vol->nuse;
+static int check_volume_vertices(const cperm_stc *stc, size_t h, const char *stem,
+                                 const char *subject, const cperm_src_hemi *vol,
+                                 const char *src_path) {
+    const size_t n = stc->n_vertices[h], n_src = vol->nuse;
     size_t i = 0;
     while (i < n && i < n_src && vol->vertno[i] >= 0 &&
-           stc->vertices[0][i] == (uint32_t)vol->vertno[i])
+           stc->vertices[h][i] == (uint32_t)vol->vertno[i])
         i++;
     if (i == n && n == n_src) return 0;
     char file[4096];
@@ -86,11 +103,11 @@ static int check_volume_vertices(const cperm_stc *stc, const char *stem, const c
     if (i < n && i < n_src)
         cli_error("%s (subject '%s'): its vertices are not the volume source space's in use "
                   "(%s): vertex #%zu is %u, the source space's is %d (%zu and %zu vertices)",
-                  file, subject, src_path, i, stc->vertices[0][i], (int)vol->vertno[i], n, n_src);
+                  file, subject, src_path, i, stc->vertices[h][i], (int)vol->vertno[i], n, n_src);
     else
         cli_error("%s (subject '%s'): it has %zu vertices, the volume source space %s has %zu in "
                   "use (the first %zu agree; vertex %d is only in %s)", file, subject, n,
-                  src_path, n_src, i, i < n ? (int)stc->vertices[0][i] : (int)vol->vertno[i],
+                  src_path, n_src, i, i < n ? (int)stc->vertices[h][i] : (int)vol->vertno[i],
                   i < n ? "the estimate" : "the source space");
     return -1;
 }
@@ -144,12 +161,25 @@ static int load_stc(cperm_stc **out, const char *stem, const char *subject, cons
                       : "a volume estimate of several volumes", o->src);
             goto fail;
         }
-        if (check_volume_vertices(stc, stem, subject, &src->hemis[0], o->src)) goto fail;
+        if (check_volume_vertices(stc, 0, stem, subject, &src->hemis[0], o->src)) goto fail;
+    } else if (is_mixed_space(src)) {
+        if (stc->kind != CPERM_STC_MIXED || stc->n_hemis != 3) {
+            cli_error("%s (subject '%s'): %s, but --src %s is a mixed source space (lh, rh and "
+                      "a volume): give one mixed -stc.h5 (MixedSourceEstimate.save) per "
+                      "subject and condition", file, subject,
+                      stc->kind == CPERM_STC_SURFACE ? "a surface estimate"
+                      : stc->kind == CPERM_STC_VOLUME ? "a volume estimate"
+                      : "a mixed estimate of another number of volumes", o->src);
+            goto fail;
+        }
+        if (check_volume_vertices(stc, 2, stem, subject, &src->hemis[2], o->src)) goto fail;
     } else {
         if (stc->kind != CPERM_STC_SURFACE) {
             cli_error("%s (subject '%s'): a %s estimate, but --src %s is a surface source "
-                      "space: give a volume -src.fif for volume estimates", file, subject,
-                      stc->kind == CPERM_STC_VOLUME ? "volume" : "mixed", o->src);
+                      "space: give a %s -src.fif for %s estimates", file, subject,
+                      stc->kind == CPERM_STC_VOLUME ? "volume" : "mixed", o->src,
+                      stc->kind == CPERM_STC_VOLUME ? "volume" : "mixed",
+                      stc->kind == CPERM_STC_VOLUME ? "volume" : "mixed");
             goto fail;
         }
         if (stc->n_hemis != 2) {
@@ -199,7 +229,7 @@ static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
                 return -1;
             }
         } else {
-            const size_t n = (stc->n_vertices[0] + stc->n_vertices[1]) * stc->n_times;
+            const size_t n = cli_stc_rows(stc) * stc->n_times;
             for (size_t i = 0; i < n; i++) stc->data[i] = fabs(stc->data[i]);
         }
     }
@@ -209,13 +239,13 @@ static int prepare_stc(cperm_stc *stc, const char *stem, const os_opts *o) {
 /* The engine refuses NaN and infinity; find the first one here, where the file, vertex number
  * and time are known. */
 static int check_finite(const cperm_stc *stc, const char *stem) {
-    const size_t nt = stc->n_times, nv = stc->n_vertices[0] + stc->n_vertices[1];
+    const size_t nt = stc->n_times, nv = cli_stc_rows(stc);
     for (size_t v = 0; v < nv; v++)
         for (size_t t = 0; t < nt; t++) {
             const double x = stc->data[v * nt + t];
             if (isfinite(x)) continue;
-            const size_t h = v < stc->n_vertices[0] ? 0 : 1;
-            const size_t i = h ? v - stc->n_vertices[0] : v;
+            size_t i;
+            const size_t h = block_of(stc, v, &i);
             char file[4096];
             stc_file_name(file, sizeof file, stem, h);
             cli_error("%s: non-finite value %s at %s vertex %u (row %zu), time %.6g s (sample "
@@ -247,14 +277,14 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
         if (!ref) {
             /* The first estimate's header as read (before cropping) is the reference that
              * every other file must match. */
-            size_t nvh[2] = {sa->n_vertices[0], sa->n_vertices[1]};
             cperm_err err = {0};
-            if (cperm_stc_create(&ref, sa->n_hemis, nvh, 1, &err)) {
+            if (cperm_stc_create(&ref, sa->n_hemis, sa->n_vertices, 1, &err)) {
                 cli_error("%s", err.msg);
                 goto cleanup;
             }
             for (size_t h = 0; h < sa->n_hemis; h++)
-                memcpy(ref->vertices[h], sa->vertices[h], nvh[h] * sizeof *sa->vertices[h]);
+                memcpy(ref->vertices[h], sa->vertices[h],
+                       sa->n_vertices[h] * sizeof *sa->vertices[h]);
             ref->kind = sa->kind;
             ref->n_times = sa->n_times;
             ref->tmin = sa->tmin;
@@ -265,7 +295,7 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
         if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
             goto cleanup;
         if (!X) {
-            nv = sa->n_vertices[0] + sa->n_vertices[1];
+            nv = cli_stc_rows(sa);
             nt = sa->n_times;
             if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
                 cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[s], nv, nt);
@@ -305,27 +335,28 @@ cleanup:
     return rc;
 }
 
-/* Checks that the source space is a surface lh/rh pair or one volume (before any estimate is
- * read: it decides which kind of estimate each subject must have). */
+/* Checks that the source space is a surface lh/rh pair, one volume, or lh, rh and one volume
+ * (before any estimate is read: it decides which kind of estimate each subject must have). */
 static int check_src_kind(const cperm_srcspace *src, const char *path, const char *command) {
     size_t n_vol = 0;
     for (size_t h = 0; h < src->n_hemis; h++) n_vol += src->hemis[h].type == CPERM_SRC_VOLUME;
-    if (n_vol > 0 && !is_volume_space(src)) {
+    if (n_vol > 0 && !is_volume_space(src) && !is_mixed_space(src)) {
         cli_error("%s: %s source space (%zu spaces, %zu of them volumes); %s tests a surface "
-                  "lh/rh pair or a single volume", path, n_vol < src->n_hemis ? "a mixed" : "a "
-                  "multi-volume", src->n_hemis, n_vol, command);
+                  "lh/rh pair, a single volume, or lh, rh and a single volume", path,
+                  n_vol < src->n_hemis ? "a mixed" : "a multi-volume", src->n_hemis, n_vol,
+                  command);
         return -1;
     }
     return 0;
 }
 
-/* Checks that the source space is a surface lh/rh pair whose vertno are the data's vertices
- * (a volume's were checked against each file as it was read). */
+/* Checks that the source space is a surface lh/rh pair (alone or a mixed space's) whose vertno
+ * are the data's vertices (a volume's were checked against each file as it was read). */
 static int check_src(const cperm_srcspace *src, const char *path, const cperm_stc *layout,
                      const char *data_name, const char *command) {
     const char *hemi[2] = {"lh", "rh"};
     if (is_volume_space(src)) return 0;
-    if (src->n_hemis != 2) {
+    if (src->n_hemis != 2 && !is_mixed_space(src)) {
         cli_error("%s: %zu source spaces; %s needs a surface lh/rh pair", path, src->n_hemis,
                   command);
         return -1;
@@ -443,6 +474,7 @@ int study_read(os_study *st, const os_opts *o) {
     }
     if (check_src_kind(st->src, o->src, o->command)) return -1;
     st->volume = is_volume_space(st->src);
+    st->mixed = is_mixed_space(st->src);
     const cli_strlist *a = os_a_stems(st);
     if (load_data(&st->X, &st->layout, a, &st->a.keys, os_b_stems(st), o, st->src)) return -1;
     return check_src(st->src, o->src, st->layout, a->items[0], o->command);

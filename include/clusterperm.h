@@ -862,6 +862,30 @@ CPERM_API int cperm_render_stc_file(const char *path, const cperm_stc *stc,
 CPERM_API int cperm_render_hemis_from_src(cperm_render_hemi geom[2], const cperm_srcspace *src,
                                           cperm_err *err);
 
+/* The glass brain of a volume source space (src/render/render_volume.c): values[i] at grid
+ * point vertices[i] (MNE's vertno: indices into vol's grid, n_values of them, e.g. column 0
+ * of a summary's volume block) projected in three views side by side - sagittal (seen from
+ * the right, anterior to the right), coronal and axial (the subject's left on the left) -
+ * each cell of a view showing the value of largest magnitude along its line of sight (a
+ * maximum-intensity projection, sign kept), coloured as cperm_render_stc colours (opts:
+ * fmin/fmid/fmax, transparent, diverging), over the silhouette of the grid's points in use
+ * (light grey, outlined), with view names, the axes' ends (L/R, P/A, I/S), and the colour
+ * bar and time label in a band below. Positions are vol->rr (MRI coordinates), cells the
+ * grid's spacing (from vol->src_mri_t when present). Uses width, height, fmin, fmid, fmax,
+ * transparent, background, time_label, colorbar, format and diverging of opts; the views
+ * and hemispheres are ignored. Non-finite values are not drawn. Encoded in *out (*out_len
+ * bytes, freed with free()). Errors: CPERM_EINVAL (options, vol not a volume with points in
+ * use, NULL arrays), CPERM_EMISMATCH (a vertex beyond the grid), CPERM_ENOMEM. Thread-safe. */
+CPERM_API int cperm_render_volume(unsigned char **out, size_t *out_len, const cperm_src_hemi *vol,
+                                  const uint32_t *vertices, const double *values,
+                                  size_t n_values, const cperm_render_options *opts,
+                                  cperm_err *err);
+/* The same written atomically to `path`, the format from its extension (.png, .svg, .pdf). */
+CPERM_API int cperm_render_volume_file(const char *path, const cperm_src_hemi *vol,
+                                       const uint32_t *vertices, const double *values,
+                                       size_t n_values, const cperm_render_options *opts,
+                                       cperm_err *err);
+
 /* Releases the process-wide caches of Cairo and fontconfig that drawing text fills, so that
  * leak checkers see a clean exit. Call once at program end, when no thread draws; drawing
  * afterwards re-creates them. */

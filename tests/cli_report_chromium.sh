@@ -4,7 +4,8 @@
 # table and both images (as data URIs), and a screenshot must show the figures (the hot
 # colours of the brain's colorbar, the blue bars of the H0 histogram), not a blank page.
 # Then the same for a TFCE run's report (onesample --tfce): its table of significant points,
-# the summary, lateral/medial and H0 images.
+# the summary, lateral/medial and H0 images; and for a volume run's (tests/volstudy.py): its
+# glass brain (summary-vol) shown in the screenshot's hot colours.
 # Without Chromium (Debian package "chromium") it prints a SKIP line and asserts nothing.
 # Prints "ok NAME" / "FAIL NAME: why". Usage: sh tests/cli_report_chromium.sh [BUILD_DIR]
 BUILD=${1:-${CPERM_BUILD:-build}}
@@ -123,5 +124,44 @@ if grep -Eq 'Uncaught|net::ERR_|Failed to load|Not allowed to load|CONSOLE.*[Ee]
     fail report_tfce_loads_without_errors "$(grep -E 'Uncaught|net::ERR_|Failed|CONSOLE' "$T/chrome.err" | head -3)"
 else
     ok report_tfce_loads_without_errors
+fi
+# A volume run (tests/volstudy.py: MNE's volume space and -vl.stc study) and its glass brain.
+if "$PYTHON" "$(dirname "$0")/volstudy.py" "$T/vol" >/dev/null 2>&1 &&
+    "$CP" onesample --a "$T/vol/study/sub*/faces" --b "$T/vol/study/sub*/scrambled" \
+        --src "$T/vol/vol-src.fif" --p-threshold 0.01 --n-permutations 200 --seed 3 \
+        --out "$T/volres" >"$T/log" 2>&1; then
+    : >"$T/chrome.err"
+    chrome vdom --dump-dom "file://$T/volres/report.html" >"$T/vdom.html"
+    missing=""
+    for id in summary-vol h0; do
+        grep -q "<img id=\"$id\"[^>]*src=\"data:image/png;base64,iVBORw0KGgo" "$T/vdom.html" ||
+            missing="$missing $id-image"
+    done
+    grep -q '<img id="summary"' "$T/vdom.html" && missing="$missing (a surface figure)"
+    [ -z "$missing" ] && ok report_volume_dom_images ||
+        fail report_volume_dom_images "missing:$missing"
+    chrome vshot --window-size=1200,3000 --screenshot="$T/vshot.png" \
+        "file://$T/volres/report.html" >/dev/null
+    if grep -Eq 'Uncaught|net::ERR_|Failed to load|Not allowed to load|CONSOLE.*[Ee]rror' \
+        "$T/chrome.err" || [ ! -s "$T/vshot.png" ]; then
+        fail report_volume_loads_without_errors "$(grep -E 'Uncaught|net::ERR_|Failed|CONSOLE' "$T/chrome.err" | head -3)"
+    else
+        "$PYTHON" - "$T/vshot.png" <<'EOF2'
+import sys
+from PIL import Image
+import numpy as np
+flat = np.asarray(Image.open(sys.argv[1]).convert("RGB")).astype(int).reshape(-1, 3)
+# the glass brain's cells and colour bar: 'hot' oranges/yellows; its grey silhouette
+hot = ((flat[:, 0] > 230) & (flat[:, 2] < 60) & (flat[:, 1] > 60)).sum()
+grey = (np.abs(flat - [219, 219, 219]).max(axis=1) <= 3).sum()
+ok = hot > 3000 and grey > 20000
+print(("ok" if ok else "FAIL") + " report_volume_screenshot_shows_glass_brain" +
+      ("" if ok else ": %d hot, %d silhouette-grey pixels" % (hot, grey)))
+sys.exit(0 if ok else 1)
+EOF2
+        [ $? -eq 0 ] || failed=1
+    fi
+else
+    fail report_volume_setup "$(tail -3 "$T/log")"
 fi
 exit $failed

@@ -9,7 +9,9 @@
 # spatial_src_adjacency(src) (combined with time for the default mode, spatial only for
 # --compat mne1.3) and the same seed. Asserted: tobs-vl.stc and summary-vl.stc byte-identical
 # to MNE's writer, clusters (voxels, time span, size, statistic, peak), p-values and every H0
-# value identical, the report saying the space is a volume; rm-anova's F of two cells equal
+# value identical, the report saying the space is a volume, the glass brain (summary-vol.png)
+# coloured exactly where MNE's summary voxels project in each view, and `plot` of the
+# summary-vl.stc with the report's options the same PNG; rm-anova's F of two cells equal
 # to the paired t squared. Bad input: vertex mismatch, surface estimates with a volume space
 # and the other way round, kinds mixed across subjects, --tfce. Prints "ok NAME" /
 # "FAIL NAME: why".
@@ -139,7 +141,47 @@ report("no_surface_files", not glob.glob(os.path.join(out, "*-[lr]h.stc")) and
        "surface outputs in %s: %r" % (out, os.listdir(out)))
 page = open(os.path.join(out, "report.html")).read()
 report("report", 'id="summary-volume"' in page and "volume source space" in page and
-       "<th>voxels</th>" in page and 'id="h0"' in page, "report.html lacks the volume note")
+       "<th>voxels</th>" in page and 'id="h0"' in page and
+       ('id="summary-vol"' in page) == bool((pv < 0.05).any()), "report.html lacks the volume note")
+if (pv < 0.05).any():
+    # the glass brain: in each third of the figure (sagittal, coronal, axial) the coloured
+    # cells (hot: red well above blue) lie where the summary's voxels project, against the
+    # grey silhouette of the grid in use: their mean position, from MNE's summary, maps to
+    # the coloured pixels' mean position through the silhouette's extent
+    import matplotlib.image as mpimg
+    img = (mpimg.imread(os.path.join(out, "summary-vol.png"))[..., :3] * 255).astype(int)
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    hot = (r > 180) & (r - b > 60)
+    grey = (abs(r - g) < 4) & (abs(g - b) < 4) & (r > 200) & (r < 240)
+    summ = summarize_clusters_stc(clu, tstep=tstep * 1000, vertices=[vertno])
+    col0 = summ.data[:, 0]
+    rr_in = src[0]["rr"][vertno]
+    w3 = img.shape[1] // 3
+    ok_views, why = True, []
+    for k, (ha, va) in enumerate([(1, 2), (0, 2), (0, 1)]):
+        part = slice(k * w3, (k + 1) * w3)
+        sil = hot[:, part] | grey[:, part]
+        sil[int(img.shape[0] * 0.8):] = False  # not the colour bar's band
+        ys, xs = np.nonzero(sil)
+        hy, hx = np.nonzero(hot[:, part] & sil)
+        if not len(hx) or not len(xs):
+            ok_views, why = False, why + ["view %d: no coloured or no grey pixel" % k]
+            continue
+        # the silhouette's pixel box is the in-use grid's extent (one cell beyond the centres)
+        lo, hi = rr_in.min(0), rr_in.max(0)
+        sp = 0.015
+        fx = lambda p: xs.min() + (p - lo[ha] + sp / 2) / (hi[ha] - lo[ha] + sp) * (xs.max() - xs.min())
+        fy = lambda p: ys.max() - (p - lo[va] + sp / 2) / (hi[va] - lo[va] + sp) * (ys.max() - ys.min())
+        sel = col0 > 0.1  # drawn: above fmin of the transparent table
+        want_x, want_y = fx(rr_in[sel, ha]), fy(rr_in[sel, va])
+        cell = (xs.max() - xs.min()) / ((hi[ha] - lo[ha]) / sp + 1)
+        if not (want_x.min() - cell < hx.min() and hx.max() < want_x.max() + cell and
+                want_y.min() - cell < hy.min() and hy.max() < want_y.max() + cell):
+            ok_views = False
+            why.append("view %d: coloured x %d..%d y %d..%d, voxels at x %.0f..%.0f y %.0f..%.0f"
+                       % (k, hx.min(), hx.max(), hy.min(), hy.max(), want_x.min(),
+                          want_x.max(), want_y.min(), want_y.max()))
+    report("glass_brain", ok_views, "; ".join(why))
 lines = [l for l in log.getvalue().splitlines() if l.startswith(("stat_fun", "Running",
                                                                    "Found"))]
 ours = [l for l in open(os.path.join(out, "..", name + ".log")).read().splitlines()
@@ -217,6 +259,29 @@ if "$CP" onesample --a "$T/surf_study/sub*/$SF" --src "$SURF_SRC" --t-threshold 
 else
     fail vol_replaces_surface_outputs "$(ls "$T/runs/swap") $(cat "$T/swap.err")"
 fi
+
+# `plot` of a -vl.stc: the glass brain; with the report's options it is summary-vol.png, byte
+# for byte (both from the float32 values of summary-vl.stc)
+V1="$T/runs/vol_onesample"
+if "$CP" plot "$V1/summary-vl.stc" --src "$SRC" --clim value:0,0.1,40 --background white \
+    --time-label 'Duration significant (ms)' -o "$T/plot-summary.png" 2>"$T/plot.err" &&
+    cmp -s "$T/plot-summary.png" "$V1/summary-vol.png"; then
+    ok vol_plot_is_report_figure
+else
+    fail vol_plot_is_report_figure "$(cat "$T/plot.err")"
+fi
+if "$CP" plot "$V1/tobs-vl.stc" --src "$SRC" --time-index 5 -o "$T/plot-tobs.svg" 2>"$T/plot.err" &&
+    head -c 200 "$T/plot-tobs.svg" | grep -q '<svg'; then
+    ok vol_plot_svg
+else
+    fail vol_plot_svg "$(cat "$T/plot.err")"
+fi
+expect_fail vol_plot_needs_src 1 "is a volume estimate: give --src, its volume source space" \
+    plot "$V1/tobs-vl.stc" --subjects-dir "$T" -o "$T/x.png"
+expect_fail vol_plot_surface_src 1 "is a volume estimate, but --src $T/surf_study/fsaverage-ico1-src.fif holds no volume" \
+    plot "$V1/tobs-vl.stc" --src "$T/surf_study/fsaverage-ico1-src.fif" -o "$T/x.png"
+expect_fail vol_plot_time_index 1 "--time-index 12: $V1/tobs-vl.stc has 12 time points" \
+    plot "$V1/tobs-vl.stc" --src "$SRC" --time-index 12 -o "$T/x.png"
 
 # --- bad input
 variant bad_vert_study "$T/bad_vert"

@@ -157,6 +157,38 @@ double cperm_label_strip(double font);
 void cperm_labels_draw(cairo_t *cr, cperm_render_layout *lay, const double *base,
                        const double fg[3]);
 
+/* ------------------------------------------------------------ the glass brain */
+
+/* One view of the glass-brain figure (render_volume.c): a lattice of n_cols x n_rows cells
+ * of the grid's spacing, cell (0, 0) centred on the lowest MRI coordinates in use (h0, v0
+ * along h_axis, v_axis: 0 x, 1 y, 2 z) at the bottom left of `grid`. */
+typedef struct cperm_volfig_view {
+    cperm_box rect;          /* the view's part of the figure, its letters included */
+    cperm_box grid;          /* the lattice's pixels */
+    int h_axis, v_axis;      /* MRI axes shown left to right and bottom to top */
+    double h0, v0;           /* metres: the centre of cell (0, 0) */
+    double spacing[2];       /* metres per cell, horizontally and vertically */
+    size_t n_cols, n_rows;
+    double scale;            /* pixels per metre */
+    double cell_w, cell_h;   /* pixels per cell */
+    size_t n_cells;          /* cells in use (the silhouette) */
+    size_t n_coloured;       /* cells drawn in a colour of the table */
+} cperm_volfig_view;
+
+typedef struct cperm_volfig_layout {
+    int width, height;
+    cperm_volfig_view view[3];   /* sagittal, coronal, axial */
+    cperm_render_layout band;    /* the band, bar and every text box (n_panels 0) */
+} cperm_volfig_layout;
+
+/* Where MRI position pos (metres) falls in view w: *x, *y in pixels; 1 if inside its grid. */
+int cperm_volfig_pixel(const cperm_volfig_view *w, const double pos[3], double *x, double *y);
+/* cperm_render_volume that also reports its layout (may be NULL). */
+int cperm_render_volume_layout(unsigned char **out, size_t *out_len, const cperm_src_hemi *vol,
+                               const uint32_t *vertices, const double *values, size_t n_values,
+                               const cperm_render_options *o, cperm_volfig_layout *layout,
+                               cperm_err *err);
+
 /* ------------------------------------------------------------ the H0 figure */
 
 #define CPERM_H0PLOT_MAX_BOXES 160
