@@ -18,6 +18,10 @@ int cli_mpi_finalize(int rc) { return rc; }
 int cli_mpi_rank(void) { return 0; }
 int cli_mpi_size(void) { return 1; }
 int cli_mpi_agree(int ok) { return ok; }
+int cli_mpi_agree_inputs(int ok, uint64_t inputs) {
+    (void)inputs;
+    return ok;
+}
 int cli_mpi_hold_error(const char *msg) {
     (void)msg;
     return 0;
@@ -102,6 +106,24 @@ int cli_mpi_agree(int ok) {
     mpi.quiet = lowest != mpi.rank;
     if (lowest == mpi.rank && mpi.held) {
         fprintf(mpi.err_out, CLI_NAME ": error: %s%s\n", mpi.prefix, mpi.held_msg);
+        fflush(mpi.err_out);
+    }
+    return 0;
+}
+
+int cli_mpi_agree_inputs(int ok, uint64_t inputs) {
+    if (!cli_mpi_agree(ok)) return 0;
+    /* the first rank whose inputs differ from rank 0's */
+    unsigned long long mine = inputs, root = inputs;
+    MPI_Bcast(&root, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    int differs = mine != root ? mpi.rank : mpi.size, first = mpi.size;
+    MPI_Allreduce(&differs, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == mpi.size) return 1;
+    mpi.quiet = mpi.rank != 0;
+    if (mpi.rank == 0) {
+        fprintf(mpi.err_out, CLI_NAME ": error: %sranks 0 and %d were given different inputs "
+                "or parameters (every rank must run the same command on the same files)\n",
+                mpi.prefix, first);
         fflush(mpi.err_out);
     }
     return 0;

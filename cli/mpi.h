@@ -22,6 +22,9 @@ int cli_mpi_size(void);
  * error of cli_error is held, not printed, so that a failure all ranks share (a bad file)
  * is said once. In clusterperm: returns ok. */
 int cli_mpi_agree(int ok);
+/* The same, and the ranks must have been given the same command: `inputs` (the checkpoint's
+ * hash of the inputs and parameters) equal on every rank, else rank 0 says which differ. */
+int cli_mpi_agree_inputs(int ok, uint64_t inputs);
 /* cli_error's hook: 1 when the message is held for cli_mpi_agree (do not print it). */
 int cli_mpi_hold_error(const char *msg);
 /* The prefix of a printed error: "" in clusterperm, "rank K: " in clusterperm-mpi. */

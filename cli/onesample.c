@@ -998,9 +998,8 @@ static int cluster_command(int argc, char **argv, const char *command) {
     if (o.dims ? arrays_subjects(&study, &o) : study_subjects(&study, &o)) goto cleanup;
     if (outputs_check_dir(o.out)) goto cleanup;
     if (o.ckpt.path && cli_check_file_dir(o.ckpt.path, "--checkpoint")) goto cleanup;
-    if (ckpt_load(&ck, &o.ckpt,
-                  checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study))))
-        goto cleanup;
+    const uint64_t inputs_hash = checkpoint_inputs_hash(&o, os_a_stems(&study), os_b_stems(&study));
+    if (ckpt_load(&ck, &o.ckpt, inputs_hash)) goto cleanup;
     size_t n_times, n_vertices; /* the engine's layout of X */
     if (o.dims) { /* arrays (issue 14): X, the layout and the graph from the .npy files */
         if (arrays_read(&study, &o, &graph)) goto cleanup;
@@ -1069,7 +1068,7 @@ static int cluster_command(int argc, char **argv, const char *command) {
     graph = NULL;
     if (ckpt_restore(&ck, run)) goto cleanup; /* --checkpoint (issue 7) */
     /* clusterperm-mpi: every rank got here, or none goes on (the first failure is said) */
-    if (!cli_mpi_agree(1)) goto cleanup;
+    if (!cli_mpi_agree_inputs(1, inputs_hash)) goto cleanup;
     if (cli_mpi_rank() == 0) ckpt_begin(&ck, run, &progress); /* rank 0 saves for all */
 
     /* 3. The test. */
