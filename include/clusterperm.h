@@ -1014,7 +1014,8 @@ CPERM_API void cperm_ch_names_free(cperm_ch_names *names);
  * drawn at radius polar * r / (pi / 2) along the azimuth, plus origin's x and y. pos: n x 3,
  * xy: the caller's n x 2 output. Errors: CPERM_EINVAL (NULL pointers, n 0, a coordinate that
  * is not finite - MNE silently puts such a channel at 0 -, two channels closer than 1e-10:
- * MNE's "overlapping positions"; the message names the channels' indices and values). */
+ * MNE's "overlapping positions", a position so far out that its distance overflows; the
+ * message names the channels' indices and values). */
 CPERM_API int cperm_ch_topomap_coords(double *xy, const double *pos, size_t n,
                                       const double *origin, cperm_err *err);
 /* The Delaunay graph of n points (xy: n x dim, dim 2 or 3) as find_ch_adjacency computes it

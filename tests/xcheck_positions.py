@@ -245,6 +245,19 @@ print("# %s: %d of %d montages: graph from our projection identical to find_ch_a
           exact_sfp, len(montages)))
 if LIBM:
     sys.exit(1 if failed else 0)
+
+# ---------------------------------------------------------------- the files MNE ships
+# every .sfp and .elc under mne/channels/data/montages, read by us and by read_custom_montage
+shipped = os.path.join(os.path.dirname(mne.__file__), "channels", "data", "montages")
+for fname in sorted(os.listdir(shipped)):
+    if not fname.endswith((".sfp", ".elc")):
+        continue
+    path = os.path.join(shipped, fname)
+    mnames, mpos = montage_positions(path)
+    onames, opos, err = our_read(path)
+    check("read_shipped_%s (%d channels)" % (fname, len(mnames)),
+          onames == mnames and opos is not None and np.array_equal(opos, mpos),
+          err or "names equal %s" % (onames == mnames))
 r = subprocess.run([sys.executable, __file__, "--libm"], capture_output=True, text=True,
                    env=dict(os.environ, NPY_DISABLE_CPU_FEATURES=AVX512))
 sys.stdout.write(r.stdout)

@@ -57,6 +57,11 @@ int cperm_ch_topomap_coords(double *xy, const double *pos, size_t n, const doubl
         v *= scale;
         xy[2 * i] = u + origin[0];
         xy[2 * i + 1] = v + origin[1];
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
+            return cperm_fail(err, CPERM_EINVAL,
+                              "topomap: channel %zu at (%g, %g, %g) is too far from the origin: "
+                              "its distance overflows",
+                              i, p[0], p[1], p[2]);
     }
     return CPERM_OK;
 }
