@@ -23,10 +23,12 @@ SO_NAME := libclusterperm.so.$(SOVERSION)
 DESCRIPTION := cluster-based permutation statistics for MEG/EEG source estimates
 
 # HDF5 on Debian lives under a "serial" pkg-config name. The library uses zlib (fif.c),
-# HDF5 (stc_h5.c), Cairo (render.c, h0plot.c) and libmatio (neighbors.c: FieldTrip .mat
-# neighbour files) and libzip (npz.c: scipy save_npz adjacencies); jansson only the CLI (JSON outputs).
+# HDF5 (stc_h5.c), Cairo (render.c, h0plot.c), libmatio (neighbors.c: FieldTrip .mat
+# neighbour files), libzip (npz.c: scipy save_npz adjacencies) and reentrant Qhull
+# (graph/positions.c: Delaunay triangulations of channel positions); jansson only the CLI
+# (JSON outputs).
 HDF5_PC := $(shell $(PKG_CONFIG) --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
-LIB_PC := zlib cairo $(HDF5_PC) matio libzip
+LIB_PC := zlib cairo $(HDF5_PC) matio libzip qhull_r
 CLI_PC := jansson
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PC) $(CLI_PC) 2>/dev/null)
 LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(LIB_PC) 2>/dev/null) -lm
@@ -52,8 +54,11 @@ ALL_LDFLAGS := -fopenmp $(LDFLAGS)
 TEST_HOOKS := -DCPERM_TEST_HOOKS
 
 BUILD ?= build
-STATS_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix src/,$(STATS_LAYERS))))
-LIB_SRCS := $(STATS_SRCS) $(wildcard src/io/*.c src/render/*.c)
+# graph/positions.c is a neighbourhood but needs Qhull, so it lives in the full library only:
+# the statistics engine links nothing beyond libm and OpenMP.
+QHULL_SRCS := src/graph/positions.c
+STATS_SRCS := $(filter-out $(QHULL_SRCS),$(wildcard $(addsuffix /*.c,$(addprefix src/,$(STATS_LAYERS)))))
+LIB_SRCS := $(STATS_SRCS) $(QHULL_SRCS) $(wildcard src/io/*.c src/render/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 STATS_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(STATS_SRCS))
 HOOK_LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj-testhooks/%.o,$(LIB_SRCS))

@@ -282,6 +282,73 @@ static int read_channel_list(cli_strlist *names, const char *path) {
     return rc;
 }
 
+/* find_ch_adjacency's Delaunay graph of the channels of a positions file (MNE triangulates
+ * the info's channels: with --channels, those, in the data's order): 3-D positions drawn
+ * on find_ch_adjacency's 2-D map first; a 2-D file is that map. */
+static int positions_graph(cperm_graph **graph, cperm_ch_names **names, const os_opts *o) {
+    cperm_err err = {0};
+    cperm_ch_names *all = NULL, *picked = NULL;
+    cli_strlist list = {0};
+    double *pos = NULL, *sel = NULL, *xy = NULL;
+    size_t n = 0, dim = 0;
+    int rc = -1;
+    if (cperm_ch_positions_read(&all, &pos, &n, &dim, o->adjacency, &err)) {
+        cli_error("--adjacency: %s", err.msg);
+        goto cleanup;
+    }
+    const size_t m = o->channels ? 0 : n;
+    if (o->channels && read_channel_list(&list, o->channels)) goto cleanup;
+    const size_t n_sel = o->channels ? list.n : m;
+    sel = malloc(n_sel * dim * sizeof *sel);
+    xy = malloc(n_sel * 2 * sizeof *xy);
+    picked = calloc(1, sizeof *picked);
+    if (!sel || !xy || !picked || !(picked->names = calloc(n_sel, sizeof *picked->names))) {
+        cli_error("out of memory");
+        goto cleanup;
+    }
+    picked->n_channels = n_sel;
+    for (size_t i = 0; i < n_sel; i++) {
+        size_t k = i;
+        if (o->channels) {
+            for (k = 0; k < n && strcmp(all->names[k], list.items[i]); k++) {}
+            if (k == n) {
+                cli_error("--channels %s: channel '%s' (line %zu) is not in --adjacency %s (%zu "
+                          "channels, e.g. '%s')", o->channels, list.items[i], i + 1,
+                          o->adjacency, n, all->names[0]);
+                goto cleanup;
+            }
+        }
+        memcpy(sel + i * dim, pos + k * dim, dim * sizeof *sel);
+        if (!(picked->names[i] = strdup(all->names[k]))) {
+            cli_error("out of memory");
+            goto cleanup;
+        }
+    }
+    const double *plane = sel;
+    if (dim == 3) {
+        if (cperm_ch_topomap_coords(xy, sel, n_sel, NULL, &err)) {
+            cli_error("--adjacency %s: %s", o->adjacency, err.msg);
+            goto cleanup;
+        }
+        plane = xy;
+    }
+    if (cperm_graph_from_positions(graph, plane, n_sel, 2, &err)) {
+        cli_error("--adjacency %s: %s", o->adjacency, err.msg);
+        goto cleanup;
+    }
+    *names = picked;
+    picked = NULL;
+    rc = 0;
+cleanup:
+    cperm_ch_names_free(all);
+    cperm_ch_names_free(picked);
+    cli_strlist_free(&list);
+    free(pos);
+    free(sel);
+    free(xy);
+    return rc;
+}
+
 /* The adjacency's graph (and, for a neighbour file, its channel names, picked by
  * --channels when given). */
 static int read_adjacency(cperm_graph **graph, cperm_ch_names **names, const char **kind,
@@ -303,10 +370,15 @@ static int read_adjacency(cperm_graph **graph, cperm_ch_names **names, const cha
         if (!rc) rc = cperm_graph_from_src(graph, src, &err);
         cperm_src_free(src);
         if (rc) goto fail;
+    } else if (ends_with(path, ".sfp") || ends_with(path, ".elc") || ends_with(path, ".tsv") ||
+               ends_with(path, ".csv")) {
+        *kind = "positions (Delaunay)";
+        return positions_graph(graph, names, o);
     } else {
         cli_error("--adjacency %s: unknown kind of file; give a scipy save_npz matrix (.npz), "
-                  "a FieldTrip neighbour file (.mat, as read_ch_adjacency reads) or a source "
-                  "space (-src.fif, .fif.gz)", path);
+                  "a FieldTrip neighbour file (.mat, as read_ch_adjacency reads), channel "
+                  "positions (.sfp, .elc, .tsv, .csv: find_ch_adjacency's Delaunay graph) or a "
+                  "source space (-src.fif, .fif.gz)", path);
         return -1;
     }
     return 0;
@@ -578,7 +650,8 @@ int arrays_read(os_study *st, const os_opts *o, cperm_graph **graph) {
     /* 3. The neighbourhood and the layout. */
     if (o->adjacency) {
         if (read_adjacency(&adj, &a->channels, &a->adjacency_kind, o)) goto cleanup;
-        if (o->channels && apply_channels(&adj, &a->channels, o)) goto cleanup;
+        const int positions = !strcmp(a->adjacency_kind, "positions (Delaunay)"); /* picked */
+        if (o->channels && !positions && apply_channels(&adj, &a->channels, o)) goto cleanup;
         if (choose_adj_dim(a, adj, o)) goto cleanup;
         if (a->full && a->channels) { /* names of every point are not channel names */
             cperm_ch_names_free(a->channels);

@@ -14,7 +14,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy npz; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy npz positions; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -245,6 +245,23 @@ for fmt in ("coo", "csr", "csc"):
     sparse.save_npz("%s/%s-s.npz" % (out, fmt), getattr(m, "to" + fmt)(), compressed=False)
 sparse.save_npz("%s/zeros.npz" % out, sparse.coo_matrix((np.zeros(2), ([0, 1], [1, 2])), shape=(3, 3)))
 sparse.save_npz("%s/bsr.npz" % out, m.tobsr())
+PY
+# Channel positions files (first byte: 's' .sfp, 'e' .elc, 't' table): two small files MNE
+# ships (HydroCel-32 .sfp, Artinis OctaMon .elc), and tables written here: 2-D with a header
+# and tabs, 3-D with commas, a duplicate channel, and a refused mix of 2-D and 3-D rows.
+"$PYTHON" - "$C/positions" <<'PY'
+import os, sys
+import mne
+out = sys.argv[1]
+d = os.path.join(os.path.dirname(mne.__file__), "channels", "data", "montages")
+for fmt, name in (("s", "GSN-HydroCel-32.sfp"), ("e", "artinis-octamon.elc")):
+    open(os.path.join(out, name), "wb").write(fmt.encode() + open(os.path.join(d, name), "rb").read())
+seeds = {"table-2d.tsv": "name\tx\ty\nEEG 001\t0.5\t-1.25\nEEG 002\t2\t0.03\nEEG 003\t1\t1\n",
+         "table-3d.csv": "A,0.1,0,0\nB,0,0.1,0\nC,0,0,0.1\nD,-0.07,0,0.07\n",
+         "table-dup.txt": "A 1 2\nB 3 4\nA 5 6\nC 0 9\n",
+         "table-mixed.txt": "A 1 2\nB 1 2 3\n"}
+for name, text in seeds.items():
+    open(os.path.join(out, name), "wb").write(b"t" + text.encode())
 PY
 echo "make_corpus: wrote $(find "$C" -type f | wc -l) seeds under $C"
 

@@ -1048,6 +1048,63 @@ CPERM_API int cperm_ch_adjacency_pick(cperm_ch_names **names_out, cperm_graph **
 CPERM_API void cperm_ch_names_free(cperm_ch_names *names);
 /* end of sensor neighbourhoods */
 
+/* ------------------------------------------- sensor neighbourhoods from positions */
+/* (src/graph/positions.c through reentrant Qhull; src/io/montage.c) */
+/* find_ch_adjacency's 2-D map of 3-D channel positions (MNE 1.3 _auto_topomap_coords with
+ * to_sphere=True): each position relative to `origin` (x, y, z; NULL is (0, 0, 0), the
+ * origin of find_ch_adjacency's sphere=HEAD_SIZE_DEFAULT), as spherical (r, azimuth, polar),
+ * drawn at radius polar * r / (pi / 2) along the azimuth, plus origin's x and y. pos: n x 3,
+ * xy: the caller's n x 2 output. Errors: CPERM_EINVAL (NULL pointers, n 0, a coordinate that
+ * is not finite - MNE silently puts such a channel at 0 -, two channels closer than 1e-10:
+ * MNE's "overlapping positions", a position so far out that its distance overflows; the
+ * message names the channels' indices and values). */
+CPERM_API int cperm_ch_topomap_coords(double *xy, const double *pos, size_t n,
+                                      const double *origin, cperm_err *err);
+/* The Delaunay graph of n points (xy: n x dim, dim 2 or 3) as find_ch_adjacency computes it
+ * when no template matches: scipy.spatial.Delaunay (Qhull "d Qbb Qc Qz Q12 Qt"), then
+ * spatial_tris_adjacency of its simplices: the vertices of each simplex pairwise adjacent
+ * (for dim 3, of each tetrahedron). With cperm_ch_topomap_coords' xy, MNE's graph for EEG
+ * (tests/xcheck_positions.py). Errors: CPERM_EINVAL (NULL pointers, dim not 2 or 3, fewer
+ * than dim + 1 points, a coordinate not finite, two equal points, all points collinear
+ * (coplanar for dim 3) or a point Qhull merges with another: names the indices and values;
+ * another Qhull failure: its message), CPERM_ENOMEM. Free *out with cperm_graph_free. */
+CPERM_API int cperm_graph_from_positions(cperm_graph **out, const double *xy, size_t n,
+                                         size_t dim, cperm_err *err);
+/* find_ch_adjacency(info, 'grad') for paired planar gradiometers (Neuromag/VV, 122): one
+ * position per pair (xy: n_pairs x dim, MNE's xy of the pair's first channel) and the two
+ * channels of pair k, pairs[2k] and pairs[2k + 1], each of the 2 n_pairs channels in exactly
+ * one pair (MNE's case: pairs[2k] = 2k, pairs[2k + 1] = 2k + 1). The graph over the channels
+ * joins the two of a pair, and every channel of pair k to both of pair l when k and l are
+ * Delaunay neighbours. Errors: those of cperm_graph_from_positions, CPERM_EINVAL (a pair
+ * index out of range or used twice). */
+CPERM_API int cperm_graph_from_positions_paired(cperm_graph **out, const double *xy,
+                                                size_t n_pairs, size_t dim,
+                                                const int64_t *pairs, cperm_err *err);
+/* Channel positions from a text file, as mne.channels.read_custom_montage(path) (head_size
+ * 0.095) gives them, chosen by the name's extension:
+ *  .sfp  BESA/EGI "label x y z" lines (whitespace, # comments): read as float32, rows named
+ *        headshape left out, every position scaled so the median distance from the origin is
+ *        0.095 (float32 arithmetic, as MNE), then FidNz, FidT9, FidT10 dropped (fiducials);
+ *  .elc  ASA: UnitPosition m or mm, a Positions section, a Labels section; in metres, scaled
+ *        to the median 0.095, then Nz, LPA, RPA dropped;
+ *  other "name x y [z]" lines, unscaled (as MNE's .tsv/.csv): fields separated by tabs if the
+ *        line has one, else by commas if it has one, else by blanks; # comments and blank
+ *        lines skipped; a first line whose second field is not a number is a header. 2-D
+ *        (dim 2) or 3-D (dim 3), the same in every line.
+ * A channel named twice keeps its first place and its last position (MNE's warning case).
+ * *names gets the channels in file order, *pos n x dim values (free with free()), *dim 3 for
+ * .sfp and .elc. Errors (naming the file and line): CPERM_ENOTFOUND, CPERM_EIO, CPERM_EFORMAT
+ * (a line that does not parse, a value not finite, no channel, counts that disagree, .elc
+ * units other than m and mm), CPERM_ENOMEM. On error every output is NULL or 0. */
+CPERM_API int cperm_ch_positions_read(cperm_ch_names **names, double **pos, size_t *n,
+                                      size_t *dim, const char *path, cperm_err *err);
+/* The same from memory; `name` (a file name) chooses the format by its extension and names
+ * the input in messages. */
+CPERM_API int cperm_ch_positions_read_mem(cperm_ch_names **names, double **pos, size_t *n,
+                                          size_t *dim, const void *data, size_t size,
+                                          const char *name, cperm_err *err);
+/* end of sensor neighbourhoods from positions */
+
 /* ----------------------------------------------------------------- F distribution */
 /* (src/stats/fdist.c) */
 

@@ -181,6 +181,8 @@ np.savez(os.path.join(d, "oob.npz"), format=b"coo", shape=np.array([4, 4]), data
 open(os.path.join(d, "not_zip.npz"), "wb").write(b"PK\x03\x04 truncated")
 open(os.path.join(d, "not_mat.mat"), "wb").write(b"MATLAB 5.0 MAT-file, but no more")
 open(os.path.join(d, "chans.txt"), "w").write("C1\nC2\n")
+open(os.path.join(d, "bad.sfp"), "w").write("C1 0 0 1\nC2 0 1 zero\n")
+open(os.path.join(d, "line.tsv"), "w").write("C1\t0\t0\nC2\t1\t0\nC3\t2\t0\nC4\t3\t0\n")
 PY
 # ---------------------------------------------------------------- the output directory
 # A previous good run's outputs plus a file of the user's: every failing case must leave
@@ -331,6 +333,8 @@ case_ bad_adjacency_dim_name 1 "--adjacency-dim 'freq' is not one of --dims time
 case_ bad_mat_garbage 1 "$R/not_mat.mat" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/not_mat.mat" $AR
 case_ bad_adjacency_kind 1 "--adjacency $R/chans.txt: unknown kind of file" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chans.txt" $AR
 case_ bad_channels_count 1 "--channels $R/chans.txt names 2 channels; --adjacency $R/chain.npz has 4 vertices" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/chain.npz" --channels "$R/chans.txt" $AR
+case_ bad_positions_parse 1 "$R/bad.sfp" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/bad.sfp" $AR
+case_ bad_positions_collinear 1 "collinear" onesample --a "$R/good.npy" --dims time,channel --adjacency "$R/line.tsv" $AR
 case_ bad_dims_syntax 2 "--dims 'time,,channel' must be 1 to 16 names" onesample --a "$R/good.npy" --dims time,,channel $AR
 case_ bad_dims_with_src 2 "--src applies to source estimates, not to .npy inputs" onesample --a "$R/good.npy" --dims time,channel --src "$SRC" $AR
 case_ bad_adjacency_without_dims 2 "--adjacency applies to .npy inputs; give --dims too" onesample --a "@$L/good3.txt" --adjacency "$R/chain.npz" $A3

@@ -62,7 +62,7 @@ check_tree() {
         fail "${name}_soname" "SONAME '$soname'"
     needed=$(readelf -d "$lib/libclusterperm.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
     missing=""
-    for want in libz.so libcairo hdf5 libmatio; do
+    for want in libz.so libcairo hdf5 libmatio libqhull_r; do
         case $needed in *"$want"*) ;; *) missing="$missing $want" ;; esac
     done
     case $needed in
@@ -141,10 +141,10 @@ if mk install PREFIX="$P"; then
         fail prefix_pc_dirs "$(cat "$pc")"
     check_client prefix "$P/lib" "$P/include" "$P/lib/pkgconfig"
     # The statistics engine alone: its own pkg-config name, and a library that needs nothing
-    # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson, libmatio).
+    # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson, libmatio, Qhull).
     needed=$(readelf -d "$P/lib/libclusterperm-stats.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
     case "$needed" in
-    *cairo*|*hdf5*|*libz*|*jansson*|*matio*|"") fail stats_so_needed "NEEDED: $needed" ;;
+    *cairo*|*hdf5*|*libz*|*jansson*|*matio*|*qhull*|"") fail stats_so_needed "NEEDED: $needed" ;;
     *) ok stats_so_needed ;;
     esac
     cat >"$T/stats.c" <<'C'

@@ -301,6 +301,35 @@ def main():
              "--compat", "mne1.3", "--n-permutations", "60", "--seed", "9", "--out", out])
     tfce_compare("sensor_time_tfce_mne13", out, r, T, pv, H0, (n_times, n_ch))
 
+    # --- channel positions (.sfp): find_ch_adjacency's Delaunay graph on the same file
+    mont = mne.channels.make_standard_montage("biosemi64")
+    pos = mont.get_positions()["ch_pos"]
+    sfp = os.path.join(tmp, "biosemi64.sfp")
+    with open(sfp, "w") as f:
+        for name, xyz in pos.items():
+            f.write("%s\t%.6f\t%.6f\t%.6f\n" % ((name,) + tuple(xyz * 100)))
+    custom = mne.channels.read_custom_montage(sfp)
+    sub = custom.ch_names[::2]  # 32 channels: MNE triangulates the info's channels only
+    info = mne.create_info(sub, 1000.0, "eeg")
+    info.set_montage(custom)
+    adj_pos, names_pos = mne.channels.find_ch_adjacency(info, "eeg")
+    with open(os.path.join(tmp, "sub_channels.txt"), "w") as f:
+        f.write("\n".join(sub) + "\n")
+    E = rng.randn(13, 15, len(sub))
+    centre = 5
+    E[:, 4:10][:, :, sorted(set([centre] + list(adj_pos[centre].indices)))] += 1.0
+    np.save(os.path.join(tmp, "eeg.npy"), E)
+    T, cl, pv, H0 = spatio_temporal_cluster_1samp_test(
+        E, adjacency=adj_pos, threshold=2.3, n_permutations=100, seed=12, out_type="mask",
+        verbose=False)
+    out = os.path.join(tmp, "o12")
+    r = run(["onesample", "--a", os.path.join(tmp, "eeg.npy"), "--dims", "time,channel",
+             "--adjacency", sfp, "--channels", os.path.join(tmp, "sub_channels.txt"),
+             "--t-threshold", "2.3", "--n-permutations", "100", "--seed", "12", "--compat",
+             "mne1.3", "--out", out])
+    compare("eeg_positions_sfp", out, r, T, cl, pv, H0, (15, len(sub)), 2.3,
+            channels=(1, list(names_pos)))
+
     # --- 4. bad inputs: one clear error naming the file, nothing written
     bad = os.path.join(tmp, "bad")
     os.makedirs(bad)
