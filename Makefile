@@ -240,6 +240,7 @@ bench: deps
 	$(MAKE) all tests
 	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
 	sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
+	sh bench/bench_mpi.sh $(BUILD) $(BENCH_MPI_ARGS)
 
 # Statistical validity (README): FWER and power on simulated null/effect studies, not part of
 # `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.

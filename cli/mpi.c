@@ -35,6 +35,7 @@ int cli_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_e
 
 #include <fcntl.h>
 #include <mpi.h>
+#include <signal.h>
 #include <unistd.h>
 
 /* Per-rank orders of one round: a round is short enough that rank 0's checkpoints, made
@@ -154,6 +155,12 @@ int cli_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_e
     double *all = malloc(round_max * sizeof *all);
     int *counts = malloc(R * sizeof *counts), *displs = malloc(R * sizeof *displs);
     int rc = (mine && all && counts && displs) ? 0 : CPERM_ENOMEM;
+    /* SIGINT/SIGTERM (srun and scancel send them to every task) are rank 0's to handle: it
+     * saves its checkpoint and stops, and the status agreement below stops the others */
+    if (mpi.rank > 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+    }
     if (rc) snprintf(err->msg, sizeof err->msg, "out of memory for the H0 exchange");
     if ((rc = consensus(rc, err))) goto cleanup;
     rc = cperm_run_begin(plan, X, run, err);
