@@ -92,6 +92,27 @@ for n in 1 2 4; do
     same_outputs "mpi_tfce_n$n" "$T/tref" "$T/t$n"
 done
 
+# --- 2b. the other designs: independent F with step-down, repeated measures, .npy arrays
+SRC4="$T/small/fsaverage-ico4-src.fif"
+IND="independent --group $T/small/sub00[1-6]/$F --group $T/small/sub0[01][0-9]/$S --src $SRC4
+     --p-threshold 0.05 --n-permutations 200 --step-down-p 0.3 --seed 2 -q"
+RM="rm-anova --factors 2 --effect A --cell $T/small/sub*/$F --cell $T/small/sub*/$S --src $SRC4
+    --n-permutations 200 --seed 6 -q"
+"${PYTHON:-/usr/bin/python3}" -c "import numpy as np; r = np.random.RandomState(0); x = r.randn(10, 12, 30); x[:, 3:7, 4:9] += 1.2; np.save('$T/arr.npy', x)" ||
+    fail mpi_arrays_setup "numpy could not write the array"
+ARR="onesample --a $T/arr.npy --dims time,chan --t-threshold 2 --n-permutations 300 --seed 1 -q"
+for case in IND RM ARR; do
+    eval "cmd=\$$case"
+    # shellcheck disable=SC2086
+    "$CP" $cmd -j 2 --out "$T/$case-ref" 2>"$T/err" || { fail "mpi_${case}_reference" "$(cat "$T/err")"; continue; }
+    for n in 2 3; do
+        # shellcheck disable=SC2086
+        mpirun -n $n "$MPI" $cmd --out "$T/$case-$n" >/dev/null 2>"$T/err$n" ||
+            { fail "mpi_${case}_n$n" "$(tail -3 "$T/err$n")"; continue; }
+        same_outputs "mpi_${case}_n$n" "$T/$case-ref" "$T/$case-$n"
+    done
+done
+
 # --- 3. a rank killed with SIGKILL mid-run: non-zero exit, the output directory untouched
 LONG="onesample --a $T/small/sub*/$F --b $T/small/sub*/$S --src $T/small/fsaverage-ico4-src.fif
       --p-threshold 0.05 --n-permutations 200000 --seed 1"
