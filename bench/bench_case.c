@@ -1,6 +1,7 @@
 /* bench_case.c - times the library call on one benchmark case written by run_bench.py:
  * DIR/X.f64 (n_subjects x n_times x n_vertices) and DIR/edges.i64 (vertex pairs).
- * Prints one JSON line: seconds for plan, run and execute, peak RSS, clusters, p-values. */
+ * Prints one JSON line: seconds for plan, run and execute (wall, and CPU of all threads), peak
+ * RSS, clusters, p-values. */
 #include "clusterperm.h"
 
 #include <stdio.h>
@@ -12,6 +13,12 @@
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_now(void) { /* every thread's CPU time, for runs on a shared machine */
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -68,16 +75,17 @@ int main(int argc, char **argv) {
     cperm_plan *plan = NULL;
     cperm_run *run = NULL;
     if (cperm_graph_from_edges(&g, V, edges, es / 16, &err)) goto fail;
-    double best = 1e30, t_plan = 0, t_run = 0;
+    double best = 1e30, t_plan = 0, t_run = 0, best_cpu = 1e30;
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double c0 = cpu_now(), t0 = now();
         if (cperm_plan_create(&plan, g, n, T, &o, &err)) goto fail;
         double t1 = now();
         if (cperm_run_create(&run, plan, &err)) goto fail;
         double t2 = now();
         if (cperm_plan_execute(plan, X, run, &err)) goto fail;
-        double t3 = now();
+        double t3 = now(), c3 = cpu_now();
         double total = t3 - t0;
+        if (c3 - c0 < best_cpu) best_cpu = c3 - c0;
         if (total < best) { best = total; t_plan = t1 - t0; t_run = t2 - t1; }
         if (r + 1 < repeats) { cperm_run_free(run); cperm_plan_free(plan); run = NULL; plan = NULL; }
     }
@@ -88,9 +96,9 @@ int main(int argc, char **argv) {
     cperm_run_h0(run, &nh);
     double pmin = 1.0;
     for (size_t c = 0; c < nc; c++) if (pv[c] < pmin) pmin = pv[c];
-    printf("{\"seconds\": %.6f, \"plan_s\": %.6f, \"run_s\": %.6f, \"peak_rss_mb\": %.1f, "
+    printf("{\"seconds\": %.6f, \"cpu_s\": %.6f, \"plan_s\": %.6f, \"run_s\": %.6f, \"peak_rss_mb\": %.1f, "
            "\"n_clusters\": %zu, \"n_h0\": %zu, \"min_p\": %.17g}\n",
-           best, t_plan, t_run, (double)ru.ru_maxrss / 1024.0, nc, nh, pmin);
+           best, best_cpu, t_plan, t_run, (double)ru.ru_maxrss / 1024.0, nc, nh, pmin);
     if (h0_out) {
         FILE *f = fopen(h0_out, "w");
         const double *h0 = cperm_run_h0(run, &nh);

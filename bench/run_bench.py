@@ -2,7 +2,8 @@
 """clusterperm benchmark (issue 4): library call vs mne.stats.spatio_temporal_cluster_1samp_test
 on identical arrays, CLI vs the seed script on identical files, peak RSS, scaling exponents.
 
-Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f,g]
+Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f,g,l,p]
+(l: the floor programs beside the library call; p: the seed case's profile, profile_seed.py)
 """
 import argparse, json, math, os, shutil, subprocess, sys, tempfile, time
 
@@ -137,7 +138,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller cases, no MNE")
     ap.add_argument("--no-mne", action="store_true")
     ap.add_argument("--mne", action="store_true", help="run MNE even with --quick")
-    ap.add_argument("--cases", default="a,b,c,d,e,f,g")
+    ap.add_argument("--cases", default="a,b,c,d,e,f,g,l,p")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     PY = "/usr/bin/python3"
@@ -306,6 +307,43 @@ def main():
             out, dt, mrss = run_measured([PY, "-c", SEED, study, str(jobs)])
             print("  seed script (MNE 1.3): %.1f s, peak RSS %.0f MB" % (dt, mrss))
             print("  end-to-end ratio: %.0fx" % (dt / best))
+    if "l" in cases:
+        # the floors (floor_signflip.c, floor_labels.c): split-half tables and a threshold,
+        # nothing else, on the same arrays as the library call; interleaved, best of each
+        print()
+        print("Floors (bench/floor_*.c: subset-sum tables + threshold only; no exact recompute, no "
+              "clustering) beside the library call, %d threads, 1024 permutations:" % jobs)
+        print("  %-44s %9s %9s %9s %9s %9s" % ("case", "ours s", "ours cpu", "floor f32", "floor f64",
+                                               "ours/f32"))
+        T = 40 if not args.quick else 5
+        f_thr = float(subprocess.run([PY, "-c", "from scipy import stats; print(repr(stats.f.ppf(1 - 0.001, 1, 30)))"],
+                                     capture_output=True, text=True, check=True).stdout)
+        for name, n, thr, extra, label in (
+                ("la", 16, t_threshold(0.001, 16), [], "sign flips, 16 subj x ico-5 x %d, sigma 1e-3" % T),
+                ("la0", 16, t_threshold(0.001, 16), [], "sign flips, 16 subj x ico-5 x %d, sigma 0" % T),
+                ("lg", 32, f_thr, ["none", "-", "16,16"], "labels, F 2 x 16 subj x ico-5 x %d" % T)):
+            if name != "la0":
+                d, V = gen(name if name != "la0" else "la", n, T)
+            floor = os.path.join(args.build, "floor_labels" if name == "lg" else "floor_signflip")
+            sigma = "1e-3" if name == "la" else "0"
+            best, fl = None, None
+            for _ in range(3):  # alternate library and floor: a shared machine's load hits both
+                out, _, _ = run_measured([bench, d, str(n), str(T), str(V), repr(thr), "1024", str(jobs),
+                                          sigma, "1"] + (extra if extra else ["none"]))
+                r = json.loads(out)
+                best = r if best is None or r["seconds"] < best["seconds"] else best
+                out, _, _ = run_measured([floor, d, str(n), str(T), str(V), repr(thr), "1024", str(jobs)])
+                f = json.loads(out)
+                fl = f if fl is None or f["float32_s"] < fl["float32_s"] else fl
+            print("  %-44s %9.3f %9.3f %9.3f %9.3f %8.2fx" % (
+                label, best["seconds"], best["cpu_s"], fl["float32_s"], fl["double_s"],
+                best["seconds"] / fl["float32_s"]))
+            if name != "la":
+                shutil.rmtree(d)
+    if "p" in cases and not args.quick:
+        sys.stdout.flush()
+        subprocess.run([PY, os.path.join(HERE, "profile_seed.py"), "--build", args.build,
+                        "--jobs", str(jobs)], check=True)
     shutil.rmtree(work, ignore_errors=True)
 
 

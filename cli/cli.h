@@ -26,6 +26,11 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* From this thread on, cli_error keeps its first message in buf (cap bytes, emptied now)
+ * instead of printing it, so that threads reading inputs in parallel can report the first
+ * bad input in input order; cli_error_hold(NULL, 0) prints again. */
+void cli_error_hold(char *buf, size_t cap);
+
 /* Strict number parsing: the whole string must be a finite number / integer in range. */
 int cli_parse_double(const char *s, double *out);
 int cli_parse_long(const char *s, long lo, long hi, long *out);

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ------------------------------------------------------------- one estimate */
 
@@ -259,7 +262,99 @@ static int check_finite(const cperm_stc *stc, const char *stem) {
 
 /* ------------------------------------------------------------- the study */
 
-/* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate. */
+/* Subject s's slice of X: A - B (or A), transposed to times x vertices. */
+static void transpose_into(double *Xs, const cperm_stc *sa, const cperm_stc *sb, size_t nv,
+                           size_t nt) {
+    for (size_t v = 0; v < nv; v++)
+        for (size_t t = 0; t < nt; t++)
+            Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
+}
+
+/* Reads subject s after the first (A, and B when paired), checks it against `ref` (the first
+ * estimate's header), crops, checks finiteness and writes its slice of X. Safe to run for
+ * several subjects at once: it touches only its own estimates and slice. */
+static int read_subject(double *X, size_t s, size_t nv, size_t nt, const cli_strlist *a,
+                        const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
+                        const cperm_srcspace *src, const cperm_stc *ref) {
+    cperm_stc *sa = NULL, *sb = NULL;
+    int rc = -1;
+    if (load_stc(&sa, a->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
+    if (b && load_stc(&sb, b->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
+    if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto done;
+    if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s]))) goto done;
+    transpose_into(X + s * nt * nv, sa, sb, nv, nt);
+    rc = 0;
+done:
+    cperm_stc_free(sa);
+    cperm_stc_free(sb);
+    return rc;
+}
+
+/* Whether `stem` is read from .stc files (an lh/rh pair or one volume .stc): those are read
+ * in threads; HDF5 files are read one after another (the serial HDF5 library). */
+static int reads_stc_files(const char *stem) {
+    char path[4096], file[4096 + 16];
+    estimate_path(path, sizeof path, stem);
+    if (ends_with(path, ".stc")) return 1;
+    snprintf(file, sizeof file, "%s-lh.stc", path);
+    if (access(file, F_OK) != 0) return 0;
+    snprintf(file, sizeof file, "%s-rh.stc", path);
+    return access(file, F_OK) == 0;
+}
+
+/* Threads for reading subjects 2..n: -j's count (all cores for -1), at most one per subject,
+ * one when any estimate is an HDF5 file. */
+static size_t read_threads(const os_opts *o, const cli_strlist *a, const cli_strlist *b) {
+    size_t threads = o->jobs > 0 ? (size_t)o->jobs : 1;
+#ifdef _OPENMP
+    if (o->jobs < 0) threads = (size_t)omp_get_num_procs();
+#endif
+    if (threads > a->n - 1) threads = a->n - 1;
+    for (size_t s = 0; threads > 1 && s < a->n; s++)
+        if (!reads_stc_files(a->items[s]) || (b && !reads_stc_files(b->items[s]))) threads = 1;
+    return threads < 1 ? 1 : threads;
+}
+
+/* Subjects 2..n into X, in `threads` threads. Each subject's first error is held, and the
+ * first failing subject's (in subject order) is said, as a serial read would say it. */
+static int read_rest(double *X, size_t nv, size_t nt, const cli_strlist *a,
+                     const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
+                     const cperm_srcspace *src, const cperm_stc *ref, size_t threads) {
+    const size_t n = a->n;
+    if (threads <= 1) {
+        for (size_t s = 1; s < n; s++)
+            if (read_subject(X, s, nv, nt, a, keys, b, o, src, ref)) return -1;
+        return 0;
+    }
+    enum { MSG = 4096 };
+    char *msgs = malloc(n * MSG);
+    unsigned char *failed = calloc(n, 1);
+    if (!msgs || !failed) {
+        free(msgs);
+        free(failed);
+        cli_error("out of memory reading %zu subjects", n);
+        return -1;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads((int)threads)
+    for (size_t s = 1; s < n; s++) {
+        cli_error_hold(msgs + s * MSG, MSG);
+        failed[s] = read_subject(X, s, nv, nt, a, keys, b, o, src, ref) != 0;
+        cli_error_hold(NULL, 0);
+    }
+    int rc = 0;
+    for (size_t s = 1; s < n && !rc; s++)
+        if (failed[s]) {
+            cli_error("%s", msgs[s * MSG] ? msgs + s * MSG : "reading an estimate failed");
+            rc = -1;
+        }
+    free(msgs);
+    free(failed);
+    return rc;
+}
+
+/* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate:
+ * the first subject here (its header is every other file's reference; its cropped estimate
+ * the results' layout), the others in read_rest. */
 static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
                      const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
                      const cperm_srcspace *src) {
@@ -270,61 +365,50 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
     *X_out = NULL;
     *layout = NULL;
 
-    for (size_t s = 0; s < a->n; s++) {
-        const char *ref_stem = a->items[0];
-        const char *subject = keys->items[s];
-        if (load_stc(&sa, a->items[s], subject, o, src, ref, ref_stem)) goto cleanup;
-        if (!ref) {
-            /* The first estimate's header as read (before cropping) is the reference that
-             * every other file must match. */
-            cperm_err err = {0};
-            if (cperm_stc_create(&ref, sa->n_hemis, sa->n_vertices, 1, &err)) {
-                cli_error("%s", err.msg);
-                goto cleanup;
-            }
-            for (size_t h = 0; h < sa->n_hemis; h++)
-                memcpy(ref->vertices[h], sa->vertices[h],
-                       sa->n_vertices[h] * sizeof *sa->vertices[h]);
-            ref->kind = sa->kind;
-            ref->n_times = sa->n_times;
-            ref->tmin = sa->tmin;
-            ref->tstep = sa->tstep;
-        }
-        if (b && load_stc(&sb, b->items[s], subject, o, src, ref, ref_stem)) goto cleanup;
-        if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto cleanup;
-        if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s])))
+    const char *ref_stem = a->items[0];
+    if (load_stc(&sa, a->items[0], keys->items[0], o, src, NULL, ref_stem)) goto cleanup;
+    {
+        /* The first estimate's header as read (before cropping) is the reference that
+         * every other file must match. */
+        cperm_err err = {0};
+        if (cperm_stc_create(&ref, sa->n_hemis, sa->n_vertices, 1, &err)) {
+            cli_error("%s", err.msg);
             goto cleanup;
-        if (!X) {
-            nv = cli_stc_rows(sa);
-            nt = sa->n_times;
-            if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
-                cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[s], nv, nt);
-                goto cleanup;
-            }
-            X = malloc(a->n * nt * nv * sizeof *X);
-            if (!X) {
-                cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt,
-                          nv);
-                goto cleanup;
-            }
-            /* The layout of the results: vertices, times of the cropped data. */
-            *layout = sa;
         }
-        double *Xs = X + s * nt * nv;
-        for (size_t v = 0; v < nv; v++)
-            for (size_t t = 0; t < nt; t++)
-                Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
-        if (sa != *layout) cperm_stc_free(sa);
-        sa = NULL;
-        cperm_stc_free(sb);
-        sb = NULL;
+        for (size_t h = 0; h < sa->n_hemis; h++)
+            memcpy(ref->vertices[h], sa->vertices[h], sa->n_vertices[h] * sizeof *sa->vertices[h]);
+        ref->kind = sa->kind;
+        ref->n_times = sa->n_times;
+        ref->tmin = sa->tmin;
+        ref->tstep = sa->tstep;
     }
+    if (b && load_stc(&sb, b->items[0], keys->items[0], o, src, ref, ref_stem)) goto cleanup;
+    if (prepare_stc(sa, a->items[0], o) || check_finite(sa, a->items[0])) goto cleanup;
+    if (sb && (prepare_stc(sb, b->items[0], o) || check_finite(sb, b->items[0]))) goto cleanup;
+    nv = cli_stc_rows(sa);
+    nt = sa->n_times;
+    if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
+        cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[0], nv, nt);
+        goto cleanup;
+    }
+    X = malloc(a->n * nt * nv * sizeof *X);
+    if (!X) {
+        cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt, nv);
+        goto cleanup;
+    }
+    transpose_into(X, sa, sb, nv, nt);
+    cperm_stc_free(sb);
+    sb = NULL;
+    /* The layout of the results: vertices, times of the cropped data. */
+    *layout = sa;
+    sa = NULL;
+    if (read_rest(X, nv, nt, a, keys, b, o, src, ref, read_threads(o, a, b))) goto cleanup;
     *X_out = X;
     X = NULL;
     rc = 0;
 
 cleanup:
-    if (sa != *layout) cperm_stc_free(sa);
+    cperm_stc_free(sa);
     cperm_stc_free(sb);
     cperm_stc_free(ref);
     if (rc) {

@@ -13,12 +13,26 @@
 #include <time.h>
 #include <unistd.h>
 
+/* This thread's held error (cli_error_hold): the first message, kept instead of printed. */
+static _Thread_local char *held_error;
+static _Thread_local size_t held_cap;
+
+void cli_error_hold(char *buf, size_t cap) {
+    held_error = cap ? buf : NULL;
+    held_cap = cap;
+    if (held_error) held_error[0] = '\0';
+}
+
 void cli_error(const char *fmt, ...) {
     char msg[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (held_error) { /* a worker thread: its caller says it, in input order */
+        if (!held_error[0]) snprintf(held_error, held_cap, "%s", msg);
+        return;
+    }
     if (cli_mpi_hold_error(msg)) return; /* clusterperm-mpi: said once, by one rank */
     fprintf(stderr, CLI_NAME ": error: %s%s\n", cli_mpi_error_prefix(), msg);
 }
