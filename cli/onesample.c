@@ -796,7 +796,7 @@ static uint64_t checkpoint_inputs_hash(const os_opts *o, const cli_strlist *a,
     for (size_t i = 0; i < a->n; i++) ckpt_hash_stem(&h, a->items[i]);
     ckpt_hash_long(&h, b ? (long)b->n : -1);
     for (size_t i = 0; b && i < b->n; i++) ckpt_hash_stem(&h, b->items[i]);
-    ckpt_hash_file(&h, o->src);
+    if (o->src) ckpt_hash_file(&h, o->src); else ckpt_hash_str(&h, NULL); /* arrays: none */
     ckpt_hash_double(&h, o->tmin);
     ckpt_hash_double(&h, o->tmax);
     ckpt_hash_long(&h, o->magnitude);
