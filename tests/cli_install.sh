@@ -22,15 +22,22 @@ SOMAJOR=${VERSION%%.*}
 [ -n "$VERSION" ] && [ -x "$BUILD/clusterperm" ] || { fail install_setup "no version or $BUILD/clusterperm not built"; exit 1; }
 
 # The make of the test build, without the jobserver of a calling `make check`.
-mk() {
-    MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" "$@" >"$T/make.log" 2>&1
-}
-
 # A sanitizer build (make check-sanitize) needs its runtime in the client too.
 SAN=
 nm -u "$BUILD/libclusterperm.a" 2>/dev/null | grep -q ' U __asan_' && SAN=address
 nm -u "$BUILD/libclusterperm.a" 2>/dev/null | grep -q ' U __ubsan_' && SAN=${SAN:+$SAN,}undefined
 CC="$CC${SAN:+ -fsanitize=$SAN}"
+
+# The make of the test build, without the jobserver of a calling `make check`; a sanitizer
+# build has no clusterperm-mpi (make check-sanitize: MPICC=), and this make must not add one
+# linked without the sanitizer runtime.
+mk() {
+    if [ -n "$SAN" ]; then
+        MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" MPICC= "$@" >"$T/make.log" 2>&1
+    else
+        MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" "$@" >"$T/make.log" 2>&1
+    fi
+}
 
 # A 5-line client of the public header: a compile-time and two run-time values.
 cat >"$T/hello.c" <<'EOF'
