@@ -3,24 +3,13 @@
  * Prints one JSON line: seconds for plan, run and execute (wall, and CPU of all threads), peak
  * RSS, clusters, p-values. */
 #include "clusterperm.h"
+#include "bench_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void) { /* every thread's CPU time, for runs on a shared machine */
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void *slurp(const char *dir, const char *name, size_t *size) {
     char path[4096];

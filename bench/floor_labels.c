@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_clock.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -26,31 +27,6 @@
 #define BLOCK 64
 #define GROUP 8
 #define MAX_SUBJECTS 64
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void) { /* every thread's CPU time, for runs on a shared machine */
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double *read_x(const char *dir, size_t count) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/X.f64", dir);
-    FILE *f = fopen(path, "rb");
-    double *x = malloc(count * sizeof *x);
-    if (!f || !x || fread(x, sizeof *x, count, f) != count) {
-        fprintf(stderr, "floor_labels: cannot read %zu doubles from %s\n", count, path);
-        exit(1);
-    }
-    fclose(f);
-    return x;
-}
 
 /* One precision's run: REAL is double or float. members[k]: bit i = subject i in group 0
  * under order k. */
@@ -140,7 +116,7 @@ int main(int argc, char **argv) {
     const int threads = atoi(argv[7]);
     if (n < 4 || n > MAX_SUBJECTS) { fprintf(stderr, "floor_labels: 4..64 subjects\n"); return 2; }
     const size_t P = T * V, n0 = n / 2, n1 = n - n0;
-    double *X = read_x(argv[1], n * P);
+    double *X = bench_read_x("floor_labels", argv[1], n * P);
     double *centre = malloc(P * sizeof *centre), *bound = malloc(P * sizeof *bound);
     uint64_t *members = malloc(n_perm * sizeof *members);
     if (!centre || !bound || !members) return 1;

@@ -17,37 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_clock.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define BLOCK 64
 #define GROUP 8
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void) { /* every thread's CPU time, for runs on a shared machine */
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double *read_x(const char *dir, size_t count) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/X.f64", dir);
-    FILE *f = fopen(path, "rb");
-    double *x = malloc(count * sizeof *x);
-    if (!f || !x || fread(x, sizeof *x, count, f) != count) {
-        fprintf(stderr, "floor_signflip: cannot read %zu doubles from %s\n", count, path);
-        exit(1);
-    }
-    fclose(f);
-    return x;
-}
 
 /* One precision's run: REAL is double or float. Tables: per group 2^g rows of BLOCK sums. */
 #define DEFINE_FLOOR(NAME, REAL, VEC, IVEC)                                                            \
@@ -136,7 +112,7 @@ int main(int argc, char **argv) {
     const int threads = atoi(argv[7]);
     if (n < 2 || n > 32) { fprintf(stderr, "floor_signflip: 2..32 subjects\n"); return 2; }
     const size_t P = T * V;
-    double *X = read_x(argv[1], n * P);
+    double *X = bench_read_x("floor_signflip", argv[1], n * P);
     double *aq = malloc(P * sizeof *aq);
     uint32_t *masks = malloc(n_perm * sizeof *masks);
     if (!aq || !masks) return 1;

@@ -5,7 +5,7 @@
 BUILD=${1:-build}
 set -e
 ${CC:-cc} -std=c11 -O2 -Iinclude bench/bench_case.c "$BUILD/libclusterperm.a" -fopenmp \
-    $(pkg-config --libs zlib jansson cairo hdf5-serial) -lm -o "$BUILD/bench_case"
+    $(pkg-config --libs zlib jansson cairo hdf5-serial matio libzip qhull_r) -lm -o "$BUILD/bench_case"
 # the floors: plain C, tuned for this machine (they measure what it can do, not the library)
 for floor in floor_signflip floor_labels; do
     ${CC:-cc} -std=c11 -O3 -march=native -fopenmp bench/$floor.c -lm -o "$BUILD/$floor"

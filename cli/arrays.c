@@ -296,9 +296,8 @@ static int positions_graph(cperm_graph **graph, cperm_ch_names **names, const os
         cli_error("--adjacency: %s", err.msg);
         goto cleanup;
     }
-    const size_t m = o->channels ? 0 : n;
     if (o->channels && read_channel_list(&list, o->channels)) goto cleanup;
-    const size_t n_sel = o->channels ? list.n : m;
+    const size_t n_sel = o->channels ? list.n : n;
     sel = malloc(n_sel * dim * sizeof *sel);
     xy = malloc(n_sel * 2 * sizeof *xy);
     picked = calloc(1, sizeof *picked);

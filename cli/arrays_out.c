@@ -336,16 +336,6 @@ static char *arrays_page(const os_result *r, const json_t *root, const report_im
                       "clusters.json, h0.txt, tobs.npy and cluster-labels.npy");
 }
 
-static int arrays_h0(const os_result *r, int width, int height, unsigned char **png,
-                     size_t *len, cperm_err *err) {
-    size_t n_h0 = 0;
-    const double *h0 = cperm_run_h0(r->run, &n_h0);
-    const size_t nc = cperm_run_n_clusters(r->run);
-    return cperm_plot_h0(png, len, h0, n_h0, nc ? cperm_run_cluster_stats(r->run) : NULL,
-                         nc ? cperm_run_pvalues(r->run) : NULL, nc, (int)r->opts->tail,
-                         r->opts->p_summary, width, height, CPERM_FORMAT_PNG, err);
-}
-
 /* ------------------------------------------------------------- entry point */
 
 static int add_npy(outset *set, const char *name, const double *values, const os_arrays *a,
@@ -496,19 +486,6 @@ static char *tfce_page(const os_result *r, const json_t *root, const report_imag
                       "tfce.json, h0.txt, tfce.npy, tfce-p.npy and tobs.npy");
 }
 
-static int tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
-                   cperm_err *err) {
-    size_t nh = 0;
-    const double *h0 = cperm_run_h0(r->run, &nh), *pv = cperm_run_tfce_pvalues(r->run);
-    double min_p = INFINITY;
-    for (size_t p = 0; p < r->study->arrays->n_points; p++) min_p = fmin(min_p, pv[p]);
-    const double obs = nh ? h0[0] : NAN;
-    return cperm_plot_h0_kind(png, len, h0, nh, nh ? &obs : NULL,
-                              isfinite(min_p) ? &min_p : NULL, nh ? 1 : 0, (int)r->opts->tail,
-                              r->opts->p_summary, CPERM_H0_TFCE, width, height,
-                              CPERM_FORMAT_PNG, err);
-}
-
 static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     const os_arrays *a = r->study->arrays;
     const double *tfce = cperm_run_tfce_map(r->run), *pv = cperm_run_tfce_pvalues(r->run);
@@ -535,7 +512,7 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
         goto cleanup;
     }
     if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
-    static const report_kind kind = {"tfce.json", NULL, tfce_h0, tfce_page};
+    static const report_kind kind = {"tfce.json", NULL, report_tfce_h0, tfce_page};
     if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:
@@ -586,7 +563,7 @@ int arrays_outputs(outset *set, const os_result *r) {
         goto cleanup;
     }
     if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
-    static const report_kind kind = {"clusters.json", NULL, arrays_h0, arrays_page};
+    static const report_kind kind = {"clusters.json", NULL, report_cluster_h0, arrays_page};
     if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:

@@ -138,13 +138,12 @@ int cli_mpi_finalize(int rc) {
 
 /* The status of one step on every rank: 0 when all succeeded; otherwise the lowest failing
  * rank's code, which that rank prints (with its message), the others staying quiet. */
-static int consensus(int rc, const cperm_err *err) {
+static int consensus(int rc) {
     const int lowest = lowest_failing(rc == 0);
     if (lowest == mpi.size) return 0;
     int code = rc;
     MPI_Bcast(&code, 1, MPI_INT, lowest, MPI_COMM_WORLD);
     mpi.quiet = lowest != mpi.rank; /* the failing rank's caller prints err, the others not */
-    (void)err;
     return code ? code : CPERM_EINVAL;
 }
 
@@ -162,9 +161,9 @@ int cli_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_e
         signal(SIGTERM, SIG_IGN);
     }
     if (rc) snprintf(err->msg, sizeof err->msg, "out of memory for the H0 exchange");
-    if ((rc = consensus(rc, err))) goto cleanup;
+    if ((rc = consensus(rc))) goto cleanup;
     rc = cperm_run_begin(plan, X, run, err);
-    if ((rc = consensus(rc, err))) goto cleanup;
+    if ((rc = consensus(rc))) goto cleanup;
     for (int more = 1; more;) {
         size_t done = 0;
         cperm_run_pass(run, &done);
@@ -191,7 +190,7 @@ int cli_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_e
             const size_t k1 = k0 + (size_t)counts[mpi.rank];
             rc = cperm_run_permute(plan, X, run, k0, k1, err);
             if (!rc && k1 > k0) rc = cperm_run_export_h0(run, k0, k1, mine, err);
-            if ((rc = consensus(rc, err))) goto cleanup;
+            if ((rc = consensus(rc))) goto cleanup;
             MPI_Allgatherv(mine, counts[mpi.rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE,
                            MPI_COMM_WORLD);
             for (size_t r = 0; r < R && !rc; r++)
@@ -199,11 +198,11 @@ int cli_execute(const cperm_plan *plan, const double *X, cperm_run *run, cperm_e
                     rc = cperm_run_import_h0(run, done + (size_t)displs[r],
                                              done + (size_t)displs[r] + (size_t)counts[r],
                                              all + displs[r], err);
-            if ((rc = consensus(rc, err))) goto cleanup;
+            if ((rc = consensus(rc))) goto cleanup;
             done += round;
         }
         rc = cperm_run_end_pass(plan, run, &more, err);
-        if ((rc = consensus(rc, err))) goto cleanup;
+        if ((rc = consensus(rc))) goto cleanup;
     }
 cleanup:
     free(mine);

@@ -539,7 +539,7 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
 }
 
 /* H0 with the observed cluster statistics and their p-values. */
-static int cluster_h0(const os_result *r, int width, int height, unsigned char **png,
+int report_cluster_h0(const os_result *r, int width, int height, unsigned char **png,
                       size_t *len, cperm_err *err) {
     size_t n_h0 = 0;
     const double *h0 = cperm_run_h0(r->run, &n_h0);
@@ -552,7 +552,7 @@ static int cluster_h0(const os_result *r, int width, int height, unsigned char *
 /* ------------------------------------------------------------- entry point */
 
 int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary) {
-    static const report_kind kind = {"clusters.json", NULL, cluster_h0, cluster_page};
+    static const report_kind kind = {"clusters.json", NULL, report_cluster_h0, cluster_page};
     /* drawn from the values as summary-lh/-rh.stc hold them (float32), so that the figure
      * shows the files */
     cperm_stc *stored = NULL;

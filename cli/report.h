@@ -54,6 +54,14 @@ typedef struct report_kind {
     char *(*page)(const os_result *r, const json_t *root, const report_images *im);
 } report_kind;
 
+/* The H0 figures (report_kind.draw_h0) of a cluster run (H0 with the observed cluster
+ * statistics and their p-values; cli/report.c) and of a TFCE run (H0 of the largest score
+ * with the observed maximum and the smallest per-point p; cli/tfce_report.c). */
+int report_cluster_h0(const os_result *r, int width, int height, unsigned char **png,
+                      size_t *len, cperm_err *err);
+int report_tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
+                   cperm_err *err);
+
 /* A run's figures and page added to the set: summary.png, the seed's figure of column 0 of
  * `summary` on the study's surfaces, and summary-vol.png, the glass brain of its volume
  * (each marked stale when not drawn: an older figure would contradict this run), h0.png and

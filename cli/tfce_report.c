@@ -152,13 +152,12 @@ void tfce_summary_clim(cperm_render_options *ro, const cperm_stc *summary) {
 
 /* H0 of the largest TFCE score with the observed maximum and its p (the smallest per-point
  * p). */
-static int tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
+int report_tfce_h0(const os_result *r, int width, int height, unsigned char **png, size_t *len,
                    cperm_err *err) {
     size_t nh = 0;
     const double *h0 = cperm_run_h0(r->run, &nh);
     const double *pv = cperm_run_tfce_pvalues(r->run);
-    const cperm_stc *L = r->study->layout;
-    const size_t P = (L->n_vertices[0] + L->n_vertices[1]) * L->n_times;
+    const size_t P = os_n_points(r->study);
     double min_p = INFINITY;
     for (size_t p = 0; p < P; p++) min_p = fmin(min_p, pv[p]);
     const double obs = nh ? h0[0] : NAN;
@@ -169,6 +168,6 @@ static int tfce_h0(const os_result *r, int width, int height, unsigned char **pn
 
 int tfce_report_add(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary) {
-    static const report_kind kind = {"tfce.json", tfce_summary_clim, tfce_h0, tfce_page};
+    static const report_kind kind = {"tfce.json", tfce_summary_clim, report_tfce_h0, tfce_page};
     return report_add_kind(set, r, json, summary, &kind);
 }
