@@ -436,7 +436,21 @@ enum { CPERM_DESIGN_SIGN_FLIP = 0, CPERM_DESIGN_GROUPS = 1 };
  *            the subjects' mean row by row, the contrast columns and the subjects with
  *            np.sum's pairwise sums. */
 enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2,
-       CPERM_STAT_T_IND = 3, CPERM_STAT_F_MWAY_RM = 4 };
+       CPERM_STAT_T_IND = 3, CPERM_STAT_F_MWAY_RM = 4, CPERM_STAT_CALLBACK = 5 };
+
+/* A caller's statistic (CPERM_STAT_CALLBACK, for bindings whose users pass any stat_fun):
+ * the statistic of every point of data X (n_rows x n_points, row-major) into out (n_points).
+ * X is the observed data once (cperm_run_begin), then each order's permuted data: SIGN_FLIP,
+ * X with the rows of flipped subjects negated (MNE's X * (2 * order - 1)); GROUPS, the rows
+ * X[order] (MNE's X_full[order], the groups stacked by group_sizes). X is the engine's
+ * scratch, valid during the call only. Return 0, or non-zero to stop the test (the engine
+ * then fails with CPERM_ECANCELLED, naming the order). The engine calls it from one thread
+ * at a time, orders ascending within each cperm_run_permute; thresholding, clustering (or
+ * TFCE), H0, p-values and step-down stay the engine's, so with the same statistic and orders
+ * every result is MNE's. A non-finite value in out is a point no cluster holds (as MNE's
+ * comparisons with NaN); TFCE refuses an infinite one. */
+typedef int (*cperm_stat_fn)(void *user, const double *X, size_t n_rows, size_t n_points,
+                             double *out);
 
 /* Permutation schemes of a repeated-measures design (F_MWAY_RM), what each assumes under H0:
  *  RM_WITHIN: each order permutes, independently for every subject, which of its cells is
@@ -526,18 +540,36 @@ typedef struct cperm_options {
     size_t min_duration;
     size_t min_extent;
     /* end of the cluster-forming controls */
+    /* Version 3: what bindings supply (issue 15).
+     *  given_orders: NULL, or n_given_orders orders that replace the ones the plan would
+     *    draw (seed and n_permutations are then unused; cperm_plan_is_exact is 0): for
+     *    SIGN_FLIP n_subjects bytes each (1 = kept, 0 = flipped, as cperm_plan_orders), for
+     *    GROUPS n_subjects uint32 indices each (a permutation of 0 .. n_subjects - 1, as
+     *    cperm_plan_label_orders). So a binding can draw them from any random generator
+     *    (numpy's RandomState or Generator objects, in MNE's way). Copied at plan creation:
+     *    n_given_orders x n_subjects (x 4) bytes. CPERM_EINVAL for a byte other than 0/1 or
+     *    a row that is not a permutation, naming the order.
+     *  stat_fn, stat_user: the statistic CPERM_STAT_CALLBACK (cperm_stat_fn above), of
+     *    either design, threshold clusters or TFCE; sigma, equal_var and the repeated-measures
+     *    fields are then unused. */
+    const void *given_orders;
+    size_t n_given_orders;
+    cperm_stat_fn stat_fn;
+    void *stat_user;
 } cperm_options;
 
-#define CPERM_OPTIONS_VERSION 2
+#define CPERM_OPTIONS_VERSION 3
 /* Bytes of each struct version: the library reads no more of a caller's struct. */
 #define CPERM_OPTIONS_V1_SIZE offsetof(cperm_options, design)
-#define CPERM_OPTIONS_V2_SIZE sizeof(cperm_options)
+#define CPERM_OPTIONS_V2_SIZE offsetof(cperm_options, given_orders)
+#define CPERM_OPTIONS_V3_SIZE sizeof(cperm_options)
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
       CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL,            \
       /* repeated measures */ 0, NULL, 0u, CPERM_RM_WITHIN,                      \
-      0, 0, 0 /* min_neighbors, min_duration, min_extent */ }
+      0, 0, 0 /* min_neighbors, min_duration, min_extent */,                     \
+      NULL, 0, NULL, NULL /* given orders, statistic callback */ }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
