@@ -110,6 +110,20 @@ $(MPI_BIN): $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a $(LIBS)
 endif
 
+# The Python package's extension (python/clusterperm/_cperm.c, a client of the public header),
+# built in place so that PYTHONPATH=python finds the package after `make`. It links the
+# statistics engine's archive, so the package needs no run-time library path. Built when
+# Debian's python3-dev and python3-numpy are there; PYTHON_EXT= skips it (sanitizer builds).
+PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null)
+PY_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PYTHON_EXT ?= $(if $(and $(PY_SUFFIX),$(wildcard $(firstword $(patsubst -I%,%,$(PY_INCLUDES)))/Python.h)),python/clusterperm/_cperm$(PY_SUFFIX))
+ifneq ($(strip $(PYTHON_EXT)),)
+all: $(PYTHON_EXT)
+$(PYTHON_EXT): python/clusterperm/_cperm.c include/clusterperm.h $(BUILD)/libclusterperm-stats.a
+	$(CC) -std=c11 -O2 -g -fPIC -fopenmp -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -Iinclude $(PY_INCLUDES) -shared -o $@.tmp $< $(BUILD)/libclusterperm-stats.a -lm && mv -f $@.tmp $@
+endif
+
 $(BUILD)/libclusterperm.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
@@ -195,7 +209,7 @@ check: deps
 # with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails the test that hit it.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check-sanitize: deps
-	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' MPICC= tests
+	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' MPICC= PYTHON_EXT= tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san
 
@@ -282,4 +296,4 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man1/clusterperm.1 $(DESTDIR)$(BASHCOMPDIR)/clusterperm
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz python/clusterperm/_cperm*.so
