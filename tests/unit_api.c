@@ -1,9 +1,12 @@
 /* unit_api.c - library-wide entry points: cperm_options_init gives the documented defaults
- * for each accepted struct version and refuses others, cperm_version is the compiled-in
+ * for each accepted struct version (1, 2, 3), writing only that version's bytes, and refuses
+ * others, cperm_version is the compiled-in
  * version, cperm_free takes NULL and malloc'ed buffers (checked by the sanitizer run). */
 #include "clusterperm.h"
 #include "testutil.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,27 @@ int main(void) {
     const cperm_options init = CPERM_OPTIONS_INIT;
     CHECK("options_init_equals_macro", !memcmp(&init.threshold, &o.threshold, sizeof(double)) &&
           init.compat == o.compat, "differs from CPERM_OPTIONS_INIT");
+    CHECK("options_init_v3_fields", !o.given_orders && o.n_given_orders == 0 && !o.stat_fn &&
+          !o.stat_user, "version-3 fields not defaulted");
+    CHECK("options_init_version_3", CPERM_OPTIONS_VERSION == 3 &&
+          CPERM_OPTIONS_V2_SIZE == offsetof(cperm_options, given_orders) &&
+          CPERM_OPTIONS_V3_SIZE == sizeof(cperm_options), "sizes");
+    /* each version writes its own bytes only: an older caller's struct is shorter */
+    for (int v = 1; v <= 3; v++) {
+        unsigned char buf[sizeof(cperm_options) + 16];
+        memset(buf, 0xA5, sizeof buf);
+        rc = cperm_options_init((cperm_options *)(void *)buf, v);
+        const size_t size = v == 1 ? CPERM_OPTIONS_V1_SIZE : v == 2 ? CPERM_OPTIONS_V2_SIZE
+                                                                    : CPERM_OPTIONS_V3_SIZE;
+        int version;
+        memcpy(&version, buf, sizeof version);
+        size_t untouched = 0;
+        for (size_t i = size; i < sizeof buf; i++) untouched += buf[i] == 0xA5;
+        char name[48];
+        snprintf(name, sizeof name, "options_init_v%d_bytes", v);
+        CHECK(name, rc == CPERM_OK && version == v && untouched == sizeof buf - size, "rc %d version %d, %zu of %zu bytes past the struct "
+              "untouched", rc, version, untouched, sizeof buf - size);
+    }
     rc = cperm_options_init(&o, CPERM_OPTIONS_VERSION + 1);
     CHECK("options_init_future_version", rc == CPERM_EUNSUPPORTED, "rc %d", rc);
     rc = cperm_options_init(&o, 0);

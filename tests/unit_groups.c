@@ -210,7 +210,7 @@ static void version1(cperm_graph *g) {
     const double *h1 = rc ? NULL : cperm_run_h0(r1, &n1), *h2 = rc ? NULL : cperm_run_h0(r2, &n2);
     CHECK("options_v1.same_as_v2", !rc && cperm_plan_n_orders(p1) == 15 && n1 == n2 &&
           (!n1 || !memcmp(h1, h2, n1 * sizeof *h1)), "rc %d: %s", rc, e.msg);
-    v1->version = 3;
+    v1->version = CPERM_OPTIONS_VERSION + 1;
     cperm_plan *p3 = NULL;
     rc = cperm_plan_create(&p3, g, 5, 1, v1, &e);
     CHECK("options.future_version_refused", rc == CPERM_EINVAL && !p3, "rc %d", rc);

@@ -13,7 +13,9 @@ int cperm_options_init(cperm_options *opts, int version) {
     if (version < 1 || version > CPERM_OPTIONS_VERSION) return CPERM_EUNSUPPORTED;
     const cperm_options defaults = CPERM_OPTIONS_INIT;
     /* an older caller's struct is only as long as its version */
-    memcpy(opts, &defaults, version == 1 ? CPERM_OPTIONS_V1_SIZE : CPERM_OPTIONS_V2_SIZE);
+    memcpy(opts, &defaults, version == 1   ? CPERM_OPTIONS_V1_SIZE
+                            : version == 2 ? CPERM_OPTIONS_V2_SIZE
+                                           : CPERM_OPTIONS_V3_SIZE);
     opts->version = version;
     return CPERM_OK;
 }

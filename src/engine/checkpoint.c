@@ -36,6 +36,18 @@ uint64_t cperm_run_fingerprint(const cperm_plan *plan, const double *X) {
     if (o->min_neighbors || o->min_duration || o->min_extent) { /* issue 13; off: as before */
         h = mix(h, o->min_neighbors); h = mix(h, o->min_duration); h = mix(h, o->min_extent);
     }
+    { /* given orders (version 3): every byte; drawn ones are the seed's, mixed above */
+        size_t bytes;
+        const unsigned char *g = cperm_order_stream_given_rows(plan->orders, &bytes);
+        size_t i = 0;
+        for (; g && i + 8 <= bytes; i += 8) {
+            uint64_t w;
+            memcpy(&w, g + i, sizeof w);
+            h = mix(h, w);
+        }
+        for (; g && i < bytes; i++) h = mix(h, g[i]);
+        if (g) h = mix(h, bytes);
+    }
     for (size_t v = 0; plan->exclude && v < plan->n_vertices; v++) h = mix(h, plan->exclude[v]);
     for (size_t p = 0; plan->point_exclude && p < plan->n_points; p++)
         h = mix(h, plan->point_exclude[p]);

@@ -59,6 +59,10 @@ extern const cperm_kernel cperm_kernel_cluster_mass; /* signflip.c + clusters.c 
 extern const cperm_kernel cperm_kernel_tfce;         /* tfce.c */
 extern const cperm_kernel cperm_kernel_groups_f;     /* groups.c + clusters.c: label
                                                         shuffles, one-way F, cluster mass */
+extern const cperm_kernel cperm_kernel_callback;     /* callback.c: the caller's statistic
+                                                        (CPERM_STAT_CALLBACK), either design,
+                                                        cluster mass, */
+extern const cperm_kernel cperm_kernel_callback_tfce; /* or TFCE */
 
 struct cperm_plan {
     size_t n_subjects, n_times, n_vertices, n_points;
@@ -183,6 +187,7 @@ struct cperm_run {
     struct cperm_flip_ws *flip; /* sign-flip kernel state (signflip.c), cluster mass */
     struct cperm_tfce_ws *tfce; /* TFCE state (tfce.c), NULL unless opt.tfce */
     struct cperm_groups_ws *groups; /* label-permutation state (groups.c) */
+    struct cperm_callback_ws *callback; /* the caller's statistic (callback.c) */
 };
 
 /* clusters.c */

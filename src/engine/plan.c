@@ -46,20 +46,39 @@ void cperm_plan_free(cperm_plan *plan) {
 static int normalize_options(cperm_options *dst, const cperm_options *src, cperm_err *err) {
     if (!src) return cperm_fail(err, CPERM_EINVAL, "options: NULL");
     const int v = src->version;
-    if (v != 1 && v != 2)
+    if (v < 1 || v > 3)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown struct version %d (this library "
                           "knows 1 to %d; initialise with cperm_options_init)", v,
                           CPERM_OPTIONS_VERSION);
     cperm_options_init(dst, CPERM_OPTIONS_VERSION);
-    memcpy(dst, src, v == 1 ? CPERM_OPTIONS_V1_SIZE : CPERM_OPTIONS_V2_SIZE);
+    memcpy(dst, src, v == 1   ? CPERM_OPTIONS_V1_SIZE
+                     : v == 2 ? CPERM_OPTIONS_V2_SIZE
+                              : CPERM_OPTIONS_V3_SIZE);
     dst->version = CPERM_OPTIONS_VERSION;
+    if (dst->given_orders || dst->n_given_orders) {
+        if (!dst->given_orders || dst->n_given_orders < 1)
+            return cperm_fail(err, CPERM_EINVAL, "options: given_orders is %s with "
+                              "n_given_orders %zu (give at least one order, or neither)",
+                              dst->given_orders ? "set" : "NULL", dst->n_given_orders);
+        if (dst->n_given_orders > (size_t)CPERM_ORDERS_MAX_PERMUTATIONS)
+            return cperm_fail(err, CPERM_EINVAL, "options: %zu given orders, more than the "
+                              "limit of %ld", dst->n_given_orders, CPERM_ORDERS_MAX_PERMUTATIONS);
+        /* seed and n_permutations are unused: MNE's count (the identity included) and no
+         * seed, so that validation and fingerprints see only what shapes the results */
+        dst->n_permutations = (long)dst->n_given_orders + 1;
+        dst->seed = 0;
+    }
     return CPERM_OK;
 }
 
 /* The design and the statistic: what each design supports in this version. */
 static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
+    const int callback = o->statistic == CPERM_STAT_CALLBACK;
+    if (callback && !o->stat_fn)
+        return cperm_fail(err, CPERM_EINVAL, "options: statistic CPERM_STAT_CALLBACK needs "
+                          "stat_fn");
     if (o->design == CPERM_DESIGN_SIGN_FLIP) {
-        if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_T_1SAMP)
+        if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_T_1SAMP && !callback)
             return cperm_fail(err, CPERM_EUNSUPPORTED, "options: a sign-flip design tests the "
                               "one-sample t (statistic %d is not supported)", o->statistic);
         if (n > MAX_SUBJECTS)
@@ -71,10 +90,10 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
         return cperm_fail(err, CPERM_EINVAL, "options: unknown design %d", o->design);
     if (o->statistic == CPERM_STAT_F_MWAY_RM) return cperm_rm_validate(n, o, err);
     if (o->statistic != CPERM_STAT_DEFAULT && o->statistic != CPERM_STAT_F_ONEWAY &&
-        o->statistic != CPERM_STAT_T_IND)
+        o->statistic != CPERM_STAT_T_IND && !callback)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "options: groups are tested with the one-way "
-                          "F, the two-sample t or the repeated-measures F (statistic %d)",
-                          o->statistic);
+                          "F, the two-sample t, the repeated-measures F or a callback "
+                          "(statistic %d)", o->statistic);
     const int t_ind = o->statistic == CPERM_STAT_T_IND;
     if (o->n_groups < 2 || o->n_groups > CPERM_MAX_GROUPS || !o->group_sizes)
         return cperm_fail(err, CPERM_EINVAL, "options: a groups design needs 2 to %d group "
@@ -94,6 +113,12 @@ static int validate_design(size_t n, const cperm_options *o, cperm_err *err) {
                           "degree of freedom within groups", total, o->n_groups);
     if (total > UINT32_MAX)
         return cperm_fail(err, CPERM_EUNSUPPORTED, "data: %zu observations are too many", total);
+    /* the caller's statistic: any tail and TFCE; sigma and equal_var are its business */
+    if (callback)
+        return o->n_permutations == CPERM_PERMUTATIONS_ALL
+                   ? cperm_fail(err, CPERM_EINVAL, "options: n_permutations='all' enumerates "
+                                "sign flips; give a number for label shuffles")
+                   : CPERM_OK;
     if (t_ind && o->n_groups != 2)
         return cperm_fail(err, CPERM_EINVAL, "options: the two-sample t compares 2 groups, got "
                           "%zu", o->n_groups);
@@ -237,12 +262,15 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     plan->opt = *options;
     plan->threshold = options->threshold;
     plan->n_threads = resolve_threads(options->n_jobs);
-    plan->kernel = options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
+    const int callback = options->statistic == CPERM_STAT_CALLBACK;
+    plan->kernel = callback ? (options->tfce ? &cperm_kernel_callback_tfce : &cperm_kernel_callback)
+                   : options->design == CPERM_DESIGN_GROUPS ? &cperm_kernel_groups_f
                    : options->tfce ? &cperm_kernel_tfce : &cperm_kernel_cluster_mass;
     /* the design's statistic, resolved: plan->opt.statistic is never DEFAULT */
     const int rm = options->design == CPERM_DESIGN_GROUPS &&
                    options->statistic == CPERM_STAT_F_MWAY_RM;
-    plan->opt.statistic = options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
+    plan->opt.statistic = callback ? CPERM_STAT_CALLBACK
+                          : options->design != CPERM_DESIGN_GROUPS ? CPERM_STAT_T_1SAMP
                           : rm ? CPERM_STAT_F_MWAY_RM
                           : options->statistic == CPERM_STAT_T_IND ? CPERM_STAT_T_IND
                                                                    : CPERM_STAT_F_ONEWAY;
@@ -313,7 +341,17 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
         memcpy(plan->point_exclude, options->exclude, plan->n_points);
     }
     plan->opt.exclude = plan->point_exclude;
-    rc = rm && options->rm_scheme == CPERM_RM_WITHIN
+    if (!callback) { /* the callback's alone */
+        plan->opt.stat_fn = NULL;
+        plan->opt.stat_user = NULL;
+    }
+    rc = options->given_orders
+             ? cperm_order_stream_given(&plan->orders, options->design == CPERM_DESIGN_GROUPS
+                                                           ? CPERM_ORDERS_LABELS
+                                                           : CPERM_ORDERS_SIGNS,
+                                        n_subjects, options->n_given_orders,
+                                        options->given_orders, err)
+         : rm && options->rm_scheme == CPERM_RM_WITHIN
              ? cperm_order_stream_within(&plan->orders, plan->n_classes, plan->rm.n_reps,
                                          options->n_permutations, options->seed, err)
          : options->design == CPERM_DESIGN_GROUPS
@@ -328,6 +366,8 @@ int cperm_plan_create(cperm_plan **out, const cperm_graph *graph, size_t n_subje
     /* Orders are never held whole: each chunk of permutations regenerates its own into the
      * run's window (10^6 permutations of 64 subjects held as bytes were 64 MB, as +-1.0
      * 512 MB). */
+    /* the plan's copy of given orders (the caller's array may be freed) */
+    plan->opt.given_orders = cperm_order_stream_given_rows(plan->orders, NULL);
     plan->n_orders = cperm_order_stream_count(plan->orders);
     plan->exact = cperm_order_stream_exact(plan->orders);
     size_t N = plan->n_orders, n = n_subjects;

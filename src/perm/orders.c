@@ -16,7 +16,8 @@ enum {
     METHOD_DRAW = 2,    /* uniform(size=use) < 0.5 tuples, duplicates discarded (n > 20) */
     METHOD_PERMUTE = 3, /* rng.permutation(n) */
     METHOD_WITHIN = 4,  /* rng.permutation(cells) per subject */
-    METHOD_WITHIN_EXACT = 5 /* order k = the mixed-radix digits of k + 1, one per subject */
+    METHOD_WITHIN_EXACT = 5, /* order k = the mixed-radix digits of k + 1, one per subject */
+    METHOD_GIVEN = 6    /* the caller's rows, copied (options.given_orders) */
 };
 
 struct cperm_order_stream {
@@ -32,6 +33,7 @@ struct cperm_order_stream {
     size_t *save_skip;          /* DRAW: skips[] position at that state */
     size_t n_skips;
     size_t *skips;              /* DRAW: per discarded draw, the order it was drawn for */
+    void *given;                /* GIVEN: count rows of n bytes (SIGNS) or n uint32 (LABELS) */
 };
 
 /* Saved states cost 2.5 kB each; at most about a thousand of them, a window apart. */
@@ -192,6 +194,7 @@ void cperm_order_stream_free(cperm_order_stream *s) {
     free(s->saves);
     free(s->save_skip);
     free(s->skips);
+    free(s->given);
     free(s);
 }
 
@@ -373,6 +376,77 @@ int cperm_order_stream_within(cperm_order_stream **out, size_t n_cells, size_t n
     return CPERM_OK;
 }
 
+/* ------------------------------------------------------------ given orders */
+
+int cperm_order_stream_given(cperm_order_stream **out, int kind, size_t n, size_t count,
+                             const void *rows, cperm_err *err) {
+    if (!out) return cperm_fail(err, CPERM_EINVAL, "orders: NULL output argument");
+    *out = NULL;
+    if (!rows || count < 1)
+        return cperm_fail(err, CPERM_EINVAL, "options: given_orders needs at least one order "
+                          "(got %zu%s)", count, rows ? "" : " and a NULL pointer");
+    if (kind != CPERM_ORDERS_SIGNS && kind != CPERM_ORDERS_LABELS)
+        return cperm_fail(err, CPERM_EINVAL, "orders: unknown kind %d", kind);
+    if (n < 2 || (uint64_t)n > 0xffffffffULL)
+        return cperm_fail(err, CPERM_EINVAL, "orders: %zu observations, need 2 to 2^32 - 1", n);
+    if (count > (size_t)CPERM_ORDERS_MAX_PERMUTATIONS)
+        return cperm_fail(err, CPERM_EINVAL, "options: %zu given orders, more than the limit "
+                          "of %ld", count, CPERM_ORDERS_MAX_PERMUTATIONS);
+    const size_t width = kind == CPERM_ORDERS_SIGNS ? 1 : sizeof(uint32_t);
+    if (count > SIZE_MAX / width / n)
+        return cperm_fail(err, CPERM_EINVAL, "options: %zu given orders of %zu are too many",
+                          count, n);
+    /* validate before copying: a bad row is named, 0-based as the caller's array */
+    if (kind == CPERM_ORDERS_SIGNS) {
+        const uint8_t *r = rows;
+        for (size_t k = 0; k < count; k++)
+            for (size_t i = 0; i < n; i++)
+                if (r[k * n + i] > 1)
+                    return cperm_fail(err, CPERM_EINVAL, "options: given order %zu: byte %u at "
+                                      "subject %zu is not 0 (flipped) or 1 (kept)", k,
+                                      (unsigned)r[k * n + i], i);
+    } else {
+        const uint32_t *r = rows;
+        uint8_t *seen = cperm_malloc(n, 1);
+        if (!seen) return cperm_fail(err, CPERM_ENOMEM, "orders: out of memory");
+        for (size_t k = 0; k < count; k++) {
+            memset(seen, 0, n);
+            for (size_t i = 0; i < n; i++) {
+                const uint32_t v = r[k * n + i];
+                if ((size_t)v >= n || seen[v]) {
+                    free(seen);
+                    return cperm_fail(err, CPERM_EINVAL, "options: given order %zu is not a "
+                                      "permutation of 0 .. %zu: index %u at position %zu %s", k,
+                                      n - 1, (unsigned)v, i,
+                                      (size_t)v >= n ? "is out of range" : "is repeated");
+                }
+                seen[v] = 1;
+            }
+        }
+        free(seen);
+    }
+    cperm_order_stream *s = NULL;
+    int rc = stream_alloc(&s, kind, METHOD_GIVEN, n, count, err);
+    if (rc) return rc;
+    s->given = cperm_malloc(count * n, width);
+    if (!s->given) {
+        cperm_order_stream_free(s);
+        return cperm_fail(err, CPERM_ENOMEM, "orders: no memory for %zu given orders of %zu",
+                          count, n);
+    }
+    memcpy(s->given, rows, count * n * width);
+    *out = s;
+    return CPERM_OK;
+}
+
+const void *cperm_order_stream_given_rows(const cperm_order_stream *s, size_t *bytes) {
+    const int given = s->method == METHOD_GIVEN;
+    if (bytes)
+        *bytes = given ? s->count * s->n * (s->kind == CPERM_ORDERS_SIGNS ? 1 : sizeof(uint32_t))
+                       : 0;
+    return given ? s->given : NULL;
+}
+
 size_t cperm_order_stream_count(const cperm_order_stream *s) { return s->count; }
 int cperm_order_stream_exact(const cperm_order_stream *s) { return s->exact; }
 int cperm_order_stream_kind(const cperm_order_stream *s) { return s->kind; }
@@ -386,6 +460,11 @@ void cperm_order_cursor_init(cperm_order_cursor *c) {
 void cperm_order_stream_fill(const cperm_order_stream *s, cperm_order_cursor *c, size_t k0,
                              size_t k1, void *rows) {
     const size_t n = s->n;
+    if (s->method == METHOD_GIVEN) {
+        const size_t row = n * (s->kind == CPERM_ORDERS_SIGNS ? 1 : sizeof(uint32_t));
+        if (k1 > k0) memcpy(rows, (const unsigned char *)s->given + k0 * row, (k1 - k0) * row);
+        return;
+    }
     if (s->method == METHOD_EXACT || s->method == METHOD_CHOICE) {
         uint8_t *r = rows;
         for (size_t k = k0; k < k1; k++, r += n)

@@ -75,6 +75,15 @@ int cperm_order_stream_labels(cperm_order_stream **out, size_t n_observations,
  * n_permutations out of range, 'all' beyond CPERM_ORDERS_MAX_PERMUTATIONS orders. */
 int cperm_order_stream_within(cperm_order_stream **out, size_t n_cells, size_t n_reps,
                               long n_permutations, uint32_t seed, cperm_err *err);
+/* The caller's orders (cperm_options.given_orders): count rows of n values, bytes 0/1 for
+ * CPERM_ORDERS_SIGNS, uint32 permutations of 0 .. n-1 for CPERM_ORDERS_LABELS, validated and
+ * copied; fill serves them as any stream's (never exact). Errors (CPERM_EINVAL): NULL rows or
+ * count 0, a byte other than 0/1 or a row that is not a permutation (naming the order,
+ * 0-based), more than CPERM_ORDERS_MAX_PERMUTATIONS orders; CPERM_ENOMEM. */
+int cperm_order_stream_given(cperm_order_stream **out, int kind, size_t n, size_t count,
+                             const void *rows, cperm_err *err);
+/* The given rows of such a stream and their size in bytes, or NULL (and 0) for a drawn one. */
+const void *cperm_order_stream_given_rows(const cperm_order_stream *s, size_t *bytes);
 void cperm_order_stream_free(cperm_order_stream *s);
 size_t cperm_order_stream_count(const cperm_order_stream *s);  /* orders (MNE's n_perm - 1) */
 int cperm_order_stream_exact(const cperm_order_stream *s);     /* enumerated (exact test) */

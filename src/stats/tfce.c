@@ -407,6 +407,25 @@ const cperm_kernel cperm_kernel_tfce = {
     NULL,
 };
 
+/* ------------------------------------------- for other kernels (callback.c) */
+
+int cperm_tfce_ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_threads) {
+    return ws_create(out, plan, n_threads);
+}
+void cperm_tfce_ws_free(struct cperm_tfce_ws *tw) { ws_free(tw); }
+int cperm_tfce_map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                          tfce_thread *w, const double *t, const uint8_t *include,
+                          double *scores, double *best) {
+    return map_scores(plan, tw, w, t, include, scores, best);
+}
+int cperm_tfce_map_error(cperm_err *err, int code, const char *what) {
+    return map_error(err, code, what);
+}
+int cperm_tfce_observe(const cperm_plan *plan, cperm_run *run, cperm_err *err) {
+    return tfce_observe(plan, NULL, run, err);
+}
+int cperm_tfce_rule(const cperm_plan *plan) { return tfce_rule(plan); }
+
 /* ------------------------------------------------------------ accessors */
 
 const double *cperm_run_tfce_map(const cperm_run *run) {

@@ -117,4 +117,20 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
                             tfce_thread *w, const double *t, const uint8_t *include,
                             double *scores, double *best);
 
+/* tfce.c, for kernels that score maps of their own (callback.c): the run workspace of
+ * cperm_kernel_tfce (n_threads thread workspaces, at most the plan's orders; thread 0 holds
+ * `leaf`, so it scores observed maps) and its free; one map's scores (the tree or MNE 1.3's
+ * per-step path, as the plan's mode decides) with the arguments of cperm_tfce_map_tree; a
+ * TFCE_E* code as the message of cperm_kernel_tfce ("observed", "permutation 3"); the
+ * observed scores of run->tobs into run->obs and run->tfce->map, as cperm_kernel_tfce's
+ * observe (run->tfce set); its p-value rule. */
+int cperm_tfce_ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_threads);
+void cperm_tfce_ws_free(struct cperm_tfce_ws *tw);
+int cperm_tfce_map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                          tfce_thread *w, const double *t, const uint8_t *include,
+                          double *scores, double *best);
+int cperm_tfce_map_error(cperm_err *err, int code, const char *what);
+int cperm_tfce_observe(const cperm_plan *plan, cperm_run *run, cperm_err *err);
+int cperm_tfce_rule(const cperm_plan *plan);
+
 #endif
