@@ -291,6 +291,10 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
         opts.update(tfce_opts)
         if opts['tfce'] == _cperm.TFCE_EXACT and opts.get('compat'):
             del opts['compat']
+        if opts['tfce'] == _cperm.TFCE_MNE13 and path == 'ndimage' and len(sample_shape) == 1:
+            # MNE 1.3 measures a 1-D cluster without adjacency by len() of find_objects'
+            # 1-tuple: every extent is 1, as if no point had a neighbour
+            graph = (np.zeros(n_tests + 1, np.int64), np.zeros(0, np.int32))
     logger.info('Running initial clustering …')
 
     known = _known_stat(stat_fun, kind)
@@ -345,6 +349,8 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
                 [seed_value.permutation(len(data)) for _ in range(n_perm - 1)],
                 np.uint32).reshape(-1, len(data))
 
+    if opts.get('given_orders') is not None and len(opts['given_orders']) == 0:
+        del opts['given_orders']  # nothing drawn (n_permutations=1): the engine draws none
     n_orders = None
     progress = Progress(0, 'Permuting%s' % extra)
     try:
