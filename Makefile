@@ -13,6 +13,9 @@ DATAROOTDIR ?= $(PREFIX)/share
 MANDIR ?= $(DATAROOTDIR)/man
 BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The Python package (python/clusterperm) goes where Debian's python3 looks under PREFIX.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHONDIR ?= $(PREFIX)/lib/python$(PY_VERSION)/dist-packages
 
 # The version is the header's; the shared library's SONAME carries its major number.
 VERSION := $(shell sed -n 's/^\#define CPERM_VERSION_STRING "\(.*\)"/\1/p' include/clusterperm.h)
@@ -255,6 +258,7 @@ bench: deps
 	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
 	sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
 	sh bench/bench_mpi.sh $(BUILD) $(BENCH_MPI_ARGS)
+	if [ -n "$(PYTHON_EXT)" ]; then PYTHONPATH=python $(PYTHON) bench/bench_python.py $(BENCH_PYTHON_ARGS); fi
 
 # Statistical validity (README): FWER and power on simulated null/effect studies, not part of
 # `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.
@@ -285,6 +289,10 @@ install: all
 	ln -sf libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so
 	install -m 644 $(BUILD)/clusterperm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/clusterperm.bash-completion $(DESTDIR)$(BASHCOMPDIR)/clusterperm
+	if [ -n "$(PYTHON_EXT)" ] && [ -f "$(PYTHON_EXT)" ]; then \
+	    install -d $(DESTDIR)$(PYTHONDIR)/clusterperm && \
+	    install -m 644 python/clusterperm/*.py $(DESTDIR)$(PYTHONDIR)/clusterperm/ && \
+	    install -m 755 $(PYTHON_EXT) $(DESTDIR)$(PYTHONDIR)/clusterperm/; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/clusterperm.h $(DESTDIR)$(LIBDIR)/libclusterperm.a \
@@ -294,6 +302,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so \
 	    $(DESTDIR)$(MANDIR)/man1/clusterperm.1 $(DESTDIR)$(BASHCOMPDIR)/clusterperm
+	rm -rf $(DESTDIR)$(PYTHONDIR)/clusterperm
 
 clean:
 	rm -rf build build-san build-fuzz python/clusterperm/_cperm*.so
