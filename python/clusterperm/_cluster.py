@@ -75,6 +75,69 @@ def _known_stat(stat_fun, kind):
     return None
 
 
+def _closure_values(func, names):
+    """The values a function would see for these names: its closure cells, then its
+    globals (MNE's tutorials keep factor_levels and effects in the script's namespace)."""
+    code = getattr(func, '__code__', None)
+    if code is None:
+        return None
+    cells = dict(zip(code.co_freevars, func.__closure__ or ()))
+    out = {}
+    for name in names:
+        if name in cells:
+            try:
+                out[name] = cells[name].cell_contents
+            except ValueError:
+                return None
+        elif name in getattr(func, '__globals__', {}):
+            out[name] = func.__globals__[name]
+        else:
+            return None
+    return out
+
+
+def _recognise_rm(stat_fun, X, t_obs, slices, buffer_size):
+    """MNE's repeated-measures pattern: permutation_cluster_test over the cells with
+    stat_fun = lambda *args: f_mway_rm(np.swapaxes(args, 1, 0), factor_levels, effects, ...)[0].
+    Recognised only when the function names f_mway_rm, its factor_levels and one effect can be
+    read from it, and the engine's F equals stat_fun's bit for bit on the observed data and on
+    a shuffle of it; then the engine's repeated-measures F kernel runs with MNE's label
+    shuffles (rm_scheme RM_MNE), which gives stat_fun's results. Otherwise None (called back)."""
+    code = getattr(stat_fun, '__code__', None)
+    if code is None or 'f_mway_rm' not in code.co_names + code.co_freevars:
+        return None
+    names = [n for n in ('factor_levels', 'effects') if n in code.co_names + code.co_freevars]
+    vals = _closure_values(stat_fun, names)
+    if not vals or 'factor_levels' not in vals:
+        return None
+    try:
+        levels = [int(v) for v in np.atleast_1d(vals['factor_levels'])]
+        masks = _cperm.mway_effects(len(levels), vals.get('effects', 'A*B'))
+    except Exception:
+        return None
+    sizes = {x.shape[0] for x in X}
+    if len(masks) != 1 or len(sizes) != 1 or int(np.prod(levels)) != len(X):
+        return None
+    S = sizes.pop()
+    cells = np.stack(X, axis=1)  # (subjects, cells, points)
+    try:
+        F = _cperm.f_mway_rm(np.ascontiguousarray(cells), levels, masks[0])
+        if not np.array_equal(np.asarray(t_obs, float).ravel(), F, equal_nan=True):
+            return None
+        rows = np.concatenate(X, axis=0)[np.random.RandomState(0).permutation(S * len(X))]
+        shuffled = [rows[s] for s in slices]
+        probe = _stat_caller(stat_fun, slices, buffer_size, rows.shape[1])(
+            np.concatenate(shuffled, axis=0))
+        F2 = _cperm.f_mway_rm(np.ascontiguousarray(np.stack(shuffled, axis=1)), levels,
+                              masks[0])
+        if not np.array_equal(probe, F2, equal_nan=True):
+            return None
+    except Exception:
+        return None
+    return dict(statistic=_cperm.STAT_F_MWAY_RM, rm_factor_levels=levels,
+                rm_effect=int(masks[0]), rm_scheme=_cperm.RM_MNE)
+
+
 def _check_fun(X, stat_fun, threshold, tail, kind):
     """MNE's default statistic and threshold, with its warnings."""
     from scipy import stats
@@ -308,6 +371,8 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
     else:
         data = X[0]
     data = np.ascontiguousarray(data, np.float64)
+    if known is None and kind == 'groups' and not tfce:
+        known = _recognise_rm(stat_fun, X, t_obs, slices, buffer_size)
     if tfce and kind == 'groups':
         known = None  # the engine's label kernel has no TFCE: the statistic comes back here
     if known is not None:
