@@ -255,8 +255,8 @@ demo: deps
 
 bench: deps
 	$(MAKE) all tests
-	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
-	sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
 	sh bench/bench_mpi.sh $(BUILD) $(BENCH_MPI_ARGS)
 	if [ -n "$(PYTHON_EXT)" ]; then PYTHONPATH=python $(PYTHON) bench/bench_python.py $(BENCH_PYTHON_ARGS); fi
 
