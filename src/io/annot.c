@@ -120,8 +120,8 @@ int cperm_annot_read_mem(cperm_annot **out, const void *data, size_t size, const
             goto fail;
         }
     }
-    /* every entry takes at least 24 bytes (v2: 28): check before allocating */
-    if ((size - r.off) / (v2 ? 28 : 24) < n_read) goto trunc;
+    /* every entry takes at least 20 bytes (v2: 24): check before allocating */
+    if ((size - r.off) / (v2 ? 24 : 20) < n_read) goto trunc;
     a->n_regions = n_read;
     a->names = calloc(n_read ? n_read : 1, sizeof *a->names);
     a->rgba = cperm_malloc(n_read ? n_read * 4 : 1, sizeof *a->rgba);
