@@ -1205,9 +1205,8 @@ CPERM_API void cperm_annot_free(cperm_annot *annot);
 
 /* A FreeSurfer .label file as mne.read_label reads it: its vertices sorted ascending and
  * unique, the hemisphere from the file name (MNE's rule: a name ending in "lh.label" or
- * starting with "lh." is lh, likewise rh; otherwise an error) and its name (the file name
- * without ".label" and, as MNE, without the "-lh"/"-rh" ending kept: name is MNE's
- * label.name). */
+ * starting with "lh." is lh, likewise rh; otherwise an error) and its name, MNE's label.name:
+ * "NAME-lh" for "NAME-lh.label", and, MNE's quirk kept, "lh.NAME-lh" for "lh.NAME.label". */
 typedef struct cperm_label {
     int hemi;              /* 0 = lh, 1 = rh */
     char name[256];
