@@ -3,6 +3,7 @@
  * figures and report of cli/report.c), built from the plan, the run, the options and the
  * study and added to the run's output set. */
 #include "cluster_out.h"
+#include "cluster_tsv.h"
 #include "mpi.h"
 #include "report.h"
 
@@ -46,6 +47,57 @@ static size_t block_of(const cperm_stc *L, size_t v, size_t *row) {
 }
 
 /* One cluster's record. scratch holds n_vertices entries, seen n_vertices zeros. */
+static json_t *jxyz(const double v[3]) {
+    json_t *a = json_array();
+    for (int d = 0; a && d < 3; d++) json_array_append_new(a, jreal(v[d]));
+    return a;
+}
+
+static json_t *jhits(const atlas_hit *h, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(h[i].name));
+        json_object_set_new(o, "n_vertices", json_integer((json_int_t)h[i].n_vertices));
+        json_object_set_new(o, "fraction", jreal(h[i].fraction));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *jpair(double lo, double hi) {
+    json_t *a = json_array();
+    json_array_append_new(a, jmaybe(lo));
+    json_array_append_new(a, jmaybe(hi));
+    return a;
+}
+
+/* Issue 18: a cluster's regions, peak coordinates and effect sizes. */
+static void cluster_json_extra(json_t *c, const cluster_info *ci, const cli_atlas *at) {
+    json_t *pk = json_object_get(c, "peak");
+    if (pk && ci->has_pos && !json_object_get(pk, "pos_mm"))
+        json_object_set_new(pk, "pos_mm", jxyz(ci->pos_mm)); /* surfaces: the vertex's rr */
+    if (pk && ci->has_mni) json_object_set_new(pk, "mni_mm", jxyz(ci->mni));
+    if (at && at->annot[0]) {
+        json_object_set_new(c, "regions", jhits(ci->regions, ci->n_regions));
+        json_object_set_new(c, "n_unlabelled", json_integer((json_int_t)ci->n_unlabelled));
+        json_object_set_new(c, "peak_region", ci->peak_region ? json_string(ci->peak_region)
+                                                              : json_null());
+    }
+    if (at && at->n_labels) json_object_set_new(c, "labels", jhits(ci->labels, ci->n_labels));
+    const cperm_effect *e = &ci->effect;
+    json_t *ef = json_object();
+    json_object_set_new(ef, "mean", jmaybe(e->mean));
+    json_object_set_new(ef, "mean_ci95", jpair(e->mean_lo, e->mean_hi));
+    json_object_set_new(ef, "cohens_d", jmaybe(e->d));
+    json_object_set_new(ef, "cohens_d_ci95", jpair(e->d_lo, e->d_hi));
+    json_object_set_new(ef, "partial_eta2", jmaybe(e->eta2_p));
+    json_object_set_new(ef, "stat", jmaybe(e->stat));
+    json_object_set_new(ef, "df1", jmaybe(e->df1));
+    json_object_set_new(ef, "df2", jmaybe(e->df2));
+    json_object_set_new(c, "effect", ef);
+}
+
 static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uint8_t *seen) {
     const cperm_stc *L = r->study->layout;
     const size_t nv = cli_stc_rows(L);
@@ -123,7 +175,7 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
 }
 
 /* clusters.json's text, or NULL when out of memory. */
-static char *clusters_json(const os_result *r, int wrote_summary) {
+static char *clusters_json(const os_result *r, int wrote_summary, const cluster_info *info) {
     const os_opts *o = r->opts;
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
@@ -242,6 +294,19 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(data, "tmin_ms", jreal(ms(L->tmin)));
     json_object_set_new(data, "tstep_ms", jreal(ms(L->tstep)));
     json_object_set_new(root, "data", data);
+    if (st->atlas) { /* issue 18: what labelled the clusters */
+        const cli_atlas *at = st->atlas;
+        json_t *a = json_object(), *files = json_array();
+        json_object_set_new(a, "parc", at->opts->parc ? json_string(at->opts->parc) : json_null());
+        json_object_set_new(a, "subject", json_string(at->opts->subject));
+        json_object_set_new(a, "subjects_dir", *at->subjects_dir ? json_string(at->subjects_dir)
+                                                                 : json_null());
+        for (size_t i = 0; i < at->opts->n_labels; i++)
+            json_array_append_new(files, json_string(at->opts->labels[i]));
+        json_object_set_new(a, "label_files", files);
+        json_object_set_new(a, "mni", json_boolean(at->mni));
+        json_object_set_new(root, "atlas", a);
+    }
 
     size_t n_h0 = 0;
     cperm_run_h0(r->run, &n_h0);
@@ -255,7 +320,9 @@ static char *clusters_json(const os_result *r, int wrote_summary) {
     json_object_set_new(root, "summary_written", json_boolean(wrote_summary));
     for (size_t k = 0; k < n_clusters; k++) {
         json_t *c = cluster_json(r, k, scratch, seen);
-        if (!c || json_array_append_new(clusters, c)) goto cleanup;
+        if (!c) goto cleanup;
+        cluster_json_extra(c, &info[k], st->atlas); /* issue 18 */
+        if (json_array_append_new(clusters, c)) goto cleanup;
     }
     json_object_set_new(root, "clusters", clusters);
     clusters = NULL;
@@ -307,10 +374,12 @@ static int summary_stc(cperm_stc **out, const os_result *r) {
 
 int cluster_outputs(outset *set, const os_result *r, int *summarised) {
     cperm_stc *summary = NULL; /* the set's once added */
-    char *json = NULL, *h0 = NULL;
+    char *json = NULL, *h0 = NULL, *tsv = NULL;
     size_t h0_len = 0;
     int rc = -1;
+    cluster_info *info = NULL; /* issue 18 */
     *summarised = 0;
+    if (cluster_info_compute(&info, r, r->study->atlas)) return -1;
 
     if (outset_add_map(set, "tobs", cperm_run_tobs(r->run), r->study->layout)) goto cleanup;
     if (summary_stc(&summary, r)) goto cleanup;
@@ -325,18 +394,25 @@ int cluster_outputs(outset *set, const os_result *r, int *summarised) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
-    json = clusters_json(r, summary != NULL);
+    json = clusters_json(r, summary != NULL, info);
     if (!json) {
         cli_error("out of memory while formatting clusters.json");
         goto cleanup;
     }
     if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
+    if (!(tsv = cluster_tsv_text(r, info))) { /* issue 18 */
+        cli_error("out of memory while formatting clusters.tsv");
+        goto cleanup;
+    }
+    if (outset_add(set, "clusters.tsv", tsv, strlen(tsv))) goto cleanup;
     if (report_add(set, r, json, summary)) goto cleanup;
     *summarised = summary != NULL;
     rc = 0;
 
 cleanup:
+    cluster_info_free(info, cperm_run_n_clusters(r->run));
     free(json);
+    free(tsv);
     free(h0);
     return rc;
 }

@@ -101,8 +101,20 @@ static void usage(FILE *f) {
         "                       not depend on it\n"
         "outputs:\n"
         "  --out DIR            tobs-lh/-rh.stc, summary-lh/-rh.stc, h0.txt, clusters.json,\n"
-        "                       and the figures summary.png, h0.png and report.html\n"
+        "                       clusters.tsv (one row per cluster: peak, regions, effect\n"
+        "                       sizes), and the figures summary.png, h0.png and report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
+        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
+        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
+        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
+        "  --label FILE         also count each cluster's vertices in this .label file\n"
+        "                       (as mne.read_label; repeatable)\n"
+        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
+        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
+        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
+        "                       surf/?h.white of the subject)\n"
+        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
         "  -q, --quiet          no log lines and no progress (errors and warnings only);\n"
         "                       otherwise progress goes to stderr: a bar on a terminal, a\n"
         "                       line per 10% (or 30 s) when stderr is a file\n"
@@ -166,8 +178,20 @@ static void usage_independent(FILE *f) {
         "                       depend on it\n"
         "outputs:\n"
         "  --out DIR            tobs-lh/-rh.stc (the F or t map), summary-lh/-rh.stc,\n"
-        "                       h0.txt, clusters.json, summary.png, h0.png, report.html\n"
+        "                       h0.txt, clusters.json, clusters.tsv, summary.png, h0.png,\n"
+        "                       report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
+        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
+        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
+        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
+        "  --label FILE         also count each cluster's vertices in this .label file\n"
+        "                       (as mne.read_label; repeatable)\n"
+        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
+        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
+        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
+        "                       surf/?h.white of the subject)\n"
+        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
         "  -q, --quiet          no log lines and no progress\n"
         "resuming:\n"
         "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"
@@ -222,8 +246,20 @@ static void usage_rmanova(FILE *f) {
         "                       depend on it\n"
         "outputs:\n"
         "  --out DIR            tobs-lh/-rh.stc (the F map), summary-lh/-rh.stc, h0.txt,\n"
-        "                       clusters.json, summary.png, h0.png, report.html\n"
+        "                       clusters.json, clusters.tsv, summary.png, h0.png,\n"
+        "                       report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
+        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
+        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
+        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
+        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
+        "  --label FILE         also count each cluster's vertices in this .label file\n"
+        "                       (as mne.read_label; repeatable)\n"
+        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
+        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
+        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
+        "                       surf/?h.white of the subject)\n"
+        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
         "  -q, --quiet          no log lines and no progress\n"
         "resuming:\n"
         "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"
@@ -376,6 +412,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
     o->dims = o->adjacency = o->adjacency_dim = o->channels = NULL; /* arrays (issue 14) */
     ckpt_opts_init(&o->ckpt);
     tfce_cli_init(&o->tfce); /* TFCE (issue 5) */
+    atlas_cli_init(&o->atlas); /* atlases (issue 18) */
     uint64_t seen = 0; /* bit k: known[k] was given */
 
     for (int i = 1; i < argc; i++) {
@@ -421,7 +458,8 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             "--group", "--stat", "--f-threshold", /* independent */
             "--cell", "--factors", "--effect", "--scheme", /* rm-anova */
             "--min-neighbors", "--min-duration", "--min-extent", /* issue 13 */
-            "--dims", "--adjacency", "--adjacency-dim", "--channels"}; /* arrays: issue 14 */
+            "--dims", "--adjacency", "--adjacency-dim", "--channels", /* arrays: issue 14 */
+            "--parc", "--label", "--subjects-dir", "--subject"}; /* atlases: issue 18 */
         enum { N_KNOWN = sizeof known / sizeof known[0], N_ONCE = 5 };
         static_assert(N_KNOWN <= 64, "seen is a 64-bit mask");
         size_t found = N_KNOWN;
@@ -471,6 +509,9 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             return -1;
         }
         seen |= (uint64_t)1 << found;
+        const int atrc = atlas_cli_option(&o->atlas, command, name, val); /* issue 18 */
+        if (atrc < 0) return -1;
+        if (atrc) continue;
         int ckrc; /* --checkpoint options (cli/checkpoint.c, issue 7) */
         if (ckpt_parse_option(&o->ckpt, name, val, &ckrc)) {
             if (ckrc) return -1;
@@ -693,6 +734,12 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
         cli_error("%s: %s has no effect with TFCE, which uses every threshold (give "
                   "--tfce-steps START,STEP for stepped thresholds)", command,
                   !isnan(o->p_threshold) ? "--p-threshold" : "--t-threshold");
+        return -1;
+    }
+    if (atlas_cli_any(&o->atlas) && (o->tfce.on || o->dims)) { /* issue 18 */
+        cli_error("%s: %s labels the clusters of source estimates; %s", command,
+                  o->atlas.parc ? "--parc" : o->atlas.n_labels ? "--label" : "--subjects-dir",
+                  o->tfce.on ? "TFCE has no clusters" : "--dims arrays have no source space");
         return -1;
     }
     if (!isnan(o->tmin) && !isnan(o->tmax) && o->tmin > o->tmax) {
@@ -937,6 +984,7 @@ static void test_options(cperm_options *opts, const os_opts *o, const os_study *
 static const char *const output_names[] = {
     "tobs-lh.stc",         "tobs-rh.stc",         "h0.txt",
     "summary-lh.stc",      "summary-rh.stc",      "clusters.json",
+    "clusters.tsv",        /* issue 18 */
     "tfce-lh.stc",         "tfce-rh.stc",         "tfce-p-lh.stc",
     "tfce-p-rh.stc",       "tfce-summary-lh.stc", "tfce-summary-rh.stc",
     "tfce.json",           "summary.png",         "h0.png",
@@ -1019,6 +1067,8 @@ static int cluster_command(int argc, char **argv, const char *command) {
         }
         n_times = study.layout->n_times;
         n_vertices = cli_stc_rows(study.layout);
+        /* issue 18: the atlas files, read and checked before the permutations run */
+        if (atlas_load(&study.atlas, &o.atlas, &study, command)) goto cleanup;
     }
 
     /* 2. The plan and its run. */
@@ -1114,6 +1164,8 @@ cleanup:
     cperm_graph_free(graph);
     arrays_free(study.arrays);
     study.arrays = NULL;
+    atlas_free(study.atlas); /* issue 18 */
+    study.atlas = NULL;
     study_free(&study);
     return ret;
 }

@@ -9,6 +9,7 @@
 #include "checkpoint.h" /* ckpt_opts */
 #include "subjects.h"
 #include "tfce_out.h"   /* tfce_cli */
+#include "atlas.h"      /* atlas_cli (issue 18) */
 
 /* The command line, as parse_args read it. Parameters the plan holds (the threshold, the
  * number of orders, exactness) are read from the plan, not from here. */
@@ -54,6 +55,7 @@ typedef struct os_opts {
     const char *channels;     /* --channels FILE: the data's channel names, in order */
     ckpt_opts ckpt;           /* --checkpoint, --checkpoint-interval (cli/checkpoint.c) */
     tfce_cli tfce;            /* --tfce* (cli/tfce_out.c) */
+    atlas_cli atlas;          /* --parc, --label, --subjects-dir, --subject (cli/atlas.c) */
 } os_opts;
 
 /* A study as read (cli/study.c): the subjects' stems, the source space and X. */
@@ -76,6 +78,7 @@ typedef struct os_study {
                                  and tstep of the tested data (its data are not X's) */
     double *X;                /* n_subjects x n_times x n_vertices */
     struct os_arrays *arrays; /* --dims: the arrays' layout (cli/arrays.h); NULL for estimates */
+    struct cli_atlas *atlas;  /* --parc/--label/--subjects-dir (cli/atlas.h); NULL: none */
 } os_study;
 
 /* What every output of a run is made of (cli/cluster_out.c, cli/tfce_out.c, the figures

@@ -1,7 +1,9 @@
 /* report.c - onesample's figures and report.html: the seed's summary figure (surfaces), the
- * glass brain of a volume (summary-vol.png), the H0 histogram, and one self-contained page (images as data URIs, no scripts, works offline);
+ * glass brain of a volume (summary-vol.png), the H0 histogram, and one self-contained page (images as data URIs, one small inline script that sorts the
+ * cluster table, works offline);
  * also the page pieces and the draw-then-add sequence that the TFCE report shares (report.h). */
 #include "report.h"
+#include "atlas.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -93,6 +95,11 @@ void report_begin(report_buf *b, const char *heading) {
                  "tr.sig td{background:#fde8e8}\n"
                  "img{max-width:100%%;border:1px solid #ddd}\n"
                  "figure{margin:1em 0}figcaption{font-size:.9em;color:#555}\n"
+                 "th[data-sort=asc]::after{content:' \\25B2'}th[data-sort=desc]::after{content:' \\25BC'}\n"
+                 ".panel{border:1px solid #ccc;margin:1em 0;padding:.3em 1em}"
+                 ".panel.sig{border-color:#e08080}\n"
+                 ".panel-body{display:flex;gap:1.5em;align-items:flex-start;flex-wrap:wrap}"
+                 ".panel figure{margin:0}.panel img{max-width:360px}\n"
                  "</style>\n</head>\n<body>\n<h1>");
     report_html(b, heading);
     report_printf(b, "</h1>\n");
@@ -375,6 +382,306 @@ static int cmp_rows(const void *a, const void *b) {
 }
 
 #define REPORT_MAX_ROWS 40
+#define REPORT_MAX_PANELS 4
+
+/* Issue 18: the cluster table sorts by a column when its heading is clicked (numbers by
+ * value, as parseFloat reads the cell, else text), and on load by "#sort=N" or "#sort=-N"
+ * in the page's address (column N, descending for -N). Inline: the page stays one file. */
+#define SORT_SCRIPT                                                                        \
+    "<script>\n(function(){var t=document.getElementById('clusters');if(!t)return;"        \
+    "var h=t.tHead.rows[0].cells;function key(r,i){var s=r.cells[i].textContent,"          \
+    "v=parseFloat(s);return isNaN(v)?s:v;}function by(i,asc){var b=t.tBodies[0],"          \
+    "rs=Array.prototype.slice.call(b.rows);rs.sort(function(x,y){var a=key(x,i),"          \
+    "c=key(y,i),d=(typeof a==='number'&&typeof c==='number')?a-c:String(a)."              \
+    "localeCompare(String(c));return asc?d:-d;});for(var j=0;j<h.length;j++)"             \
+    "h[j].removeAttribute('data-sort');h[i].setAttribute('data-sort',asc?'asc':'desc');"   \
+    "rs.forEach(function(r){b.appendChild(r);});}for(var i=0;i<h.length;i++)(function(i){" \
+    "h[i].style.cursor='pointer';h[i].addEventListener('click',function(){"                \
+    "by(i,h[i].getAttribute('data-sort')!=='asc');});})(i);var m=/#sort=(-?)(\\d+)/."       \
+    "exec(location.hash);if(m&&+m[2]<h.length)by(+m[2],m[1]!=='-');})();\n</script>\n"
+
+static void cell_num(report_buf *b, double v, const char *fmt) {
+    if (isnan(v)) report_printf(b, "<td>&mdash;</td>");
+    else {
+        report_printf(b, "<td class=\"n\">");
+        report_printf(b, fmt, v);
+        report_printf(b, "</td>");
+    }
+}
+
+/* A number and its interval, "x [lo, hi]". */
+static void cell_ci(report_buf *b, const json_t *v, const json_t *ci) {
+    const double x = jnum(v), lo = jnum(json_array_get(ci, 0)), hi = jnum(json_array_get(ci, 1));
+    if (isnan(x)) report_printf(b, "<td>&mdash;</td>");
+    else report_printf(b, "<td class=\"n\">%.3g [%.3g, %.3g]</td>", x, lo, hi);
+}
+
+/* Issue 18: a row's peak region, regions, MNI and effect sizes. */
+static void row_extras(report_buf *b, const json_t *c, int has_parc, int has_mni, int f_design) {
+    const json_t *pk = json_object_get(c, "peak"), *ef = json_object_get(c, "effect");
+    if (has_parc) {
+        const char *pr = json_string_value(json_object_get(c, "peak_region"));
+        report_printf(b, "<td>");
+        report_html(b, pr ? pr : "(none)");
+        report_printf(b, "</td><td>");
+        const json_t *regs = json_object_get(c, "regions");
+        for (size_t i = 0; i < json_array_size(regs) && i < 3; i++) {
+            const json_t *g = json_array_get(regs, i);
+            report_printf(b, "%s", i ? ", " : "");
+            report_html(b, json_string_value(json_object_get(g, "name")));
+            report_printf(b, " %.0f%%", 100.0 * jnum(json_object_get(g, "fraction")));
+        }
+        if (json_array_size(regs) > 3)
+            report_printf(b, ", +%zu", json_array_size(regs) - 3);
+        report_printf(b, "</td>");
+    }
+    if (has_mni) {
+        const json_t *m = json_object_get(pk, "mni_mm");
+        if (json_array_size(m) == 3)
+            report_printf(b, "<td class=\"n\">%.1f, %.1f, %.1f</td>", jnum(json_array_get(m, 0)),
+                          jnum(json_array_get(m, 1)), jnum(json_array_get(m, 2)));
+        else
+            report_printf(b, "<td>&mdash;</td>");
+    }
+    if (f_design) {
+        cell_num(b, jnum(json_object_get(ef, "partial_eta2")), "%.3f");
+    } else {
+        cell_ci(b, json_object_get(ef, "mean"), json_object_get(ef, "mean_ci95"));
+        cell_ci(b, json_object_get(ef, "cohens_d"), json_object_get(ef, "cohens_d_ci95"));
+    }
+}
+
+/* The cluster-averaged time course of cluster k: for each time point the mean over the
+ * cluster's vertices of the contrast (one sample: the subjects' mean of X; two groups: the
+ * difference of the groups' means; F designs: the statistic T_obs). y holds n_times values,
+ * verts n_vertices scratch. */
+static void cluster_timecourse(double *y, size_t *verts, const os_result *r, size_t k, int f_design) {
+    const os_study *st = r->study;
+    const size_t nv = cli_stc_rows(st->layout), nt = st->layout->n_times, n_obs = st->a.stems.n;
+    size_t n_m = 0, n_v = 0;
+    const int64_t *m = cperm_run_cluster(r->run, k, &n_m);
+    for (size_t i = 0; i < n_m; i++) {
+        const size_t v = (size_t)m[i] % nv;
+        size_t j = 0;
+        while (j < n_v && verts[j] != v) j++;
+        if (j == n_v) verts[n_v++] = v;
+    }
+    const double *tobs = cperm_run_tobs(r->run);
+    const int two = os_independent(r->opts) && !f_design;
+    const size_t n1 = two ? st->group_sizes[0] : n_obs;
+    for (size_t t = 0; t < nt; t++) {
+        double sum = 0;
+        for (size_t j = 0; j < n_v; j++) {
+            const size_t pt = t * nv + verts[j];
+            if (f_design) {
+                sum += tobs[pt];
+                continue;
+            }
+            double a = 0, c = 0;
+            for (size_t s = 0; s < n1; s++) a += st->X[s * nv * nt + pt];
+            for (size_t s = n1; s < n_obs; s++) c += st->X[s * nv * nt + pt];
+            sum += a / (double)n1 - (two ? c / (double)(n_obs - n1) : 0.0);
+        }
+        y[t] = n_v ? sum / (double)n_v : NAN;
+    }
+}
+
+/* An inline SVG of y (n_times values) with the window [t0, t1] shaded. */
+static void timecourse_svg(report_buf *b, size_t k, const double *y, size_t nt, size_t t0,
+                           size_t t1, double tmin_ms, double tstep_ms, const char *ylabel) {
+    const double W = 640, H = 200, L = 64, R = 12, T = 12, B = 36;
+    double lo = 0, hi = 0;
+    for (size_t t = 0; t < nt; t++) {
+        if (y[t] < lo) lo = y[t];
+        if (y[t] > hi) hi = y[t];
+    }
+    if (hi - lo <= 0) hi = lo + 1;
+    const double pad = 0.05 * (hi - lo);
+    lo -= pad;
+    hi += pad;
+#define TX(t) (L + (W - L - R) * (nt > 1 ? (double)(t) / (double)(nt - 1) : 0.5))
+#define TY(v) (T + (H - T - B) * (hi - (v)) / (hi - lo))
+    const double half = nt > 1 ? 0.5 * (W - L - R) / (double)(nt - 1) : 8;
+    report_printf(b, "<svg id=\"timecourse-%zu\" xmlns=\"http://www.w3.org/2000/svg\" "
+                  "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+                  "aria-label=\"cluster %zu time course\">", k, W, H, W, H, k);
+    report_printf(b, "<rect class=\"window\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+                  "height=\"%.0f\" fill=\"#f4a6a6\" fill-opacity=\"0.55\"/>",
+                  TX(t0) - half, T, TX(t1) - TX(t0) + 2 * half, H - T - B);
+    report_printf(b, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+                  "fill=\"none\" stroke=\"#888\"/>", L, T, W - L - R, H - T - B);
+    if (lo < 0 && hi > 0)
+        report_printf(b, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"#aaa\" stroke-dasharray=\"4 3\"/>", L, W - R, TY(0), TY(0));
+    report_printf(b, "<polyline fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" points=\"");
+    for (size_t t = 0; t < nt; t++)
+        if (!isnan(y[t])) report_printf(b, "%.1f,%.1f ", TX(t), TY(y[t]));
+    report_printf(b, "\"/>");
+    report_printf(b, "<g font-size=\"11\" font-family=\"sans-serif\" fill=\"#333\">"
+                  "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"start\">%g ms</text>"
+                  "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%g ms</text>"
+                  "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>"
+                  "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>"
+                  "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", L, H - B + 14,
+                  tmin_ms, W - R, H - B + 14, tmin_ms + tstep_ms * (double)(nt - 1), L - 4,
+                  T + 10, hi, L - 4, H - B, lo, (L + W - R) / 2, H - 6);
+    report_html(b, ylabel);
+    report_printf(b, "</text></g></svg>\n");
+#undef TX
+#undef TY
+}
+
+/* The cluster's map (its duration per vertex, ms) seen where it lies: the peak's
+ * hemisphere, lateral and medial views (surface); the glass brain (volume). NULL when not
+ * drawn (a mixed space, or an error: said on the page instead). */
+static unsigned char *cluster_figure(const os_result *r, size_t k, size_t peak_block,
+                                     size_t *len) {
+    const os_study *st = r->study;
+    const cperm_stc *L = st->layout;
+    const size_t nv = cli_stc_rows(L);
+    if (st->mixed) return NULL;
+    cperm_stc *s = outputs_like(L, 1);
+    if (!s) return NULL;
+    memset(s->data, 0, nv * sizeof *s->data);
+    size_t n_m = 0;
+    const int64_t *m = cperm_run_cluster(r->run, k, &n_m);
+    const double step = L->tstep * 1000.0;
+    double mx = 0;
+    for (size_t i = 0; i < n_m; i++) {
+        double *d = &s->data[(size_t)m[i] % nv];
+        *d += step;
+        if (*d > mx) mx = *d;
+    }
+    cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT;
+    ro.fmin = 0.5 * step;
+    ro.fmid = 0.75 * step < mx ? 0.75 * step : mx;
+    ro.fmax = mx > ro.fmid ? mx : ro.fmid;
+    ro.time_label = "Duration in the cluster (ms)";
+    ro.format = CPERM_FORMAT_PNG;
+    unsigned char *png = NULL;
+    cperm_err err = {0};
+    int rc;
+    if (st->volume) {
+        ro.width = 720;
+        ro.height = 320;
+        rc = cperm_render_volume(&png, len, &st->src->hemis[0], s->vertices[0], s->data,
+                                 s->n_vertices[0], &ro, &err);
+    } else {
+        cperm_render_hemi geom[2];
+        rc = cperm_render_hemis_from_src(geom, st->src, &err);
+        ro.hemi = peak_block ? CPERM_HEMI_RH : CPERM_HEMI_LH;
+        ro.n_views = 2;
+        ro.views[0] = CPERM_VIEW_LATERAL;
+        ro.views[1] = CPERM_VIEW_MEDIAL;
+        ro.width = 360;
+        ro.height = 560;
+        if (!rc) rc = cperm_render_stc(&png, len, s, geom, &ro, &err);
+    }
+    cperm_stc_free(s);
+    return rc ? NULL : png;
+}
+
+/* Issue 18: a panel per cluster (the significant ones first, at most REPORT_MAX_PANELS):
+ * its regions, peak, effect sizes, figure and time course. */
+static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, size_t n_rows,
+                           double p_summary, int f_design) {
+    const os_study *st = r->study;
+    const size_t nt = st->layout->n_times, nv = cli_stc_rows(st->layout);
+    double *y = malloc((nt ? nt : 1) * sizeof *y);
+    size_t *verts = malloc((nv ? nv : 1) * sizeof *verts);
+    if (!y || !verts) {
+        b->oom = 1;
+        free(y);
+        free(verts);
+        return;
+    }
+    const double tmin_ms = st->layout->tmin * 1000.0, tstep_ms = st->layout->tstep * 1000.0;
+    report_printf(b, "<h2>Cluster details</h2>\n<p>The %s cluster%s by p (at most %d): where "
+                  "%s lies and its time course, averaged over its vertices, the window in "
+                  "which it is significant shaded.</p>\n",
+                  n_rows < REPORT_MAX_PANELS ? "" : "first", n_rows == 1 ? "" : "s",
+                  REPORT_MAX_PANELS, n_rows == 1 ? "it" : "each");
+    for (size_t i = 0; i < n_rows && i < REPORT_MAX_PANELS; i++) {
+        const json_t *c = rows[i].c, *pk = json_object_get(c, "peak");
+        const json_t *span = json_object_get(c, "time_ms"), *ef = json_object_get(c, "effect");
+        const size_t k = (size_t)json_integer_value(json_object_get(c, "index"));
+        if (!pk) continue;
+        const char *hemi = json_string_value(json_object_get(pk, "hemi"));
+        const size_t block = hemi && !strcmp(hemi, "rh") ? 1 : 0;
+        report_printf(b, "<section class=\"panel%s\" id=\"cluster-%zu\"><h3>Cluster %zu: "
+                      "p = %.4g%s</h3>\n<div class=\"panel-body\">", rows[i].p < p_summary ?
+                      " sig" : "", k, k, rows[i].p, rows[i].p < p_summary ? " (significant)" : "");
+        size_t len = 0;
+        unsigned char *png = cluster_figure(r, k, block, &len);
+        char alt[96], id[32];
+        snprintf(alt, sizeof alt, "cluster %zu on the brain", k);
+        snprintf(id, sizeof id, "cluster-fig-%zu", k);
+        if (png) report_figure(b, id, alt, "Its duration (ms) at each vertex.", png, len);
+        free(png);
+        report_printf(b, "<div class=\"panel-text\"><table class=\"panel-facts\">");
+        report_printf(b, "<tr><th>peak</th><td>%s vertex %lld at %g ms, %s = %.3f</td></tr>",
+                      hemi ? hemi : "", (long long)json_integer_value(json_object_get(pk, "vertex")),
+                      jnum(json_object_get(pk, "time_ms")), f_design ? "F" : "t",
+                      jnum(json_object_get(pk, "t")));
+        const json_t *mni = json_object_get(pk, "mni_mm"), *pos = json_object_get(pk, "pos_mm");
+        if (json_array_size(pos) == 3)
+            report_printf(b, "<tr><th>position (mm)</th><td>%.1f, %.1f, %.1f</td></tr>",
+                          jnum(json_array_get(pos, 0)), jnum(json_array_get(pos, 1)),
+                          jnum(json_array_get(pos, 2)));
+        if (json_array_size(mni) == 3)
+            report_printf(b, "<tr><th>MNI (mm)</th><td>%.1f, %.1f, %.1f</td></tr>",
+                          jnum(json_array_get(mni, 0)), jnum(json_array_get(mni, 1)),
+                          jnum(json_array_get(mni, 2)));
+        if (json_object_get(c, "peak_region")) {
+            const char *pr = json_string_value(json_object_get(c, "peak_region"));
+            report_printf(b, "<tr><th>peak region</th><td>");
+            report_html(b, pr ? pr : "(none)");
+            report_printf(b, "</td></tr><tr><th>regions</th><td>");
+            const json_t *regs = json_object_get(c, "regions");
+            for (size_t g = 0; g < json_array_size(regs); g++) {
+                const json_t *e = json_array_get(regs, g);
+                report_printf(b, "%s", g ? "<br>" : "");
+                report_html(b, json_string_value(json_object_get(e, "name")));
+                report_printf(b, ": %.0f vertices (%.1f%%)", jnum(json_object_get(e, "n_vertices")),
+                              100.0 * jnum(json_object_get(e, "fraction")));
+            }
+            report_printf(b, "</td></tr>");
+        }
+        const json_t *labs = json_object_get(c, "labels");
+        for (size_t g = 0; g < json_array_size(labs); g++) {
+            const json_t *e = json_array_get(labs, g);
+            report_printf(b, "<tr><th>label ");
+            report_html(b, json_string_value(json_object_get(e, "name")));
+            report_printf(b, "</th><td>%.0f vertices (%.1f%%)</td></tr>",
+                          jnum(json_object_get(e, "n_vertices")),
+                          100.0 * jnum(json_object_get(e, "fraction")));
+        }
+        if (f_design) {
+            report_printf(b, "<tr><th>partial &eta;&sup2;</th><td>%.3f (F = %.3f of the "
+                          "cluster-averaged data)</td></tr>", jnum(json_object_get(ef, "partial_eta2")),
+                          jnum(json_object_get(ef, "stat")));
+        } else {
+            const json_t *mc = json_object_get(ef, "mean_ci95"), *dc = json_object_get(ef, "cohens_d_ci95");
+            report_printf(b, "<tr><th>mean contrast</th><td>%.4g [%.4g, %.4g]</td></tr>"
+                          "<tr><th>Cohen's d</th><td>%.3f [%.3f, %.3f]</td></tr>",
+                          jnum(json_object_get(ef, "mean")), jnum(json_array_get(mc, 0)),
+                          jnum(json_array_get(mc, 1)), jnum(json_object_get(ef, "cohens_d")),
+                          jnum(json_array_get(dc, 0)), jnum(json_array_get(dc, 1)));
+        }
+        report_printf(b, "</table>\n");
+        cluster_timecourse(y, verts, r, k, f_design);
+        const double t0 = jnum(json_array_get(span, 0)), t1 = jnum(json_array_get(span, 1));
+        const size_t i0 = (size_t)nearbyint((t0 - tmin_ms) / tstep_ms),
+                     i1 = (size_t)nearbyint((t1 - tmin_ms) / tstep_ms);
+        timecourse_svg(b, k, y, nt, i0, i1, tmin_ms, tstep_ms,
+                       f_design ? "statistic averaged over the cluster's vertices"
+                       : os_independent(r->opts) ? "group difference averaged over the cluster"
+                                                 : "contrast averaged over the cluster");
+        report_printf(b, "</div></div></section>\n");
+    }
+    free(y);
+    free(verts);
+}
 
 /* The page; root is clusters.json. */
 static char *cluster_page(const os_result *r, const json_t *root, const report_images *im) {
@@ -476,11 +783,24 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
             size_t shown = n_clusters;
             if (shown > REPORT_MAX_ROWS) shown = n_sig > REPORT_MAX_ROWS ? n_sig : REPORT_MAX_ROWS;
             const int volume = r->study->volume, mixed = r->study->mixed;
-            report_printf(&b, "<table id=\"clusters\">\n<thead><tr><th>cluster</th><th>p</th>"
+            const cli_atlas *at = r->study->atlas; /* issue 18: regions, MNI, effect sizes */
+            const int has_parc = at && at->annot[0], has_mni = at && at->mni;
+            const int f_design = os_rm(r->opts) ||
+                                 (os_independent(r->opts) &&
+                                  r->opts->statistic == CPERM_STAT_F_ONEWAY);
+            report_printf(&b, "<p class=\"hint\">Click a column's heading to sort the table by "
+                              "it (again: the other way).</p>\n");
+            report_printf(&b, "<table id=\"clusters\" class=\"sortable\">\n<thead><tr>"
+                          "<th>cluster</th><th>p</th>"
                           "<th>statistic</th><th>size (points)</th><th>%s</th>"
-                          "<th>time span (ms)</th><th>peak t</th><th>peak at</th></tr></thead>\n"
-                          "<tbody>\n", volume ? "voxels" : mixed ? "vertices lh / rh / voxels"
-                                                                : "vertices lh / rh");
+                          "<th>time span (ms)</th><th>peak t</th><th>peak at</th>",
+                          volume ? "voxels" : mixed ? "vertices lh / rh / voxels"
+                                                    : "vertices lh / rh");
+            if (has_parc) report_printf(&b, "<th>peak region</th><th>regions</th>");
+            if (has_mni) report_printf(&b, "<th>peak MNI (mm)</th>");
+            if (f_design) report_printf(&b, "<th>partial &eta;&sup2;</th>");
+            else report_printf(&b, "<th>mean contrast [95%% CI]</th><th>Cohen's d [95%% CI]</th>");
+            report_printf(&b, "</tr></thead>\n<tbody>\n");
             for (size_t i = 0; i < shown; i++) {
                 const json_t *c = rows[i].c, *span = json_object_get(c, "time_ms");
                 const json_t *pk = json_object_get(c, "peak"), *v = json_object_get(c, "vertices");
@@ -518,12 +838,16 @@ static char *cluster_page(const os_result *r, const json_t *root, const report_i
                 } else {
                     report_printf(&b, "<td>&mdash;</td><td>&mdash;</td>");
                 }
+                row_extras(&b, c, has_parc, has_mni, f_design);
                 report_printf(&b, "</tr>\n");
             }
             report_printf(&b, "</tbody>\n</table>\n");
             if (shown < n_clusters)
                 report_printf(&b, "<p>%zu more clusters (p &ge; %g) are listed in "
-                                  "clusters.json.</p>\n", n_clusters - shown, p_summary);
+                                  "clusters.json and clusters.tsv.</p>\n", n_clusters - shown,
+                              p_summary);
+            report_put(&b, SORT_SCRIPT, strlen(SORT_SCRIPT));
+            cluster_panels(&b, r, rows, n_clusters, p_summary, f_design);
             free(rows);
         }
     }

@@ -14,7 +14,7 @@ CP="$BUILD/clusterperm"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cperm-corpus.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 C=fuzz/corpus
-for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv cli_args cli_listfile checkpoint neighbors npy npz positions; do
+for t in stc stc_vol fif fif_gz stc_h5 stc_h5_raw surf curv annot cli_args cli_listfile checkpoint neighbors npy npz positions; do
     rm -rf "$C/$t"
     mkdir -p "$C/$t"
 done
@@ -177,6 +177,26 @@ for path in (surf + "/lh.ico1", surf + "/lh.quad-old", surf + "/lh.quad-new"):
     fs.read_geometry(path)
 for path in (curv + "/lh.curv", curv + "/lh.curv-old"):
     fs.read_morph_data(path)
+PY
+
+# Atlas files (issue 18), written by MNE as tests/xcheck_labels.py writes them: a
+# parcellation (write_labels_to_annot), a .label (write_label), talairach.xfm and the first
+# 90 bytes (the header, uncompressed) of orig.mgz.
+"$CP" simulate "$T/g3" --grade 3 --subjects 2 --n-times 10 --seed 5 >/dev/null
+"$PYTHON" - "$T" "$C/annot" <<'PY'
+import gzip, json, os, shutil, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import mne
+import xcheck_labels as x
+T, out = sys.argv[1:3]
+src = mne.read_source_spaces(T + "/g3/fsaverage-ico3-src.fif", verbose=False)
+truth = json.load(open(T + "/g3/truth.json"))
+x.make_subject(T + "/subj", src, truth["centre_vertex"], truth["vertices"])
+d = os.path.join(T, "subj", x.SUBJECT)
+shutil.copy(d + "/label/lh.testparc.annot", out)
+shutil.copy(d + "/label/handmade-lh.label", out)
+shutil.copy(d + "/mri/transforms/talairach.xfm", out)
+open(out + "/orig.mgh-header", "wb").write(gzip.open(d + "/mri/orig.mgz").read()[:90])
 PY
 
 # CLI argument vectors (NUL-separated) and list files, from tests/cli_onesample.sh.

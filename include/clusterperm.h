@@ -1210,6 +1210,132 @@ CPERM_API void cperm_fileio_fail_after(long n);
 CPERM_API long cperm_fileio_steps(void);
 #endif
 
+/* ============================================================ atlases, coordinates and effect
+ * sizes (issue 18): FreeSurfer parcellations (.annot) and labels (.label), the subject's MRI ->
+ * MNI transform (talairach.xfm and the orig.mgz header), and per-cluster effect sizes. */
+
+/* A FreeSurfer parcellation of one hemisphere (?h.NAME.annot), as MNE 1.3's _read_annot and
+ * read_labels_from_annot read it: region[v] is the index (into names) of the first colour
+ * table entry whose id equals vertex v's annotation value, or -1 when none does (MNE leaves
+ * such vertices out of every label). names are as stored, without MNE's "-lh"/"-rh". */
+typedef struct cperm_annot {
+    size_t n_vertices;     /* vertices of the surface it was made for */
+    int32_t *region;       /* n_vertices entries, -1 or < n_regions */
+    size_t n_regions;      /* colour table entries */
+    char **names;          /* n_regions NUL-terminated names */
+    int32_t *rgba;         /* n_regions x 4: r, g, b and MNE's alpha (255 - t) */
+    int64_t *ids;          /* n_regions annotation ids (MNE's ctab[:, 4]) */
+} cperm_annot;
+
+/* Reads an .annot file (path) or its bytes (name only labels messages). Errors: CPERM_ENOTFOUND,
+ * CPERM_EIO, CPERM_EFORMAT (truncated, a vertex number out of range, no colour table, a colour
+ * table version other than 2), CPERM_ENOMEM. Free with cperm_annot_free (NULL accepted). */
+CPERM_API int cperm_annot_read(cperm_annot **out, const char *path, cperm_err *err);
+CPERM_API int cperm_annot_read_mem(cperm_annot **out, const void *data, size_t size,
+                                   const char *name, cperm_err *err);
+CPERM_API void cperm_annot_free(cperm_annot *annot);
+
+/* A FreeSurfer .label file as mne.read_label reads it: its vertices sorted ascending and
+ * unique, the hemisphere from the file name (MNE's rule: a name ending in "lh.label" or
+ * starting with "lh." is lh, likewise rh; otherwise an error) and its name, MNE's label.name:
+ * "NAME-lh" for "NAME-lh.label", and, MNE's quirk kept, "lh.NAME-lh" for "lh.NAME.label". */
+typedef struct cperm_label {
+    int hemi;              /* 0 = lh, 1 = rh */
+    char name[256];
+    size_t n_vertices;
+    int32_t *vertices;     /* ascending, unique, >= 0 */
+} cperm_label;
+
+/* Errors: CPERM_ENOTFOUND, CPERM_EIO, CPERM_EFORMAT (no vertex count line, fewer lines than
+ * it says, a line that is not "vno x y z value", a negative or repeated vertex), CPERM_EINVAL
+ * (no hemisphere in the file name), CPERM_ENOMEM. The _mem form takes the file name as name
+ * (its base name gives the hemisphere and label name). Free with cperm_label_free. */
+CPERM_API int cperm_label_read(cperm_label **out, const char *path, cperm_err *err);
+CPERM_API int cperm_label_read_mem(cperm_label **out, const void *data, size_t size,
+                                   const char *name, cperm_err *err);
+CPERM_API void cperm_label_free(cperm_label *label);
+
+/* A 3 x 4 affine, row-major: y = A[0..2] . x + A[3] for the first row, and so on. */
+typedef struct cperm_affine {
+    double m[12];
+} cperm_affine;
+
+/* FreeSurfer's talairach.xfm (scanner RAS -> MNI Talairach, mm), as MNE 1.3's _read_fs_xfm:
+ * the three lines after the one starting "Linear_Transform". Errors: CPERM_ENOTFOUND,
+ * CPERM_EIO, CPERM_EFORMAT (no Linear_Transform line, fewer than three rows of four numbers). */
+CPERM_API int cperm_xfm_read(cperm_affine *out, const char *path, cperm_err *err);
+CPERM_API int cperm_xfm_read_mem(cperm_affine *out, const void *data, size_t size,
+                                 const char *name, cperm_err *err);
+
+/* From an MGH/MGZ volume's header (orig.mgz, T1.mgz: gzip-compressed or not), MNE 1.3's
+ * mri_ras_t of _read_mri_info in mm: FreeSurfer surface RAS ('mri') -> scanner RAS, i.e.
+ * vox2ras . inv(vox2ras_tkr) (vox2ras_tkr in float32, as MNE). The _mem form takes the
+ * header's uncompressed bytes (at least 90). Errors: CPERM_ENOTFOUND, CPERM_EIO, CPERM_EFORMAT
+ * (truncated header, a zero voxel size or dimension). */
+CPERM_API int cperm_mgh_mri_ras(cperm_affine *out, const char *path, cperm_err *err);
+CPERM_API int cperm_mgh_mri_ras_mem(cperm_affine *out, const void *header, size_t size,
+                                    const char *name, cperm_err *err);
+
+/* c = a . b (apply b first), and y = a . x for a point x (3 values). */
+CPERM_API void cperm_affine_mul(cperm_affine *c, const cperm_affine *a, const cperm_affine *b);
+CPERM_API void cperm_affine_apply(double y[3], const cperm_affine *a, const double x[3]);
+
+/* Per-cluster effect sizes (src/stats/effects.c). The design of X's rows: */
+enum {
+    CPERM_EFFECT_ONESAMPLE = 0, /* one sample (or paired differences): n_obs subjects */
+    CPERM_EFFECT_TWO_GROUPS = 1, /* two independent groups (t): group_sizes[0], [1] rows */
+    CPERM_EFFECT_GROUPS_F = 2,  /* k independent groups, one-way F: group_sizes rows each */
+    CPERM_EFFECT_RM = 3         /* repeated measures: n_groups cells of n_obs / n_groups
+                                   subjects each, stacked cell after cell (as the CLI's X) */
+};
+typedef struct cperm_effect_design {
+    int kind;                  /* CPERM_EFFECT_* */
+    size_t n_groups;           /* groups or cells (TWO_GROUPS: 2); unused for ONESAMPLE */
+    const size_t *group_sizes; /* n_groups rows each (groups, not cells) */
+    int equal_var;             /* TWO_GROUPS: 0 = Welch's interval for the mean difference */
+    const size_t *factor_levels; /* RM: levels per factor (last fastest), n_factors of them */
+    size_t n_factors;
+    uint32_t effect;           /* RM: the tested effect's factor mask */
+} cperm_effect_design;
+
+/* One cluster's effect sizes; c_s below is observation s's data averaged over the cluster's
+ * points (space x time), n the observations, 95% intervals (z = 1.959963984540054):
+ *  ONESAMPLE  mean = mean_s c_s (= the contrast averaged over the cluster's points), its CI
+ *             mean -+ t(0.975, n-1) sd/sqrt(n) (sd with ddof 1); d = mean / sd (Cohen's d_z),
+ *             its CI d -+ z sqrt(1/n + d^2 / (2n)); stat = the t of c, df1 = n - 1.
+ *  TWO_GROUPS mean = mean(c | group 1) - mean(c | group 2), its CI with the pooled sd and
+ *             n1 + n2 - 2 df (Welch's se and df when !equal_var); d = mean / s_pooled, its CI
+ *             d -+ z sqrt((n1 + n2)/(n1 n2) + d^2 / (2 (n1 + n2))); stat = t, df1 = its df.
+ *  GROUPS_F   eta2_p = SS_between / (SS_between + SS_within) of c (one way: partial = plain);
+ *             stat = F, df1 = k - 1, df2 = N - k; mean, d and intervals NaN.
+ *  RM         eta2_p = F df1 / (F df1 + df2) with F of c from cperm_f_mway_rm (uncorrected,
+ *             MNE's df1, df2 = df1 (n - 1)); mean, d and intervals NaN.
+ * No interval has a closed form for eta2_p, so none is given. */
+typedef struct cperm_effect {
+    size_t n_points;           /* the cluster's points (space x time) */
+    double mean, mean_lo, mean_hi;
+    double d, d_lo, d_hi;
+    double eta2_p;
+    double stat, df1, df2;     /* the test of the cluster-averaged data (df2 NaN for t) */
+} cperm_effect;
+
+/* The effect sizes of every cluster of an executed run (out[k] for cluster k, n_out >=
+ * cperm_run_n_clusters) over X (n_obs x n_points, the data the run was executed on).
+ * Allocates one workspace before the loop over clusters. Errors: CPERM_EINVAL (NULL
+ * pointers, n_out too small, a design that does not fit n_obs, a cluster point >= n_points),
+ * CPERM_ENOMEM, and cperm_f_mway_rm's for RM. Thread-safe; X and run are not modified. */
+CPERM_API int cperm_cluster_effects(cperm_effect *out, size_t n_out, const cperm_run *run,
+                                    const double *X, size_t n_obs, size_t n_points,
+                                    const cperm_effect_design *design, cperm_err *err);
+/* The same for one cluster given by its points (flat indices into a row of X); work holds
+ * n_obs doubles. RM is not available here (it needs every cluster: CPERM_EINVAL). */
+CPERM_API int cperm_effect_compute(cperm_effect *out, const double *X, size_t n_obs,
+                                   size_t n_points, const int64_t *members, size_t n_members,
+                                   const cperm_effect_design *design, double *work,
+                                   cperm_err *err);
+
+/* end of atlases, coordinates and effect sizes (issue 18) */
+
 #ifdef __cplusplus
 }
 #endif

@@ -352,6 +352,66 @@ rc=$?
 [ $rc -eq 1 ] && grep -qF "simulate: $T/afile exists and is not a directory" "$T/stderr" && [ ! -s "$T/afile" ] &&
     ok bad_simulate_dir_is_file || fail bad_simulate_dir_is_file "status $rc: $(cat "$T/stderr")"
 
+# --- atlases (issue 18): parcellations, labels and the MNI transform of a subject directory
+# made here (162 vertices a hemisphere, as --src): a good subject, then each file broken
+SD="$T/subjects"
+"$PYTHON" - "$SD" <<'PY' || fail badinput_atlas_craft "python could not write the subject"
+import gzip, os, struct, sys
+sd = sys.argv[1]
+def annot(n, cut=0):
+    b = struct.pack('>i', n) + b''.join(struct.pack('>ii', v, 10 + v % 2) for v in range(n))
+    b += struct.pack('>iii', 1, -2, 2) + struct.pack('>i', 4) + b'x.tx' + struct.pack('>i', 2)
+    for i, name in enumerate((b'even', b'odd')):
+        b += struct.pack('>ii', i, len(name)) + name + struct.pack('>4i', 10 + i, 0, 0, 0)
+    return b[:len(b) - cut] if cut else b
+def white(n):
+    return (b'\xff\xff\xfe' + b'created by test\n\n' + struct.pack('>ii', n, 1) +
+            struct.pack('>%df' % (3 * n), *([1.0] * 3 * n)) + struct.pack('>3i', 0, 1, 2))
+hdr = struct.pack('>i4i2ih', 1, 256, 256, 256, 1, 0, 0, 1) + struct.pack('>3f', 1, 1, 1)
+hdr += struct.pack('>9f', -1, 0, 0, 0, 0, -1, 0, 1, 0) + struct.pack('>3f', 0, 0, 0)
+xfm = 'MNI Transform File\n\nTransform_Type = Linear;\nLinear_Transform =\n' \
+      '1 0 0 0\n0 1 0 0\n0 0 1 0;\n'
+for subj in ('good', 'notal', 'badxfm', 'wrongn', 'cut'):
+    d = os.path.join(sd, subj)
+    for sub in ('surf', 'label', 'mri/transforms'):
+        os.makedirs(os.path.join(d, sub))
+    for h in ('lh', 'rh'):
+        open(os.path.join(d, 'surf', h + '.white'), 'wb').write(white(162))
+        a = annot(100) if subj == 'wrongn' else annot(162, 30) if subj == 'cut' else annot(162)
+        open(os.path.join(d, 'label', h + '.test.annot'), 'wb').write(a)
+    with gzip.open(os.path.join(d, 'mri', 'orig.mgz'), 'wb') as f:
+        f.write(hdr + bytes(194))
+    if subj != 'notal':
+        open(os.path.join(d, 'mri', 'transforms', 'talairach.xfm'), 'w').write(
+            'MNI Transform File\n1 0 0 0\n' if subj == 'badxfm' else xfm)
+open(os.path.join(sd, 'nohemi.label'), 'w').write('#x\n1\n3 0 0 0 1\n')
+open(os.path.join(sd, 'big-lh.label'), 'w').write('#x\n1\n500 0 0 0 1\n')
+PY
+case_ bad_parc_unknown 1 "--parc nosuch: no such file $SD/good/label/lh.nosuch.annot (parcellations in $SD/good/label: test)" onesample --a "@$L/good3.txt" $A3 --parc nosuch --subjects-dir "$SD" --subject good
+case_ bad_annot_corrupt 1 "annot: $SD/cut/label/lh.test.annot: truncated colour table" onesample --a "@$L/good3.txt" $A3 --parc test --subjects-dir "$SD" --subject cut
+case_ bad_annot_vertex_count 1 "$SD/wrongn/label/lh.test.annot: the parcellation has 100 vertices, the source space's lh surface 162" onesample --a "@$L/good3.txt" $A3 --parc test --subjects-dir "$SD" --subject wrongn
+case_ bad_talairach_missing 1 "$SD/notal/mri/transforms/talairach.xfm: no such file: the MNI coordinates need the subject's talairach.xfm" onesample --a "@$L/good3.txt" $A3 --parc test --subjects-dir "$SD" --subject notal
+case_ bad_talairach_corrupt 1 "xfm: $SD/badxfm/mri/transforms/talairach.xfm: no 'Linear_Transform' line" onesample --a "@$L/good3.txt" $A3 --subjects-dir "$SD" --subject badxfm
+case_ bad_subject_missing 1 "--subject nobody: no subject directory $SD/nobody" onesample --a "@$L/good3.txt" $A3 --parc test --subjects-dir "$SD" --subject nobody
+case_ bad_label_no_hemi 1 "label: $SD/nohemi.label: cannot find which hemisphere it is" onesample --a "@$L/good3.txt" $A3 --label "$SD/nohemi.label"
+case_ bad_label_vertex_range 1 "$SD/big-lh.label: vertex 500, but the source space's lh surface has 162 vertices" onesample --a "@$L/good3.txt" $A3 --label "$SD/big-lh.label"
+case_ bad_parc_with_tfce 2 "--parc labels the clusters of source estimates; TFCE has no clusters" onesample --a "@$L/good3.txt" --src "$SRC" --tfce --n-permutations 8 --parc test --subjects-dir "$SD"
+case_ bad_parc_path 2 "--parc 'a/b' must be a parcellation name" onesample --a "@$L/good3.txt" $A3 --parc a/b
+# the good subject works, for every design, and writes clusters.tsv
+for design in "onesample --a @$L/good3.txt --t-threshold 1" \
+    "independent --group $T/g2/sub00[12]/$F --group $T/g2/sub00[34]/$F --f-threshold 1" \
+    "rm-anova --factors 2 --effect A --cell $T/g2/sub*/$F --cell $T/g2/sub*/$S --f-threshold 1"; do
+    rm -rf "$T/atlas_ok"
+    # shellcheck disable=SC2086
+    if "$CP" $design --src "$SRC" --n-permutations 8 --out "$T/atlas_ok" \
+        --parc test --subjects-dir "$SD" --subject good -q >"$T/stdout" 2>"$T/stderr" &&
+        [ -s "$T/atlas_ok/clusters.tsv" ] && grep -q '"peak_region": "\(even\|odd\)-[lr]h"' "$T/atlas_ok/clusters.json"; then
+        ok "atlas_good_subject_${design%% *}"
+    else
+        fail "atlas_good_subject_${design%% *}" "$(cat "$T/stderr") $(ls "$T/atlas_ok" 2>&1)"
+    fi
+done
+
 # ---------------------------------------------------------------- atomic outputs
 # Every file a run writes - .stc outputs, h0.txt, clusters.json/tfce.json, summary.png, h0.png,
 # report.html - is one transaction (cli/outputs.c): staged inside DIR, then moved into place

@@ -135,7 +135,8 @@ for f in tobs-lh.stc tobs-rh.stc h0.txt clusters.json; do
 done
 [ -z "$missing" ] && ok cli_good_run_outputs || fail cli_good_run_outputs "missing:$missing"
 leftover=$(ls -A "$T/res/deep" | grep -v -e '^tobs-[lr]h.stc$' -e '^summary-[lr]h.stc$' \
-    -e '^h0.txt$' -e '^clusters.json$' -e '^summary.png$' -e '^h0.png$' -e '^report.html$')
+    -e '^h0.txt$' -e '^clusters.json$' -e '^clusters.tsv$' -e '^summary.png$' -e '^h0.png$' \
+    -e '^report.html$')
 [ -z "$leftover" ] && ok cli_good_run_no_temp_files || fail cli_good_run_no_temp_files "$leftover"
 n_h0=$(wc -l <"$T/res/deep/h0.txt")
 # 5 subjects, tail 0: 2^4 - 1 = 15 sign patterns >= 8 requested: 7 drawn orders + H0[0].
@@ -197,7 +198,7 @@ assert inp["tmin"] is None and inp["tmax"] is None
 PY
 "$CP" onesample $GOOD --out "$mix" >/dev/null 2>&1
 got=$(ls -A "$mix" | LC_ALL=C sort | tr '\n' ' ')
-want="clusters.json h0.png h0.txt notes.txt report.html tobs-lh.stc tobs-rh.stc "
+want="clusters.json clusters.tsv h0.png h0.txt notes.txt report.html tobs-lh.stc tobs-rh.stc "
 [ "$got" = "$want" ] && [ "$(cat "$mix/notes.txt")" = mine ] &&
     grep -q '"summary_written": false' "$mix/clusters.json" && ok cli_cluster_run_removes_tfce_outputs ||
     fail cli_cluster_run_removes_tfce_outputs "got: $got"
