@@ -13,6 +13,9 @@ DATAROOTDIR ?= $(PREFIX)/share
 MANDIR ?= $(DATAROOTDIR)/man
 BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The Python package (python/clusterperm) goes where Debian's python3 looks under PREFIX.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHONDIR ?= $(PREFIX)/lib/python$(PY_VERSION)/dist-packages
 
 # The version is the header's; the shared library's SONAME carries its major number.
 VERSION := $(shell sed -n 's/^\#define CPERM_VERSION_STRING "\(.*\)"/\1/p' include/clusterperm.h)
@@ -110,6 +113,20 @@ $(MPI_BIN): $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a
 	$(MPICC) $(ALL_LDFLAGS) -o $@ $(MPI_CLI_OBJS) $(BUILD)/libclusterperm.a $(LIBS)
 endif
 
+# The Python package's extension (python/clusterperm/_cperm.c, a client of the public header),
+# built in place so that PYTHONPATH=python finds the package after `make`. It links the
+# statistics engine's archive, so the package needs no run-time library path. Built when
+# Debian's python3-dev and python3-numpy are there; PYTHON_EXT= skips it (sanitizer builds).
+PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null)
+PY_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PYTHON_EXT ?= $(if $(and $(PY_SUFFIX),$(wildcard $(firstword $(patsubst -I%,%,$(PY_INCLUDES)))/Python.h)),python/clusterperm/_cperm$(PY_SUFFIX))
+ifneq ($(strip $(PYTHON_EXT)),)
+all: $(PYTHON_EXT)
+$(PYTHON_EXT): python/clusterperm/_cperm.c include/clusterperm.h $(BUILD)/libclusterperm-stats.a
+	$(CC) -std=c11 -O2 -g -fPIC -fopenmp -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -Iinclude $(PY_INCLUDES) -shared -o $@.tmp $< $(BUILD)/libclusterperm-stats.a -lm && mv -f $@.tmp $@
+endif
+
 $(BUILD)/libclusterperm.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
@@ -195,7 +212,7 @@ check: deps
 # with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails the test that hit it.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check-sanitize: deps
-	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' MPICC= tests
+	$(MAKE) BUILD=build-san CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' MPICC= PYTHON_EXT= tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run_all.sh build-san
 
@@ -238,9 +255,10 @@ demo: deps
 
 bench: deps
 	$(MAKE) all tests
-	sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
-	sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
 	sh bench/bench_mpi.sh $(BUILD) $(BENCH_MPI_ARGS)
+	if [ -n "$(PYTHON_EXT)" ]; then PYTHONPATH=python $(PYTHON) bench/bench_python.py $(BENCH_PYTHON_ARGS); fi
 
 # Statistical validity (README): FWER and power on simulated null/effect studies, not part of
 # `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.
@@ -271,6 +289,10 @@ install: all
 	ln -sf libclusterperm-stats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so
 	install -m 644 $(BUILD)/clusterperm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/clusterperm.bash-completion $(DESTDIR)$(BASHCOMPDIR)/clusterperm
+	if [ -n "$(PYTHON_EXT)" ] && [ -f "$(PYTHON_EXT)" ]; then \
+	    install -d $(DESTDIR)$(PYTHONDIR)/clusterperm && \
+	    install -m 644 python/clusterperm/*.py $(DESTDIR)$(PYTHONDIR)/clusterperm/ && \
+	    install -m 755 $(PYTHON_EXT) $(DESTDIR)$(PYTHONDIR)/clusterperm/; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/clusterperm.h $(DESTDIR)$(LIBDIR)/libclusterperm.a \
@@ -280,6 +302,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libclusterperm-stats.so \
 	    $(DESTDIR)$(MANDIR)/man1/clusterperm.1 $(DESTDIR)$(BASHCOMPDIR)/clusterperm
+	rm -rf $(DESTDIR)$(PYTHONDIR)/clusterperm
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz python/clusterperm/_cperm*.so

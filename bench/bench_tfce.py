@@ -35,6 +35,12 @@ d, n, T, V, nperm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.arg
 mne.set_log_level("WARNING")
 adj = sparse.load_npz(d + "/adj.npz")
 X = np.fromfile(d + "/X.f64").reshape(n, T, V)
+if os.environ.get("CPERM_MNE_MAIN"):  # MNE main: check the hybrid, warm its JIT up first
+    import mne.stats.cluster_level as cl, mne._numba as nb
+    assert "hybrid" in cl.__file__ and nb.has_numba, (cl.__file__, nb.has_numba)
+    mne.stats.spatio_temporal_cluster_1samp_test(
+        X[:, :2], threshold=dict(start=0, step=0.2), n_permutations=3, tail=0, adjacency=adj,
+        n_jobs=1, seed=0, buffer_size=None)
 r0 = resource.getrusage(resource.RUSAGE_SELF); t0 = time.perf_counter()
 T_obs, cl, pv, H0 = mne.stats.spatio_temporal_cluster_1samp_test(
     X, threshold=dict(start=0, step=0.2), n_permutations=nperm + 1, tail=0, adjacency=adj,
@@ -84,6 +90,7 @@ def main():
     ap.add_argument('--no-mne', action='store_true')
     ap.add_argument('--no-big', action='store_true')
     ap.add_argument('--json')
+    ap.add_argument('--mne-main', default='', help='PYTHONPATH of MNE main (bench/mne_main.sh)')
     a = ap.parse_args()
     if a.quick:
         a.mne_perms, a.our_perms = 2, 16
@@ -119,6 +126,23 @@ def main():
             same = bool(np.array_equal(h_mne, h_our) and np.array_equal(map_mne, map_our))
             res['identical_to_mne'] = same
             print('  mne1.3 mode (compat mne1.3) H0 and map identical to MNE: %s' % same)
+        if a.mne_main and not a.no_mne:
+            env = dict(os.environ, PYTHONPATH=a.mne_main, CPERM_MNE_MAIN='1')
+            t0 = time.perf_counter()
+            p = subprocess.run([py, '-c', MNE_RUN, dA, '16', '10', str(V), str(a.mne_perms)],
+                               capture_output=True, env=env)
+            if p.returncode:
+                sys.stderr.write(p.stderr.decode(errors='replace'))
+                raise RuntimeError('MNE main failed')
+            wall, cpu = map(float, p.stdout.decode().split()[-2:])
+            res['mne_main'] = {'perms': a.mne_perms, 'wall_s': wall, 'cpu_s': cpu,
+                               'per_perm_cpu_s': cpu / (a.mne_perms + 1),
+                               'per_perm_wall_s': wall / (a.mne_perms + 1)}
+            print('  MNE main (stepped TFCE after PR 14286, numba), %d permutations: %.1f s '
+                  'wall, %.1f s CPU, %.3f s CPU per permutation'
+                  % (a.mne_perms, wall, cpu, res['mne_main']['per_perm_cpu_s']))
+        elif not a.no_mne:
+            print('  MNE main: not given (make bench MNE_MAIN=/path/to/mne-python)')
         for tag, extra in (('mne1.3/compat-mne1.3', dict(tfce='mne1.3', compat='mne1.3')),
                            ('mne1.3/compat-none', dict(tfce='mne1.3', compat='none')),
                            ('exact', dict(tfce='exact', compat='none'))):
@@ -134,6 +158,9 @@ def main():
                 r['speedup_cpu'] = res['mne']['per_perm_cpu_s'] / r['per_perm_cpu_s']
                 r['speedup_wall'] = res['mne']['per_perm_wall_s'] / r['per_perm_wall_s']
                 line += ' -> %.0fx (CPU), %.0fx (wall)' % (r['speedup_cpu'], r['speedup_wall'])
+            if 'mne_main' in res:
+                r['speedup_main_cpu'] = res['mne_main']['per_perm_cpu_s'] / r['per_perm_cpu_s']
+                line += '; vs MNE main %.0fx (CPU)' % r['speedup_main_cpu']
             res[tag] = r
             print(line)
         if not a.no_big:

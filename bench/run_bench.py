@@ -71,6 +71,30 @@ print(json.dumps({"seconds": dt, "n_clusters": len(clusters), "min_p": float(pv.
                   "h0": [float(h) for h in H0]}))
 '''
 
+# MNE's current main (bench/mne_main.sh: its cluster code on Debian's stack, numba for it
+# alone): the seed's call with sigma 1e-3, or with stat_fun=ttest_1samp_no_p (sigma 0), which
+# main runs on its BLAS sign-flip path. A small warm-up call first (JIT, worker pool).
+MNE_MAIN_TEST = r'''
+import sys, time, json, numpy as np, mne
+from functools import partial
+from scipy import sparse
+d, n, T, V, thr, nperm, jobs, sigma = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])
+import mne.stats.cluster_level as cl, mne._numba as nb
+assert "hybrid" in cl.__file__ and nb.has_numba, (cl.__file__, nb.has_numba)
+mne.set_log_level("WARNING")
+X = np.fromfile(d + "/X.f64").reshape(n, T, V)
+adj = sparse.load_npz(d + "/adj.npz").tocoo()
+stat_fun = partial(mne.stats.ttest_1samp_no_p, sigma=sigma) if sigma > 0 else mne.stats.ttest_1samp_no_p
+mne.stats.spatio_temporal_cluster_1samp_test(X[:, :2], adjacency=adj, n_jobs=jobs, threshold=thr,
+    stat_fun=stat_fun, buffer_size=None, seed=0, n_permutations=8, verbose=False)
+t0 = time.perf_counter()
+T_obs, clusters, pv, H0 = mne.stats.spatio_temporal_cluster_1samp_test(
+    X, adjacency=adj, n_jobs=jobs, threshold=thr, stat_fun=stat_fun, buffer_size=None,
+    seed=0, n_permutations=nperm, verbose=False)
+dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "n_clusters": len(clusters), "min_p": float(pv.min()) if len(pv) else 1.0}))
+'''
+
 MNE_GROUPS = r'''
 import sys, time, json, numpy as np, mne
 from scipy import sparse
@@ -140,6 +164,7 @@ def main():
     ap.add_argument("--mne", action="store_true", help="run MNE even with --quick")
     ap.add_argument("--cases", default="a,b,c,d,e,f,g,l,p")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--mne-main", default="", help="PYTHONPATH of MNE main (bench/mne_main.sh)")
     args = ap.parse_args()
     PY = "/usr/bin/python3"
     have_mne = not args.no_mne and (args.mne or not args.quick) and subprocess.run(
@@ -230,6 +255,31 @@ def main():
         print("x: MNE ran %s permutations; its time is scaled to 1024 (its cost is linear in them)." %
               ", ".join("%d (%s)" % (res["mne_perms"], k) for k, res in results.items()
                         if res["m"] and res["mne_perms"] != 1024))
+    if "a" in results:
+        # MNE's current main on case (a): the seed's sigma 1e-3, and the plain t (sigma 0)
+        print()
+        if not args.mne_main:
+            print("MNE main: not given (make bench MNE_MAIN=/path/to/mne-python)")
+        else:
+            n, T, p, _, label = specs["a"]
+            d, V = gen("am", n, T)
+            thr = t_threshold(p, n)
+            r1 = ours(d, n, T, V, thr, 1024)
+            cmd0 = [bench, d, str(n), str(T), str(V), repr(thr), "1024", str(jobs), "0", "3", "none"]
+            out, _, _ = run_measured(cmd0)
+            r0 = json.loads(out)
+            env = dict(os.environ, PYTHONPATH=args.mne_main)
+            print("MNE main (its cluster code on Debian's stack, numba), case (a) %s, 1024 "
+                  "permutations, %d jobs:" % (label, jobs))
+            for name, sigma, r in (("sigma 1e-3 (the seed)", "1e-3", r1),
+                                   ("sigma 0, stat_fun=ttest_1samp_no_p (main's BLAS path)", "0", r0)):
+                out, dt, _ = run_measured([PY, "-c", MNE_MAIN_TEST, d, str(n), str(T), str(V),
+                                           repr(thr), "1024", str(jobs), sigma], env=env)
+                m = json.loads(out)
+                print("  %-55s MNE main %7.1f s, ours %.3f s: %.0fx" % (
+                    name, m["seconds"], r["seconds"], m["seconds"] / r["seconds"]))
+                results["a"]["main_" + sigma] = (m["seconds"], r["seconds"])
+            shutil.rmtree(d)
     if "g" in cases:
         # independent groups (issue 13): the one-way F of 2 x 16 subjects, MNE's
         # spatio_temporal_cluster_test; MNE runs 32 permutations, scaled to 1024

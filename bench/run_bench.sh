@@ -11,4 +11,9 @@ for floor in floor_signflip floor_labels; do
     ${CC:-cc} -std=c11 -O3 -march=native -fopenmp bench/$floor.c -lm -o "$BUILD/$floor"
 done
 shift 2>/dev/null || true
+# MNE's current main, when a checkout is given (MNE_MAIN=/path/to/mne-python)
+if [ -n "$MNE_MAIN" ]; then
+    PP=$(sh bench/mne_main.sh "$MNE_MAIN" "${MNE_MAIN_OUT:-bench-out/mne-main}" | tail -1)
+    set -- --mne-main "$PP" "$@"
+fi
 exec ${PYTHON:-/usr/bin/python3} bench/run_bench.py --build "$BUILD" "$@"

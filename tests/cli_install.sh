@@ -147,6 +147,17 @@ if mk install PREFIX="$P"; then
         grep -qx "Version: $VERSION" "$pc" && ok prefix_pc_dirs ||
         fail prefix_pc_dirs "$(cat "$pc")"
     check_client prefix "$P/lib" "$P/include" "$P/lib/pkgconfig"
+    # the Python package, where Debian's python3 looks under PREFIX (not with a sanitizer
+    # build, which builds no extension)
+    if [ -z "$SAN" ] && ls "$ROOT"/python/clusterperm/_cperm*.so >/dev/null 2>&1; then
+        pyver=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        out=$(cd "$T" && PYTHONPATH="$P/lib/python$pyver/dist-packages" /usr/bin/python3 -c \
+            'import clusterperm, numpy; print(clusterperm.__file__, clusterperm.__version__, clusterperm.ttest_1samp_no_p(numpy.array([[1., 2.], [2., 4.], [4., 7.]]))[0])' 2>&1)
+        case $out in
+        "$P/lib/python$pyver/dist-packages/clusterperm/__init__.py $VERSION 2.6457513110645"*) ok install_python ;;
+        *) fail install_python "$out" ;;
+        esac
+    fi
     # The statistics engine alone: its own pkg-config name, and a library that needs nothing
     # beyond libm, OpenMP and libc (no Cairo, HDF5, zlib, jansson, libmatio, Qhull).
     needed=$(readelf -d "$P/lib/libclusterperm-stats.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')

@@ -25,6 +25,9 @@ fi
 # ---- the CLI uses include/clusterperm.h only
 bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^">]*/)?[^">/]*_internal\.h[">]|^[[:space:]]*#[[:space:]]*include[[:space:]]*"(\.\./)+src/' cli/*.c cli/*.h)
 [ -z "$bad" ] && ok cli_no_internal_headers || fail cli_no_internal_headers "$bad"
+# the Python extension is a client of the public header too
+bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^">]*/)?[^">/]*_internal\.h[">]|^[[:space:]]*#[[:space:]]*include[[:space:]]*"(\.\./)+src/' python/clusterperm/*.c)
+[ -z "$bad" ] && ok python_no_internal_headers || fail python_no_internal_headers "$bad"
 
 # The compile commands make would run for the CLI's objects (-n -B: printed, not run).
 MAKEFLAGS= MFLAGS= make --no-print-directory -n -B BUILD="$BUILD" \

@@ -60,6 +60,15 @@ for cmd in commands:
         else:
             fail("readme_make_%s" % target, r.stderr.strip()[-300:])
         continue
+    if words[0] == "PYTHONPATH=python" and "clusterperm" in cmd:
+        # the Python package from the checkout, as the README says after `make`
+        r = subprocess.run(cmd, shell=True, cwd=root, capture_output=True, text=True)
+        ver = re.search(r'CPERM_VERSION_STRING "(.*)"', open(root + "/include/clusterperm.h").read())
+        if r.returncode == 0 and ver and r.stdout.strip() == ver.group(1):
+            ok("readme_python_import")
+        else:
+            fail("readme_python_import", "%r: %s%s" % (cmd, r.stdout, r.stderr[-400:]))
+        continue
     if not words[0].startswith("build/clusterperm"):
         fail("readme_command", "a ```sh line that is neither make nor build/clusterperm: %r" % cmd)
         continue
@@ -72,6 +81,21 @@ for cmd in commands:
         ok(name)
     else:
         fail(name, "%r exited %d: %s" % (cmd, r.returncode, r.stderr.strip()[-400:]))
+
+# The README's Python examples run, and print what their comments say.
+for i, b in enumerate(re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)):
+    if "import clusterperm" not in b:
+        continue
+    r = subprocess.run([sys.executable, "-c", b], cwd=work, capture_output=True, text=True,
+                       env=dict(__import__("os").environ, PYTHONPATH=root + "/python"),
+                       timeout=600)
+    want = re.findall(r"^print\(.*\)\s+# (\S+)", b, re.M)
+    got = r.stdout.split()
+    if r.returncode == 0 and all(w.rstrip(",") in got for w in want):
+        ok("readme_python_example_%d" % i)
+    else:
+        fail("readme_python_example_%d" % i, "exit %d, wanted %s in %r: %s"
+             % (r.returncode, want, r.stdout[-300:], r.stderr[-400:]))
 
 # Options: README <-> --help, per subcommand the README runs (and every subcommand's --help
 # options must appear in the README).
