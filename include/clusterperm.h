@@ -447,8 +447,9 @@ enum { CPERM_STAT_DEFAULT = 0, CPERM_STAT_T_1SAMP = 1, CPERM_STAT_F_ONEWAY = 2,
  * then fails with CPERM_ECANCELLED, naming the order). The engine calls it from one thread
  * at a time, orders ascending within each cperm_run_permute; thresholding, clustering (or
  * TFCE), H0, p-values and step-down stay the engine's, so with the same statistic and orders
- * every result is MNE's. A non-finite value in out is a point no cluster holds (as MNE's
- * comparisons with NaN); TFCE refuses an infinite one. */
+ * every result is MNE's. A NaN in out is a point no cluster holds (as MNE's comparisons
+ * with NaN); an infinite value passes any threshold of its sign, as in MNE and the built-in
+ * statistics; exact TFCE refuses an infinite one. */
 typedef int (*cperm_stat_fn)(void *user, const double *X, size_t n_rows, size_t n_points,
                              double *out);
 

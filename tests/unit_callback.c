@@ -297,6 +297,10 @@ static void onesample_cases(void) {
     o.tfce = CPERM_TFCE_EXACT;
     o.n_permutations = 120;
     compare_t("callback_t_tfce_exact", &o, 0.0, 1);
+    onesample_options(&o, -1, -2.0); /* the corrected rule: p = mean(H0 >= score) */
+    o.tfce = CPERM_TFCE_EXACT;
+    o.n_permutations = 120;
+    compare_t("callback_t_tfce_exact_tail-1", &o, 0.0, 1);
     onesample_options(&o, 0, 2.0);
     o.tfce = CPERM_TFCE_EXACT;
     o.n_permutations = 120;
@@ -497,6 +501,28 @@ static void given_cases(void) {
         result_free(&a);
         result_free(&b);
     }
+    /* more orders than one window (1024) holds: windows past the first */
+    onesample_options(&o, 1, 2.0);
+    o.n_permutations = 2500;
+    {
+        cperm_plan *plan = NULL;
+        cperm_err e = {0};
+        int rc = cperm_plan_create(&plan, G, NS, NT, &o, &e);
+        const size_t N = rc ? 0 : cperm_plan_n_orders(plan);
+        uint8_t *ord = malloc(N * NS + 1);
+        if (!rc) rc = cperm_plan_orders(plan, 0, N, ord, &e);
+        cperm_plan_free(plan);
+        run_case(&a, &o, NS, X1);
+        cperm_options g = o;
+        g.given_orders = ord;
+        g.n_given_orders = N;
+        run_case(&b, &g, NS, X1);
+        CHECK("given_signflip_windows", !rc && N == 2499 && same(&a, &b, why, sizeof why) &&
+              informative(&a), "rc %d, %zu orders, %s", rc, N, why);
+        free(ord);
+        result_free(&a);
+        result_free(&b);
+    }
     /* groups: the label orders given back */
     groups_options(&o, 1, 4.0);
     o.step_down_p = 0.2;
@@ -639,6 +665,15 @@ static void refusal_cases(void) {
     o.n_given_orders = 6;
     rc = plan_rc(&o, &e);
     CHECK("given_labels_ok", rc == CPERM_OK, "rc %d (%s)", rc, e.msg);
+    /* seed and n_permutations are unused with given orders: 'all' (refused for label
+     * shuffles) and 0 (refused when drawing) are accepted */
+    o.n_permutations = CPERM_PERMUTATIONS_ALL;
+    rc = plan_rc(&o, &e);
+    CHECK("given_labels_n_permutations_unused", rc == CPERM_OK, "rc %d (%s)", rc, e.msg);
+    o.n_permutations = 0;
+    rc = plan_rc(&o, &e);
+    CHECK("given_labels_n_permutations_0", rc == CPERM_OK, "rc %d (%s)", rc, e.msg);
+    o.n_permutations = 200;
     labels[5 * NS + 2] = labels[5 * NS + 7]; /* a repeated index */
     rc = plan_rc(&o, &e);
     CHECK("given_labels_repeated", rc == CPERM_EINVAL && strstr(e.msg, "given order 5"),
@@ -712,6 +747,7 @@ static void version_cases(void) {
 }
 
 int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a crash keeps the lines before it */
     int64_t edges[2 * (NV - 1)];
     for (size_t v = 0; v + 1 < NV; v++) {
         edges[2 * v] = (int64_t)v;

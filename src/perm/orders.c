@@ -5,7 +5,8 @@
  * their own, drawn or enumerated; no MNE counterpart). A stream keeps
  * only what regenerates any range of orders - RNG states every `stride` orders and the draws
  * MNE discarded as duplicates - so its size does not grow with the orders' width and barely
- * with their number; a cursor carries the RNG from one range to the next. */
+ * with their number; a cursor carries the RNG from one range to the next. A caller's own
+ * orders (options.given_orders) are a stream too: validated, copied and served as stored. */
 #include "orders_internal.h"
 
 #include <stdlib.h>
