@@ -14,6 +14,7 @@ from . import _cperm
 from ._adjacency import combine_adjacency, spatial_src_adjacency, summarize_clusters_stc
 from ._cluster import (DEFAULTS, permutation_cluster_1samp_test, permutation_cluster_test,
                        spatio_temporal_cluster_1samp_test, spatio_temporal_cluster_test)
+from ._results import ClusterResults, cluster_results, read_clusters_tsv
 from ._stats import (bonferroni_correction, f_mway_rm, f_oneway, f_threshold_mway_rm,
                      fdr_correction, permutation_t_test, ttest_1samp_no_p, ttest_ind_no_p)
 
@@ -78,4 +79,5 @@ def mne_function(name):
     raise AttributeError(name)
 
 
-__all__ = list(PATCHED) + ['patch_mne', 'unpatch_mne', 'mne_function']
+__all__ = list(PATCHED) + ['patch_mne', 'unpatch_mne', 'mne_function', 'cluster_results',
+                           'ClusterResults', 'read_clusters_tsv']

@@ -14,6 +14,7 @@
 #include <numpy/arrayobject.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clusterperm.h"
@@ -648,6 +649,74 @@ static PyObject *py_orders(PyObject *self, PyObject *args) {
     return a;
 }
 
+/* effects(X (n_obs, n_points), clusters (list of int64 flat indices), kind, group_sizes,
+ * equal_var, factor_levels, effect) -> (n_clusters, 11) float64: n_points, mean, mean_lo,
+ * mean_hi, d, d_lo, d_hi, eta2_p, stat, df1, df2 (cperm_effect_compute, or
+ * cperm_cluster_effects' formulas for RM through one call per cluster set). */
+static PyObject *py_effects(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *x_obj, *clusters, *sizes_obj, *levels_obj;
+    int kind, equal_var;
+    unsigned long effect;
+    if (!PyArg_ParseTuple(args, "OOiOpOk", &x_obj, &clusters, &kind, &sizes_obj, &equal_var,
+                          &levels_obj, &effect))
+        return NULL;
+    PyArrayObject *x = as_array(x_obj, NPY_DOUBLE, 2, 2);
+    if (!x) return NULL;
+    size_t sizes[CPERM_MAX_GROUPS], levels[CPERM_RM_MAX_FACTORS];
+    size_t n_sizes = 0, n_levels = 0;
+    PyObject *d = PyDict_New();
+    PyObject *result = NULL;
+    double *work = NULL;
+    if (!d) goto done;
+    PyDict_SetItemString(d, "s", sizes_obj);
+    PyDict_SetItemString(d, "l", levels_obj);
+    if (opt_sizes(d, "s", sizes, CPERM_MAX_GROUPS, &n_sizes) ||
+        opt_sizes(d, "l", levels, CPERM_RM_MAX_FACTORS, &n_levels))
+        goto done;
+    cperm_effect_design design = {kind, n_sizes, n_sizes ? sizes : NULL, equal_var,
+                                  n_levels ? levels : NULL, n_levels, (uint32_t)effect};
+    const size_t n_obs = (size_t)PyArray_DIM(x, 0), P = (size_t)PyArray_DIM(x, 1);
+    Py_ssize_t C = PySequence_Length(clusters);
+    if (C < 0) goto done;
+    npy_intp dims[2] = {C, 11};
+    result = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0);
+    work = malloc((n_obs ? n_obs : 1) * sizeof(double));
+    if (!result || !work) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *out = PyArray_DATA((PyArrayObject *)result);
+    for (Py_ssize_t k = 0; k < C; k++) {
+        PyObject *c = PySequence_GetItem(clusters, k);
+        PyArrayObject *m = c ? as_array(c, NPY_INT64, 1, 1) : NULL;
+        Py_XDECREF(c);
+        if (!m) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        cperm_effect e;
+        cperm_err err = {0};
+        int rc = cperm_effect_compute(&e, PyArray_DATA(x), n_obs, P, PyArray_DATA(m),
+                                      (size_t)PyArray_SIZE(m), &design, work, &err);
+        Py_DECREF(m);
+        if (rc) {
+            Py_CLEAR(result);
+            raise_err(rc, &err);
+            goto done;
+        }
+        double row[11] = {(double)e.n_points, e.mean, e.mean_lo, e.mean_hi, e.d, e.d_lo,
+                          e.d_hi, e.eta2_p, e.stat, e.df1, e.df2};
+        memcpy(out + 11 * k, row, sizeof row);
+    }
+done:
+    free(work);
+    Py_XDECREF(d);
+    Py_DECREF(x);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"cluster_test", py_cluster_test, METH_VARARGS, "The cluster permutation test."},
     {"orders", py_orders, METH_VARARGS, "The orders a seeded plan draws."},
@@ -660,6 +729,7 @@ static PyMethodDef methods[] = {
     {"permutation_t_test", py_permutation_t_test, METH_VARARGS, "max-T."},
     {"fdr", py_fdr, METH_VARARGS, "fdr_correction."},
     {"bonferroni", py_bonferroni, METH_VARARGS, "bonferroni_correction."},
+    {"effects", py_effects, METH_VARARGS, "Effect sizes of clusters."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cperm",
@@ -690,5 +760,8 @@ PyMODINIT_FUNC PyInit__cperm(void) {
     PyModule_AddIntConstant(m, "SIGMA_ABSOLUTE", CPERM_SIGMA_ABSOLUTE);
     PyModule_AddIntConstant(m, "FDR_INDEP", CPERM_FDR_INDEP);
     PyModule_AddIntConstant(m, "FDR_NEGCORR", CPERM_FDR_NEGCORR);
+    PyModule_AddIntConstant(m, "EFFECT_ONESAMPLE", CPERM_EFFECT_ONESAMPLE);
+    PyModule_AddIntConstant(m, "EFFECT_TWO_GROUPS", CPERM_EFFECT_TWO_GROUPS);
+    PyModule_AddIntConstant(m, "EFFECT_GROUPS_F", CPERM_EFFECT_GROUPS_F);
     return m;
 }
