@@ -16,6 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The anatomy options (cli/atlas.c), the same in every command's help. */
+#define ANATOMY_HELP \
+    "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n" \
+    "  --parc NAME          label each cluster with the regions of the FreeSurfer\n" \
+    "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n" \
+    "                       (as mne.read_labels_from_annot), e.g. aparc\n" \
+    "  --label FILE         also count each cluster's vertices in this .label file\n" \
+    "                       (as mne.read_label; repeatable)\n" \
+    "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n" \
+    "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n" \
+    "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n" \
+    "                       surf/?h.white of the subject)\n" \
+    "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
+
 static void usage(FILE *f) {
     fputs(
         "usage: " CLI_NAME " onesample --a STEMS [--b STEMS] --src FILE --out DIR [options]\n"
@@ -104,17 +118,7 @@ static void usage(FILE *f) {
         "                       clusters.tsv (one row per cluster: peak, regions, effect\n"
         "                       sizes), and the figures summary.png, h0.png and report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
-        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
-        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
-        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
-        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
-        "  --label FILE         also count each cluster's vertices in this .label file\n"
-        "                       (as mne.read_label; repeatable)\n"
-        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
-        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
-        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
-        "                       surf/?h.white of the subject)\n"
-        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
+        ANATOMY_HELP
         "  -q, --quiet          no log lines and no progress (errors and warnings only);\n"
         "                       otherwise progress goes to stderr: a bar on a terminal, a\n"
         "                       line per 10% (or 30 s) when stderr is a file\n"
@@ -181,17 +185,7 @@ static void usage_independent(FILE *f) {
         "                       h0.txt, clusters.json, clusters.tsv, summary.png, h0.png,\n"
         "                       report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
-        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
-        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
-        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
-        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
-        "  --label FILE         also count each cluster's vertices in this .label file\n"
-        "                       (as mne.read_label; repeatable)\n"
-        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
-        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
-        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
-        "                       surf/?h.white of the subject)\n"
-        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
+        ANATOMY_HELP
         "  -q, --quiet          no log lines and no progress\n"
         "resuming:\n"
         "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"
@@ -249,17 +243,7 @@ static void usage_rmanova(FILE *f) {
         "                       clusters.json, clusters.tsv, summary.png, h0.png,\n"
         "                       report.html\n"
         "  --p-summary P        clusters with p < P are logged and summarised (default 0.05)\n"
-        "anatomy (cluster runs on source estimates; clusters.json, clusters.tsv, report):\n"
-        "  --parc NAME          label each cluster with the regions of the FreeSurfer\n"
-        "                       parcellation SUBJECTS_DIR/SUBJECT/label/?h.NAME.annot\n"
-        "                       (as mne.read_labels_from_annot), e.g. aparc\n"
-        "  --label FILE         also count each cluster's vertices in this .label file\n"
-        "                       (as mne.read_label; repeatable)\n"
-        "  --subjects-dir DIR   FreeSurfer subjects directory (default $SUBJECTS_DIR);\n"
-        "                       with it, peak MNI coordinates as mne.vertex_to_mni (needs\n"
-        "                       mri/transforms/talairach.xfm, mri/orig.mgz or T1.mgz and\n"
-        "                       surf/?h.white of the subject)\n"
-        "  --subject NAME       the subject's directory in DIR (default fsaverage)\n"
+        ANATOMY_HELP
         "  -q, --quiet          no log lines and no progress\n"
         "resuming:\n"
         "  --checkpoint FILE    save progress to FILE; the same command run again resumes\n"

@@ -30,10 +30,11 @@ CC="$CC${SAN:+ -fsanitize=$SAN}"
 
 # The make of the test build, without the jobserver of a calling `make check`; a sanitizer
 # build has no clusterperm-mpi (make check-sanitize: MPICC=), and this make must not add one
-# linked without the sanitizer runtime.
+# linked without the sanitizer runtime, nor rebuild the Python extension against the
+# instrumented archive (PYTHON_EXT=).
 mk() {
     if [ -n "$SAN" ]; then
-        MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" MPICC= "$@" >"$T/make.log" 2>&1
+        MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" MPICC= PYTHON_EXT= "$@" >"$T/make.log" 2>&1
     else
         MAKEFLAGS= MFLAGS= make --no-print-directory -C "$ROOT" BUILD="$BUILD" "$@" >"$T/make.log" 2>&1
     fi

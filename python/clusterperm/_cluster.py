@@ -478,6 +478,16 @@ def permutation_cluster_1samp_test(
                 buffer_size, compat, '1samp')
 
 
+def _spatial_exclude(shape, spatial_exclude):
+    """MNE's spatial_exclude (vertices of the last dimension) as a mask over the sample,
+    the same at every other index."""
+    if spatial_exclude is None:
+        return None
+    exclude = np.zeros((int(np.prod(shape[1:-1])), shape[-1]), bool)
+    exclude[:, spatial_exclude] = True
+    return exclude.ravel()
+
+
 @verbose
 def spatio_temporal_cluster_1samp_test(
         X, threshold=None, n_permutations=1024, tail=0, stat_fun=None,
@@ -486,11 +496,7 @@ def spatio_temporal_cluster_1samp_test(
         buffer_size=1000, verbose=None, compat=None):
     """One-sample spatio-temporal cluster test, X (observations, times, ..., space), as
     mne.stats.spatio_temporal_cluster_1samp_test."""
-    exclude = None
-    if spatial_exclude is not None:
-        exclude = np.zeros((int(np.prod(X.shape[1:-1])), X.shape[-1]), bool)
-        exclude[:, spatial_exclude] = True
-        exclude = exclude.ravel()
+    exclude = _spatial_exclude(X.shape, spatial_exclude)
     return permutation_cluster_1samp_test(
         X, threshold=threshold, stat_fun=stat_fun, tail=tail,
         n_permutations=n_permutations, adjacency=adjacency, n_jobs=n_jobs, seed=seed,
@@ -507,11 +513,7 @@ def spatio_temporal_cluster_test(
         buffer_size=1000, verbose=None, compat=None):
     """Spatio-temporal cluster test of independent groups, as
     mne.stats.spatio_temporal_cluster_test."""
-    exclude = None
-    if spatial_exclude is not None:
-        exclude = np.zeros((int(np.prod(X[0].shape[1:-1])), X[0].shape[-1]), bool)
-        exclude[:, spatial_exclude] = True
-        exclude = exclude.ravel()
+    exclude = _spatial_exclude(X[0].shape, spatial_exclude)
     return permutation_cluster_test(
         X, threshold=threshold, stat_fun=stat_fun, tail=tail,
         n_permutations=n_permutations, adjacency=adjacency, n_jobs=n_jobs, seed=seed,

@@ -293,22 +293,22 @@ static PyObject *py_permutation_t_test(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NNN)", t, pv, h0);
 }
 
-static PyObject *py_fdr(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *p_obj;
-    double alpha;
-    int method;
-    if (!PyArg_ParseTuple(args, "Odi", &p_obj, &alpha, &method)) return NULL;
+/* A multiple-comparison correction of p (any shape): (reject, p_corrected) in p's shape;
+ * method < 0 is Bonferroni, otherwise FDR with that CPERM_FDR_* method. */
+static PyObject *correction(PyObject *p_obj, double alpha, int method) {
     PyArrayObject *p = as_array(p_obj, NPY_DOUBLE, 0, 0);
     if (!p) return NULL;
     const size_t n = (size_t)PyArray_SIZE(p);
     PyObject *rej = PyArray_SimpleNew(PyArray_NDIM(p), PyArray_DIMS(p), NPY_BOOL);
     PyObject *pc = PyArray_SimpleNew(PyArray_NDIM(p), PyArray_DIMS(p), NPY_DOUBLE);
     cperm_err err = {0};
-    int rc = rej && pc ? cperm_fdr_correction(PyArray_DATA((PyArrayObject *)rej),
-                                              PyArray_DATA((PyArrayObject *)pc),
-                                              PyArray_DATA(p), n, alpha, method, &err)
-                       : CPERM_ENOMEM;
+    int rc = CPERM_ENOMEM;
+    if (rej && pc) {
+        uint8_t *r = PyArray_DATA((PyArrayObject *)rej);
+        double *c = PyArray_DATA((PyArrayObject *)pc);
+        rc = method < 0 ? cperm_bonferroni_correction(r, c, PyArray_DATA(p), n, alpha, &err)
+                        : cperm_fdr_correction(r, c, PyArray_DATA(p), n, alpha, method, &err);
+    }
     Py_DECREF(p);
     if (rc) {
         Py_XDECREF(rej);
@@ -318,28 +318,22 @@ static PyObject *py_fdr(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", rej, pc);
 }
 
+static PyObject *py_fdr(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *p_obj;
+    double alpha;
+    int method;
+    if (!PyArg_ParseTuple(args, "Odi", &p_obj, &alpha, &method)) return NULL;
+    if (method < 0) return PyErr_Format(PyExc_ValueError, "fdr: unknown method %d", method);
+    return correction(p_obj, alpha, method);
+}
+
 static PyObject *py_bonferroni(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *p_obj;
     double alpha;
     if (!PyArg_ParseTuple(args, "Od", &p_obj, &alpha)) return NULL;
-    PyArrayObject *p = as_array(p_obj, NPY_DOUBLE, 0, 0);
-    if (!p) return NULL;
-    const size_t n = (size_t)PyArray_SIZE(p);
-    PyObject *rej = PyArray_SimpleNew(PyArray_NDIM(p), PyArray_DIMS(p), NPY_BOOL);
-    PyObject *pc = PyArray_SimpleNew(PyArray_NDIM(p), PyArray_DIMS(p), NPY_DOUBLE);
-    cperm_err err = {0};
-    int rc = rej && pc ? cperm_bonferroni_correction(PyArray_DATA((PyArrayObject *)rej),
-                                                     PyArray_DATA((PyArrayObject *)pc),
-                                                     PyArray_DATA(p), n, alpha, &err)
-                       : CPERM_ENOMEM;
-    Py_DECREF(p);
-    if (rc) {
-        Py_XDECREF(rej);
-        Py_XDECREF(pc);
-        return PyErr_Occurred() ? NULL : raise_err(rc, &err);
-    }
-    return Py_BuildValue("(NN)", rej, pc);
+    return correction(p_obj, alpha, -1);
 }
 
 /* ---------------------------------------------------------- the cluster test */
