@@ -22,7 +22,6 @@ from ._stats import (_orders_signflip, f_oneway, ttest_1samp_no_p, ttest_ind_no_
 from ._util import (Progress, check_option, logger, n_jobs_of, seed_kind, verbose, warn)
 
 try:  # MNE's own functions, so that a stat_fun passed as MNE's is recognised
-    from mne.stats import cluster_level as _mne_cl
     from mne.stats import parametric as _mne_par
     _MNE_T1 = (_mne_par.ttest_1samp_no_p,)
     _MNE_F = (_mne_par.f_oneway,)
@@ -249,7 +248,7 @@ def _tfce_options(threshold, tail, t_obs, compat):
         mode = _cperm.TFCE_EXACT
     return dict(tfce=mode, tfce_start=float(threshold['start']),
                 tfce_step=float(threshold['step']), tfce_h=float(h_power),
-                tfce_e=float(e_power)), len(thresholds) == 0
+                tfce_e=float(e_power))
 
 
 # ------------------------------------------------------------------ clusters out
@@ -315,8 +314,8 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
             raise ValueError('All samples mush have the same size')
     X = [np.reshape(x, (x.shape[0], -1)) for x in X]
     n_tests = X[0].shape[1]
-    layout = _layout(adjacency, sample_shape, n_tests, max_step, compat) \
-        if adjacency is not None and adjacency is not False else None
+    n_times, n_vertices, graph, opts, path = _layout(adjacency, sample_shape, n_tests,
+                                                     max_step, compat)
     if exclude is not None and not exclude.size == n_tests:
         raise ValueError('exclude must be the same shape as X[0]')
     n_jobs = n_jobs_of(n_jobs)
@@ -340,16 +339,12 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
         raise ValueError('t_obs.shape %s provided by stat_fun %s is not compatible with the '
                          'sample shape %s' % (t_obs.shape, stat_fun, sample_shape))
 
-    if layout is None:
-        layout = _layout(adjacency, sample_shape, n_tests, max_step, compat)
-    n_times, n_vertices, graph, opts, path = layout
     opts.update(threshold=0.0 if tfce else threshold, tail=int(tail), t_power=float(t_power),
                 step_down_p=float(step_down_p), n_jobs=n_jobs)
     if exclude is not None:
         opts['exclude'] = np.ascontiguousarray(np.asarray(exclude, bool).ravel(), np.uint8)
-    empty_tfce = False
     if tfce:
-        tfce_opts, empty_tfce = _tfce_options(threshold, tail, np.asarray(t_obs, float),
+        tfce_opts = _tfce_options(threshold, tail, np.asarray(t_obs, float),
                                               compat)
         opts.update(tfce_opts)
         if opts['tfce'] == _cperm.TFCE_EXACT and opts.get('compat'):
@@ -416,16 +411,12 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
 
     if opts.get('given_orders') is not None and len(opts['given_orders']) == 0:
         del opts['given_orders']  # nothing drawn (n_permutations=1): the engine draws none
-    n_orders = None
-    progress = Progress(0, 'Permuting%s' % extra)
+    progress = Progress('Permuting%s' % extra)
     try:
         res = _cperm.cluster_test(data, n_times, n_vertices, graph[0], graph[1], opts,
                                   callback, progress)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
     finally:
         progress.close()
-    n_orders = res['n_orders']
     tobs = res['tobs']
     if known is not None and not np.all(np.isfinite(tobs)):
         # numpy's own warning, which MNE's ttest_1samp_no_p gives for a 0/0 point
@@ -444,7 +435,6 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
             logger.info('Step-down-in-jumps iteration #%i found %i %scluster%s to exclude '
                         'from subsequent iterations'
                         % (k + 1, removed, 'additional ' if k else '', _pl(removed)))
-    del n_orders, empty_tfce
     out = _clusters_out(clusters, sample_shape, out_type, path, tfce)
     return t_obs_out, out, res['pvalues'], res['h0']
 

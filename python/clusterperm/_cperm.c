@@ -598,51 +598,6 @@ done:
     return result;
 }
 
-/* orders(n_observations, design, n_permutations, tail, seed) -> the orders a plan draws, for
- * tests and for bindings that show them: (n_orders, n) uint8 sign bytes or uint32 indices. */
-static PyObject *py_orders(PyObject *self, PyObject *args) {
-    (void)self;
-    Py_ssize_t n;
-    int design, tail;
-    long n_perm;
-    unsigned long seed;
-    if (!PyArg_ParseTuple(args, "nilik", &n, &design, &n_perm, &tail, &seed)) return NULL;
-    cperm_graph *g = NULL;
-    cperm_plan *plan = NULL;
-    cperm_err err = {0};
-    int32_t tri[3] = {0, 0, 0};
-    int rc = cperm_graph_from_tris(&g, tri, 1, 1, 0, &err);
-    cperm_options o;
-    cperm_options_init(&o, CPERM_OPTIONS_VERSION);
-    o.design = design;
-    o.n_permutations = n_perm;
-    o.seed = (uint32_t)seed;
-    o.tail = tail;
-    o.threshold = design == CPERM_DESIGN_GROUPS ? 1.0 : tail < 0 ? -1.0 : 1.0;
-    size_t sizes[2] = {(size_t)n / 2, (size_t)n - (size_t)n / 2};
-    if (design == CPERM_DESIGN_GROUPS) {
-        o.n_groups = 2;
-        o.group_sizes = sizes;
-    }
-    if (!rc) rc = cperm_plan_create(&plan, g, (size_t)n, 1, &o, &err);
-    cperm_graph_free(g);
-    if (rc) return raise_err(rc, &err);
-    const size_t N = cperm_plan_n_orders(plan);
-    npy_intp dims[2] = {(npy_intp)N, n};
-    PyObject *a = PyArray_SimpleNew(2, dims, design == CPERM_DESIGN_GROUPS ? NPY_UINT32 : NPY_UINT8);
-    if (a) {
-        rc = design == CPERM_DESIGN_GROUPS
-                 ? cperm_plan_label_orders(plan, 0, N, PyArray_DATA((PyArrayObject *)a), &err)
-                 : cperm_plan_orders(plan, 0, N, PyArray_DATA((PyArrayObject *)a), &err);
-        if (rc) {
-            Py_CLEAR(a);
-            raise_err(rc, &err);
-        }
-    }
-    cperm_plan_free(plan);
-    return a;
-}
-
 /* effects(X (n_obs, n_points), clusters (list of int64 flat indices), kind, group_sizes,
  * equal_var, factor_levels, effect) -> (n_clusters, 11) float64: n_points, mean, mean_lo,
  * mean_hi, d, d_lo, d_hi, eta2_p, stat, df1, df2 (cperm_effect_compute, or
@@ -713,7 +668,6 @@ done:
 
 static PyMethodDef methods[] = {
     {"cluster_test", py_cluster_test, METH_VARARGS, "The cluster permutation test."},
-    {"orders", py_orders, METH_VARARGS, "The orders a seeded plan draws."},
     {"graph_from_edges", py_graph_from_edges, METH_VARARGS, "CSR of an edge list."},
     {"graph_from_tris", py_graph_from_tris, METH_VARARGS, "CSR of a triangulation."},
     {"combine", py_combine, METH_VARARGS, "combine_adjacency as CSR."},

@@ -81,8 +81,7 @@ def seed_kind(seed):
 class Progress:
     """MNE's progress bar over the engine's progress callbacks (one bar per pass)."""
 
-    def __init__(self, total, mesg):
-        self.total = total
+    def __init__(self, mesg):
         self.mesg = mesg
         self.bar = None
         self.pass_ = -1
