@@ -241,16 +241,6 @@ static inline int32_t uf_find(int32_t *parent, int32_t k) {
     return k;
 }
 
-/* Membership of the rows in the union-find window: the current time row and the max_step
- * rows before it, each a dense tag/position array over vertices (cache-resident, unlike a
- * map over all points). A slot is valid for row t only while slot_row[slot] == t. */
-static inline int32_t row_lookup(const cperm_cluster_ws *ws, size_t V, size_t slots, size_t t,
-                                 size_t u) {
-    size_t sl = t % slots;
-    if (ws->slot_row[sl] != t || ws->rowtag[sl * V + u] != ws->slot_tag[sl]) return -1;
-    return ws->rowpos[sl * V + u];
-}
-
 static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                        size_t n, emitter *e) {
     const size_t V = plan->n_vertices;
@@ -261,18 +251,26 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
         ws->tagctr = 0;
     }
     for (size_t sl = 0; sl < slots; sl++) ws->slot_row[sl] = SIZE_MAX;
-    size_t cur_t = SIZE_MAX, cur_slot = 0;
+    /* Points ascend, so the row (and its slot, and the slots of the rows max_step back) is
+     * found once per row: no division per point or per neighbour. */
+    size_t cur_t = SIZE_MAX, cur_slot = 0, row_end = 0, row_start = 0;
     uint32_t cur_tag = 0;
+    const uint32_t *cur_tags = NULL;
+    const int32_t *cur_pos = NULL;
     for (size_t k = 0; k < n; k++) {
         int64_t idx = pts[k].idx;
-        size_t t = (size_t)idx / V, v = (size_t)idx % V;
-        if (t != cur_t) {
-            cur_t = t;
-            cur_slot = t % slots;
+        if ((size_t)idx >= row_end) {
+            cur_t = (size_t)idx / V;
+            row_start = cur_t * V;
+            row_end = row_start + V;
+            cur_slot = cur_t % slots;
             cur_tag = ++ws->tagctr;
-            ws->slot_row[cur_slot] = t;
+            ws->slot_row[cur_slot] = cur_t;
             ws->slot_tag[cur_slot] = cur_tag;
+            cur_tags = ws->rowtag + cur_slot * V;
+            cur_pos = ws->rowpos + cur_slot * V;
         }
+        const size_t t = cur_t, v = (size_t)idx - row_start;
         ws->rowtag[cur_slot * V + v] = cur_tag;
         ws->rowpos[cur_slot * V + v] = (int32_t)k;
         parent[k] = (int32_t)k;
@@ -280,18 +278,17 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
         for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++) {
             size_t u = (size_t)plan->indices[e2];
             if (u >= v) break; /* earlier points only: the edge is seen from both ends */
-            int32_t pj = row_lookup(ws, V, slots, t, u);
-            if (pj < 0) continue;
-            int32_t rj = uf_find(parent, pj);
+            if (cur_tags[u] != cur_tag) continue;
+            int32_t rj = uf_find(parent, cur_pos[u]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;
             }
         }
         for (size_t d = 1; d <= max_step && d <= t; d++) {
-            int32_t pj = row_lookup(ws, V, slots, t - d, v);
-            if (pj < 0) continue;
-            int32_t rj = uf_find(parent, pj);
+            const size_t sl = cur_slot >= d ? cur_slot - d : cur_slot + slots - d;
+            if (ws->slot_row[sl] != t - d || ws->rowtag[sl * V + v] != ws->slot_tag[sl]) continue;
+            int32_t rj = uf_find(parent, ws->rowpos[sl * V + v]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;

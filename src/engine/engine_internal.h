@@ -239,6 +239,14 @@ void cperm_tstat_signed_t(double *t, const double *var, size_t count, size_t n, 
  * chunk, for the wanted points alone; other entries of t are left as they were. */
 void cperm_tstat_signed_block_t(const double *X, size_t n, size_t P, size_t p0, size_t count,
                                 const double *signs, double hat, uint64_t want, double *t);
+/* The same t of `count` (order, point) pairs, into t[c]: point p0 + off[c] under the signs
+ * of row[c] (signs + row[c] * n, as +-1.0) with hat hats[row[c]]; eight pairs at a time,
+ * one per vector lane, so scattered candidates of many orders share the work. scratch:
+ * 8 * n doubles. */
+void cperm_tstat_signed_pairs_t(const double *X, size_t n, size_t P, size_t p0,
+                                const uint8_t *off, const uint32_t *row, size_t count,
+                                const double *signs, const double *hats, double *scratch,
+                                double *t);
 void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
                             double sigma, int method, double *t, double *var);
 /* Per-order point lists in a fixed pool of pages (pagepool.c), one pool per thread's part of

@@ -44,8 +44,15 @@ typedef struct flip_part {      /* one fixed range of point blocks */
     float *ftables;             /* the same in float32 for the fast screen */
     cperm_page_pool pool;       /* per order of the chunk: its supra-threshold points */
     uint64_t *masks;            /* per order of the chunk: candidate points of a block */
+    uint8_t *cand_off;          /* the block's candidates awaiting the exact pass: point */
+    uint32_t *cand_row;         /* ... and order (index in the window) */
+    double *cand_t;             /* ... and their t */
+    double *scratch;            /* 8 x n_subjects: the exact pass's signed products */
     int overflow;
 } flip_part;
+
+/* Candidates go to the exact pass in batches of this many (order, point) pairs. */
+#define CAND_BATCH 512
 
 struct cperm_flip_ws {
     size_t n_parts;
@@ -56,6 +63,7 @@ struct cperm_flip_ws {
                                    overflow until rounds use little of the pool again */
     uint16_t *patterns;         /* per order of the window: its table row per group */
     double *hat;                /* per order of the window: sigma * max var (or sigma) */
+    double *win_signs;          /* per order of the window: its signs as +-1.0 */
     double hat_bound;           /* >= every order's hat (for the float32 screen's range) */
     double *beta;               /* per order of the chunk */
     float *fbeta;               /* the same, scaled for the float32 screen */
@@ -84,6 +92,10 @@ static void flip_free(struct cperm_flip_ws *fw) {
         free(fw->parts[i].ftables);
         cperm_page_pool_free(&fw->parts[i].pool);
         free(fw->parts[i].masks);
+        free(fw->parts[i].cand_off);
+        free(fw->parts[i].cand_row);
+        free(fw->parts[i].cand_t);
+        free(fw->parts[i].scratch);
     }
     free(fw->parts);
     if (fw->gather)
@@ -91,6 +103,7 @@ static void flip_free(struct cperm_flip_ws *fw) {
     free(fw->gather);
     free(fw->patterns);
     free(fw->hat);
+    free(fw->win_signs);
     free(fw->beta);
     free(fw->fbeta);
     free(fw->top_idx);
@@ -120,7 +133,9 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
     fw->fbeta = cperm_malloc(fw->max_chunk, sizeof *fw->fbeta);
     fw->patterns = cperm_malloc(fw->max_chunk, plan->n_groups * sizeof *fw->patterns);
     fw->hat = cperm_malloc(fw->max_chunk, sizeof *fw->hat);
-    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta || !fw->patterns || !fw->hat)
+    fw->win_signs = cperm_malloc(fw->max_chunk, n * sizeof *fw->win_signs);
+    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta || !fw->patterns || !fw->hat ||
+        !fw->win_signs)
         goto nomem;
     for (size_t i = 0; i < parts; i++) {
         flip_part *pt = &fw->parts[i];
@@ -132,7 +147,13 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
         pt->ftables = cperm_malloc(table_doubles(plan), sizeof(float));
         pt->masks = cperm_malloc(fw->max_chunk, sizeof *pt->masks);
-        if (pool_rc || !pt->tables || !pt->ftables || !pt->masks) goto nomem;
+        pt->cand_off = cperm_malloc(CAND_BATCH, sizeof *pt->cand_off);
+        pt->cand_row = cperm_malloc(CAND_BATCH, sizeof *pt->cand_row);
+        pt->cand_t = cperm_malloc(CAND_BATCH, sizeof *pt->cand_t);
+        pt->scratch = cperm_malloc(8 * n, sizeof *pt->scratch);
+        if (pool_rc || !pt->tables || !pt->ftables || !pt->masks || !pt->cand_off ||
+            !pt->cand_row || !pt->cand_t || !pt->scratch)
+            goto nomem;
     }
     for (size_t i = 0; i < fw->n_threads; i++)
         if (!(fw->gather[i] = cperm_malloc(P, sizeof(cperm_point)))) goto nomem;
@@ -172,15 +193,38 @@ static void heap_down(size_t *h, size_t n, size_t i, const double *q) {
 }
 
 /* Finds the points with the largest sums of squares and packs their data contiguously, so
- * that each order's maximum variance is usually settled by a handful of points. */
+ * that each order's maximum variance is usually settled by a handful of points. Only the
+ * points of the top histogram buckets of Q (at least K of them) go through the heap: a heap
+ * over every point costs a sift per point when Q grows along the points, as it may. */
+#define TOP_BUCKETS 4096
 static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const double *X,
-                        const double *Q) {
+                        const double *Q, double qmax) {
     size_t P = plan->n_points, n = plan->n_subjects, K = fw->top_k;
     size_t *h = fw->top_idx;
-    for (size_t i = 0; i < K; i++) h[i] = i;
+    double below = 0.0;         /* the largest Q of the points left out of the heap */
+    const double scale = qmax > 0 ? (TOP_BUCKETS - 0.5) / qmax : 0.0;
+    size_t bucket_min = 0;
+    if (K < P && qmax > 0) {
+        uint32_t count[TOP_BUCKETS] = {0};
+        double bmax[TOP_BUCKETS] = {0};
+        for (size_t p = 0; p < P; p++) {
+            const size_t b = (size_t)(Q[p] * scale);
+            count[b]++;
+            bmax[b] = Q[p] > bmax[b] ? Q[p] : bmax[b];
+        }
+        size_t above = 0;
+        bucket_min = TOP_BUCKETS;
+        while (bucket_min > 0 && above < K) above += count[--bucket_min];
+        for (size_t b = 0; b < bucket_min; b++) below = bmax[b] > below ? bmax[b] : below;
+    }
+    /* candidates in point order: fill the heap with the first K, then the usual replacement */
+    size_t p = 0, filled = 0;
+    for (; p < P && filled < K; p++)
+        if ((size_t)(Q[p] * scale) >= bucket_min) h[filled++] = p;
     for (size_t i = K / 2; i-- > 0;) heap_down(h, K, i, Q);
-    fw->rest_bound = 0.0;
-    for (size_t p = K; p < P; p++) {
+    fw->rest_bound = below;
+    for (; p < P; p++) {
+        if ((size_t)(Q[p] * scale) < bucket_min) continue;
         if (heap_less(Q, h[0], p)) {
             if (Q[h[0]] > fw->rest_bound) fw->rest_bound = Q[h[0]];
             h[0] = p;
@@ -287,8 +331,10 @@ static int screen_block(const double *tables, const size_t *toff, const uint16_t
     return any;
 }
 
-/* float32 twins of build_tables and screen_block: half the bytes, twice the lanes. The
- * data are scaled by a power of two (exact) so that sums of squares stay in range. */
+/* float32 twin of build_tables: half the bytes, twice the lanes. The data are scaled by a
+ * power of two (exact) so that sums of squares stay in range. (Building a cache line of
+ * points at a time, to keep a column of rows in L1, was 3x slower: its rows are 4 KB apart
+ * and the loads stall on 4K aliasing with the stores.) */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
@@ -384,10 +430,38 @@ static void screen_avx512(const float *tables, const size_t *toff, const uint16_
     }
 }
 
+/* The common case of two groups (9 to 16 subjects), two-sided: the block's 64 sums held in
+ * eight registers, the thresholds read from memory, masks assembled with constant shifts. */
+__attribute__((target("avx2")))
+static void screen_two_avx2(const float *tables, size_t toff1, const uint16_t *patterns,
+                            size_t nk, const float *aq, const float *beta, uint64_t *masks) {
+    for (size_t kk = 0; kk < nk; kk++) {
+        const float *r0 = tables + (size_t)patterns[2 * kk] * CPERM_BLOCK;
+        const float *r1 = tables + toff1 + (size_t)patterns[2 * kk + 1] * CPERM_BLOCK;
+        const __m256 b = _mm256_set1_ps(beta[kk]);
+        uint64_t m = 0;
+#define SCREEN_TWO_LANES(q)                                                                 \
+        {                                                                                   \
+            __m256 sv = _mm256_add_ps(_mm256_loadu_ps(r0 + 8 * (q)), _mm256_loadu_ps(r1 + 8 * (q))); \
+            __m256 c = _mm256_cmp_ps(_mm256_mul_ps(sv, sv),                                 \
+                                     _mm256_add_ps(_mm256_loadu_ps(aq + 8 * (q)), b), _CMP_GT_OQ); \
+            m |= (uint64_t)(unsigned)_mm256_movemask_ps(c) << (8 * (q));                      \
+        }
+        SCREEN_TWO_LANES(0) SCREEN_TWO_LANES(1) SCREEN_TWO_LANES(2) SCREEN_TWO_LANES(3)
+        SCREEN_TWO_LANES(4) SCREEN_TWO_LANES(5) SCREEN_TWO_LANES(6) SCREEN_TWO_LANES(7)
+#undef SCREEN_TWO_LANES
+        masks[kk] = m;
+    }
+}
+
 __attribute__((target("avx2")))
 static void screen_avx2(const float *tables, const size_t *toff, const uint16_t *patterns,
                         size_t G, size_t nk, const float *aq, const float *beta, int tail,
                         uint64_t *masks) {
+    if (G == 2 && tail == 0) {
+        screen_two_avx2(tables, toff[1], patterns, nk, aq, beta, masks);
+        return;
+    }
     const __m256 zero = _mm256_setzero_ps();
     for (size_t kk = 0; kk < nk; kk++) {
         const uint16_t *pat = patterns + kk * G;
@@ -426,33 +500,44 @@ static screen_fn pick_screen(void) {
     return screen_portable;
 }
 
-/* The exact pass over the candidates of one order in one block: MNE's two-pass t, the
- * threshold, and the point appended to the order's list. */
-#define EXACT_BLOCK_MIN 4
-
-static int exact_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
-                            const double *X, size_t p0, size_t bn, uint64_t cand, size_t k,
-                            size_t kk) {
-    const size_t P = plan->n_points, n = plan->n_subjects;
+/* The exact pass over a batch of one block's candidates (orders ascending, each order's
+ * points ascending): MNE's two-pass t of each, the threshold, and the supra-threshold points
+ * appended to their orders' lists in that order. `row0` is the chunk's first order's index
+ * in the window. */
+static int exact_batch(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
+                       const double *X, size_t p0, size_t count, size_t row0) {
+    const struct cperm_flip_ws *fw = run->flip;
     const int tail = plan->opt.tail;
-    const double thr = plan->threshold, h = run->flip->hat[k - run->win_k0];
-    const double *signs = cperm_order_signs(plan, run, k);
-    double tb[CPERM_BLOCK];
-    /* a few candidates: one inline evaluation each; more: the chunked block evaluation */
-    const int few = __builtin_popcountll(cand) < EXACT_BLOCK_MIN;
-    if (!few) cperm_tstat_signed_block_t(X, n, P, p0, bn, signs, h, cand, tb);
-    while (cand) {
-        size_t j = (size_t)__builtin_ctzll(cand);
-        cand &= cand - 1;
-        size_t p = p0 + j;
-        if (!run->include[p]) continue;
-        double t = tb[j];
-        if (few) {
-            double m, var = cperm_signed_var(X + p, P, signs, n, &m);
-            t = m / sqrt((var + h) / (double)n);
-        }
+    const double thr = plan->threshold;
+    cperm_tstat_signed_pairs_t(X, plan->n_subjects, plan->n_points, p0, pt->cand_off,
+                               pt->cand_row, count, fw->win_signs, fw->hat, pt->scratch,
+                               pt->cand_t);
+    for (size_t c = 0; c < count; c++) {
+        const double t = pt->cand_t[c];
         int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
-        if (supra && cperm_page_pool_append(&pt->pool, kk, (int64_t)p, t) < 0) return -1;
+        if (supra && cperm_page_pool_append(&pt->pool, pt->cand_row[c] - row0,
+                                            (int64_t)(p0 + pt->cand_off[c]), t) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Queues order kk's candidates `cand` of the block (included points only), running the exact
+ * pass whenever the batch fills. */
+static int queue_candidates(const cperm_plan *plan, const cperm_run *run, flip_part *pt,
+                            const double *X, size_t p0, uint64_t cand, size_t row0, size_t kk,
+                            size_t *count) {
+    const uint8_t *include = run->include + p0;
+    while (cand) {
+        const unsigned j = (unsigned)__builtin_ctzll(cand);
+        cand &= cand - 1;
+        pt->cand_off[*count] = (uint8_t)j;
+        pt->cand_row[*count] = (uint32_t)(row0 + kk);
+        *count += include[j] != 0;
+        if (*count == CAND_BATCH) {
+            if (exact_batch(plan, run, pt, X, p0, *count, row0) < 0) return -1;
+            *count = 0;
+        }
     }
     return 0;
 }
@@ -470,6 +555,7 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
         toff[g] = toff[g - 1] + ((size_t)1 << plan->group_size[g - 1]) * CPERM_BLOCK;
     double aq[CPERM_BLOCK], s[CPERM_BLOCK];
     float aqf[CPERM_BLOCK];
+    const size_t row0 = k0 - run->win_k0;
     const double scale2 = fw->fscale * fw->fscale;
     for (size_t b = pt->block_begin; b < pt->block_end; b++) {
         size_t p0 = b * CPERM_BLOCK, bn = P - p0 < CPERM_BLOCK ? P - p0 : CPERM_BLOCK;
@@ -489,15 +575,17 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
             fw->screen(pt->ftables, toff, fw->patterns + (k0 - run->win_k0) * G, G, nk, aqf,
                        fw->fbeta, tail, pt->masks);
             uint64_t valid = bn == CPERM_BLOCK ? ~(uint64_t)0 : (((uint64_t)1 << bn) - 1);
+            size_t nc = 0;
             for (size_t kk = 0; kk < nk; kk++)
                 if (pt->masks[kk] & valid &&
-                    exact_candidates(plan, run, pt, X, p0, bn, pt->masks[kk] & valid, k0 + kk, kk) < 0)
+                    queue_candidates(plan, run, pt, X, p0, pt->masks[kk] & valid, row0, kk, &nc) < 0)
                     return -1;
+            if (nc && exact_batch(plan, run, pt, X, p0, nc, row0) < 0) return -1;
             continue;
         }
+        size_t nc = 0;
         for (size_t kk = 0; kk < nk; kk++) {
-            size_t k = k0 + kk;
-            const uint16_t *pat = fw->patterns + (k - run->win_k0) * G;
+            const uint16_t *pat = fw->patterns + (row0 + kk) * G;
             uint64_t cand = 0;
             const double beta = fw->beta[kk];
             if (!screen_block(pt->tables, toff, pat, G, aq, beta, tail, s)) continue;
@@ -506,8 +594,9 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
                                                        : (s[j] < 0 ? s[j] : 0.0);
                 if (v * v > aq[j] + beta) cand |= (uint64_t)1 << j;
             }
-            if (exact_candidates(plan, run, pt, X, p0, bn, cand, k, kk) < 0) return -1;
+            if (queue_candidates(plan, run, pt, X, p0, cand, row0, kk, &nc) < 0) return -1;
         }
+        if (nc && exact_batch(plan, run, pt, X, p0, nc, row0) < 0) return -1;
     }
     return 0;
 }
@@ -525,6 +614,7 @@ static void flip_window(const cperm_plan *plan, cperm_run *run, const double *X)
                 pat |= (unsigned)o[plan->group_start[i] + l] << l;
             fw->patterns[kk * G + i] = (uint16_t)pat;
         }
+        for (size_t i = 0; i < n; i++) fw->win_signs[kk * n + i] = 2.0 * (double)o[i] - 1.0;
     }
     if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
 #pragma omp parallel for schedule(dynamic, 8) num_threads(run->n_threads)
@@ -550,10 +640,10 @@ static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X
     const size_t n = plan->n_subjects, P = plan->n_points;
     const double sigma = plan->opt.sigma;
     if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
-        prepare_top(plan, fw, X, run->sumsq);
         /* var = (Q - n mean^2) / (n - 1) <= Q / (n - 1) under any signs */
         double qmax = 0.0;
         for (size_t p = 0; p < P; p++) qmax = run->sumsq[p] > qmax ? run->sumsq[p] : qmax;
+        prepare_top(plan, fw, X, run->sumsq, qmax);
         fw->hat_bound = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE, qmax / (double)(n - 1)) *
                         (1.0 + 1e-12);
     } else {

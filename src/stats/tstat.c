@@ -185,6 +185,65 @@ void cperm_tstat_signed_block_t(const double *restrict X, size_t n, size_t P, si
     }
 }
 
+/* Lanes are (order, point) pairs: each lane performs cperm_signed_var's operations in its
+ * order, so the values are the scalar path's, but eight candidates share one chain of
+ * dependent adds instead of each waiting on its own. A short last group repeats its last
+ * pair in the spare lanes. The signed products of the first pass wait in `scratch` for the
+ * second. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void cperm_tstat_signed_pairs_t(const double *restrict X, size_t n, size_t P, size_t p0,
+                                const uint8_t *restrict off, const uint32_t *restrict row,
+                                size_t count, const double *restrict signs,
+                                const double *restrict hats, double *restrict scratch,
+                                double *restrict t) {
+    const signed_v4 zero = { 0.0, 0.0, 0.0, 0.0 };
+    const signed_v4 dn = zero + (double)n, dn1 = zero + (double)(n - 1);
+    for (size_t j = 0; j < count; j += 8) {
+        const double *x[8], *sg[8];
+        double h[8];
+        for (size_t l = 0; l < 8; l++) {
+            const size_t c = j + l < count ? j + l : count - 1;
+            x[l] = X + p0 + off[c];
+            sg[l] = signs + (size_t)row[c] * n;
+            h[l] = hats[row[c]];
+        }
+        signed_v4 s0 = zero, s1 = zero;
+        for (size_t i = 0; i < n; i++) {
+            const size_t xi = i * P;
+            const signed_v4 a = { x[0][xi], x[1][xi], x[2][xi], x[3][xi] };
+            const signed_v4 b = { x[4][xi], x[5][xi], x[6][xi], x[7][xi] };
+            const signed_v4 ga = { sg[0][i], sg[1][i], sg[2][i], sg[3][i] };
+            const signed_v4 gb = { sg[4][i], sg[5][i], sg[6][i], sg[7][i] };
+            const signed_v4 pa = ga * a, pb = gb * b;
+            memcpy(scratch + 8 * i, &pa, sizeof pa);
+            memcpy(scratch + 8 * i + 4, &pb, sizeof pb);
+            s0 += pa;
+            s1 += pb;
+        }
+        s0 /= dn;
+        s1 /= dn;
+        signed_v4 v0 = zero, v1 = zero, ld;
+        for (size_t i = 0; i < n; i++) {
+            const signed_v4 d0 = LOAD_V4(scratch + 8 * i) - s0;
+            const signed_v4 d1 = LOAD_V4(scratch + 8 * i + 4) - s1;
+            v0 += d0 * d0;
+            v1 += d1 * d1;
+        }
+        v0 /= dn1;
+        v1 /= dn1;
+        double m[8], r[8];
+        memcpy(m, &s0, sizeof s0);
+        memcpy(m + 4, &s1, sizeof s1);
+        memcpy(r, &v0, sizeof v0);
+        memcpy(r + 4, &v1, sizeof v1);
+        for (size_t l = 0; l < 8; l++) r[l] = m[l] / sqrt((r[l] + h[l]) / (double)n);
+        const size_t hi = count - j < 8 ? count - j : 8;
+        for (size_t l = 0; l < hi; l++) t[j + l] = r[l];
+    }
+}
+
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
