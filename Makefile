@@ -3,6 +3,8 @@
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
+# make bench writes its JSON numbers and the summary table here
+BENCH_OUT ?= bench-out
 
 # Installation directories (the .pc file is regenerated whenever one of them changes).
 PREFIX ?= /usr/local
@@ -255,10 +257,13 @@ demo: deps
 
 bench: deps
 	$(MAKE) all tests
-	MNE_MAIN='$(MNE_MAIN)' sh bench/run_bench.sh $(BUILD) $(BENCH_ARGS)
-	MNE_MAIN='$(MNE_MAIN)' sh bench/bench_tfce.sh $(BUILD) $(BENCH_TFCE_ARGS)
+	mkdir -p $(BENCH_OUT)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/run_bench.sh $(BUILD) --json $(BENCH_OUT)/run_bench.json $(BENCH_ARGS)
+	MNE_MAIN='$(MNE_MAIN)' sh bench/bench_tfce.sh $(BUILD) --json $(BENCH_OUT)/bench_tfce.json $(BENCH_TFCE_ARGS)
 	sh bench/bench_mpi.sh $(BUILD) $(BENCH_MPI_ARGS)
 	if [ -n "$(PYTHON_EXT)" ]; then PYTHONPATH=python $(PYTHON) bench/bench_python.py $(BENCH_PYTHON_ARGS); fi
+	@echo; echo "Summary (issue 17's targets; also in $(BENCH_OUT)/summary.md):"
+	$(PYTHON) bench/summary.py $(BENCH_OUT)/run_bench.json $(BENCH_OUT)/bench_tfce.json $(BENCH_OUT)/summary.md
 
 # Statistical validity (README): FWER and power on simulated null/effect studies, not part of
 # `make check`. Writes $(VALIDATE_OUT)/validation.{csv,txt,png}; VALIDATE_ARGS e.g. '--null 100'.

@@ -3,7 +3,9 @@
 on identical arrays, CLI vs the seed script on identical files, peak RSS, scaling exponents.
 
 Usage: python3 bench/run_bench.py [--build build] [--quick] [--no-mne] [--cases a,b,c,d,e,f,g,l,p]
-(l: the floor programs beside the library call; p: the seed case's profile, profile_seed.py)
+                                  [--json FILE]
+(l: the floor programs beside the library call; p: the seed case's profile, profile_seed.py;
+--json: the measured numbers, for bench/summary.py's table)
 """
 import argparse, json, math, os, shutil, subprocess, sys, tempfile, time
 
@@ -165,7 +167,9 @@ def main():
     ap.add_argument("--cases", default="a,b,c,d,e,f,g,l,p")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--mne-main", default="", help="PYTHONPATH of MNE main (bench/mne_main.sh)")
+    ap.add_argument("--json", default="", help="write the measured numbers here")
     args = ap.parse_args()
+    out_json = {"jobs": args.jobs, "cores": os.cpu_count(), "cases": {}}
     PY = "/usr/bin/python3"
     have_mne = not args.no_mne and (args.mne or not args.quick) and subprocess.run(
         [PY, "-c", "import mne"], capture_output=True).returncode == 0
@@ -205,7 +209,7 @@ def main():
     # of 1024 and its time is scaled to 1024 (labelled "x"); the answer check then uses the
     # same number of permutations on both sides.
     specs = {"a": (16, 40, 0.001, 1024, "16 subj x ico-5 x 40 times, p=0.001"),
-             "b": (16, 100, 0.001, 1024, "16 subj x ico-5 x 100 times, p=0.001"),
+             "b": (16, 100, 0.001, 256, "16 subj x ico-5 x 100 times, p=0.001"),
              "c": (16, 40, 0.05, 64, "16 subj x ico-5 x 40 times, p=0.05"),
              "d": (64, 40, 0.001, 256, "64 subj x ico-5 x 40 times, p=0.001")}
     if args.quick:
@@ -231,6 +235,10 @@ def main():
         x_mb = n * T * V * 8 / 2 ** 20
         results[key] = dict(r=r, rc=rc, m=m, bound=1.5 * x_mb + 100, label=label, same=same, V=V, T=T,
                             mne_perms=mne_perms)
+        out_json["cases"][key] = {
+            "label": label, "ours_s": r["seconds"], "compat_s": rc["seconds"],
+            "mne13_s": m["seconds_1024"] if m else None, "mne_perms": mne_perms, "same": same,
+            "rss_mb": max(r["rss"], rc["rss"]), "bound_mb": 1.5 * x_mb + 100}
         shutil.rmtree(d)
     print()
     print("Test time, 1024 permutations, %d threads: library call (default = true components;" % jobs)
@@ -279,6 +287,8 @@ def main():
                 print("  %-55s MNE main %7.1f s, ours %.3f s: %.0fx" % (
                     name, m["seconds"], r["seconds"], m["seconds"] / r["seconds"]))
                 results["a"]["main_" + sigma] = (m["seconds"], r["seconds"])
+                out_json["cases"]["a"]["main_" + sigma] = {"mne_main_s": m["seconds"],
+                                                           "ours_s": r["seconds"]}
             shutil.rmtree(d)
     if "g" in cases:
         # independent groups (issue 13): the one-way F of 2 x 16 subjects, MNE's
@@ -313,6 +323,9 @@ def main():
                   "1024), peak RSS %.0f MB" % (m["seconds"], mne_perms, s1024, mrss))
             print("  ratio: %.0fx; H0 and clusters of %d permutations: %s" % (
                 s1024 / r["seconds"], mne_perms, "same" if same else "DIFFERENT"))
+            out_json["cases"]["g"] = {"ours_s": r["seconds"], "mne13_s": s1024, "same": same,
+                                      "mne_perms": mne_perms, "rss_mb": r["rss"],
+                                      "bound_mb": 1.5 * n * T * V * 8 / 2 ** 20 + 100}
         shutil.rmtree(d)
     if "e" in cases:
         print()
@@ -327,6 +340,7 @@ def main():
             print("  V x T = %8d x %3d: %.3f s" % (V, T, r["seconds"]))
             shutil.rmtree(d)
         print("  fitted exponent in V x T: %.2f" % fit_exponent([V * T for T in Ts], ts))
+        out_json["exponent_points"] = fit_exponent([V * T for T in Ts], ts)
         d, V = gen("eperm", 16, 20)
         perms = [2048, 4096, 8192, 16384] if not args.quick else [256, 512, 1024]
         ts = []
@@ -335,6 +349,7 @@ def main():
             ts.append(r["seconds"])
             print("  permutations %5d: %.3f s" % (P, r["seconds"]))
         print("  fitted exponent in permutations: %.2f" % fit_exponent(perms, ts))
+        out_json["exponent_permutations"] = fit_exponent(perms, ts)
         slope = (ts[-1] - ts[0]) / (perms[-1] - perms[0])
         print("  (linear fit: %.3f s fixed + %.1f us per permutation)" % (ts[0] - slope * perms[0], 1e6 * slope))
         shutil.rmtree(d)
@@ -353,10 +368,12 @@ def main():
             _, dt, rss = run_measured(cmd)
             best = dt if best is None or dt < best else best
         print("  clusterperm onesample: %.2f s, peak RSS %.0f MB" % (best, rss))
+        out_json["end_to_end"] = {"cli_s": best, "cli_rss_mb": rss}
         if have_mne:
             out, dt, mrss = run_measured([PY, "-c", SEED, study, str(jobs)])
             print("  seed script (MNE 1.3): %.1f s, peak RSS %.0f MB" % (dt, mrss))
             print("  end-to-end ratio: %.0fx" % (dt / best))
+            out_json["end_to_end"]["seed_script_s"] = dt
     if "l" in cases:
         # the floors (floor_signflip.c, floor_labels.c): split-half tables and a threshold,
         # nothing else, on the same arrays as the library call; interleaved, best of each
@@ -388,6 +405,9 @@ def main():
             print("  %-44s %9.3f %9.3f %9.3f %9.3f %8.2fx" % (
                 label, best["seconds"], best["cpu_s"], fl["float32_s"], fl["double_s"],
                 best["seconds"] / fl["float32_s"]))
+            out_json.setdefault("floors", {})[name] = {
+                "ours_s": best["seconds"], "floor_f32_s": fl["float32_s"],
+                "floor_f64_s": fl["double_s"]}
             if name != "la":
                 shutil.rmtree(d)
     if "p" in cases and not args.quick:
@@ -395,6 +415,10 @@ def main():
         subprocess.run([PY, os.path.join(HERE, "profile_seed.py"), "--build", args.build,
                         "--jobs", str(jobs)], check=True)
     shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(out_json, f, indent=1)
 
 
 if __name__ == "__main__":
