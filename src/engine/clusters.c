@@ -28,10 +28,11 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
                           size_t n_vertices, size_t max_step) {
     memset(ws, 0, sizeof *ws);
     size_t slots = max_step + 1, cap = n_points;
-    ws->rowtag = cperm_calloc(slots * n_vertices, sizeof *ws->rowtag);
+    ws->rowbits = cperm_calloc(slots * ((n_vertices + 63) / 64), sizeof *ws->rowbits);
     ws->rowpos = cperm_malloc(slots * n_vertices, sizeof *ws->rowpos);
     ws->slot_row = cperm_malloc(slots, sizeof *ws->slot_row);
-    ws->slot_tag = cperm_malloc(slots, sizeof *ws->slot_tag);
+    ws->slot_first = cperm_malloc(slots, sizeof *ws->slot_first);
+    ws->slot_end = cperm_malloc(slots, sizeof *ws->slot_end);
     ws->rnext = cperm_malloc(cap, sizeof *ws->rnext);
     for (int s = 0; s < 2; s++) {
         ws->rhead[s] = cperm_malloc(cap + 1, sizeof *ws->rhead[s]);
@@ -62,8 +63,8 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
     ws->n_vertices = n_vertices;
     if (!ws->time_tag || !ws->vertex_tag || !ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
         !ws->tail || !ws->count || !ws->pairs || !ws->queue || !ws->order || !ws->vals ||
-        !ws->signed_pts || !ws->row_begin || !ws->rowtag || !ws->rowpos || !ws->slot_row ||
-        !ws->slot_tag || !ws->rnext || !ws->rhead[0] || !ws->rhead[1] || !ws->rtail[0] ||
+        !ws->signed_pts || !ws->row_begin || !ws->rowbits || !ws->rowpos || !ws->slot_row ||
+        !ws->slot_first || !ws->slot_end || !ws->rnext || !ws->rhead[0] || !ws->rhead[1] || !ws->rtail[0] ||
         !ws->rtail[1] || !ws->rstamp[0] || !ws->rstamp[1]) {
         cperm_cluster_ws_free(ws);
         return CPERM_ENOMEM;
@@ -76,7 +77,8 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws) {
     free(ws->stamp); free(ws->pos_of); free(ws->parent); free(ws->label); free(ws->next);
     free(ws->head); free(ws->tail); free(ws->count); free(ws->pairs); free(ws->queue);
     free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->row_begin);
-    free(ws->rowtag); free(ws->rowpos); free(ws->slot_row); free(ws->slot_tag);
+    free(ws->rowbits); free(ws->rowpos); free(ws->slot_row); free(ws->slot_first);
+    free(ws->slot_end);
     free(ws->rnext); free(ws->time_tag); free(ws->vertex_tag);
     for (int s = 0; s < 2; s++) { free(ws->rhead[s]); free(ws->rtail[s]); free(ws->rstamp[s]); }
     memset(ws, 0, sizeof *ws);
@@ -241,44 +243,54 @@ static inline int32_t uf_find(int32_t *parent, int32_t k) {
     return k;
 }
 
+/* Clears the membership bits of the row held in slot `sl` (its points in pts). */
+static void slot_clear(cperm_cluster_ws *ws, const cperm_point *pts, size_t V, size_t words,
+                       size_t sl) {
+    uint64_t *bits = ws->rowbits + sl * words;
+    const size_t base = ws->slot_row[sl] * V;
+    for (size_t k = ws->slot_first[sl]; k < ws->slot_end[sl]; k++) {
+        const size_t v = (size_t)pts[k].idx - base;
+        bits[v >> 6] &= ~((uint64_t)1 << (v & 63));
+    }
+    ws->slot_row[sl] = SIZE_MAX;
+}
+
 static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm_point *pts,
                        size_t n, emitter *e) {
-    const size_t V = plan->n_vertices;
+    const size_t V = plan->n_vertices, words = (V + 63) / 64;
     const size_t max_step = plan->opt.max_step, slots = max_step + 1;
     int32_t *parent = ws->parent;
-    if (ws->tagctr > UINT32_MAX - (uint32_t)plan->n_times - 2) {
-        memset(ws->rowtag, 0, slots * V * sizeof *ws->rowtag);
-        ws->tagctr = 0;
-    }
     for (size_t sl = 0; sl < slots; sl++) ws->slot_row[sl] = SIZE_MAX;
     /* Points ascend, so the row (and its slot, and the slots of the rows max_step back) is
-     * found once per row: no division per point or per neighbour. */
+     * found once per row: no division per point or per neighbour. Membership of the rows in
+     * the window is a bit per vertex (L1-resident), cleared point by point when a slot is
+     * reused and at the end. */
     size_t cur_t = SIZE_MAX, cur_slot = 0, row_end = 0, row_start = 0;
-    uint32_t cur_tag = 0;
-    const uint32_t *cur_tags = NULL;
-    const int32_t *cur_pos = NULL;
+    uint64_t *cur_bits = NULL;
+    int32_t *cur_pos = NULL;
     for (size_t k = 0; k < n; k++) {
         int64_t idx = pts[k].idx;
         if ((size_t)idx >= row_end) {
+            if (cur_t != SIZE_MAX) ws->slot_end[cur_slot] = k;
             cur_t = (size_t)idx / V;
             row_start = cur_t * V;
             row_end = row_start + V;
             cur_slot = cur_t % slots;
-            cur_tag = ++ws->tagctr;
+            if (ws->slot_row[cur_slot] != SIZE_MAX) slot_clear(ws, pts, V, words, cur_slot);
             ws->slot_row[cur_slot] = cur_t;
-            ws->slot_tag[cur_slot] = cur_tag;
-            cur_tags = ws->rowtag + cur_slot * V;
+            ws->slot_first[cur_slot] = k;
+            cur_bits = ws->rowbits + cur_slot * words;
             cur_pos = ws->rowpos + cur_slot * V;
         }
         const size_t t = cur_t, v = (size_t)idx - row_start;
-        ws->rowtag[cur_slot * V + v] = cur_tag;
-        ws->rowpos[cur_slot * V + v] = (int32_t)k;
+        cur_bits[v >> 6] |= (uint64_t)1 << (v & 63);
+        cur_pos[v] = (int32_t)k;
         parent[k] = (int32_t)k;
         int32_t rk = (int32_t)k;
         for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++) {
             size_t u = (size_t)plan->indices[e2];
             if (u >= v) break; /* earlier points only: the edge is seen from both ends */
-            if (cur_tags[u] != cur_tag) continue;
+            if (!((cur_bits[u >> 6] >> (u & 63)) & 1)) continue;
             int32_t rj = uf_find(parent, cur_pos[u]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
@@ -287,7 +299,9 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
         }
         for (size_t d = 1; d <= max_step && d <= t; d++) {
             const size_t sl = cur_slot >= d ? cur_slot - d : cur_slot + slots - d;
-            if (ws->slot_row[sl] != t - d || ws->rowtag[sl * V + v] != ws->slot_tag[sl]) continue;
+            if (ws->slot_row[sl] != t - d ||
+                !((ws->rowbits[sl * words + (v >> 6)] >> (v & 63)) & 1))
+                continue;
             int32_t rj = uf_find(parent, ws->rowpos[sl * V + v]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
@@ -295,6 +309,9 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
             }
         }
     }
+    if (cur_t != SIZE_MAX) ws->slot_end[cur_slot] = n;
+    for (size_t sl = 0; sl < slots; sl++)
+        if (ws->slot_row[sl] != SIZE_MAX) slot_clear(ws, pts, V, words, sl);
     /* Roots are the smallest member, so clusters come out ordered by smallest flat index and
      * members ascending: scipy's connected_components order on MNE's global path. */
     size_t n_clusters = 0;

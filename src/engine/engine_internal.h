@@ -115,11 +115,11 @@ typedef struct cperm_cluster_ws {
     double *vals;               /* cap: transformed values for sums */
     cperm_point *signed_pts;    /* cap: one sign's points */
     size_t *row_begin;          /* n_times + 1 */
-    uint32_t *rowtag;           /* (max_step+1) x n_vertices: union-find row window */
-    int32_t *rowpos;
-    size_t *slot_row;           /* max_step + 1 */
-    uint32_t *slot_tag;
-    uint32_t tagctr;
+    uint64_t *rowbits;          /* (max_step+1) x words of n_vertices bits: the union-find
+                                   row window's membership (all clear between calls) */
+    int32_t *rowpos;            /* (max_step+1) x n_vertices: a member's position */
+    size_t *slot_row;           /* max_step + 1: the row each slot holds, or SIZE_MAX */
+    size_t *slot_first, *slot_end; /* max_step + 1: that row's points in the call's list */
     int32_t *rnext;             /* cap: per-row label lists of the 1-step merge */
     int32_t *rhead[2], *rtail[2], *rstamp[2]; /* cap+1 each, label-indexed */
     /* cluster-forming controls (issue 13): distinct time points and vertices of a cluster */
