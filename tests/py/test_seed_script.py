@@ -77,7 +77,7 @@ def run(study, out, prefix, body=SEED_SECTION):
 def study(tmp_path_factory):
     d = str(tmp_path_factory.mktemp('seed') / 'study')
     p = subprocess.run([CLI, 'simulate', d, '--subjects', '16', '--grade', '3',
-                        '--n-times', '20'], capture_output=True, text=True)
+                        '--n-times', '12'], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     return d
 
