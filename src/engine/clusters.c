@@ -287,9 +287,9 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
         cur_pos[v] = (int32_t)k;
         parent[k] = (int32_t)k;
         int32_t rk = (int32_t)k;
-        for (size_t e2 = plan->indptr[v]; e2 < plan->indptr[v + 1]; e2++) {
-            size_t u = (size_t)plan->indices[e2];
-            if (u >= v) break; /* earlier points only: the edge is seen from both ends */
+        /* earlier vertices only: each edge is seen from its later end */
+        for (size_t e2 = plan->lower_indptr[v]; e2 < plan->lower_indptr[v + 1]; e2++) {
+            size_t u = (size_t)plan->lower_indices[e2];
             if (!((cur_bits[u >> 6] >> (u & 63)) & 1)) continue;
             int32_t rj = uf_find(parent, cur_pos[u]);
             if (rj != rk) {

@@ -68,6 +68,8 @@ struct cperm_plan {
     size_t n_subjects, n_times, n_vertices, n_points;
     size_t *indptr;             /* spatial CSR, no self-loops */
     int32_t *indices;
+    uint32_t *lower_indptr;     /* the same edges to lower-numbered vertices only */
+    int32_t *lower_indices;
     cperm_options opt;          /* copy; opt.spatial_exclude points at `exclude` */
     uint8_t *exclude;           /* n_vertices or NULL */
     uint8_t *point_exclude;     /* n_points or NULL (opt.exclude points at it) */
