@@ -45,6 +45,7 @@ typedef struct flip_part {      /* one fixed range of point blocks */
     size_t block_begin, block_end;
     double *tables;             /* sum over groups of 2^g x CPERM_BLOCK */
     float *ftables;             /* the same in float32 for the fast screen */
+    int16_t *itables;           /* two groups: the same in int16 (exact sums), or NULL */
     cperm_page_pool pool;       /* per order of the chunk: its supra-threshold points */
     uint64_t *masks;            /* per order of the chunk: candidate points of a block */
     uint32_t *hits;             /* the orders of the chunk with candidates in the block */
@@ -72,6 +73,8 @@ struct cperm_flip_ws {
     double *beta;               /* per order of the chunk */
     float *fbeta;               /* the same, scaled for the float32 screen */
     int use_float;              /* screen in float32 (decided per execute) */
+    int use_int16;              /* two groups, two-sided, AVX2: screen blocks in int16 */
+    double beta_min;            /* the chunk's smallest beta (the int16 screen's) */
     screen_fn screen;           /* float32 screen kernel for this CPU */
     double fscale, falpha;      /* power-of-two data scale; relaxed alpha for float32 */
     cperm_point **gather;       /* per thread: n_points */
@@ -94,6 +97,7 @@ static void flip_free(struct cperm_flip_ws *fw) {
     for (size_t i = 0; i < fw->n_parts; i++) {
         free(fw->parts[i].tables);
         free(fw->parts[i].ftables);
+        free(fw->parts[i].itables);
         cperm_page_pool_free(&fw->parts[i].pool);
         free(fw->parts[i].masks);
         free(fw->parts[i].hits);
@@ -151,6 +155,8 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
                                                  own_points, fw->max_chunk);
         pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
         pt->ftables = cperm_malloc(table_doubles(plan), sizeof(float));
+        if (plan->n_groups == 2 && !(pt->itables = cperm_malloc(table_doubles(plan), sizeof(int16_t))))
+            goto nomem;
         pt->masks = cperm_malloc(fw->max_chunk, sizeof *pt->masks);
         pt->hits = cperm_malloc(fw->max_chunk, sizeof *pt->hits);
         pt->cand_off = cperm_malloc(CAND_BATCH, sizeof *pt->cand_off);
@@ -509,6 +515,162 @@ static size_t screen_avx2(const float *tables, const size_t *toff, const uint16_
 }
 #endif
 
+/* ---------------------------------------------------- the int16 block screen */
+
+/* With two groups (9 to 16 subjects) and two tails, a block can be screened in int16: its
+ * data quantized to q = round(x / lsb), lsb = the block's largest |x| / floor(32767 / n), so
+ * that every signed sum of n of them fits, and int16 sums are exact. A permuted sum S then
+ * satisfies |sum q - S / lsb| <= n/2, so |S|^2 > alpha Q + beta (the double screen's test,
+ * beta >= the chunk's least) implies |sum q| > thr = floor(sqrt(alpha Q + beta_min) / lsb
+ * - n/2 - 1): a superset of the float32 screen's candidates, 16 lanes per instruction
+ * instead of 8, and tables half the bytes. Blocks where that slack would be loose (a point
+ * whose threshold is under INT16_MIN_STEPS quanta) keep the float32 screen. */
+#define INT16_MIN_STEPS 256.0
+
+#ifdef CPERM_X86
+/* Quantizes the block's rows into q (n x CPERM_BLOCK) and writes its thresholds; returns 0
+ * when the block should keep the float32 screen. Whole blocks in AVX2 (conversions round to
+ * nearest, as lrint); the last, partial block in scalar code. */
+__attribute__((target("avx2")))
+static int block_int16_setup(const cperm_plan *plan, const struct cperm_flip_ws *fw,
+                             const double *X, const double *Q, size_t p0, size_t bn,
+                             double alpha, int16_t *thr, int16_t *q) {
+    const size_t P = plan->n_points, n = plan->n_subjects;
+    double xmax = 0.0;
+    if (bn == CPERM_BLOCK) {
+        const __m256d sign = _mm256_set1_pd(-0.0);
+        __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0;
+        for (size_t i = 0; i < n; i++) {
+            const double *x = X + i * P + p0;
+            for (size_t j = 0; j < CPERM_BLOCK; j += 16) {
+                m0 = _mm256_max_pd(m0, _mm256_andnot_pd(sign, _mm256_loadu_pd(x + j)));
+                m1 = _mm256_max_pd(m1, _mm256_andnot_pd(sign, _mm256_loadu_pd(x + j + 4)));
+                m2 = _mm256_max_pd(m2, _mm256_andnot_pd(sign, _mm256_loadu_pd(x + j + 8)));
+                m3 = _mm256_max_pd(m3, _mm256_andnot_pd(sign, _mm256_loadu_pd(x + j + 12)));
+            }
+        }
+        double lanes[4];
+        _mm256_storeu_pd(lanes, _mm256_max_pd(_mm256_max_pd(m0, m1), _mm256_max_pd(m2, m3)));
+        for (size_t l = 0; l < 4; l++) xmax = lanes[l] > xmax ? lanes[l] : xmax;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < bn; j++) {
+                const double a = fabs(X[i * P + p0 + j]);
+                xmax = a > xmax ? a : xmax;
+            }
+    }
+    if (!(xmax > 0) || !(xmax < INFINITY)) return 0;
+    const double inv = (double)(32767 / n) / xmax, half = 0.5 * (double)n + 1.0;
+    for (size_t j = 0; j < CPERM_BLOCK; j++) {
+        if (j >= bn) { thr[j] = INT16_MAX; continue; }
+        const double steps = sqrt(alpha * Q[p0 + j] + fw->beta_min) * inv;
+        if (!(steps >= INT16_MIN_STEPS)) return 0;
+        const double t = floor(steps - half);
+        thr[j] = (int16_t)(t > 32767.0 ? 32767.0 : t);
+    }
+    const __m256d vinv = _mm256_set1_pd(inv);
+    for (size_t i = 0; i < n; i++) {
+        const double *x = X + i * P + p0;
+        int16_t *qi = q + i * CPERM_BLOCK;
+        if (bn == CPERM_BLOCK) {
+            for (size_t j = 0; j < CPERM_BLOCK; j += 8) {
+                const __m128i a = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(x + j), vinv));
+                const __m128i b = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(x + j + 4), vinv));
+                _mm_storeu_si128((__m128i *)(qi + j), _mm_packs_epi32(a, b));
+            }
+        } else {
+            for (size_t j = 0; j < CPERM_BLOCK; j++) qi[j] = j < bn ? (int16_t)lrint(x[j] * inv) : 0;
+        }
+    }
+    return 1;
+}
+
+/* The int16 twin of build_tables_f (two groups). Integer sums are exact, so the rows can
+ * come in Gray-code order: each row is the previous one with one subject's sign flipped (a
+ * register add and a store), where the doubling recursion reloads every row per level and
+ * stalls on 4K aliasing between rows 2^l apart. */
+__attribute__((target("avx2")))
+static void build_tables_i16(const cperm_plan *plan, int16_t *tables, const int16_t *q) {
+    int16_t *T = tables;
+    for (size_t g = 0; g < 2; g++) {
+        const size_t gs = plan->group_size[g], s0 = plan->group_start[g];
+        const int16_t *qg = q + s0 * CPERM_BLOCK;
+        __m256i r0 = _mm256_setzero_si256(), r1 = r0, r2 = r0, r3 = r0;
+        for (size_t l = 0; l < gs; l++) { /* row 0: every sign negative */
+            const int16_t *ql = qg + l * CPERM_BLOCK;
+            r0 = _mm256_sub_epi16(r0, _mm256_loadu_si256((const __m256i *)ql));
+            r1 = _mm256_sub_epi16(r1, _mm256_loadu_si256((const __m256i *)(ql + 16)));
+            r2 = _mm256_sub_epi16(r2, _mm256_loadu_si256((const __m256i *)(ql + 32)));
+            r3 = _mm256_sub_epi16(r3, _mm256_loadu_si256((const __m256i *)(ql + 48)));
+        }
+        _mm256_storeu_si256((__m256i *)T, r0);
+        _mm256_storeu_si256((__m256i *)(T + 16), r1);
+        _mm256_storeu_si256((__m256i *)(T + 32), r2);
+        _mm256_storeu_si256((__m256i *)(T + 48), r3);
+        const size_t rows = (size_t)1 << gs;
+        for (size_t k = 1; k < rows; k++) {
+            const size_t gray = k ^ (k >> 1), l = (size_t)__builtin_ctzll(k);
+            const int16_t *ql = qg + l * CPERM_BLOCK;
+            __m256i d0 = _mm256_loadu_si256((const __m256i *)ql),
+                    d1 = _mm256_loadu_si256((const __m256i *)(ql + 16)),
+                    d2 = _mm256_loadu_si256((const __m256i *)(ql + 32)),
+                    d3 = _mm256_loadu_si256((const __m256i *)(ql + 48));
+            d0 = _mm256_add_epi16(d0, d0); d1 = _mm256_add_epi16(d1, d1);
+            d2 = _mm256_add_epi16(d2, d2); d3 = _mm256_add_epi16(d3, d3);
+            if ((gray >> l) & 1) { /* subject l's sign turns positive */
+                r0 = _mm256_add_epi16(r0, d0); r1 = _mm256_add_epi16(r1, d1);
+                r2 = _mm256_add_epi16(r2, d2); r3 = _mm256_add_epi16(r3, d3);
+            } else {
+                r0 = _mm256_sub_epi16(r0, d0); r1 = _mm256_sub_epi16(r1, d1);
+                r2 = _mm256_sub_epi16(r2, d2); r3 = _mm256_sub_epi16(r3, d3);
+            }
+            int16_t *row = T + gray * CPERM_BLOCK;
+            _mm256_storeu_si256((__m256i *)row, r0);
+            _mm256_storeu_si256((__m256i *)(row + 16), r1);
+            _mm256_storeu_si256((__m256i *)(row + 32), r2);
+            _mm256_storeu_si256((__m256i *)(row + 48), r3);
+        }
+        T += rows * CPERM_BLOCK;
+    }
+}
+#endif
+
+#ifdef CPERM_X86
+/* |T0[r0] + T1[r1]| > thr per point, 32 points per pair of registers; the packed compare
+ * masks come back to point order through one cross-lane permute. */
+__attribute__((target("avx2")))
+static size_t screen_i16_avx2(const int16_t *tables, size_t toff1, const uint16_t *patterns,
+                              size_t nk, const int16_t *thr, uint64_t *masks, uint32_t *hits) {
+    const __m256i t0 = _mm256_loadu_si256((const __m256i *)thr),
+                  t1 = _mm256_loadu_si256((const __m256i *)(thr + 16)),
+                  t2 = _mm256_loadu_si256((const __m256i *)(thr + 32)),
+                  t3 = _mm256_loadu_si256((const __m256i *)(thr + 48));
+    size_t nh = 0;
+    for (size_t kk = 0; kk < nk; kk++) {
+        const int16_t *r0 = tables + (size_t)patterns[2 * kk] * CPERM_BLOCK;
+        const int16_t *r1 = tables + toff1 + (size_t)patterns[2 * kk + 1] * CPERM_BLOCK;
+        const __m256i s0 = _mm256_abs_epi16(_mm256_add_epi16(
+            _mm256_loadu_si256((const __m256i *)r0), _mm256_loadu_si256((const __m256i *)r1)));
+        const __m256i s1 = _mm256_abs_epi16(_mm256_add_epi16(
+            _mm256_loadu_si256((const __m256i *)(r0 + 16)), _mm256_loadu_si256((const __m256i *)(r1 + 16))));
+        const __m256i s2 = _mm256_abs_epi16(_mm256_add_epi16(
+            _mm256_loadu_si256((const __m256i *)(r0 + 32)), _mm256_loadu_si256((const __m256i *)(r1 + 32))));
+        const __m256i s3 = _mm256_abs_epi16(_mm256_add_epi16(
+            _mm256_loadu_si256((const __m256i *)(r0 + 48)), _mm256_loadu_si256((const __m256i *)(r1 + 48))));
+        const __m256i c01 = _mm256_permute4x64_epi64(
+            _mm256_packs_epi16(_mm256_cmpgt_epi16(s0, t0), _mm256_cmpgt_epi16(s1, t1)), 0xD8);
+        const __m256i c23 = _mm256_permute4x64_epi64(
+            _mm256_packs_epi16(_mm256_cmpgt_epi16(s2, t2), _mm256_cmpgt_epi16(s3, t3)), 0xD8);
+        const uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(c01) |
+                           (uint64_t)(uint32_t)_mm256_movemask_epi8(c23) << 32;
+        masks[kk] = m;
+        hits[nh] = (uint32_t)kk;
+        nh += m != 0;
+    }
+    return nh;
+}
+#endif
+
 static screen_fn pick_screen(void) {
 #ifdef CPERM_X86
     __builtin_cpu_init();
@@ -579,6 +741,22 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
     const double scale2 = fw->fscale * fw->fscale;
     for (size_t b = pt->block_begin; b < pt->block_end; b++) {
         size_t p0 = b * CPERM_BLOCK, bn = P - p0 < CPERM_BLOCK ? P - p0 : CPERM_BLOCK;
+#ifdef CPERM_X86
+        int16_t thr16[CPERM_BLOCK], q16[16 * CPERM_BLOCK];
+        if (fw->use_int16 && block_int16_setup(plan, fw, X, Q, p0, bn, alpha, thr16, q16)) {
+            build_tables_i16(plan, pt->itables, q16);
+            const size_t nh = screen_i16_avx2(pt->itables, toff[1], fw->patterns + row0 * 2, nk,
+                                              thr16, pt->masks, pt->hits);
+            size_t nc = 0;
+            for (size_t h = 0; h < nh; h++) {
+                const size_t kk = pt->hits[h];
+                if (queue_candidates(plan, run, pt, X, p0, pt->masks[kk], row0, kk, &nc) < 0)
+                    return -1;
+            }
+            if (nc && exact_batch(plan, run, pt, X, p0, nc, row0) < 0) return -1;
+            continue;
+        }
+#endif
         if (fw->use_float) {
             build_tables_f(plan, pt->ftables, X, p0, bn, fw->fscale);
             for (size_t j = 0; j < CPERM_BLOCK; j++) {
@@ -686,6 +864,11 @@ static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X
         fw->falpha = alpha_exact * (1.0 - rho);
         fw->use_float = rho < 0.05 && xmax > 0;
         if (fw->falpha * fw->hat_bound * (double)(n - 1) * fw->fscale * fw->fscale > 1e30) fw->use_float = 0;
+        fw->use_int16 = 0;
+#ifdef CPERM_X86
+        fw->use_int16 = fw->use_float && plan->n_groups == 2 && plan->opt.tail == 0 &&
+                        fw->screen == screen_avx2;
+#endif
     }
 }
 
@@ -710,6 +893,8 @@ static int flip_permute(const cperm_plan *plan, const double *X, cperm_run *run,
             fw->fbeta[kk] = (float)(fw->falpha * h * (double)(n - 1) *
                                     fw->fscale * fw->fscale);
         }
+        fw->beta_min = INFINITY;
+        for (size_t kk = 0; kk < nk; kk++) fw->beta_min = fw->beta[kk] < fw->beta_min ? fw->beta[kk] : fw->beta_min;
         int overflow = 0;
 #pragma omp parallel for schedule(static, 1) num_threads(nthreads) reduction(| : overflow)
         for (size_t i = 0; i < fw->n_parts; i++)
