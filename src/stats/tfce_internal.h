@@ -18,6 +18,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
 #define TFCE_PF_NB 8
+#define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
 
 /* failures of one map, turned into messages by the caller */
 enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };

@@ -231,6 +231,7 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
 static inline void exact_join(uint32_t *par, tfce_root *ro, int32_t *npar, uint32_t j,
                               uint32_t side, int32_t c, uint32_t *cur, int32_t *cs,
                               int32_t *sum) {
+    if ((par[j] & UF_IDX) == *cur) return; /* the usual case: j hangs right under it */
     uint32_t r = uf_root(par, j);
     if (r == *cur) return;
     const tfce_root rr = ro[r];
@@ -265,26 +266,31 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
         const int32_t c = (int32_t)(n - 1 - pos);
         const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
         const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
-        uint32_t cur = UF_ABSENT;
+        uint32_t cur = UF_ABSENT, jl[TFCE_JOIN_LIST];
         int32_t cs = 0, sum = 1;
-        for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
-            uint32_t j = base + (uint32_t)indices[e], pj = par[j];
-            if (pj != UF_ABSENT && (pj & UF_SIDE) == side)
-                exact_join(par, ro, npar, j, side, c, &cur, &cs, &sum);
-        }
+        size_t m = 0;
+        /* joinable neighbours (present, the same side: par ^ side is then a valid index)
+         * are listed without a branch on each: those tests are coin flips. */
+#define TFCE_LIST(jj)                                                                         \
+    do {                                                                                    \
+        const uint32_t j_ = (jj);                                                           \
+        jl[m] = j_;                                                                         \
+        m += (par[j_] ^ side) < UF_IDX;                                                     \
+        if (m == TFCE_JOIN_LIST) {                                                          \
+            for (size_t i_ = 0; i_ < m; i_++)                                               \
+                exact_join(par, ro, npar, jl[i_], side, c, &cur, &cs, &sum);                \
+            m = 0;                                                                          \
+        }                                                                                   \
+    } while (0)
+        for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
+            TFCE_LIST(base + (uint32_t)indices[e]);
         for (size_t dt = 1; dt <= ms; dt++) {
-            if (dt <= tq) {
-                uint32_t j = q - (uint32_t)dt * V, pj = par[j];
-                if (pj != UF_ABSENT && (pj & UF_SIDE) == side)
-                    exact_join(par, ro, npar, j, side, c, &cur, &cs, &sum);
-            }
-            if (tq + dt < T) {
-                uint32_t j = q + (uint32_t)dt * V, pj = par[j];
-                if (pj != UF_ABSENT && (pj & UF_SIDE) == side)
-                    exact_join(par, ro, npar, j, side, c, &cur, &cs, &sum);
-            }
+            if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
+            if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
             if (dt >= tq && tq + dt + 1 >= T) break;
         }
+#undef TFCE_LIST
+        for (size_t i = 0; i < m; i++) exact_join(par, ro, npar, jl[i], side, c, &cur, &cs, &sum);
         if (cur == UF_ABSENT) cur = q;
         par[q] = cur | side;
         ro[cur].size = sum;
