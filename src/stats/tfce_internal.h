@@ -52,8 +52,9 @@ typedef struct tfce_thread {
      * arrays over cluster labels (at most P + 1 of them) */
     double *score;
     cperm_point *pts;
-    uint32_t *stamp, gen13;
-    int32_t *posof, *ufp, *lab, *csize, *pairs, *pairs2;
+    uint64_t *stamp;           /* P: generation << 32 | side << 31 | position */
+    uint32_t gen13;
+    int32_t *ufp, *lab, *csize, *pairs, *pairs2;
     int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt;
     size_t ntl[2];
     size_t *row_begin;         /* n_times + 1 */
