@@ -187,21 +187,28 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
             par[q] = q | side;
             w->root[q].size = 1;
             w->root[q].node = TOUCHED;
-            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
-                uint32_t j = base + (uint32_t)indices[e], pj = par[j];
-                if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-            }
+            /* joinable neighbours listed without a branch each, as in sweep_exact */
+            uint32_t jl[TFCE_JOIN_LIST];
+            size_t m = 0;
+#define TFCE_LIST(jj)                                                                         \
+    do {                                                                                    \
+        const uint32_t j_ = (jj);                                                           \
+        jl[m] = j_;                                                                         \
+        m += (par[j_] ^ side) < UF_IDX;                                                     \
+        if (m == TFCE_JOIN_LIST) {                                                          \
+            for (size_t i_ = 0; i_ < m; i_++) uf_link(w, q, jl[i_], pend, &npend);          \
+            m = 0;                                                                          \
+        }                                                                                   \
+    } while (0)
+            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
+                TFCE_LIST(base + (uint32_t)indices[e]);
             for (size_t dt = 1; dt <= ms; dt++) {
-                if (dt <= tq) {
-                    uint32_t j = q - (uint32_t)dt * V, pj = par[j];
-                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-                }
-                if (tq + dt < T) {
-                    uint32_t j = q + (uint32_t)dt * V, pj = par[j];
-                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-                }
+                if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
+                if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
                 if (dt >= tq && tq + dt + 1 >= T) break;
             }
+#undef TFCE_LIST
+            for (size_t i = 0; i < m; i++) uf_link(w, q, jl[i], pend, &npend);
         }
         for (size_t pos = k; pos < hi; pos++) {
             uint32_t r = uf_root(par, ord[pos] & UF_IDX);
