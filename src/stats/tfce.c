@@ -88,7 +88,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 static void thread_free(tfce_thread *w) {
     free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
     free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
-    free(w->score); free(w->pts); free(w->stamp); free(w->posof); free(w->ufp); free(w->lab);
+    free(w->score); free(w->pts); free(w->stamp); free(w->ufp); free(w->lab);
     free(w->csize); free(w->pairs); free(w->pairs2); free(w->lpar); free(w->lsize);
     free(w->lst); free(w->spar); free(w->slabel); free(w->l2s[0]); free(w->l2s[1]);
     free(w->tl[0]); free(w->tl[1]); free(w->cnt); free(w->row_begin); free(w->first_lab);
@@ -108,7 +108,7 @@ static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two
         w->score = cperm_malloc(c, sizeof *w->score);
         w->pts = cperm_malloc(c, sizeof *w->pts);
         w->stamp = cperm_calloc(c, sizeof *w->stamp);
-        int32_t **pa[] = {&w->posof, &w->ufp, &w->lab, &w->csize, &w->pairs, &w->pairs2};
+        int32_t **pa[] = {&w->ufp, &w->lab, &w->csize, &w->pairs, &w->pairs2};
         int32_t **la[] = {&w->lpar, &w->lsize, &w->lst, &w->spar, &w->slabel, &w->l2s[0],
                           &w->l2s[1], &w->tl[0], &w->tl[1], &w->cnt};
         for (size_t i = 0; i < sizeof pa / sizeof pa[0]; i++)

@@ -18,6 +18,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
 #define TFCE_PF_NB 8
+#define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
 
 /* failures of one map, turned into messages by the caller */
 enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
@@ -51,8 +52,9 @@ typedef struct tfce_thread {
      * arrays over cluster labels (at most P + 1 of them) */
     double *score;
     cperm_point *pts;
-    uint32_t *stamp, gen13;
-    int32_t *posof, *ufp, *lab, *csize, *pairs, *pairs2;
+    uint64_t *stamp;           /* P: generation << 32 | side << 31 | position */
+    uint32_t gen13;
+    int32_t *ufp, *lab, *csize, *pairs, *pairs2;
     int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt;
     size_t ntl[2];
     size_t *row_begin;         /* n_times + 1 */

@@ -75,25 +75,27 @@ static void mne13_sizes(const cperm_plan *plan, tfce_thread *w, const cperm_poin
         w->gen13 = 1;
     }
     const uint32_t gen = w->gen13;
+    /* a point's stamp, position and side in one word, so that a neighbour check is one
+     * load: it is present iff the high half is gen, and (tail 0) of k's side iff bit 31
+     * matches too, so one shifted compare against `want` tests both */
+    const int sh = two ? 31 : 32;
     for (size_t k = 0, t = 0; k <= m; k++) {
         size_t tk = k < m ? (size_t)pts[k].idx / V : T;
         while (t <= tk && t <= T) w->row_begin[t++] = k;
         if (k == m) break;
-        w->stamp[pts[k].idx] = gen;
-        w->posof[pts[k].idx] = (int32_t)k;
+        w->stamp[pts[k].idx] = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0) | k;
         w->ufp[k] = (int32_t)k;
     }
     /* spatial components: union by smallest position, so roots are smallest vertices */
     for (size_t k = 0; k < m; k++) {
         const size_t idx = (size_t)pts[k].idx, t = idx / V, v = idx - t * V;
-        const int pos = pts[k].t > 0;
+        const uint64_t want = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0);
         for (size_t e = plan->indptr[v]; e < plan->indptr[v + 1]; e++) {
             size_t u = (size_t)plan->indices[e];
             if (u >= v) break;
-            size_t j = t * V + u;
-            if (w->stamp[j] != gen) continue;
-            int32_t pj = w->posof[j];
-            if (two && (pts[pj].t > 0) != pos) continue;
+            const uint64_t sj = w->stamp[t * V + u];
+            if ((sj ^ want) >> sh) continue;
+            int32_t pj = (int32_t)(sj & 0x7FFFFFFFu);
             int32_t a = find32(w->ufp, (int32_t)k), b = find32(w->ufp, pj);
             if (a != b) {
                 if (a < b) w->ufp[b] = a;
@@ -138,10 +140,10 @@ static void mne13_sizes(const cperm_plan *plan, tfce_thread *w, const cperm_poin
         size_t np_ = 0;
         for (int32_t r = 0; r <= R; r++) w->cnt[r] = 0;
         for (size_t k = w->row_begin[t]; k < w->row_begin[t + 1]; k++) {
-            size_t j = (size_t)pts[k].idx + V;
-            if (w->stamp[j] != gen) continue;
-            int32_t pj = w->posof[j];
-            if (two && (pts[pj].t > 0) != (pts[k].t > 0)) continue;
+            const uint64_t want = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0);
+            const uint64_t sj = w->stamp[(size_t)pts[k].idx + V];
+            if ((sj ^ want) >> sh) continue;
+            int32_t pj = (int32_t)(sj & 0x7FFFFFFFu);
             w->pairs[2 * np_] = w->lab[pj];
             w->pairs[2 * np_ + 1] = w->slabel[find32(w->spar, w->lab[k])];
             w->cnt[w->lab[pj] - f1 + 1]++;

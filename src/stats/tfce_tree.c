@@ -187,21 +187,28 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
             par[q] = q | side;
             w->root[q].size = 1;
             w->root[q].node = TOUCHED;
-            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++) {
-                uint32_t j = base + (uint32_t)indices[e], pj = par[j];
-                if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-            }
+            /* joinable neighbours listed without a branch each, as in sweep_exact */
+            uint32_t jl[TFCE_JOIN_LIST];
+            size_t m = 0;
+#define TFCE_LIST(jj)                                                                         \
+    do {                                                                                    \
+        const uint32_t j_ = (jj);                                                           \
+        jl[m] = j_;                                                                         \
+        m += (par[j_] ^ side) < UF_IDX;                                                     \
+        if (m == TFCE_JOIN_LIST) {                                                          \
+            for (size_t i_ = 0; i_ < m; i_++) uf_link(w, q, jl[i_], pend, &npend);          \
+            m = 0;                                                                          \
+        }                                                                                   \
+    } while (0)
+            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
+                TFCE_LIST(base + (uint32_t)indices[e]);
             for (size_t dt = 1; dt <= ms; dt++) {
-                if (dt <= tq) {
-                    uint32_t j = q - (uint32_t)dt * V, pj = par[j];
-                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-                }
-                if (tq + dt < T) {
-                    uint32_t j = q + (uint32_t)dt * V, pj = par[j];
-                    if (pj != UF_ABSENT && (pj & UF_SIDE) == side) uf_link(w, q, j, pend, &npend);
-                }
+                if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
+                if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
                 if (dt >= tq && tq + dt + 1 >= T) break;
             }
+#undef TFCE_LIST
+            for (size_t i = 0; i < m; i++) uf_link(w, q, jl[i], pend, &npend);
         }
         for (size_t pos = k; pos < hi; pos++) {
             uint32_t r = uf_root(par, ord[pos] & UF_IDX);
@@ -221,6 +228,83 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
         }
     }
     return nn;
+}
+
+/* Exact mode: every point is its own group, so the group at position pos (descending) makes
+ * exactly one node, c = n - 1 - pos, and a node's levels are implicit (nhi = its position,
+ * nlo - 1 = its parent's). The point's neighbouring components are merged into it at once
+ * (each old node ends under c), with no pending list and no second pass over the group;
+ * node c's extent goes to nsize, its parent (-1 until a later point ends it) to npar. */
+static inline void exact_join(uint32_t *par, tfce_root *ro, int32_t *npar, uint32_t j,
+                              uint32_t side, int32_t c, uint32_t *cur, int32_t *cs,
+                              int32_t *sum) {
+    if ((par[j] & UF_IDX) == *cur) return; /* the usual case: j hangs right under it */
+    uint32_t r = uf_root(par, j);
+    if (r == *cur) return;
+    const tfce_root rr = ro[r];
+    npar[rr.node] = c;
+    *sum += rr.size;
+    if (*cur == UF_ABSENT) {
+        *cur = r;
+        *cs = rr.size;
+    } else if (rr.size > *cs) {
+        par[*cur] = r | side;
+        *cur = r;
+        *cs = rr.size;
+    } else {
+        par[r] = *cur | side;
+    }
+}
+
+static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                        const uint32_t *ord, size_t n) {
+    const uint32_t V = (uint32_t)plan->n_vertices;
+    const size_t T = plan->n_times, ms = plan->opt.max_step;
+    const size_t *indptr = tw->indptr;
+    const int32_t *indices = tw->indices;
+    uint32_t *par = w->par;
+    tfce_root *ro = w->root;
+    int32_t *nsize = w->nsize, *npar = w->npar;
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, ro, ord[i], V);
+    for (size_t pos = n; pos-- > 0;) {
+        if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
+        if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ro, ord[pos - TFCE_PF_NB], V);
+        const int32_t c = (int32_t)(n - 1 - pos);
+        const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
+        const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
+        uint32_t cur = UF_ABSENT, jl[TFCE_JOIN_LIST];
+        int32_t cs = 0, sum = 1;
+        size_t m = 0;
+        /* joinable neighbours (present, the same side: par ^ side is then a valid index)
+         * are listed without a branch on each: those tests are coin flips. */
+#define TFCE_LIST(jj)                                                                         \
+    do {                                                                                    \
+        const uint32_t j_ = (jj);                                                           \
+        jl[m] = j_;                                                                         \
+        m += (par[j_] ^ side) < UF_IDX;                                                     \
+        if (m == TFCE_JOIN_LIST) {                                                          \
+            for (size_t i_ = 0; i_ < m; i_++)                                               \
+                exact_join(par, ro, npar, jl[i_], side, c, &cur, &cs, &sum);                \
+            m = 0;                                                                          \
+        }                                                                                   \
+    } while (0)
+        for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
+            TFCE_LIST(base + (uint32_t)indices[e]);
+        for (size_t dt = 1; dt <= ms; dt++) {
+            if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
+            if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
+            if (dt >= tq && tq + dt + 1 >= T) break;
+        }
+#undef TFCE_LIST
+        for (size_t i = 0; i < m; i++) exact_join(par, ro, npar, jl[i], side, c, &cur, &cs, &sum);
+        if (cur == UF_ABSENT) cur = q;
+        par[q] = cur | side;
+        ro[cur].size = sum;
+        ro[cur].node = c;
+        nsize[c] = sum;
+        npar[c] = -1;
+    }
 }
 
 /* Antiderivative of h^H. */
@@ -246,6 +330,33 @@ static double node_values(const struct cperm_tfce_ws *tw, const tfce_thread *w,
             x += pw * (prim(top, tw->H) - prim(bot, tw->H));
         }
         nval[c] = x;
+        if (x > best) best = x;
+    }
+    return best;
+}
+
+/* Node values of the exact tree (sweep_exact), with the arithmetic of node_values: node c's
+ * levels run from its parent's height (0 at a root) to its own, vals[n - 1 - c]. nv holds
+ * each node's value and the antiderivative at its height, read together by its children. */
+typedef struct tfce_nv {
+    double val, prim;
+} tfce_nv;
+static double node_values_exact(const struct cperm_tfce_ws *tw, const tfce_thread *w,
+                                const double *vals, size_t n, tfce_nv *nv) {
+    double best = 0.0;
+    const double H = tw->H;
+    const double p0 = prim(0.0, H);
+    for (size_t c = n; c-- > 0;) {
+        const int32_t m = w->npar[c];
+        double x = 0.0, bot = p0;
+        if (m >= 0) {
+            x = nv[m].val;
+            bot = nv[m].prim;
+        }
+        const double top = prim(vals[n - 1 - c], H);
+        x += tw->pe[w->nsize[c]] * (top - bot);
+        nv[c].val = x;
+        nv[c].prim = top;
         if (x > best) best = x;
     }
     return best;
@@ -290,11 +401,23 @@ int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
     /* items are consumed: a holds the pending list, b the node values */
     int32_t *pend = (int32_t *)(void *)w->a;
     double *nval = (double *)(void *)w->b;
-    size_t nn = sweep(plan, tw, w, w->ord, w->vals, n, L, pend);
-    *best = node_values(tw, w, w->vals, nn, nval);
-    if (scores) {
-        for (size_t p = 0; p < P; p++) scores[p] = 0.0;
-        for (size_t k = 0; k < n; k++) scores[point_of(tw->inv, V, w->ord[k])] = nval[w->leaf[k]];
+    if (!tw->stepped) {
+        tfce_nv *nv = (tfce_nv *)(void *)w->b;
+        sweep_exact(plan, tw, w, w->ord, n);
+        *best = node_values_exact(tw, w, w->vals, n, nv);
+        if (scores) {
+            for (size_t p = 0; p < P; p++) scores[p] = 0.0;
+            for (size_t k = 0; k < n; k++)
+                scores[point_of(tw->inv, V, w->ord[k])] = nv[n - 1 - k].val;
+        }
+    } else {
+        size_t nn = sweep(plan, tw, w, w->ord, w->vals, n, L, pend);
+        *best = node_values(tw, w, w->vals, nn, nval);
+        if (scores) {
+            for (size_t p = 0; p < P; p++) scores[p] = 0.0;
+            for (size_t k = 0; k < n; k++)
+                scores[point_of(tw->inv, V, w->ord[k])] = nval[w->leaf[k]];
+        }
     }
     for (size_t k = 0; k < n; k++) w->par[w->ord[k] & UF_IDX] = UF_ABSENT;
     return 0;
