@@ -95,10 +95,13 @@ typedef double signed_v4 __attribute__((vector_size(32)));
 /* an unaligned load (memcpy, which compiles to one vector move) */
 #define LOAD_V4(p) (memcpy(&ld, (p), sizeof ld), ld)
 
-/* Mean and variance of the 16 points X[., p .. p+15] under signs into m[0..15], v[0..15]. */
-static inline void signed_chunk(const double *restrict X, size_t n, size_t P, size_t p,
-                                const double *restrict signs, double *restrict m_out,
-                                double *restrict v_out) {
+/* Mean and variance of the 16 points X[., p .. p+15] under signs into m[0..15], v[0..15].
+ * Always inlined: GCC otherwise compiles it once at the default target, outside the AVX2
+ * clones that call it, with its accumulators going through the stack (a third of a TFCE
+ * permutation). */
+static inline __attribute__((always_inline)) void
+signed_chunk(const double *restrict X, size_t n, size_t P, size_t p,
+             const double *restrict signs, double *restrict m_out, double *restrict v_out) {
     const signed_v4 zero = { 0.0, 0.0, 0.0, 0.0 };
     signed_v4 s0 = zero, s1 = zero, s2 = zero, s3 = zero, ld;
     for (size_t i = 0; i < n; i++) {
