@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ------------------------------------------------------------- a growable string */
 
@@ -596,6 +599,30 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
         return;
     }
     const double tmin_ms = st->layout->tmin * 1000.0, tstep_ms = st->layout->tstep * 1000.0;
+    /* The panels' figures first, side by side in -j threads (issue 17: drawn one after
+     * another they were a tenth of the whole run): each is drawn from its own cluster alone,
+     * so the page is the same for any thread count. */
+    size_t n_panels = n_rows < REPORT_MAX_PANELS ? n_rows : REPORT_MAX_PANELS;
+    unsigned char *pngs[REPORT_MAX_PANELS] = {0};
+    size_t png_lens[REPORT_MAX_PANELS] = {0}, ks[REPORT_MAX_PANELS] = {0};
+    size_t blocks[REPORT_MAX_PANELS] = {0};
+    int drawn[REPORT_MAX_PANELS] = {0};
+    for (size_t i = 0; i < n_panels; i++) {
+        const json_t *pk = json_object_get(rows[i].c, "peak");
+        const char *hemi = pk ? json_string_value(json_object_get(pk, "hemi")) : NULL;
+        ks[i] = (size_t)json_integer_value(json_object_get(rows[i].c, "index"));
+        blocks[i] = hemi && !strcmp(hemi, "rh") ? 1 : 0;
+        drawn[i] = pk != NULL;
+    }
+    int threads = r->opts->jobs > 0 ? (int)r->opts->jobs : 1;
+#ifdef _OPENMP
+    if (r->opts->jobs < 0) threads = omp_get_num_procs();
+#endif
+    if (threads > (int)n_panels) threads = (int)n_panels;
+    if (threads < 1) threads = 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < n_panels; i++)
+        if (drawn[i]) pngs[i] = cluster_figure(r, ks[i], blocks[i], &png_lens[i]);
     report_printf(b, "<h2>Cluster details</h2>\n<p>The %s cluster%s by p (at most %d): where "
                   "%s lies and its time course, averaged over its vertices, the window in "
                   "which it is significant shaded.</p>\n",
@@ -607,12 +634,12 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
         const size_t k = (size_t)json_integer_value(json_object_get(c, "index"));
         if (!pk) continue;
         const char *hemi = json_string_value(json_object_get(pk, "hemi"));
-        const size_t block = hemi && !strcmp(hemi, "rh") ? 1 : 0;
         report_printf(b, "<section class=\"panel%s\" id=\"cluster-%zu\"><h3>Cluster %zu: "
                       "p = %.4g%s</h3>\n<div class=\"panel-body\">", rows[i].p < p_summary ?
                       " sig" : "", k, k, rows[i].p, rows[i].p < p_summary ? " (significant)" : "");
-        size_t len = 0;
-        unsigned char *png = cluster_figure(r, k, block, &len);
+        const size_t len = png_lens[i];
+        unsigned char *png = pngs[i];
+        pngs[i] = NULL;
         char alt[96], id[32];
         snprintf(alt, sizeof alt, "cluster %zu on the brain", k);
         snprintf(id, sizeof id, "cluster-fig-%zu", k);
@@ -679,6 +706,7 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
                                                  : "contrast averaged over the cluster");
         report_printf(b, "</div></div></section>\n");
     }
+    for (size_t i = 0; i < n_panels; i++) free(pngs[i]); /* the panels not shown */
     free(y);
     free(verts);
 }
