@@ -239,10 +239,25 @@ char *report_end(report_buf *b, const char *program, const char *files) {
 
 /* ------------------------------------------------------------- figures and files */
 
+/* h0.png as report_add_kind draws it: 0, or -1 after printing the error. */
+static int h0_figure(report_images *im, const os_result *r, const report_kind *kind) {
+    cperm_err err = {0};
+    if (kind->draw_h0(r, 900, 520, &im->h0, &im->h0_len, &err)) {
+        cli_error("report: h0.png: %s", err.msg);
+        im->h0 = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* The seed's brain figure (`seed`: options for summary.png) and the page's lateral/medial
- * figure of column 0 of `summary`. 0, or -1 after printing the error (im's figures NULL). */
+ * figure of column 0 of `summary`, and with `h0_kind` not NULL h0.png too (issue 17: drawn
+ * after the lateral/medial figure, the smaller of the two, while the seed's figure is still
+ * being drawn, instead of after both). 0, or -1 after printing the error, the brain
+ * figures' first (im's figures NULL). */
 static int brain_figures(report_images *im, const cperm_stc *summary, const cperm_srcspace *src,
-                         const cperm_render_options *seed) {
+                         const cperm_render_options *seed, const os_result *r,
+                         const report_kind *h0_kind) {
     cperm_render_hemi geom[2];
     cperm_err err = {0}, err_views = {0};
     if (cperm_render_hemis_from_src(geom, src, &err)) {
@@ -257,21 +272,29 @@ static int brain_figures(report_images *im, const cperm_stc *summary, const cper
     rv.views[1] = CPERM_VIEW_MEDIAL;
     rv.width = 720; /* a page figure: smaller than the seed's, and half the render time */
     rv.height = 720;
-    int rc_sum = 0, rc_views = 0;
-    /* the two figures are independent: draw them side by side on two cores */
+    int rc_sum = 0, rc_views = 0, rc_h0 = 0;
+    cperm_err err_h0 = {0};
+    /* the figures are independent: draw them side by side on two cores */
 #pragma omp parallel sections num_threads(2)
     {
 #pragma omp section
         rc_sum = cperm_render_stc(&im->summary, &im->summary_len, summary, geom, seed, &err);
 #pragma omp section
-        rc_views = cperm_render_stc(&im->views, &im->views_len, summary, geom, &rv, &err_views);
+        {
+            rc_views = cperm_render_stc(&im->views, &im->views_len, summary, geom, &rv,
+                                        &err_views);
+            if (h0_kind && !rc_views)
+                rc_h0 = h0_kind->draw_h0(r, 900, 520, &im->h0, &im->h0_len, &err_h0);
+        }
     }
-    if (rc_sum || rc_views) {
+    if (rc_sum || rc_views || rc_h0) {
         if (rc_sum) cli_error("report: summary.png: %s", err.msg);
-        else cli_error("report: the lateral/medial figure: %s", err_views.msg);
+        else if (rc_views) cli_error("report: the lateral/medial figure: %s", err_views.msg);
+        else cli_error("report: h0.png: %s", err_h0.msg);
         free(im->summary);
         free(im->views);
-        im->summary = im->views = NULL;
+        free(im->h0);
+        im->summary = im->views = im->h0 = NULL;
         return -1;
     }
     return 0;
@@ -309,7 +332,6 @@ static int glass_figure(report_images *im, const cperm_stc *summary, size_t bloc
 
 int report_add_kind(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary, const report_kind *kind) {
-    cperm_err err = {0};
     json_error_t jerr;
     report_images im = {0};
     char *html = NULL;
@@ -327,19 +349,16 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
         if (r->study->mixed) { /* its surface part as a surface run's, its volume's glass brain */
             const cperm_srcspace surf = {2, r->study->src->hemis};
             cperm_stc *part = outputs_part(summary, 0, 2, CPERM_STC_SURFACE);
-            const int brc = part ? brain_figures(&im, part, &surf, &ro) : -1;
+            const int brc = part ? brain_figures(&im, part, &surf, &ro, r, NULL) : -1;
             cperm_stc_free(part);
             if (brc || glass_figure(&im, summary, 2, &r->study->src->hemis[2], &ro)) goto cleanup;
         } else if (im.volume) {
             if (glass_figure(&im, summary, 0, &r->study->src->hemis[0], &ro)) goto cleanup;
-        } else if (brain_figures(&im, summary, r->study->src, &ro)) {
+        } else if (brain_figures(&im, summary, r->study->src, &ro, r, kind)) {
             goto cleanup;
         }
     }
-    if (kind->draw_h0(r, 900, 520, &im.h0, &im.h0_len, &err)) {
-        cli_error("report: h0.png: %s", err.msg);
-        goto cleanup;
-    }
+    if (!im.h0 && h0_figure(&im, r, kind)) goto cleanup; /* when brain_figures did not */
     if (!(html = kind->page(r, root, &im))) {
         cli_error("report: out of memory");
         goto cleanup;
