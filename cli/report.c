@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* ------------------------------------------------------------- a growable string */
 
@@ -236,10 +239,25 @@ char *report_end(report_buf *b, const char *program, const char *files) {
 
 /* ------------------------------------------------------------- figures and files */
 
+/* h0.png as report_add_kind draws it: 0, or -1 after printing the error. */
+static int h0_figure(report_images *im, const os_result *r, const report_kind *kind) {
+    cperm_err err = {0};
+    if (kind->draw_h0(r, 900, 520, &im->h0, &im->h0_len, &err)) {
+        cli_error("report: h0.png: %s", err.msg);
+        im->h0 = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* The seed's brain figure (`seed`: options for summary.png) and the page's lateral/medial
- * figure of column 0 of `summary`. 0, or -1 after printing the error (im's figures NULL). */
+ * figure of column 0 of `summary`, and with `h0_kind` not NULL h0.png too (issue 17: drawn
+ * after the lateral/medial figure, the smaller of the two, while the seed's figure is still
+ * being drawn, instead of after both). 0, or -1 after printing the error, the brain
+ * figures' first (im's figures NULL). */
 static int brain_figures(report_images *im, const cperm_stc *summary, const cperm_srcspace *src,
-                         const cperm_render_options *seed) {
+                         const cperm_render_options *seed, const os_result *r,
+                         const report_kind *h0_kind) {
     cperm_render_hemi geom[2];
     cperm_err err = {0}, err_views = {0};
     if (cperm_render_hemis_from_src(geom, src, &err)) {
@@ -254,21 +272,29 @@ static int brain_figures(report_images *im, const cperm_stc *summary, const cper
     rv.views[1] = CPERM_VIEW_MEDIAL;
     rv.width = 720; /* a page figure: smaller than the seed's, and half the render time */
     rv.height = 720;
-    int rc_sum = 0, rc_views = 0;
-    /* the two figures are independent: draw them side by side on two cores */
+    int rc_sum = 0, rc_views = 0, rc_h0 = 0;
+    cperm_err err_h0 = {0};
+    /* the figures are independent: draw them side by side on two cores */
 #pragma omp parallel sections num_threads(2)
     {
 #pragma omp section
         rc_sum = cperm_render_stc(&im->summary, &im->summary_len, summary, geom, seed, &err);
 #pragma omp section
-        rc_views = cperm_render_stc(&im->views, &im->views_len, summary, geom, &rv, &err_views);
+        {
+            rc_views = cperm_render_stc(&im->views, &im->views_len, summary, geom, &rv,
+                                        &err_views);
+            if (h0_kind && !rc_views)
+                rc_h0 = h0_kind->draw_h0(r, 900, 520, &im->h0, &im->h0_len, &err_h0);
+        }
     }
-    if (rc_sum || rc_views) {
+    if (rc_sum || rc_views || rc_h0) {
         if (rc_sum) cli_error("report: summary.png: %s", err.msg);
-        else cli_error("report: the lateral/medial figure: %s", err_views.msg);
+        else if (rc_views) cli_error("report: the lateral/medial figure: %s", err_views.msg);
+        else cli_error("report: h0.png: %s", err_h0.msg);
         free(im->summary);
         free(im->views);
-        im->summary = im->views = NULL;
+        free(im->h0);
+        im->summary = im->views = im->h0 = NULL;
         return -1;
     }
     return 0;
@@ -306,7 +332,6 @@ static int glass_figure(report_images *im, const cperm_stc *summary, size_t bloc
 
 int report_add_kind(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary, const report_kind *kind) {
-    cperm_err err = {0};
     json_error_t jerr;
     report_images im = {0};
     char *html = NULL;
@@ -324,19 +349,16 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
         if (r->study->mixed) { /* its surface part as a surface run's, its volume's glass brain */
             const cperm_srcspace surf = {2, r->study->src->hemis};
             cperm_stc *part = outputs_part(summary, 0, 2, CPERM_STC_SURFACE);
-            const int brc = part ? brain_figures(&im, part, &surf, &ro) : -1;
+            const int brc = part ? brain_figures(&im, part, &surf, &ro, r, NULL) : -1;
             cperm_stc_free(part);
             if (brc || glass_figure(&im, summary, 2, &r->study->src->hemis[2], &ro)) goto cleanup;
         } else if (im.volume) {
             if (glass_figure(&im, summary, 0, &r->study->src->hemis[0], &ro)) goto cleanup;
-        } else if (brain_figures(&im, summary, r->study->src, &ro)) {
+        } else if (brain_figures(&im, summary, r->study->src, &ro, r, kind)) {
             goto cleanup;
         }
     }
-    if (kind->draw_h0(r, 900, 520, &im.h0, &im.h0_len, &err)) {
-        cli_error("report: h0.png: %s", err.msg);
-        goto cleanup;
-    }
+    if (!im.h0 && h0_figure(&im, r, kind)) goto cleanup; /* when brain_figures did not */
     if (!(html = kind->page(r, root, &im))) {
         cli_error("report: out of memory");
         goto cleanup;
@@ -596,6 +618,30 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
         return;
     }
     const double tmin_ms = st->layout->tmin * 1000.0, tstep_ms = st->layout->tstep * 1000.0;
+    /* The panels' figures first, side by side in -j threads (issue 17: drawn one after
+     * another they were a tenth of the whole run): each is drawn from its own cluster alone,
+     * so the page is the same for any thread count. */
+    size_t n_panels = n_rows < REPORT_MAX_PANELS ? n_rows : REPORT_MAX_PANELS;
+    unsigned char *pngs[REPORT_MAX_PANELS] = {0};
+    size_t png_lens[REPORT_MAX_PANELS] = {0}, ks[REPORT_MAX_PANELS] = {0};
+    size_t blocks[REPORT_MAX_PANELS] = {0};
+    int drawn[REPORT_MAX_PANELS] = {0};
+    for (size_t i = 0; i < n_panels; i++) {
+        const json_t *pk = json_object_get(rows[i].c, "peak");
+        const char *hemi = pk ? json_string_value(json_object_get(pk, "hemi")) : NULL;
+        ks[i] = (size_t)json_integer_value(json_object_get(rows[i].c, "index"));
+        blocks[i] = hemi && !strcmp(hemi, "rh") ? 1 : 0;
+        drawn[i] = pk != NULL;
+    }
+    int threads = r->opts->jobs > 0 ? (int)r->opts->jobs : 1;
+#ifdef _OPENMP
+    if (r->opts->jobs < 0) threads = omp_get_num_procs();
+#endif
+    if (threads > (int)n_panels) threads = (int)n_panels;
+    if (threads < 1) threads = 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < n_panels; i++)
+        if (drawn[i]) pngs[i] = cluster_figure(r, ks[i], blocks[i], &png_lens[i]);
     report_printf(b, "<h2>Cluster details</h2>\n<p>The %s cluster%s by p (at most %d): where "
                   "%s lies and its time course, averaged over its vertices, the window in "
                   "which it is significant shaded.</p>\n",
@@ -607,12 +653,12 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
         const size_t k = (size_t)json_integer_value(json_object_get(c, "index"));
         if (!pk) continue;
         const char *hemi = json_string_value(json_object_get(pk, "hemi"));
-        const size_t block = hemi && !strcmp(hemi, "rh") ? 1 : 0;
         report_printf(b, "<section class=\"panel%s\" id=\"cluster-%zu\"><h3>Cluster %zu: "
                       "p = %.4g%s</h3>\n<div class=\"panel-body\">", rows[i].p < p_summary ?
                       " sig" : "", k, k, rows[i].p, rows[i].p < p_summary ? " (significant)" : "");
-        size_t len = 0;
-        unsigned char *png = cluster_figure(r, k, block, &len);
+        const size_t len = png_lens[i];
+        unsigned char *png = pngs[i];
+        pngs[i] = NULL;
         char alt[96], id[32];
         snprintf(alt, sizeof alt, "cluster %zu on the brain", k);
         snprintf(id, sizeof id, "cluster-fig-%zu", k);
@@ -679,6 +725,7 @@ static void cluster_panels(report_buf *b, const os_result *r, const crow *rows, 
                                                  : "contrast averaged over the cluster");
         report_printf(b, "</div></div></section>\n");
     }
+    for (size_t i = 0; i < n_panels; i++) free(pngs[i]); /* the panels not shown */
     free(y);
     free(verts);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -270,6 +271,48 @@ static void transpose_into(double *Xs, const cperm_stc *sa, const cperm_stc *sb,
             Xs[t * nv + v] = sa->data[v * nt + t] - (sb ? sb->data[v * nt + t] : 0.0);
 }
 
+/* The samples that prepare_stc's crop keeps of `stc`: *first and *n (all of them without
+ * --tmin/--tmax). It crops a one-row estimate with stc's times whose values are the sample
+ * numbers, so the window is cperm_stc_crop's own. 0, or -1 when that crop fails (the caller
+ * then crops the estimate itself, which says why). */
+static int crop_window(const cperm_stc *stc, const os_opts *o, size_t *first, size_t *n) {
+    *first = 0;
+    *n = stc->n_times;
+    if (isnan(o->tmin) && isnan(o->tmax)) return 0;
+    const size_t one[1] = {1};
+    cperm_stc *w = NULL;
+    cperm_err err = {0};
+    if (cperm_stc_create(&w, 1, one, stc->n_times, &err)) return -1;
+    w->tmin = stc->tmin;
+    w->tstep = stc->tstep;
+    for (size_t t = 0; t < stc->n_times; t++) w->data[t] = (double)t;
+    const int rc = cperm_stc_crop(w, o->tmin, o->tmax, &err);
+    if (!rc) *first = (size_t)w->data[0], *n = w->n_times;
+    cperm_stc_free(w);
+    return rc ? -1 : 0;
+}
+
+/* Subject s's slice of X straight from the uncropped scalar estimates: prepare_stc's crop
+ * (samples first.. of each row) and magnitude (|x|), then transpose_into, in one pass
+ * (issue 17: crop's row moves and check_finite's pass were two more over every estimate).
+ * 1 when every value read is finite; 0 otherwise, and the caller redoes the slice the
+ * long way so that check_finite names the first bad value. */
+static int crop_transpose_into(double *Xs, const cperm_stc *sa, const cperm_stc *sb, size_t nv,
+                               size_t nt, size_t first, int magnitude) {
+    const size_t ntf = sa->n_times;
+    int finite = 1;
+    for (size_t v = 0; v < nv; v++) {
+        const double *ra = sa->data + v * ntf + first, *rb = sb ? sb->data + v * ntf + first : NULL;
+        for (size_t t = 0; t < nt; t++) {
+            double a = ra[t], b = rb ? rb[t] : 0.0;
+            if (magnitude) a = fabs(a), b = fabs(b);
+            finite &= isfinite(a) && isfinite(b);
+            Xs[t * nv + v] = a - b;
+        }
+    }
+    return finite;
+}
+
 /* Reads subject s after the first (A, and B when paired), checks it against `ref` (the first
  * estimate's header), crops, checks finiteness and writes its slice of X. Safe to run for
  * several subjects at once: it touches only its own estimates and slice. */
@@ -280,6 +323,14 @@ static int read_subject(double *X, size_t s, size_t nv, size_t nt, const cli_str
     int rc = -1;
     if (load_stc(&sa, a->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
     if (b && load_stc(&sb, b->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
+    size_t first, n_sel;
+    /* scalar estimates (sb's times are sa's: load_stc checked both against ref) */
+    if (sa->n_orient == 1 && (!sb || sb->n_orient == 1) && cli_stc_rows(sa) == nv &&
+        !crop_window(sa, o, &first, &n_sel) && n_sel == nt &&
+        crop_transpose_into(X + s * nt * nv, sa, sb, nv, nt, first, o->magnitude)) {
+        rc = 0;
+        goto done;
+    }
     if (prepare_stc(sa, a->items[s], o) || check_finite(sa, a->items[s])) goto done;
     if (sb && (prepare_stc(sb, b->items[s], o) || check_finite(sb, b->items[s]))) goto done;
     transpose_into(X + s * nt * nv, sa, sb, nv, nt);
@@ -352,6 +403,22 @@ static int read_rest(double *X, size_t nv, size_t nt, const cli_strlist *a,
     return rc;
 }
 
+/* X's block, in transparent huge pages where the kernel gives them for the asking (issue 17:
+ * the seed case's X is 118 MB, and faulting it in 4 KiB pages, each cleared, was ~3% of the
+ * run's CPU; the kernel's passes over X also miss the TLB less). Freed with free(). */
+static double *alloc_x(size_t bytes) {
+#if defined(MADV_HUGEPAGE)
+    enum { HUGE = 2 << 20 };
+    if (bytes >= 4 * (size_t)HUGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE, bytes) != 0) return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: 4 KiB pages if refused */
+        return p;
+    }
+#endif
+    return malloc(bytes);
+}
+
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate:
  * the first subject here (its header is every other file's reference; its cropped estimate
  * the results' layout), the others in read_rest. */
@@ -391,7 +458,7 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
         cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[0], nv, nt);
         goto cleanup;
     }
-    X = malloc(a->n * nt * nv * sizeof *X);
+    X = alloc_x(a->n * nt * nv * sizeof *X);
     if (!X) {
         cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt, nv);
         goto cleanup;
