@@ -3,7 +3,8 @@
  * float32 would be too loose), but each must keep every point that passes, so the results
  * cannot depend on which one ran: H0, p-values and clusters are compared bit for bit between
  * the machine's own screens and CPERM_PORTABLE_KERNEL=1, on data built to reach each path:
- * 9, 12 and 16 subjects (two groups: the int16 screen), 8 (one group), a vertex a thousand
+ * 9, 12, 13, 14 and 16 subjects (two groups: the int16 screen, over two subsets of subjects
+ * up to 13 and three from 14), 8 (one group), a vertex a thousand
  * times smaller than its block's others (the int16 screen steps aside for those blocks), an
  * all-zero vertex (Q = 0: always recomputed), a partial last block, sigma 1e-3 and 0, tails
  * 0 and 1. */
@@ -118,7 +119,7 @@ int main(void) {
         printf("FAIL screens.graph: %s\n", err.msg);
         return 1;
     }
-    const size_t subjects[] = {16, 12, 9, 8};
+    const size_t subjects[] = {16, 14, 13, 12, 9, 8};
     for (size_t s = 0; s < sizeof subjects / sizeof *subjects; s++) {
         const size_t n = subjects[s];
         double *X = make_data(n);

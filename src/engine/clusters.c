@@ -56,6 +56,8 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
     ws->order = cperm_malloc(cap, sizeof *ws->order);
     ws->vals = cperm_malloc(cap, sizeof *ws->vals);
     ws->signed_pts = cperm_malloc(cap, sizeof *ws->signed_pts);
+    ws->negative_pts = cperm_malloc(cap, sizeof *ws->negative_pts);
+    ws->vertex_of = cperm_malloc(cap, sizeof *ws->vertex_of);
     /* cluster-forming controls: distinct time points and vertices of a cluster */
     ws->time_tag = cperm_calloc(n_times, sizeof *ws->time_tag);
     ws->vertex_tag = cperm_calloc(n_vertices, sizeof *ws->vertex_tag);
@@ -63,7 +65,7 @@ int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
     ws->n_vertices = n_vertices;
     if (!ws->time_tag || !ws->vertex_tag || !ws->stamp || !ws->pos_of || !ws->parent || !ws->label || !ws->next || !ws->head ||
         !ws->tail || !ws->count || !ws->pairs || !ws->queue || !ws->order || !ws->vals ||
-        !ws->signed_pts || !ws->row_begin || !ws->rowbits || !ws->rowpos || !ws->slot_row ||
+        !ws->signed_pts || !ws->negative_pts || !ws->vertex_of || !ws->row_begin || !ws->rowbits || !ws->rowpos || !ws->slot_row ||
         !ws->slot_first || !ws->slot_end || !ws->rnext || !ws->rhead[0] || !ws->rhead[1] || !ws->rtail[0] ||
         !ws->rtail[1] || !ws->rstamp[0] || !ws->rstamp[1]) {
         cperm_cluster_ws_free(ws);
@@ -76,7 +78,8 @@ void cperm_cluster_ws_free(cperm_cluster_ws *ws) {
     if (!ws) return;
     free(ws->stamp); free(ws->pos_of); free(ws->parent); free(ws->label); free(ws->next);
     free(ws->head); free(ws->tail); free(ws->count); free(ws->pairs); free(ws->queue);
-    free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->row_begin);
+    free(ws->order); free(ws->vals); free(ws->signed_pts); free(ws->negative_pts);
+    free(ws->vertex_of); free(ws->row_begin);
     free(ws->rowbits); free(ws->rowpos); free(ws->slot_row); free(ws->slot_first);
     free(ws->slot_end);
     free(ws->rnext); free(ws->time_tag); free(ws->vertex_tag);
@@ -268,8 +271,28 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
     size_t cur_t = SIZE_MAX, cur_slot = 0, row_end = 0, row_start = 0;
     uint64_t *cur_bits = NULL;
     int32_t *cur_pos = NULL;
+    /* A permutation's few hundred points sit at random vertices, so each one's neighbour
+     * list is a cache miss behind another (indptr, then indices): their vertices first, then
+     * both lists prefetched a few points ahead. */
+    int32_t *vert = ws->vertex_of;
+    for (size_t k = 0, r_end = 0, r_start = 0; k < n; k++) {
+        const size_t idx = (size_t)pts[k].idx;
+        if (idx >= r_end) {
+            r_start = idx - idx % V;
+            r_end = r_start + V;
+        }
+        vert[k] = (int32_t)(idx - r_start);
+    }
+    enum { AHEAD = 8 };
+    for (size_t k = 0; k < n && k < 2 * AHEAD; k++)
+        __builtin_prefetch(plan->lower_indptr + vert[k]);
+    for (size_t k = 0; k < n && k < AHEAD; k++)
+        __builtin_prefetch(plan->lower_indices + plan->lower_indptr[vert[k]]);
     for (size_t k = 0; k < n; k++) {
         int64_t idx = pts[k].idx;
+        if (k + 2 * AHEAD < n) __builtin_prefetch(plan->lower_indptr + vert[k + 2 * AHEAD]);
+        if (k + AHEAD < n)
+            __builtin_prefetch(plan->lower_indices + plan->lower_indptr[vert[k + AHEAD]]);
         if ((size_t)idx >= row_end) {
             if (cur_t != SIZE_MAX) ws->slot_end[cur_slot] = k;
             cur_t = (size_t)idx / V;
@@ -558,21 +581,30 @@ int cperm_find_clusters(const cperm_plan *plan, cperm_cluster_ws *ws, const cper
         out->n_clusters = 0;
         out->offsets[0] = 0;
     }
-    /* sign-major: the positive mask first, then the negative one (tail 0) */
+    /* sign-major: the positive mask first, then the negative one (tail 0); one pass writes
+     * each point to both lists and advances one, as the signs of a permuted map are a coin
+     * toss for a branch */
+    size_t n_sign[2] = {0, 0};
+    for (size_t k = 0; k < n_pts; k++) {
+        const int pos = pts[k].t > 0;
+        ws->signed_pts[n_sign[0]] = pts[k];
+        ws->negative_pts[n_sign[1]] = pts[k];
+        n_sign[0] += (size_t)pos;
+        n_sign[1] += (size_t)!pos;
+    }
     for (int sign = 1; sign >= -1; sign -= 2) {
-        size_t m = 0;
-        for (size_t k = 0; k < n_pts; k++)
-            if ((sign > 0) == (pts[k].t > 0)) ws->signed_pts[m++] = pts[k];
-        if (m && o->min_neighbors) m = keep_min_neighbors(plan, ws, ws->signed_pts, m);
+        cperm_point *list = sign > 0 ? ws->signed_pts : ws->negative_pts;
+        size_t m = n_sign[sign < 0];
+        if (m && o->min_neighbors) m = keep_min_neighbors(plan, ws, list, m);
         if (!m) continue;
         /* with one time point MNE takes its global path whatever adjacency it is given */
         if (plan->opt.compat == CPERM_COMPAT_MNE13 && plan->n_times > 1) {
             if (plan->opt.max_step == 1)
-                mne13_one_step(plan, ws, ws->signed_pts, m, ws->row_begin, &e);
+                mne13_one_step(plan, ws, list, m, ws->row_begin, &e);
             else
-                mne13_multistep(plan, ws, ws->signed_pts, m, &e);
+                mne13_multistep(plan, ws, list, m, &e);
         } else {
-            components(plan, ws, ws->signed_pts, m, &e);
+            components(plan, ws, list, m, &e);
         }
     }
     if (max_stat) *max_stat = e.have ? e.best : 0.0;

@@ -115,7 +115,9 @@ typedef struct cperm_cluster_ws {
     int32_t *queue;             /* cap */
     int32_t *order;             /* cap: member order for sums */
     double *vals;               /* cap: transformed values for sums */
-    cperm_point *signed_pts;    /* cap: one sign's points */
+    cperm_point *signed_pts;    /* cap: the positive points */
+    cperm_point *negative_pts;  /* cap: the other sign's points */
+    int32_t *vertex_of;         /* cap: each listed point's vertex (components' prefetch) */
     size_t *row_begin;          /* n_times + 1 */
     uint64_t *rowbits;          /* (max_step+1) x words of n_vertices bits: the union-find
                                    row window's membership (all clear between calls) */

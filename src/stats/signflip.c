@@ -33,9 +33,9 @@
 
 #define TOP_K 8192
 
-/* A screen writes masks[kk] (bit j: point p0 + j may pass) for every order of the chunk and
- * lists the orders whose mask is not empty in hits[], returning how many: the caller then
- * visits those alone (about 1 in 20 in the seed case) without a branch per order. */
+/* A screen lists the orders whose block has a candidate in hits[], returning how many, and
+ * writes masks[kk] (bit j: point p0 + j may pass) for those orders kk (others' may be left
+ * as they were): the caller then visits those alone (about 1 in 20 in the seed case). */
 typedef size_t (*screen_fn)(const float *tables, const size_t *toff, const uint16_t *patterns,
                             size_t G, size_t nk, const float *aq, const float *beta, int tail,
                             uint64_t *masks, uint32_t *hits);
@@ -67,6 +67,10 @@ struct cperm_flip_ws {
     size_t chunk;               /* orders per screening round: max_chunk, less after a pool
                                    overflow until rounds use little of the pool again */
     uint16_t *patterns;         /* per order of the window: its table row per group */
+    size_t i16_parts;           /* the int16 screen's subsets of subjects (2 or 3) */
+    size_t i16_start[4], i16_size[3];
+    uint32_t *row_offsets;      /* per order of the window, the offsets of its int16 table
+                                   rows, one per subset (i16_parts of them) */
     double *hat;                /* per order of the window: sigma * max var (or sigma) */
     double *win_signs;          /* per order of the window: its signs as +-1.0 */
     double hat_bound;           /* >= every order's hat (for the float32 screen's range) */
@@ -111,6 +115,7 @@ static void flip_free(struct cperm_flip_ws *fw) {
         for (size_t i = 0; i < fw->n_threads; i++) free(fw->gather[i]);
     free(fw->gather);
     free(fw->patterns);
+    free(fw->row_offsets);
     free(fw->hat);
     free(fw->win_signs);
     free(fw->beta);
@@ -141,10 +146,18 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
     fw->beta = cperm_malloc(fw->max_chunk, sizeof *fw->beta);
     fw->fbeta = cperm_malloc(fw->max_chunk, sizeof *fw->fbeta);
     fw->patterns = cperm_malloc(fw->max_chunk, plan->n_groups * sizeof *fw->patterns);
+    fw->row_offsets = cperm_malloc(fw->max_chunk, 3 * sizeof *fw->row_offsets);
+    /* The int16 screen reads two (2^8-row) tables per order from L2 at 16 subjects, at 8
+     * cycles per order and block; three subsets of 5-6 subjects make 128 rows, 16 KB,
+     * that stay in L1 and cost a quarter to build. */
+    fw->i16_parts = plan->n_groups == 2 && n >= 14 ? 3 : 2;
+    for (size_t i = 0; i <= fw->i16_parts; i++) fw->i16_start[i] = i * n / fw->i16_parts;
+    for (size_t i = 0; i < fw->i16_parts; i++)
+        fw->i16_size[i] = fw->i16_start[i + 1] - fw->i16_start[i];
     fw->hat = cperm_malloc(fw->max_chunk, sizeof *fw->hat);
     fw->win_signs = cperm_malloc(fw->max_chunk, n * sizeof *fw->win_signs);
-    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta || !fw->patterns || !fw->hat ||
-        !fw->win_signs)
+    if (!fw->parts || !fw->gather || !fw->beta || !fw->fbeta || !fw->patterns ||
+        !fw->row_offsets || !fw->hat || !fw->win_signs)
         goto nomem;
     for (size_t i = 0; i < parts; i++) {
         flip_part *pt = &fw->parts[i];
@@ -153,9 +166,11 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         const size_t own_points = (pt->block_end - pt->block_begin) * CPERM_BLOCK;
         const int pool_rc = cperm_page_pool_init(&pt->pool, n * P * sizeof(double), parts,
                                                  own_points, fw->max_chunk);
-        pt->tables = cperm_malloc(table_doubles(plan), sizeof(double));
-        pt->ftables = cperm_malloc(table_doubles(plan), sizeof(float));
-        if (plan->n_groups == 2 && !(pt->itables = cperm_malloc(table_doubles(plan), sizeof(int16_t))))
+        pt->tables = aligned_alloc(64, table_doubles(plan) * sizeof(double));
+        pt->ftables = aligned_alloc(64, (table_doubles(plan) * sizeof(float) + 63) / 64 * 64);
+        /* cache-line aligned: the screen's 32-byte row loads must not straddle lines */
+        if (plan->n_groups == 2 &&
+            !(pt->itables = aligned_alloc(64, (table_doubles(plan) * sizeof(int16_t) + 63) / 64 * 64)))
             goto nomem;
         pt->masks = cperm_malloc(fw->max_chunk, sizeof *pt->masks);
         pt->hits = cperm_malloc(fw->max_chunk, sizeof *pt->hits);
@@ -587,21 +602,45 @@ static int block_int16_setup(const cperm_plan *plan, const struct cperm_flip_ws 
 
 /* The int16 twin of build_tables_f (two groups). Integer sums are exact, so the rows can
  * come in Gray-code order: each row is the previous one with one subject's sign flipped (a
- * register add and a store), where the doubling recursion reloads every row per level and
- * stalls on 4K aliasing between rows 2^l apart. */
+ * register add of +-2q from a small table, no branch, and a store), where the doubling
+ * recursion reloads every row per level and stalls on 4K aliasing between rows 2^l apart.
+ * Subset 0's rows carry the block's thresholds, so that the screen's compare is one unsigned
+ * saturating subtract (screen_i16_avx2). */
 __attribute__((target("avx2")))
-static void build_tables_i16(const cperm_plan *plan, int16_t *tables, const int16_t *q) {
+static void build_tables_i16(const struct cperm_flip_ws *fw, int16_t *tables, const int16_t *q,
+                             const int16_t *thr) {
     int16_t *T = tables;
-    for (size_t g = 0; g < 2; g++) {
-        const size_t gs = plan->group_size[g], s0 = plan->group_start[g];
+    int16_t steps[2 * 16 * CPERM_BLOCK] __attribute__((aligned(64)));
+    for (size_t g = 0; g < fw->i16_parts; g++) {
+        const size_t gs = fw->i16_size[g], s0 = fw->i16_start[g];
         const int16_t *qg = q + s0 * CPERM_BLOCK;
         __m256i r0 = _mm256_setzero_si256(), r1 = r0, r2 = r0, r3 = r0;
+        if (g == 0) {
+            r0 = _mm256_loadu_si256((const __m256i *)thr);
+            r1 = _mm256_loadu_si256((const __m256i *)(thr + 16));
+            r2 = _mm256_loadu_si256((const __m256i *)(thr + 32));
+            r3 = _mm256_loadu_si256((const __m256i *)(thr + 48));
+        }
         for (size_t l = 0; l < gs; l++) { /* row 0: every sign negative */
             const int16_t *ql = qg + l * CPERM_BLOCK;
-            r0 = _mm256_sub_epi16(r0, _mm256_loadu_si256((const __m256i *)ql));
-            r1 = _mm256_sub_epi16(r1, _mm256_loadu_si256((const __m256i *)(ql + 16)));
-            r2 = _mm256_sub_epi16(r2, _mm256_loadu_si256((const __m256i *)(ql + 32)));
-            r3 = _mm256_sub_epi16(r3, _mm256_loadu_si256((const __m256i *)(ql + 48)));
+            int16_t *minus = steps + 2 * l * CPERM_BLOCK, *plus = minus + CPERM_BLOCK;
+            const __m256i a0 = _mm256_loadu_si256((const __m256i *)ql),
+                          a1 = _mm256_loadu_si256((const __m256i *)(ql + 16)),
+                          a2 = _mm256_loadu_si256((const __m256i *)(ql + 32)),
+                          a3 = _mm256_loadu_si256((const __m256i *)(ql + 48));
+            r0 = _mm256_sub_epi16(r0, a0); r1 = _mm256_sub_epi16(r1, a1);
+            r2 = _mm256_sub_epi16(r2, a2); r3 = _mm256_sub_epi16(r3, a3);
+            const __m256i d0 = _mm256_add_epi16(a0, a0), d1 = _mm256_add_epi16(a1, a1),
+                          d2 = _mm256_add_epi16(a2, a2), d3 = _mm256_add_epi16(a3, a3);
+            const __m256i z = _mm256_setzero_si256();
+            _mm256_store_si256((__m256i *)plus, d0);
+            _mm256_store_si256((__m256i *)(plus + 16), d1);
+            _mm256_store_si256((__m256i *)(plus + 32), d2);
+            _mm256_store_si256((__m256i *)(plus + 48), d3);
+            _mm256_store_si256((__m256i *)minus, _mm256_sub_epi16(z, d0));
+            _mm256_store_si256((__m256i *)(minus + 16), _mm256_sub_epi16(z, d1));
+            _mm256_store_si256((__m256i *)(minus + 32), _mm256_sub_epi16(z, d2));
+            _mm256_store_si256((__m256i *)(minus + 48), _mm256_sub_epi16(z, d3));
         }
         _mm256_storeu_si256((__m256i *)T, r0);
         _mm256_storeu_si256((__m256i *)(T + 16), r1);
@@ -610,20 +649,12 @@ static void build_tables_i16(const cperm_plan *plan, int16_t *tables, const int1
         const size_t rows = (size_t)1 << gs;
         for (size_t k = 1; k < rows; k++) {
             const size_t gray = k ^ (k >> 1), l = (size_t)__builtin_ctzll(k);
-            const int16_t *ql = qg + l * CPERM_BLOCK;
-            __m256i d0 = _mm256_loadu_si256((const __m256i *)ql),
-                    d1 = _mm256_loadu_si256((const __m256i *)(ql + 16)),
-                    d2 = _mm256_loadu_si256((const __m256i *)(ql + 32)),
-                    d3 = _mm256_loadu_si256((const __m256i *)(ql + 48));
-            d0 = _mm256_add_epi16(d0, d0); d1 = _mm256_add_epi16(d1, d1);
-            d2 = _mm256_add_epi16(d2, d2); d3 = _mm256_add_epi16(d3, d3);
-            if ((gray >> l) & 1) { /* subject l's sign turns positive */
-                r0 = _mm256_add_epi16(r0, d0); r1 = _mm256_add_epi16(r1, d1);
-                r2 = _mm256_add_epi16(r2, d2); r3 = _mm256_add_epi16(r3, d3);
-            } else {
-                r0 = _mm256_sub_epi16(r0, d0); r1 = _mm256_sub_epi16(r1, d1);
-                r2 = _mm256_sub_epi16(r2, d2); r3 = _mm256_sub_epi16(r3, d3);
-            }
+            /* subject l's sign turns positive when its bit of the new row is set */
+            const int16_t *d = steps + (2 * l + ((gray >> l) & 1)) * CPERM_BLOCK;
+            r0 = _mm256_add_epi16(r0, _mm256_load_si256((const __m256i *)d));
+            r1 = _mm256_add_epi16(r1, _mm256_load_si256((const __m256i *)(d + 16)));
+            r2 = _mm256_add_epi16(r2, _mm256_load_si256((const __m256i *)(d + 32)));
+            r3 = _mm256_add_epi16(r3, _mm256_load_si256((const __m256i *)(d + 48)));
             int16_t *row = T + gray * CPERM_BLOCK;
             _mm256_storeu_si256((__m256i *)row, r0);
             _mm256_storeu_si256((__m256i *)(row + 16), r1);
@@ -636,37 +667,57 @@ static void build_tables_i16(const cperm_plan *plan, int16_t *tables, const int1
 #endif
 
 #ifdef CPERM_X86
-/* |T0[r0] + T1[r1]| > thr per point, 32 points per pair of registers; the packed compare
- * masks come back to point order through one cross-lane permute. */
+/* |x| > thr per point for x = T0[r0] + T1[r1], from group 0's rows that carry thr: with
+ * |x| <= 32767 (n quanta of at most 32767/n each) and 0 <= thr <= 32767, the sum y = x + thr
+ * taken mod 2^16 exceeds 2 thr as an unsigned number exactly when |x| > thr (x > thr gives
+ * 2 thr < y <= 65534; x < -thr wraps y to 65536 + x + thr > 2 thr). So a point is a
+ * candidate when the saturating y - 2 thr is not zero: an add and a subtract per 16 points,
+ * and the mask is built only for the orders that have one. `offsets` holds each order's two
+ * row offsets (fw->row_offsets). */
 __attribute__((target("avx2")))
-static size_t screen_i16_avx2(const int16_t *tables, size_t toff1, const uint16_t *patterns,
+static size_t screen_i16_avx2(const int16_t *tables, const uint32_t *offsets, size_t parts,
                               size_t nk, const int16_t *thr, uint64_t *masks, uint32_t *hits) {
-    const __m256i t0 = _mm256_loadu_si256((const __m256i *)thr),
-                  t1 = _mm256_loadu_si256((const __m256i *)(thr + 16)),
-                  t2 = _mm256_loadu_si256((const __m256i *)(thr + 32)),
-                  t3 = _mm256_loadu_si256((const __m256i *)(thr + 48));
+    const __m256i t0 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)thr),
+                                        _mm256_loadu_si256((const __m256i *)thr)),
+                  t1 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(thr + 16)),
+                                        _mm256_loadu_si256((const __m256i *)(thr + 16))),
+                  t2 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(thr + 32)),
+                                        _mm256_loadu_si256((const __m256i *)(thr + 32))),
+                  t3 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(thr + 48)),
+                                        _mm256_loadu_si256((const __m256i *)(thr + 48)));
+    const __m256i z = _mm256_setzero_si256();
     size_t nh = 0;
-    for (size_t kk = 0; kk < nk; kk++) {
-        const int16_t *r0 = tables + (size_t)patterns[2 * kk] * CPERM_BLOCK;
-        const int16_t *r1 = tables + toff1 + (size_t)patterns[2 * kk + 1] * CPERM_BLOCK;
-        const __m256i s0 = _mm256_abs_epi16(_mm256_add_epi16(
-            _mm256_loadu_si256((const __m256i *)r0), _mm256_loadu_si256((const __m256i *)r1)));
-        const __m256i s1 = _mm256_abs_epi16(_mm256_add_epi16(
-            _mm256_loadu_si256((const __m256i *)(r0 + 16)), _mm256_loadu_si256((const __m256i *)(r1 + 16))));
-        const __m256i s2 = _mm256_abs_epi16(_mm256_add_epi16(
-            _mm256_loadu_si256((const __m256i *)(r0 + 32)), _mm256_loadu_si256((const __m256i *)(r1 + 32))));
-        const __m256i s3 = _mm256_abs_epi16(_mm256_add_epi16(
-            _mm256_loadu_si256((const __m256i *)(r0 + 48)), _mm256_loadu_si256((const __m256i *)(r1 + 48))));
-        const __m256i c01 = _mm256_permute4x64_epi64(
-            _mm256_packs_epi16(_mm256_cmpgt_epi16(s0, t0), _mm256_cmpgt_epi16(s1, t1)), 0xD8);
-        const __m256i c23 = _mm256_permute4x64_epi64(
-            _mm256_packs_epi16(_mm256_cmpgt_epi16(s2, t2), _mm256_cmpgt_epi16(s3, t3)), 0xD8);
-        const uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(c01) |
-                           (uint64_t)(uint32_t)_mm256_movemask_epi8(c23) << 32;
-        masks[kk] = m;
-        hits[nh] = (uint32_t)kk;
-        nh += m != 0;
+#define I16_ROW(r, j) _mm256_loadu_si256((const __m256i *)((r) + (j)))
+#define I16_SCREEN(STRIDE, SUM)                                                              \
+    for (size_t kk = 0; kk < nk; kk++) {                                                    \
+        const uint32_t *of = offsets + (STRIDE) * kk;                                       \
+        const int16_t *r0 = tables + of[0], *r1 = tables + of[1],                           \
+                      *r2 = tables + of[(STRIDE) - 1];                                      \
+        (void)r2;                                                                           \
+        const __m256i e0 = _mm256_subs_epu16(SUM(0), t0), e1 = _mm256_subs_epu16(SUM(16), t1), \
+                      e2 = _mm256_subs_epu16(SUM(32), t2), e3 = _mm256_subs_epu16(SUM(48), t3); \
+        const __m256i any = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3)); \
+        /* about one order in twenty has a candidate in the block: only those build a mask */ \
+        if (__builtin_expect(_mm256_testz_si256(any, any), 1)) continue;                    \
+        const __m256i c01 = _mm256_permute4x64_epi64(                                       \
+            _mm256_packs_epi16(_mm256_cmpeq_epi16(e0, z), _mm256_cmpeq_epi16(e1, z)), 0xD8); \
+        const __m256i c23 = _mm256_permute4x64_epi64(                                       \
+            _mm256_packs_epi16(_mm256_cmpeq_epi16(e2, z), _mm256_cmpeq_epi16(e3, z)), 0xD8); \
+        masks[kk] = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(c01) |                       \
+                      (uint64_t)(uint32_t)_mm256_movemask_epi8(c23) << 32);                 \
+        hits[nh++] = (uint32_t)kk;                                                          \
     }
+#define I16_SUM2(j) _mm256_add_epi16(I16_ROW(r0, j), I16_ROW(r1, j))
+#define I16_SUM3(j) _mm256_add_epi16(_mm256_add_epi16(I16_ROW(r0, j), I16_ROW(r1, j)), I16_ROW(r2, j))
+    if (parts == 3) {
+        I16_SCREEN(3, I16_SUM3)
+    } else {
+        I16_SCREEN(2, I16_SUM2)
+    }
+#undef I16_SUM3
+#undef I16_SUM2
+#undef I16_SCREEN
+#undef I16_ROW
     return nh;
 }
 #endif
@@ -744,9 +795,9 @@ static int run_part(const cperm_plan *plan, const cperm_run *run, struct cperm_f
 #ifdef CPERM_X86
         int16_t thr16[CPERM_BLOCK], q16[16 * CPERM_BLOCK];
         if (fw->use_int16 && block_int16_setup(plan, fw, X, Q, p0, bn, alpha, thr16, q16)) {
-            build_tables_i16(plan, pt->itables, q16);
-            const size_t nh = screen_i16_avx2(pt->itables, toff[1], fw->patterns + row0 * 2, nk,
-                                              thr16, pt->masks, pt->hits);
+            build_tables_i16(fw, pt->itables, q16, thr16);
+            const size_t nh = screen_i16_avx2(pt->itables, fw->row_offsets + row0 * fw->i16_parts,
+                                              fw->i16_parts, nk, thr16, pt->masks, pt->hits);
             size_t nc = 0;
             for (size_t h = 0; h < nh; h++) {
                 const size_t kk = pt->hits[h];
@@ -815,6 +866,16 @@ static void flip_window(const cperm_plan *plan, cperm_run *run, const double *X)
             fw->patterns[kk * G + i] = (uint16_t)pat;
         }
         for (size_t i = 0; i < n; i++) fw->win_signs[kk * n + i] = 2.0 * (double)o[i] - 1.0;
+        if (G == 2) {
+            size_t rows = 0;
+            for (size_t i = 0; i < fw->i16_parts; i++) {
+                size_t pat = 0;
+                for (size_t l = 0; l < fw->i16_size[i]; l++)
+                    pat |= (size_t)o[fw->i16_start[i] + l] << l;
+                fw->row_offsets[fw->i16_parts * kk + i] = (uint32_t)((rows + pat) * CPERM_BLOCK);
+                rows += (size_t)1 << fw->i16_size[i];
+            }
+        }
     }
     if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
 #pragma omp parallel for schedule(dynamic, 8) num_threads(run->n_threads)

@@ -15,6 +15,55 @@
  * row: S = x0 + x1 + ..., m = S/n, ss = sum((x-m)*(x-m)) in row order, var = ss/(n-1). We
  * follow that order per column, in column blocks so that the second pass reads cache, and
  * gather the finiteness check, the largest |x| and the sums of squares on the way. */
+/* One block of columns [p0, p1): its means, variances and sums of squares, the largest |x|
+ * into *xmax and the first non-finite flat index into *first_bad; returns the block's
+ * largest variance. Cloned per ISA outside the parallel loop, which GCC would otherwise
+ * compile once at the default target (SSE2: half the lanes of this memory-bound pass). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static double scan_block(const double *restrict X, size_t n, size_t P, size_t p0, size_t p1,
+                         double *restrict mean, double *restrict var, double *restrict sumsq,
+                         double *xmax, size_t *first_bad) {
+    double vmax = -INFINITY;
+    for (size_t p = p0; p < p1; p++) {
+        mean[p] = 0.0;
+        var[p] = 0.0;
+        if (sumsq) sumsq[p] = 0.0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *row = X + i * P;
+        double bmax = 0.0;
+        for (size_t p = p0; p < p1; p++) {
+            mean[p] += row[p];
+            double a = fabs(row[p]);
+            bmax = a > bmax ? a : bmax;
+        }
+        /* NaN never wins a comparison, so test finiteness where it is cheap to */
+        if (!(bmax <= DBL_MAX) || bmax != bmax) bmax = INFINITY;
+        if (bmax == INFINITY || mean[p0] != mean[p0]) {
+            for (size_t p = p0; p < p1; p++)
+                if (!isfinite(row[p]) && i * P + p < *first_bad) *first_bad = i * P + p;
+        }
+        *xmax = bmax > *xmax ? bmax : *xmax;
+        if (sumsq)
+            for (size_t p = p0; p < p1; p++) sumsq[p] += row[p] * row[p];
+    }
+    for (size_t p = p0; p < p1; p++) mean[p] /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = X + i * P;
+        for (size_t p = p0; p < p1; p++) {
+            double d = row[p] - mean[p];
+            var[p] += d * d;
+        }
+    }
+    for (size_t p = p0; p < p1; p++) {
+        var[p] /= (double)(n - 1);
+        if (var[p] > vmax) vmax = var[p];
+    }
+    return vmax;
+}
+
 void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int method,
                       double *t_out, double *sumsq_out, double *var, int nthreads,
                       cperm_scan_info *info) {
@@ -26,41 +75,12 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
     reduction(max : vmax, xmax) reduction(min : first_bad)
     for (size_t b = 0; b < n_blocks; b++) {
         const size_t p0 = b * SCAN_BLOCK, p1 = p0 + SCAN_BLOCK < P ? p0 + SCAN_BLOCK : P;
-        for (size_t p = p0; p < p1; p++) {
-            mean[p] = 0.0;
-            var[p] = 0.0;
-            if (sumsq_out) sumsq_out[p] = 0.0;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const double *row = X + i * P;
-            double bmax = 0.0;
-            for (size_t p = p0; p < p1; p++) {
-                mean[p] += row[p];
-                double a = fabs(row[p]);
-                bmax = a > bmax ? a : bmax;
-            }
-            /* NaN never wins a comparison, so test finiteness where it is cheap to */
-            if (!(bmax <= DBL_MAX) || bmax != bmax) bmax = INFINITY;
-            if (bmax == INFINITY || mean[p0] != mean[p0]) {
-                for (size_t p = p0; p < p1; p++)
-                    if (!isfinite(row[p]) && i * P + p < first_bad) first_bad = i * P + p;
-            }
-            xmax = bmax > xmax ? bmax : xmax;
-            if (sumsq_out)
-                for (size_t p = p0; p < p1; p++) sumsq_out[p] += row[p] * row[p];
-        }
-        for (size_t p = p0; p < p1; p++) mean[p] /= (double)n;
-        for (size_t i = 0; i < n; i++) {
-            const double *row = X + i * P;
-            for (size_t p = p0; p < p1; p++) {
-                double d = row[p] - mean[p];
-                var[p] += d * d;
-            }
-        }
-        for (size_t p = p0; p < p1; p++) {
-            var[p] /= (double)(n - 1);
-            if (var[p] > vmax) vmax = var[p];
-        }
+        double bx = 0.0;
+        size_t bad = SIZE_MAX;
+        const double bv = scan_block(X, n, P, p0, p1, mean, var, sumsq_out, &bx, &bad);
+        vmax = bv > vmax ? bv : vmax;
+        xmax = bx > xmax ? bx : xmax;
+        first_bad = bad < first_bad ? bad : first_bad;
     }
     /* a NaN anywhere can hide from the block maximum; one cheap re-check of the sums */
     if (first_bad == SIZE_MAX) {
