@@ -216,7 +216,8 @@ static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const
     if (e->filter && !cluster_kept(e->filter, ws, pts, pos, n)) return;
     for (size_t k = 0; k < n; k++) ws->vals[k] = powered(pts[pos[k]].t, t_power);
     double sum;
-    if (e->running) {
+    /* numpy's pairwise sum of fewer than 8 values is the left-to-right one (from +0.0) */
+    if (e->running || n < 8) {
         sum = 0.0;
         for (size_t k = 0; k < n; k++) sum += ws->vals[k];
     } else {

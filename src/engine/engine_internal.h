@@ -259,13 +259,15 @@ void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *s
 #define CPERM_PAGE_POINTS 256
 typedef struct cperm_page {
     int32_t next;
-    uint32_t len;
+    uint32_t len;               /* set when the page fills; the tail page's is fill[k] */
     cperm_point pts[CPERM_PAGE_POINTS];
 } cperm_page;
 typedef struct cperm_page_pool {
     cperm_page *pages;
     size_t n_pages, used;
     int32_t *head, *tail;       /* per order of the round: its page list */
+    uint32_t *fill;             /* per order: points in its tail page (kept here, beside
+                                   tail, so that an append touches one line of the page) */
 } cperm_page_pool;
 int cperm_page_pool_init(cperm_page_pool *pool, size_t x_bytes, size_t n_parts,
                          size_t own_points, size_t max_orders);
@@ -278,19 +280,24 @@ size_t cperm_page_pool_next_chunk(size_t chunk, size_t max_chunk, size_t used, s
 static inline int cperm_page_pool_append(cperm_page_pool *pool, size_t k, int64_t idx,
                                          double t) {
     int32_t tl = pool->tail[k];
-    if (tl < 0 || pool->pages[tl].len == CPERM_PAGE_POINTS) {
+    uint32_t f = pool->fill[k];
+    if (tl < 0 || f == CPERM_PAGE_POINTS) {
         if (pool->used == pool->n_pages) return -1;
         const int32_t fresh = (int32_t)pool->used++;
         pool->pages[fresh].next = -1;
-        pool->pages[fresh].len = 0;
-        if (tl < 0) pool->head[k] = fresh;
-        else pool->pages[tl].next = fresh;
+        if (tl < 0) {
+            pool->head[k] = fresh;
+        } else {
+            pool->pages[tl].next = fresh;
+            pool->pages[tl].len = CPERM_PAGE_POINTS;
+        }
         pool->tail[k] = tl = fresh;
+        f = 0;
     }
-    cperm_page *pg = &pool->pages[tl];
-    pg->pts[pg->len].idx = idx;
-    pg->pts[pg->len].t = t;
-    pg->len++;
+    cperm_point *slot = &pool->pages[tl].pts[f];
+    slot->idx = idx;
+    slot->t = t;
+    pool->fill[k] = f + 1;
     return 0;
 }
 

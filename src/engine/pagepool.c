@@ -38,27 +38,34 @@ int cperm_page_pool_init(cperm_page_pool *pool, size_t x_bytes, size_t n_parts,
                                                           : NULL;
     pool->head = cperm_malloc(max_orders, sizeof *pool->head);
     pool->tail = cperm_malloc(max_orders, sizeof *pool->tail);
-    return pool->pages && pool->head && pool->tail ? CPERM_OK : CPERM_ENOMEM;
+    pool->fill = cperm_malloc(max_orders, sizeof *pool->fill);
+    return pool->pages && pool->head && pool->tail && pool->fill ? CPERM_OK : CPERM_ENOMEM;
 }
 
 void cperm_page_pool_free(cperm_page_pool *pool) {
     free(pool->pages);
     free(pool->head);
     free(pool->tail);
+    free(pool->fill);
     pool->pages = NULL;
     pool->head = pool->tail = NULL;
+    pool->fill = NULL;
 }
 
 void cperm_page_pool_reset(cperm_page_pool *pool, size_t n_orders) {
     pool->used = 0;
-    for (size_t k = 0; k < n_orders; k++) pool->head[k] = pool->tail[k] = -1;
+    for (size_t k = 0; k < n_orders; k++) {
+        pool->head[k] = pool->tail[k] = -1;
+        pool->fill[k] = 0;
+    }
 }
 
 size_t cperm_page_pool_gather(const cperm_page_pool *pool, size_t k, cperm_point *out) {
     size_t m = 0;
     for (int32_t pg = pool->head[k]; pg >= 0; pg = pool->pages[pg].next) {
-        memcpy(out + m, pool->pages[pg].pts, pool->pages[pg].len * sizeof *out);
-        m += pool->pages[pg].len;
+        const size_t len = pg == pool->tail[k] ? pool->fill[k] : pool->pages[pg].len;
+        memcpy(out + m, pool->pages[pg].pts, len * sizeof *out);
+        m += len;
     }
     return m;
 }
