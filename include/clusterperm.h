@@ -557,20 +557,37 @@ typedef struct cperm_options {
     size_t n_given_orders;
     cperm_stat_fn stat_fn;
     void *stat_user;
+    /* Version 4: exact TFCE's extra statistics (issue 17). tfce_also: 0, or a mask of
+     * CPERM_ALSO_MASS and CPERM_ALSO_EXTENT: the same component-tree sweep of each permuted
+     * (and the observed) t map that gives the exact TFCE scores also gives, when it passes
+     * below `threshold`, the clusters of the points beyond it (true components, the default
+     * mode's clusters, tail and threshold as the cluster-mass test's; excluded points left
+     * out) with their cluster mass (t_power as the options say) and extent (the point count,
+     * signed as MNE's t_power = 0 mass: -size for a negative cluster). Each gets its H0 (H0[0]
+     * the observed extreme, the cluster-mass kernel's p-value rule) and the observed clusters'
+     * p-values (cperm_run_tfce_also_*). Only with CPERM_TFCE_EXACT and the sign-flip one-sample
+     * t (no callback statistic), a threshold that is not 0 and no step-down (CPERM_EINVAL). */
+    unsigned tfce_also;
 } cperm_options;
 
-#define CPERM_OPTIONS_VERSION 3
+/* The bits of cperm_options.tfce_also. */
+#define CPERM_ALSO_MASS 1u
+#define CPERM_ALSO_EXTENT 2u
+
+#define CPERM_OPTIONS_VERSION 4
 /* Bytes of each struct version: the library reads no more of a caller's struct. */
 #define CPERM_OPTIONS_V1_SIZE offsetof(cperm_options, design)
 #define CPERM_OPTIONS_V2_SIZE offsetof(cperm_options, given_orders)
-#define CPERM_OPTIONS_V3_SIZE sizeof(cperm_options)
+#define CPERM_OPTIONS_V3_SIZE offsetof(cperm_options, tfce_also)
+#define CPERM_OPTIONS_V4_SIZE sizeof(cperm_options)
 #define CPERM_OPTIONS_INIT                                                         \
     { CPERM_OPTIONS_VERSION, 0.0, 0, 1.0, 1024L, 0u, 1u, 0.0, CPERM_SIGMA_RELATIVE, \
       0.0, 1, CPERM_COMPAT_NONE, NULL, NULL, NULL, CPERM_TFCE_NONE, 0.0, 0.2, 2.0, 0.5, \
       CPERM_DESIGN_SIGN_FLIP, 0, NULL, CPERM_STAT_DEFAULT, 1, 0, NULL,            \
       /* repeated measures */ 0, NULL, 0u, CPERM_RM_WITHIN,                      \
       0, 0, 0 /* min_neighbors, min_duration, min_extent */,                     \
-      NULL, 0, NULL, NULL /* given orders, statistic callback */ }
+      NULL, 0, NULL, NULL /* given orders, statistic callback */,                \
+      0u /* tfce_also */ }
 
 /* Fills *opts with the defaults above for struct version `version` (1 ..
  * CPERM_OPTIONS_VERSION), the way bindings and callers should start: the struct then never
@@ -749,6 +766,29 @@ CPERM_API const double *cperm_run_tfce_pvalues(const cperm_run *run); /* n_point
  * not strictly monotonic, an infinite value in exact mode), CPERM_ENOMEM. */
 CPERM_API int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores,
                                 cperm_err *err);
+/* Exact TFCE's extra statistics (options.tfce_also; what = CPERM_ALSO_MASS or
+ * CPERM_ALSO_EXTENT, one bit). The observed clusters (the threshold clusters of T_obs, as a
+ * plain cluster-mass run finds them in default mode: positive clusters first, each ordered by
+ * its smallest flat index, members ascending) are shared by both statistics:
+ *  cperm_run_tfce_also_n_clusters: their count (0 without tfce_also or results);
+ *  cperm_run_tfce_also_cluster: cluster k's members (flat indices ascending), *n_members;
+ *  cperm_run_tfce_also_stats: n_clusters statistics (mass: np.sum of sign(t)|t|^t_power
+ *    over the members, bit for bit as the cluster-mass kernel; extent: +-size);
+ *  cperm_run_tfce_also_pvalues: their p-values (MNE's rule, the driver's p-value routine);
+ *  cperm_run_tfce_also_h0: n_orders + 1 values, H0[0] the observed extreme, H0[1 + k] the
+ *    statistic of permuted map k (tail 0: the signed statistic of largest magnitude, the
+ *    positive one on a tie; permuted masses are summed in the sweep's order, which may differ
+ *    from np.sum's in the last bits). NULL (0) when `what` was not asked for, before results,
+ *    or when some H0 entry of the pass was imported or restored rather than computed by this
+ *    run (the extra H0s do not travel with cperm_run_export_h0 or checkpoints). Owned by the
+ *    run; valid until its next execution. */
+CPERM_API size_t cperm_run_tfce_also_n_clusters(const cperm_run *run);
+CPERM_API const int64_t *cperm_run_tfce_also_cluster(const cperm_run *run, size_t k,
+                                                     size_t *n_members);
+CPERM_API const double *cperm_run_tfce_also_stats(const cperm_run *run, unsigned what);
+CPERM_API const double *cperm_run_tfce_also_pvalues(const cperm_run *run, unsigned what);
+CPERM_API const double *cperm_run_tfce_also_h0(const cperm_run *run, unsigned what,
+                                               size_t *n_h0);
 
 /* Checkpoints. Between chunks of permutations (for example from the progress callback) the
  * state of a running execute can be serialised into buf (cap bytes); returns the size needed

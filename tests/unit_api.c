@@ -36,16 +36,18 @@ int main(void) {
           init.compat == o.compat, "differs from CPERM_OPTIONS_INIT");
     CHECK("options_init_v3_fields", !o.given_orders && o.n_given_orders == 0 && !o.stat_fn &&
           !o.stat_user, "version-3 fields not defaulted");
-    CHECK("options_init_version_3", CPERM_OPTIONS_VERSION == 3 &&
+    CHECK("options_init_version_4", CPERM_OPTIONS_VERSION == 4 &&
           CPERM_OPTIONS_V2_SIZE == offsetof(cperm_options, given_orders) &&
-          CPERM_OPTIONS_V3_SIZE == sizeof(cperm_options), "sizes");
+          CPERM_OPTIONS_V3_SIZE == offsetof(cperm_options, tfce_also) &&
+          CPERM_OPTIONS_V4_SIZE == sizeof(cperm_options), "sizes");
+    CHECK("options_init_v4_fields", o.tfce_also == 0, "tfce_also %u", o.tfce_also);
     /* each version writes its own bytes only: an older caller's struct is shorter */
-    for (int v = 1; v <= 3; v++) {
+    for (int v = 1; v <= 4; v++) {
         unsigned char buf[sizeof(cperm_options) + 16];
         memset(buf, 0xA5, sizeof buf);
         rc = cperm_options_init((cperm_options *)(void *)buf, v);
         const size_t size = v == 1 ? CPERM_OPTIONS_V1_SIZE : v == 2 ? CPERM_OPTIONS_V2_SIZE
-                                                                    : CPERM_OPTIONS_V3_SIZE;
+                            : v == 3 ? CPERM_OPTIONS_V3_SIZE : CPERM_OPTIONS_V4_SIZE;
         int version;
         memcpy(&version, buf, sizeof version);
         size_t untouched = 0;

@@ -15,7 +15,8 @@ int cperm_options_init(cperm_options *opts, int version) {
     /* an older caller's struct is only as long as its version */
     memcpy(opts, &defaults, version == 1   ? CPERM_OPTIONS_V1_SIZE
                             : version == 2 ? CPERM_OPTIONS_V2_SIZE
-                                           : CPERM_OPTIONS_V3_SIZE);
+                            : version == 3 ? CPERM_OPTIONS_V3_SIZE
+                                           : CPERM_OPTIONS_V4_SIZE);
     opts->version = version;
     return CPERM_OK;
 }

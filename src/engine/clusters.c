@@ -9,18 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* sign(x) * |x| ** t_power with numpy's fast paths for the array power. */
-static inline double powered(double x, double t_power) {
-    if (t_power == 1.0) return x;
-    double s = x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
-    double a = fabs(x), v;
-    if (t_power == 0.0) v = 1.0;
-    else if (t_power == 0.5) v = sqrt(a);
-    else if (t_power == 2.0) v = a * a;
-    else if (t_power == -1.0) v = 1.0 / a;
-    else v = pow(a, t_power);
-    return s * v;
-}
+static inline double powered(double x, double t_power) { return cperm_powered(x, t_power); }
 
 /* ---------------------------------------------------------------- workspace */
 

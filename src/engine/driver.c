@@ -132,6 +132,33 @@ static double observed_extreme(const double *stats, size_t C, int rule) {
     return o;
 }
 
+/* Exact TFCE's extra statistics (cperm_also): the observe call filled the observed
+ * clusters' statistics; H0[0] is their extreme under the cluster-mass rule, and the orders
+ * computed so far are none. */
+static void also_begin(const cperm_plan *plan, cperm_run *run) {
+    cperm_also *a = &run->also;
+    if (!a->what) return;
+    const int rule = cperm_kernel_cluster_mass.rule(plan);
+    const size_t C = a->obs.n_clusters;
+    for (int i = 0; i < 2; i++)
+        if (a->what & (1u << i)) a->h0[i][0] = C ? observed_extreme(a->stats[i], C, rule) : 0.0;
+    memset(a->have, 0, ((plan->n_orders + 63) / 64) * sizeof *a->have);
+    a->n_have = 0;
+    a->have_result = 0;
+}
+
+/* Their p-values once the test is complete, if this run computed every order's entries. */
+static void also_end(const cperm_plan *plan, cperm_run *run) {
+    cperm_also *a = &run->also;
+    const size_t N = plan->n_orders;
+    if (!a->what || a->n_have < N) return;
+    for (int i = 0; i < 2; i++)
+        if (a->what & (1u << i))
+            pvalues(a->h0[i], N + 1, a->stats[i], a->obs.n_clusters,
+                    cperm_kernel_cluster_mass.rule(plan), run->h0_sorted, a->pv[i]);
+    a->have_result = 1;
+}
+
 /* ------------------------------------------------------------------- a pass */
 
 int cperm_run_begin(const cperm_plan *plan, const double *X, cperm_run *run, cperm_err *err) {
@@ -183,6 +210,7 @@ int cperm_run_begin(const cperm_plan *plan, const double *X, cperm_run *run, cpe
                                   plan->kernel->unit, run->removed[r], C);
         run->h0[0] = observed_extreme(run->obs.stats, C, plan->kernel->rule(plan));
     }
+    also_begin(plan, run);
     set_include(plan, run, 1);
     clear_have(run);
     const size_t restored = run->done;
@@ -259,6 +287,7 @@ int cperm_run_end_pass(const cperm_plan *plan, cperm_run *run, int *more, cperm_
     if (removed <= total_removed) {
         run->pass_open = 0;
         run->have_result = 1;
+        also_end(plan, run);
         return CPERM_OK;
     }
     run->pass = pass + 1;

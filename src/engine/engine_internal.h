@@ -6,6 +6,8 @@
 #define CPERM_ENGINE_INTERNAL_H
 
 #include "common_internal.h"
+
+#include <math.h>
 #include "orders_internal.h"
 #include "rmanova_internal.h"
 
@@ -141,6 +143,19 @@ typedef struct cperm_cluster_set {
     double *stats;
 } cperm_cluster_set;
 
+/* Exact TFCE's extra statistics (options.tfce_also): the observed threshold clusters, and per
+ * statistic (0 = mass, 1 = extent) their values, p-values and H0; allocated by
+ * cperm_kernel_tfce's create, filled by its observe and permute, p-values by driver.c's
+ * end_pass. have/n_have: the orders of the pass whose extra entries this run computed. */
+typedef struct cperm_also {
+    unsigned what;              /* CPERM_ALSO_* bits */
+    cperm_cluster_set obs;      /* capacity n_points; obs.stats unused */
+    double *stats[2], *pv[2], *h0[2];
+    uint64_t *have;             /* n_orders bits */
+    size_t n_have;
+    int have_result;
+} cperm_also;
+
 struct cperm_run {
     const cperm_plan *plan;
     int n_threads;              /* this run's threads (the plan's n_jobs unless set) */
@@ -192,7 +207,22 @@ struct cperm_run {
     struct cperm_tfce_ws *tfce; /* TFCE state (tfce.c), NULL unless opt.tfce */
     struct cperm_groups_ws *groups; /* label-permutation state (groups.c) */
     struct cperm_callback_ws *callback; /* the caller's statistic (callback.c) */
+    cperm_also also;            /* exact TFCE's extra statistics (tfce.c), what = 0 if none */
 };
+
+/* A cluster member's contribution: sign(x) * |x| ** t_power with numpy's fast paths for the
+ * array power (clusters.c, and exact TFCE's clusters in tfce_tree.c). */
+static inline double cperm_powered(double x, double t_power) {
+    if (t_power == 1.0) return x;
+    double s = x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
+    double a = fabs(x), v;
+    if (t_power == 0.0) v = 1.0;
+    else if (t_power == 0.5) v = sqrt(a);
+    else if (t_power == 2.0) v = a * a;
+    else if (t_power == -1.0) v = 1.0 / a;
+    else v = pow(a, t_power);
+    return s * v;
+}
 
 /* clusters.c */
 int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,

@@ -48,14 +48,15 @@ void cperm_plan_free(cperm_plan *plan) {
 static int normalize_options(cperm_options *dst, const cperm_options *src, cperm_err *err) {
     if (!src) return cperm_fail(err, CPERM_EINVAL, "options: NULL");
     const int v = src->version;
-    if (v < 1 || v > 3)
+    if (v < 1 || v > 4)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown struct version %d (this library "
                           "knows 1 to %d; initialise with cperm_options_init)", v,
                           CPERM_OPTIONS_VERSION);
     cperm_options_init(dst, CPERM_OPTIONS_VERSION);
     memcpy(dst, src, v == 1   ? CPERM_OPTIONS_V1_SIZE
                      : v == 2 ? CPERM_OPTIONS_V2_SIZE
-                              : CPERM_OPTIONS_V3_SIZE);
+                     : v == 3 ? CPERM_OPTIONS_V3_SIZE
+                              : CPERM_OPTIONS_V4_SIZE);
     dst->version = CPERM_OPTIONS_VERSION;
     if (dst->given_orders || dst->n_given_orders) {
         if (!dst->given_orders || dst->n_given_orders < 1)

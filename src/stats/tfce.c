@@ -47,6 +47,9 @@ int cperm_tfce_n_levels(const struct cperm_tfce_ws *tw, double stop, size_t *L) 
 }
 
 int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
+    if (o->tfce == CPERM_TFCE_NONE && o->tfce_also)
+        return cperm_fail(err, CPERM_EINVAL, "options: tfce_also (cluster mass or extent from "
+                          "the TFCE sweep) needs exact TFCE");
     if (o->tfce == CPERM_TFCE_NONE) return CPERM_OK;
     if (o->tfce != CPERM_TFCE_EXACT && o->tfce != CPERM_TFCE_RIEMANN && o->tfce != CPERM_TFCE_MNE13)
         return cperm_fail(err, CPERM_EINVAL, "options: unknown TFCE mode %d", o->tfce);
@@ -56,6 +59,23 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
     if (!isfinite(o->tfce_e) || o->tfce_e < 0)
         return cperm_fail(err, CPERM_EINVAL, "options: tfce_e must be finite and >= 0, got %g",
                           o->tfce_e);
+    if (o->tfce_also) {
+        if (o->tfce_also & ~(CPERM_ALSO_MASS | CPERM_ALSO_EXTENT))
+            return cperm_fail(err, CPERM_EINVAL, "options: tfce_also has unknown bits 0x%x "
+                              "(CPERM_ALSO_MASS, CPERM_ALSO_EXTENT)", o->tfce_also);
+        if (o->tfce != CPERM_TFCE_EXACT)
+            return cperm_fail(err, CPERM_EINVAL, "options: tfce_also (cluster mass or extent "
+                              "from the TFCE sweep) needs exact TFCE");
+        if (o->design != CPERM_DESIGN_SIGN_FLIP || o->statistic == CPERM_STAT_CALLBACK)
+            return cperm_fail(err, CPERM_EINVAL, "options: tfce_also needs the sign-flip "
+                              "one-sample t (not another design or a callback statistic)");
+        if (o->threshold == 0)
+            return cperm_fail(err, CPERM_EINVAL, "options: tfce_also needs the cluster-forming "
+                              "threshold (options.threshold, not 0)");
+        if (o->step_down_p > 0)
+            return cperm_fail(err, CPERM_EINVAL, "options: tfce_also does not support step-down "
+                              "(step_down_p %g)", o->step_down_p);
+    }
     if (o->tfce == CPERM_TFCE_EXACT) {
         if (o->compat == CPERM_COMPAT_MNE13)
             return cperm_fail(err, CPERM_EINVAL, "options: exact TFCE uses true connected "
@@ -282,9 +302,10 @@ int cperm_tfce_map_stop(const double *t, size_t P, int tail, double *stop) {
 
 
 static int map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                      const double *t, const uint8_t *include, double *scores, double *best) {
+                      const double *t, const uint8_t *include, double *scores, double *best,
+                      tfce_also_out *also) {
     if (tw->per_step) return cperm_tfce_map_per_step(plan, tw, w, t, include, scores, best);
-    return cperm_tfce_map_tree(plan, tw, w, t, include, scores, best);
+    return cperm_tfce_map_tree(plan, tw, w, t, include, scores, best, also);
 }
 
 static int map_error(cperm_err *err, int code, const char *what) {
@@ -314,7 +335,7 @@ int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores
     if (rc) return rc;
     for (size_t p = 0; p < P; p++) run->include[p] = cperm_plan_includes(plan, p);
     double best;
-    rc = map_scores(plan, run->tfce, &run->tfce->th[0], stat, run->include, scores, &best);
+    rc = map_scores(plan, run->tfce, &run->tfce->th[0], stat, run->include, scores, &best, NULL);
     if (rc) rc = map_error(err, rc, "given");
     cperm_run_free(run);
     return rc;
@@ -343,8 +364,11 @@ static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run,
         double best = 0.0;
         cperm_tstat_signed_map(X, n, P, cperm_order_signs(plan, run, k), plan->opt.sigma,
                                plan->opt.sigma_method, w->t, (double *)(void *)w->a);
-        int rc = map_scores(plan, tw, w, w->t, run->include, NULL, &best);
+        tfce_also_out ao = {run->also.what, {0.0, 0.0}, NULL};
+        int rc = map_scores(plan, tw, w, w->t, run->include, NULL, &best, &ao);
         run->h0[1 + k] = best;
+        for (int i = 0; i < 2; i++)
+            if (ao.what & (1u << i)) run->also.h0[i][1 + k] = ao.best[i];
         if (rc) {
 #pragma omp critical(cperm_tfce_fail)
             if (k < tw->fail_order) {
@@ -353,6 +377,14 @@ static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run,
             }
         }
     }
+    if (run->also.what)
+        for (size_t k = k0; k < k1; k++) {
+            const uint64_t bit = (uint64_t)1 << (k & 63);
+            if (!(run->also.have[k >> 6] & bit)) {
+                run->also.have[k >> 6] |= bit;
+                run->also.n_have++;
+            }
+        }
     if (tw->fail_code) {
         char what[64];
         snprintf(what, sizeof what, "permutation %zu", tw->fail_order + 1);
@@ -369,7 +401,9 @@ static int tfce_observe(const cperm_plan *plan, const double *X, cperm_run *run,
     const size_t P = plan->n_points;
     double *scores = run->obs.stats, best;
     (void)X;
-    int rc = map_scores(plan, tw, &tw->th[0], run->tobs, run->include, scores, &best);
+    tfce_also_out ao = {run->also.what, {0.0, 0.0}, &run->also};
+    run->also.obs.n_clusters = 0;
+    int rc = map_scores(plan, tw, &tw->th[0], run->tobs, run->include, scores, &best, &ao);
     if (rc) return map_error(err, rc, "observed");
     run->obs.n_clusters = P;
     for (size_t p = 0; p <= P; p++) run->obs.offsets[p] = p;
@@ -382,13 +416,51 @@ static int tfce_observe(const cperm_plan *plan, const double *X, cperm_run *run,
     return CPERM_OK;
 }
 
+static void also_free(cperm_also *a) {
+    free(a->obs.offsets);
+    free(a->obs.members);
+    for (int i = 0; i < 2; i++) {
+        free(a->stats[i]);
+        free(a->pv[i]);
+        free(a->h0[i]);
+    }
+    free(a->have);
+    memset(a, 0, sizeof *a);
+}
+
+/* The extra statistics' buffers (options.tfce_also): all of them made here, at run creation. */
+static int also_create(cperm_also *a, const cperm_plan *plan) {
+    memset(a, 0, sizeof *a);
+    const unsigned what = plan->opt.tfce_also;
+    if (!what) return CPERM_OK;
+    const size_t P = plan->n_points, N = plan->n_orders;
+    a->obs.offsets = cperm_malloc(P + 1, sizeof *a->obs.offsets);
+    a->obs.members = cperm_malloc(P ? P : 1, sizeof *a->obs.members);
+    a->have = cperm_calloc((N + 63) / 64 + 1, sizeof *a->have);
+    if (!a->obs.offsets || !a->obs.members || !a->have) goto nomem;
+    for (int i = 0; i < 2; i++) {
+        if (!(what & (1u << i))) continue;
+        a->stats[i] = cperm_malloc(P ? P : 1, sizeof(double));
+        a->pv[i] = cperm_malloc(P ? P : 1, sizeof(double));
+        a->h0[i] = cperm_calloc(N + 1, sizeof(double));
+        if (!a->stats[i] || !a->pv[i] || !a->h0[i]) goto nomem;
+    }
+    a->what = what;
+    return CPERM_OK;
+nomem:
+    also_free(a);
+    return CPERM_ENOMEM;
+}
+
 static int tfce_create(cperm_run *run, const cperm_plan *plan) {
-    return ws_create(&run->tfce, plan, run->n_threads);
+    int rc = ws_create(&run->tfce, plan, run->n_threads);
+    return rc ? rc : also_create(&run->also, plan);
 }
 
 static void tfce_destroy(cperm_run *run) {
     ws_free(run->tfce);
     run->tfce = NULL;
+    also_free(&run->also);
 }
 
 static size_t tfce_chunk(const cperm_plan *plan, const cperm_run *run) {
@@ -416,7 +488,7 @@ void cperm_tfce_ws_free(struct cperm_tfce_ws *tw) { ws_free(tw); }
 int cperm_tfce_map_scores(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
                           tfce_thread *w, const double *t, const uint8_t *include,
                           double *scores, double *best) {
-    return map_scores(plan, tw, w, t, include, scores, best);
+    return map_scores(plan, tw, w, t, include, scores, best, NULL);
 }
 int cperm_tfce_map_error(cperm_err *err, int code, const char *what) {
     return map_error(err, code, what);
@@ -434,4 +506,39 @@ const double *cperm_run_tfce_map(const cperm_run *run) {
 
 const double *cperm_run_tfce_pvalues(const cperm_run *run) {
     return run && run->have_result && run->tfce ? run->pvalues : NULL;
+}
+
+/* Exact TFCE's extra statistics (tfce_also): the index of `what`'s arrays, or -1. */
+static int also_index(const cperm_run *run, unsigned what) {
+    if (!run || !run->have_result || !run->also.have_result) return -1;
+    const int i = what == CPERM_ALSO_MASS ? 0 : what == CPERM_ALSO_EXTENT ? 1 : -1;
+    return i >= 0 && (run->also.what & what) ? i : -1;
+}
+
+size_t cperm_run_tfce_also_n_clusters(const cperm_run *run) {
+    return run && run->have_result && run->also.have_result ? run->also.obs.n_clusters : 0;
+}
+
+const int64_t *cperm_run_tfce_also_cluster(const cperm_run *run, size_t k, size_t *n_members) {
+    if (n_members) *n_members = 0;
+    if (k >= cperm_run_tfce_also_n_clusters(run)) return NULL;
+    const cperm_cluster_set *o = &run->also.obs;
+    if (n_members) *n_members = o->offsets[k + 1] - o->offsets[k];
+    return o->members + o->offsets[k];
+}
+
+const double *cperm_run_tfce_also_stats(const cperm_run *run, unsigned what) {
+    const int i = also_index(run, what);
+    return i < 0 ? NULL : run->also.stats[i];
+}
+
+const double *cperm_run_tfce_also_pvalues(const cperm_run *run, unsigned what) {
+    const int i = also_index(run, what);
+    return i < 0 ? NULL : run->also.pv[i];
+}
+
+const double *cperm_run_tfce_also_h0(const cperm_run *run, unsigned what, size_t *n_h0) {
+    const int i = also_index(run, what);
+    if (n_h0) *n_h0 = i < 0 ? 0 : run->plan->n_orders + 1;
+    return i < 0 ? NULL : run->also.h0[i];
 }

@@ -111,10 +111,18 @@ int cperm_tfce_map_stop(const double *t, size_t P, int tail, double *stop);
 
 /* The scores of one map t (P = n_points; include: NULL or P flags) into scores (if not NULL;
  * needs w->leaf, thread 0's), the largest into *best; 0 or a TFCE_E* code.
- * tfce_tree.c: on one component tree per map (every mode but MNE 1.3's per-step path).
+ * tfce_tree.c: on one component tree per map (every mode but MNE 1.3's per-step path);
+ * in exact mode with also->what set, also the threshold clusters of t at plan->threshold
+ * from the same sweep (options.tfce_also; also NULL: none).
  * tfce_mne13.c: clustered at every threshold with MNE 1.3's 1-step list path. */
+typedef struct tfce_also_out {
+    unsigned what;             /* CPERM_ALSO_* bits; 0: none */
+    double best[2];            /* permuted map: its mass and extent statistics */
+    cperm_also *obs;           /* observed map: its clusters and statistics go here */
+} tfce_also_out;
 int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                        const double *t, const uint8_t *include, double *scores, double *best);
+                        const double *t, const uint8_t *include, double *scores, double *best,
+                        tfce_also_out *also);
 int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
                             tfce_thread *w, const double *t, const uint8_t *include,
                             double *scores, double *best);

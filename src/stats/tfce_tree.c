@@ -257,7 +257,7 @@ static inline void exact_join(uint32_t *par, tfce_root *ro, int32_t *npar, uint3
 }
 
 static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                        const uint32_t *ord, size_t n) {
+                        const uint32_t *ord, size_t n, size_t hi, size_t lo) {
     const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
     const size_t *indptr = tw->indptr;
@@ -265,9 +265,9 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
     uint32_t *par = w->par;
     tfce_root *ro = w->root;
     int32_t *nsize = w->nsize, *npar = w->npar;
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, ro, ord[i], V);
-    for (size_t pos = n; pos-- > 0;) {
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_row(tw, ord[i], V);
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;) prefetch_point(plan, tw, par, ro, ord[i], V);
+    for (size_t pos = hi; pos-- > lo;) {
         if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
         if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ro, ord[pos - TFCE_PF_NB], V);
         const int32_t c = (int32_t)(n - 1 - pos);
@@ -304,6 +304,107 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
         ro[cur].node = c;
         nsize[c] = sum;
         npar[c] = -1;
+    }
+}
+
+/* ------------------------------------------- threshold clusters (tfce_also) */
+
+/* Between the sweep's positions above the cluster-forming threshold and those below it the
+ * union-find components are exactly the threshold clusters (true components, one side each):
+ * candidates ord[nb..n) (heights above the mirrored threshold), their roots' extents in
+ * w->root. Scratch: w->a (4P uint32) and w->b (2P doubles), free during the sweep.
+ * A permuted map: the statistics of largest magnitude into out->best (the positive one on a
+ * tie, first in MNE's sign-major order). The observed map (out->obs): the clusters in the
+ * default mode's order with np.sum's masses (or running sums: sequential_sums). */
+static inline double signed_t(double v, uint32_t side, int tail) {
+    return tail < 0 || side ? -v : v;
+}
+static inline void keep_best(double *best, double s) {
+    if (fabs(s) > fabs(*best) || (fabs(s) == fabs(*best) && s > *best)) *best = s;
+}
+static void also_clusters(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                          tfce_thread *w, const double *t, size_t nb, size_t n,
+                          tfce_also_out *out) {
+    const size_t P = plan->n_points, V = plan->n_vertices, m = n - nb;
+    const int tail = plan->opt.tail;
+    const double tp = plan->opt.t_power;
+    const unsigned what = out->what;
+    uint32_t *par = w->par, *ra = (uint32_t *)(void *)w->a;
+    double *acc = (double *)(void *)w->b;
+    const uint32_t *ord = w->ord + nb;
+    const double *vals = w->vals + nb;
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t r = uf_root(par, ord[i] & UF_IDX);
+        ra[i] = r;
+        acc[r] = 0.0;
+    }
+    if (!out->obs) {
+        double best[2] = {0.0, 0.0};
+        if (what & CPERM_ALSO_MASS)
+            for (size_t i = 0; i < m; i++)
+                acc[ra[i]] += cperm_powered(signed_t(vals[i], ord[i] & UF_SIDE, tail), tp);
+        for (size_t i = 0; i < m; i++) {
+            const uint32_t r = ra[i];
+            if (r != (ord[i] & UF_IDX)) continue; /* each cluster once, at its root */
+            const int neg = tail < 0 || (ord[i] & UF_SIDE);
+            if (what & CPERM_ALSO_MASS) keep_best(&best[0], acc[r]);
+            if (what & CPERM_ALSO_EXTENT) {
+                const double sz = (double)w->root[r].size;
+                keep_best(&best[1], neg ? -sz : sz);
+            }
+        }
+        out->best[0] = best[0];
+        out->best[1] = best[1];
+        return;
+    }
+    /* observed: flat point -> root, then labels by sign and smallest flat index */
+    cperm_also *a = out->obs;
+    int32_t *rootof = (int32_t *)(void *)(ra + P), *label = rootof + P;
+    uint32_t *cursor = (uint32_t *)(void *)(label + P);
+    for (size_t p = 0; p < P; p++) rootof[p] = -1;
+    for (size_t i = 0; i < m; i++) {
+        rootof[point_of(tw->inv, V, ord[i])] = (int32_t)ra[i];
+        label[ra[i]] = -1;
+    }
+    size_t C = 0;
+    for (int sg = 1; sg >= -1; sg -= 2)
+        for (size_t p = 0; p < P; p++) {
+            const int32_t r = rootof[p];
+            if (r < 0 || (sg > 0) != (t[p] > 0)) continue;
+            if (label[r] < 0) {
+                label[r] = (int32_t)C;
+                cursor[C++] = 0;
+            }
+            cursor[label[r]]++;
+        }
+    a->obs.n_clusters = C;
+    a->obs.offsets[0] = 0;
+    for (size_t c = 0; c < C; c++) {
+        a->obs.offsets[c + 1] = a->obs.offsets[c] + cursor[c];
+        cursor[c] = (uint32_t)a->obs.offsets[c];
+    }
+    for (int sg = 1; sg >= -1; sg -= 2)
+        for (size_t p = 0; p < P; p++) {
+            const int32_t r = rootof[p];
+            if (r < 0 || (sg > 0) != (t[p] > 0)) continue;
+            a->obs.members[cursor[label[r]]++] = (int64_t)p;
+        }
+    for (size_t c = 0; c < C; c++) {
+        const size_t b0 = a->obs.offsets[c], b1 = a->obs.offsets[c + 1];
+        const int64_t *mem = a->obs.members + b0;
+        if (what & CPERM_ALSO_MASS) {
+            for (size_t k = 0; k < b1 - b0; k++) acc[k] = cperm_powered(t[mem[k]], tp);
+            double sum = 0.0;
+            if (plan->opt.sequential_sums)
+                for (size_t k = 0; k < b1 - b0; k++) sum += acc[k];
+            else
+                sum = cperm_np_sum(acc, b1 - b0);
+            a->stats[0][c] = sum;
+        }
+        if (what & CPERM_ALSO_EXTENT) {
+            const double sz = (double)(b1 - b0);
+            a->stats[1][c] = t[mem[0]] > 0 ? sz : -sz;
+        }
     }
 }
 
@@ -364,7 +465,8 @@ static double node_values_exact(const struct cperm_tfce_ws *tw, const tfce_threa
 
 /* Scores of one map on the component tree (tfce_internal.h). */
 int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                        const double *t, const uint8_t *include, double *scores, double *best) {
+                        const double *t, const uint8_t *include, double *scores, double *best,
+                        tfce_also_out *also) {
     const size_t P = plan->n_points;
     const int tail = plan->opt.tail;
     size_t L = 0;
@@ -403,7 +505,20 @@ int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
     double *nval = (double *)(void *)w->b;
     if (!tw->stepped) {
         tfce_nv *nv = (tfce_nv *)(void *)w->b;
-        sweep_exact(plan, tw, w, w->ord, n);
+        if (also && also->what) {
+            /* the candidates above the cluster-forming threshold first, then their clusters */
+            const double hthr = tail < 0 ? -plan->threshold : plan->threshold;
+            size_t lo = 0, hi = n;
+            while (lo < hi) { /* first position with a height above hthr */
+                const size_t mid = lo + (hi - lo) / 2;
+                if (w->vals[mid] > hthr) hi = mid; else lo = mid + 1;
+            }
+            sweep_exact(plan, tw, w, w->ord, n, n, lo);
+            also_clusters(plan, tw, w, t, lo, n, also);
+            sweep_exact(plan, tw, w, w->ord, n, lo, 0);
+        } else {
+            sweep_exact(plan, tw, w, w->ord, n, n, 0);
+        }
         *best = node_values_exact(tw, w, w->vals, n, nv);
         if (scores) {
             for (size_t p = 0; p < P; p++) scores[p] = 0.0;
