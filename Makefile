@@ -28,12 +28,12 @@ SO_NAME := libclusterperm.so.$(SOVERSION)
 DESCRIPTION := cluster-based permutation statistics for MEG/EEG source estimates
 
 # HDF5 on Debian lives under a "serial" pkg-config name. The library uses zlib (fif.c),
-# HDF5 (stc_h5.c), Cairo (render.c, h0plot.c), libmatio (neighbors.c: FieldTrip .mat
+# HDF5 (stc_h5.c), Cairo (render.c, h0plot.c), libpng (render_canvas.c: the figures' PNG), libmatio (neighbors.c: FieldTrip .mat
 # neighbour files), libzip (npz.c: scipy save_npz adjacencies) and reentrant Qhull
 # (graph/positions.c: Delaunay triangulations of channel positions); jansson only the CLI
 # (JSON outputs).
 HDF5_PC := $(shell $(PKG_CONFIG) --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
-LIB_PC := zlib cairo $(HDF5_PC) matio libzip qhull_r
+LIB_PC := zlib cairo libpng $(HDF5_PC) matio libzip qhull_r
 CLI_PC := jansson
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PC) $(CLI_PC) 2>/dev/null)
 LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(LIB_PC) 2>/dev/null) -lm

@@ -5,7 +5,7 @@
 # and nibabel for file cross-checks; python3-dev, python3-numpy and python3-pytest for the Python package (its extension and its tests), chromium for the report test, a font so Cairo draws text.
 # valgrind for the leak check of the demo pipeline. `ensure-deps.sh fuzz` adds clang's
 # libFuzzer, sanitizer and OpenMP runtimes for `make fuzz`.
-PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev libmatio-dev libzip-dev libqhull-dev libopenmpi-dev openmpi-bin fonts-dejavu-core python3-mne python3-h5py python3-nibabel python3-dev python3-numpy python3-pytest python3-pandas chromium valgrind"
+PKGS="gcc make pkg-config zlib1g-dev libhdf5-dev libjansson-dev libcairo2-dev libpng-dev libmatio-dev libzip-dev libqhull-dev libopenmpi-dev openmpi-bin fonts-dejavu-core python3-mne python3-h5py python3-nibabel python3-dev python3-numpy python3-pytest python3-pandas chromium valgrind"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev libomp-14-dev"
 missing=""
 for p in $PKGS; do

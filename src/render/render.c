@@ -235,19 +235,65 @@ static double frame_top(const frame *f, const hemi_scene *hs, int which) {
     return top;
 }
 
+/* The smallest depth in each TILE x TILE block of the raster that meets the viewport
+ * (vx, vy, vw, vh): -INF where a pixel is still uncovered. */
+enum { TILE = 8 };
+static void tile_min_depth(const raster *R, float *tmin, int tiles_x, int vx, int vy, int vw,
+                           int vh) {
+    for (int ty = vy / TILE; ty <= (vy + vh - 1) / TILE; ty++)
+        for (int tx = vx / TILE; tx <= (vx + vw - 1) / TILE; tx++) {
+            float m = INFINITY;
+            for (int y = ty * TILE; y < ty * TILE + TILE && y < R->h; y++) {
+                const float *d = R->depth + (size_t)y * (size_t)R->w;
+                for (int x = tx * TILE; x < tx * TILE + TILE && x < R->w; x++)
+                    m = d[x] < m ? d[x] : m;
+            }
+            tmin[(size_t)ty * (size_t)tiles_x + (size_t)tx] = m;
+        }
+}
+
+/* Whether every pixel that triangle (a, b, c) could cover in the viewport already holds a
+ * nearer depth: its depth is at most its vertices' largest (it is affine), and the margin
+ * covers the rounding of the stepped depth. */
+static int tri_hidden(const float *tmin, int tiles_x, const pvert *a, const pvert *b,
+                      const pvert *c, int x0, int y0, int x1, int y1) {
+    const float zmax = fmaxf(a->z, fmaxf(b->z, c->z));
+    const float lim = zmax + 1e-3f * (fabsf(zmax) + 1.0f);
+    const float fx0 = fminf(a->x, fminf(b->x, c->x)), fx1 = fmaxf(a->x, fmaxf(b->x, c->x));
+    const float fy0 = fminf(a->y, fminf(b->y, c->y)), fy1 = fmaxf(a->y, fmaxf(b->y, c->y));
+    if (!(fx1 >= (float)x0 && fx0 < (float)x1 && fy1 >= (float)y0 && fy0 < (float)y1))
+        return 1; /* outside the viewport: raster_tri draws nothing either */
+    int bx0 = (int)floorf(fx0), bx1 = (int)ceilf(fx1), by0 = (int)floorf(fy0), by1 = (int)ceilf(fy1);
+    bx0 = bx0 < x0 ? x0 : bx0, by0 = by0 < y0 ? y0 : by0;
+    bx1 = bx1 > x1 - 1 ? x1 - 1 : bx1, by1 = by1 > y1 - 1 ? y1 - 1 : by1;
+    for (int ty = by0 / TILE; ty <= by1 / TILE; ty++)
+        for (int tx = bx0 / TILE; tx <= bx1 / TILE; tx++)
+            if (!(tmin[(size_t)ty * (size_t)tiles_x + (size_t)tx] > lim)) return 0;
+    return 1;
+}
+
 /* Draws the hemispheres `which` through frame f, clipped to the raster viewport (vx, vy,
- * vw, vh). */
+ * vw, vh). The triangles that face the camera go first; most of the others then lie behind
+ * them, and a block's nearest-depth bound rejects those without a pixel test (a fsaverage
+ * surface is closed, so that is about half the triangles). Only a tie in depth between a
+ * facing and a turned-away triangle at one pixel can end differently than in file order. */
 static int draw_viewport(raster *R, const hemi_scene *hs, int which, const frame *f, int vx,
                          int vy, int vw, int vh) {
     const camera cam = f->cam;
     double L[3][3];
     light_dirs(L);
-
-    for (int h = 0; h < 2; h++) {
+    const int tiles_x = (R->w + TILE - 1) / TILE, tiles_y = (R->h + TILE - 1) / TILE;
+    pvert *pvs[2] = {NULL, NULL};
+    float *tmin = malloc((size_t)tiles_x * (size_t)tiles_y * sizeof *tmin);
+    int rc = tmin ? CPERM_OK : CPERM_ENOMEM;
+    for (int h = 0; h < 2 && !rc; h++) {
         if (!(which & (1 << h))) continue;
         const hemi_scene *s = &hs[h];
-        pvert *pv = malloc((s->nv ? s->nv : 1) * sizeof *pv);
-        if (!pv) return CPERM_ENOMEM;
+        pvert *pv = pvs[h] = malloc((s->nv ? s->nv : 1) * sizeof *pv);
+        if (!pv) {
+            rc = CPERM_ENOMEM;
+            break;
+        }
         for (size_t v = 0; v < s->nv; v++) {
             const double p[3] = {s->rr[3 * v] - f->focal[0], s->rr[3 * v + 1] - f->focal[1],
                                  s->rr[3 * v + 2] - f->focal[2]};
@@ -263,13 +309,30 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, const frame
             pv[v].g = (float)fmin(1.0, s->rgb[3 * v + 1] * I);
             pv[v].b = (float)fmin(1.0, s->rgb[3 * v + 2] * I);
         }
-        const uint32_t tag = (uint32_t)(h + 1) << 24;
-        for (size_t t = 0; t < s->nt; t++)
-            raster_tri(R, &pv[s->tris[3 * t]], &pv[s->tris[3 * t + 1]], &pv[s->tris[3 * t + 2]],
-                       tag, vx, vy, vx + vw, vy + vh);
-        free(pv);
     }
-    return CPERM_OK;
+    /* pass 0: facing the camera (negative screen area: y grows downwards); pass 1: the rest */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        if (pass == 1) tile_min_depth(R, tmin, tiles_x, vx, vy, vw, vh);
+        for (int h = 0; h < 2; h++) {
+            if (!pvs[h]) continue;
+            const hemi_scene *s = &hs[h];
+            const pvert *pv = pvs[h];
+            const uint32_t tag = (uint32_t)(h + 1) << 24;
+            for (size_t t = 0; t < s->nt; t++) {
+                const pvert *a = &pv[s->tris[3 * t]], *b = &pv[s->tris[3 * t + 1]],
+                            *c = &pv[s->tris[3 * t + 2]];
+                const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
+                if ((area < 0) != (pass == 0)) continue;
+                if (pass == 1 && tri_hidden(tmin, tiles_x, a, b, c, vx, vy, vx + vw, vy + vh))
+                    continue;
+                raster_tri(R, a, b, c, tag, vx, vy, vx + vw, vy + vh);
+            }
+        }
+    }
+    free(pvs[0]);
+    free(pvs[1]);
+    free(tmin);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ layout */
