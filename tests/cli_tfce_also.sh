@@ -56,6 +56,8 @@ run mass --t-threshold 2 &&
 run also_t1 --tfce --also mass --p-threshold 0.05 --tail 1 &&
 run mass_t1 --p-threshold 0.05 --tail 1 || exit 1
 
+grep -q '<p id="also">The same permutations also tested the [0-9]* clusters at the cluster-forming threshold 2: cluster mass: [0-9]* with p &lt; 0.05.*clusters-extent.tsv' "$T/also/report.html" &&
+    ok also_report || fail also_report "$(grep -A2 'id="also"' "$T/also/report.html")"
 got=$(ls -A "$T/also" | LC_ALL=C sort | tr '\n' ' ')
 want="clusters-extent.tsv clusters-mass.tsv h0-extent.txt h0-mass.txt h0.png h0.txt report.html tfce-lh.stc tfce-p-lh.stc tfce-p-rh.stc tfce-rh.stc tfce.json tobs-lh.stc tobs-rh.stc "
 [ "$got" = "$want" ] && ok also_outputs || fail also_outputs "got: $got"
@@ -183,5 +185,23 @@ PY
 "$CP" $O $COMMON --tfce --out "$T/also" >/dev/null 2>&1
 [ ! -e "$T/also/h0-mass.txt" ] && [ ! -e "$T/also/clusters-mass.tsv" ] && [ -s "$T/also/h0.txt" ] &&
     grep -q '"also": null' "$T/also/tfce.json" && ok also_stale_all || fail also_stale_all "$(ls "$T/also")"
+# --- clusterperm-mpi: one rank gives clusterperm's files; several are refused (the extra
+# H0s are not gathered), with nothing written
+MPI="$BUILD/clusterperm-mpi"
+if [ -x "$MPI" ] && command -v mpirun >/dev/null 2>&1; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+    mpirun -n 1 "$MPI" $O $COMMON --tfce --also mass,extent --t-threshold 2 --out "$T/mpi1" >/dev/null 2>&1 &&
+        cmp -s "$T/mpi1/h0-mass.txt" "$T/also_j2/h0-mass.txt" &&
+        cmp -s "$T/mpi1/clusters-extent.tsv" "$T/also_j2/clusters-extent.tsv" &&
+        ok also_mpi_one_rank || fail also_mpi_one_rank "$(ls "$T/mpi1" 2>&1)"
+    mpirun -n 2 "$MPI" $O $COMMON --tfce --also mass --t-threshold 2 --out "$T/mpi2" >/dev/null 2>"$T/err.mpi2"
+    rc=$?
+    [ $rc -ne 0 ] && [ ! -e "$T/mpi2" ] &&
+        grep -q "error: rank 0: onesample: --also mass runs in one process" "$T/err.mpi2" &&
+        ok also_mpi_ranks_refused || fail also_mpi_ranks_refused "status $rc: $(head -3 "$T/err.mpi2")"
+else
+    ok also_mpi_not_built # clusterperm-mpi is optional (no mpicc); cli_mpi.sh says so
+fi
 "$CP" onesample --help | grep -q -- '--also mass,extent' && ok also_help || fail also_help "not in --help"
 exit $failed
