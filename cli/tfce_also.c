@@ -42,6 +42,8 @@ int tfce_also_h0_outputs(outset *set, const os_result *r) {
                       "computed by this process)", tfce_also_name(what), tfce_also_name(what));
             return -1;
         }
+        /* no observed cluster: an empty H0, as the cluster test's h0.txt (MNE's) */
+        if (!cperm_run_tfce_also_n_clusters(r->run)) n = 0;
         char name[32], *text = h0_text(h0, n, &len);
         if (!text) return -1;
         snprintf(name, sizeof name, "h0-%s.txt", tfce_also_name(what));
@@ -107,7 +109,7 @@ json_t *tfce_also_json(const os_result *r) {
         snprintf(h0_name, sizeof h0_name, "h0-%s.txt", tfce_also_name(what));
         snprintf(tsv_name, sizeof tsv_name, "clusters-%s.tsv", tfce_also_name(what));
         json_t *one = json_object();
-        json_object_set_new(one, "h0_observed", jreal(h0 && nh ? h0[0] : NAN));
+        json_object_set_new(one, "h0_observed", jreal(h0 && nh && n ? h0[0] : NAN));
         json_object_set_new(one, "n_significant", json_integer((json_int_t)n_sig));
         json_object_set_new(one, "min_p", jreal(min_p));
         json_object_set_new(one, "h0", json_string(h0_name));

@@ -178,6 +178,13 @@ print('ok also_arrays_clusters' if good else 'FAIL also_arrays_clusters: %s / %s
 sys.exit(0 if ok and good else 1)
 PY
 
+# --- no cluster beyond the threshold: empty H0s and tables, as the cluster test's
+run none --tfce --also mass,extent --t-threshold 60 && run none_mass --t-threshold 60 &&
+    cmp -s "$T/none/h0-mass.txt" "$T/none_mass/h0.txt" && [ ! -s "$T/none/h0-extent.txt" ] &&
+    [ "$(wc -l <"$T/none/clusters-mass.tsv")" -eq 1 ] &&
+    grep -q '"n_clusters": 0' "$T/none/tfce.json" && ok also_no_clusters ||
+    fail also_no_clusters "$(wc -l "$T/none/h0-mass.txt" "$T/none_mass/h0.txt" 2>&1)"
+
 # --- stale files: a run without one statistic (or without --also) removes its files
 "$CP" $O $COMMON --tfce --also mass --t-threshold 2 --out "$T/also" >/dev/null 2>&1
 [ -s "$T/also/h0-mass.txt" ] && [ ! -e "$T/also/h0-extent.txt" ] && [ ! -e "$T/also/clusters-extent.tsv" ] &&

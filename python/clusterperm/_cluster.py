@@ -474,8 +474,11 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
                                             False))
         for name in ('mass', 'extent'):
             if name in also:
+                # no observed cluster: an empty H0, as MNE's cluster test returns
                 extra[name] = dict(stats=also[name]['stats'],
-                                   cluster_pv=also[name]['pvalues'], H0=also[name]['h0'])
+                                   cluster_pv=also[name]['pvalues'],
+                                   H0=also[name]['h0'] if len(also['clusters'])
+                                   else np.array([]))
         return t_obs_out, out, res['pvalues'], res['h0'], extra
     return t_obs_out, out, res['pvalues'], res['h0']
 

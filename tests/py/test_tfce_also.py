@@ -93,6 +93,18 @@ def test_also_one_statistic_and_spatio_temporal():
     assert_array_equal(extra['extent']['cluster_pv'], pv)
 
 
+def test_also_no_cluster():
+    X, adj = _data(n=8)
+    kw = dict(n_permutations=32, seed=0, adjacency=adj)
+    extra = cp.permutation_cluster_1samp_test(X, threshold=TFCE, tfce_also=('mass', 'extent'),
+                                              also_threshold=80.0, **kw)[4]
+    with pytest.warns(RuntimeWarning, match='No clusters found'):
+        H0 = MNE(X, threshold=80.0, **kw)[3]
+    assert len(extra['clusters']) == 0 and H0.size == 0
+    for name in ('mass', 'extent'):
+        assert extra[name]['H0'].size == 0 and extra[name]['cluster_pv'].size == 0
+
+
 @pytest.mark.parametrize('kwargs, match', [
     (dict(threshold=dict(start=0, step=0.2), tfce_also='mass', also_threshold=2.0),
      'needs exact TFCE'),
