@@ -2,11 +2,13 @@
  *
  * Usage: bench_tfce CASE_DIR
  * CASE_DIR/params.txt: key=value lines: n_subjects, n_times, n_vertices, tail, tfce
- * (exact|riemann|mne1.3), tfce_start, tfce_step, n_permutations, seed, n_jobs, compat
- * (none|mne1.3), generate (0: read X.f64; 1: synthesise smooth data here, seed 1).
- * Also reads edges.i64 (int64 pairs). Writes out_h0.f64 and out_map.f64 and prints one
- * JSON line: setup and execute seconds (wall, and CPU of all threads), permutations, wall
- * seconds per permutation. */
+ * (exact|riemann|mne1.3|none: none is the plain cluster-mass test at `threshold`),
+ * tfce_start, tfce_step, n_permutations, seed, n_jobs, compat (none|mne1.3), generate (0:
+ * read X.f64; 1: synthesise smooth data here, seed 1), also (issue 17: options.tfce_also,
+ * 1 mass, 2 extent, 3 both) and threshold (the cluster-forming t of also and of none).
+ * Also reads edges.i64 (int64 pairs). Writes out_h0.f64, out_map.f64 (TFCE) and with also
+ * out_h0_mass.f64 / out_h0_extent.f64, and prints one JSON line: setup and execute seconds
+ * (wall, and CPU of all threads), permutations, wall seconds per permutation. */
 #include "clusterperm.h"
 
 #include <math.h>
@@ -101,7 +103,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(key, "tail")) o.tail = atoi(val);
         else if (!strcmp(key, "tfce")) o.tfce = !strcmp(val, "mne1.3") ? CPERM_TFCE_MNE13 :
                                                 !strcmp(val, "riemann") ? CPERM_TFCE_RIEMANN :
+                                                !strcmp(val, "none") ? CPERM_TFCE_NONE :
                                                 CPERM_TFCE_EXACT;
+        else if (!strcmp(key, "also")) o.tfce_also = (unsigned)strtoul(val, NULL, 10);
+        else if (!strcmp(key, "threshold")) o.threshold = strtod(val, NULL);
         else if (!strcmp(key, "tfce_start")) o.tfce_start = strtod(val, NULL);
         else if (!strcmp(key, "tfce_step")) o.tfce_step = strtod(val, NULL);
         else if (!strcmp(key, "n_permutations")) o.n_permutations = strtol(val, NULL, 10);
@@ -147,11 +152,19 @@ int main(int argc, char **argv) {
     f = fopen(path, "wb");
     if (f) { fwrite(h0, sizeof *h0, nh, f); fclose(f); }
     snprintf(path, sizeof path, "%s/out_map.f64", argv[1]);
-    f = fopen(path, "wb");
+    f = cperm_run_tfce_map(run) ? fopen(path, "wb") : NULL;
     if (f) { fwrite(cperm_run_tfce_map(run), sizeof(double), T * V, f); fclose(f); }
-    const double *pv = cperm_run_tfce_pvalues(run);
+    for (unsigned what = CPERM_ALSO_MASS; what <= CPERM_ALSO_EXTENT; what <<= 1) {
+        size_t na = 0;
+        const double *ha = cperm_run_tfce_also_h0(run, what, &na);
+        snprintf(path, sizeof path, "%s/out_h0_%s.f64", argv[1],
+                 what == CPERM_ALSO_MASS ? "mass" : "extent");
+        f = ha ? fopen(path, "wb") : NULL;
+        if (f) { fwrite(ha, sizeof *ha, na, f); fclose(f); }
+    }
+    const double *pv = o.tfce ? cperm_run_tfce_pvalues(run) : NULL;
     size_t n_sig = 0;
-    for (size_t p = 0; p < T * V; p++) n_sig += pv[p] < 0.05;
+    for (size_t p = 0; pv && p < T * V; p++) n_sig += pv[p] < 0.05;
     printf("{\"setup_s\": %.6f, \"execute_s\": %.6f, \"execute_cpu_s\": %.6f, "
            "\"n_orders\": %zu, \"per_perm_s\": %.6g, "
            "\"n_points\": %zu, \"n_significant\": %zu, \"h0_max\": %.17g}\n", t1 - t0, t2 - t1, c2 - c1,

@@ -403,6 +403,7 @@ static char *tfce_json(const os_result *r, const double *tfce_obs, const double 
     json_object_set_new(par, "p_summary", jreal(o->p_summary));
     json_object_set_new(root, "parameters", par);
     json_object_set_new(root, "n_orders", json_integer((json_int_t)cperm_plan_n_orders(r->plan)));
+    json_object_set_new(root, "also", tfce_also_json(r)); /* --also (issue 17) */
     size_t n_sig = 0;
     for (size_t i = 0; i < a->n_points; i++)
         if (pv_obs[i] < o->p_summary) order[n_sig++] = (point_p){pv_obs[i], i};
@@ -486,6 +487,55 @@ static char *tfce_page(const os_result *r, const json_t *root, const report_imag
                       "tfce.json, h0.txt, tfce.npy, tfce-p.npy and tobs.npy");
 }
 
+/* --also (issue 17): clusters-mass.tsv / clusters-extent.tsv of arrays, one row per
+ * threshold cluster: its p and statistic, points, each dimension's span (first, last index),
+ * the peak (largest |t|, first if tied) per dimension, its channel and t. */
+static int also_tsv(outset *set, const os_result *r, unsigned what) {
+    const os_arrays *a = r->study->arrays;
+    const size_t n = cperm_run_tfce_also_n_clusters(r->run);
+    const double *p = cperm_run_tfce_also_pvalues(r->run, what);
+    const double *stat = cperm_run_tfce_also_stats(r->run, what), *tobs = cperm_run_tobs(r->run);
+    const int chan = a->channels && a->adj_dim >= 0;
+    report_buf b = {0};
+    size_t lo[ARRAYS_MAX_DIMS], hi[ARRAYS_MAX_DIMS], idx[ARRAYS_MAX_DIMS];
+    report_printf(&b, "cluster\tp\tsignificant\tstatistic\tn_points");
+    for (size_t d = 0; d < a->n_dims; d++)
+        report_printf(&b, "\t%s_first\t%s_last", a->names[d], a->names[d]);
+    for (size_t d = 0; d < a->n_dims; d++) report_printf(&b, "\tpeak_%s", a->names[d]);
+    report_printf(&b, "%s\tpeak_stat\n", chan ? "\tpeak_channel" : "");
+    for (size_t k = 0; k < n; k++) {
+        size_t m_n = 0, peak = SIZE_MAX;
+        const int64_t *m = cperm_run_tfce_also_cluster(r->run, k, &m_n);
+        for (size_t d = 0; d < a->n_dims; d++) lo[d] = SIZE_MAX, hi[d] = 0;
+        for (size_t i = 0; i < m_n; i++) {
+            const size_t e = (size_t)m[i];
+            unravel(idx, a, obs_index(a, e));
+            for (size_t d = 0; d < a->n_dims; d++) {
+                if (idx[d] < lo[d]) lo[d] = idx[d];
+                if (idx[d] > hi[d]) hi[d] = idx[d];
+            }
+            if (peak == SIZE_MAX || fabs(tobs[e]) > fabs(tobs[peak]) ||
+                (fabs(tobs[e]) == fabs(tobs[peak]) && e < peak))
+                peak = e;
+        }
+        report_printf(&b, "%zu\t%.17g\t%s\t%.17g\t%zu", k, p[k],
+                      p[k] < r->opts->p_summary ? "True" : "False", stat[k], m_n);
+        for (size_t d = 0; d < a->n_dims; d++) report_printf(&b, "\t%zu\t%zu", lo[d], hi[d]);
+        unravel(idx, a, obs_index(a, peak)); /* a cluster has at least one point */
+        for (size_t d = 0; d < a->n_dims; d++) report_printf(&b, "\t%zu", idx[d]);
+        if (chan) report_printf(&b, "\t%s", a->channels->names[idx[a->adj_dim]]);
+        report_printf(&b, "\t%.17g\n", tobs[peak]);
+    }
+    if (b.oom) {
+        free(b.p);
+        cli_error("out of memory while formatting clusters-%s.tsv", tfce_also_name(what));
+        return -1;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "clusters-%s.tsv", tfce_also_name(what));
+    return outset_take(set, name, b.p, strlen(b.p));
+}
+
 static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     const os_arrays *a = r->study->arrays;
     const double *tfce = cperm_run_tfce_map(r->run), *pv = cperm_run_tfce_pvalues(r->run);
@@ -507,6 +557,9 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
+    if (tfce_also_h0_outputs(set, r)) goto cleanup; /* --also (issue 17) */
+    for (unsigned what = CPERM_ALSO_MASS; what <= CPERM_ALSO_EXTENT; what <<= 1)
+        if ((r->opts->tfce.also & what) && also_tsv(set, r, what)) goto cleanup;
     if (!(json = tfce_json(r, buf, pv_obs))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;

@@ -287,10 +287,15 @@ static void effect_design(cperm_effect_design *d, const os_opts *o, const os_stu
 }
 
 /* A region's MNE label name: "NAME-lh". names points into buf (n_regions x 2 x 256). */
-int cluster_info_compute(cluster_info **out, const os_result *r, const cli_atlas *atlas) {
+/* The records of n_clusters clusters whose members come from members(run, k, &n): the
+ * run's clusters (cperm_run_cluster, effects of every design at once) or exact TFCE's
+ * threshold clusters (--also, issue 17: one-sample effects one cluster at a time). */
+static int info_compute(cluster_info **out, const os_result *r, const cli_atlas *atlas,
+                        size_t n_clusters,
+                        const int64_t *(*members)(const cperm_run *, size_t, size_t *)) {
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
-    const size_t nv = cli_stc_rows(L), n_clusters = cperm_run_n_clusters(r->run);
+    const size_t nv = cli_stc_rows(L);
     const double *tobs = cperm_run_tobs(r->run);
     cperm_err err = {0};
     *out = NULL;
@@ -308,15 +313,34 @@ int cluster_info_compute(cluster_info **out, const os_result *r, const cli_atlas
     /* effect sizes of every cluster at once (one workspace) */
     cperm_effect_design d;
     effect_design(&d, r->opts, st);
-    if (cperm_cluster_effects(eff, n_clusters, r->run, st->X, st->a.stems.n, nv * L->n_times, &d,
-                              &err)) {
-        cli_error("effect sizes: %s", err.msg);
-        goto fail;
+    if (members == cperm_run_cluster) {
+        if (cperm_cluster_effects(eff, n_clusters, r->run, st->X, st->a.stems.n,
+                                  nv * L->n_times, &d, &err)) {
+            cli_error("effect sizes: %s", err.msg);
+            goto fail;
+        }
+    } else {
+        double *work = malloc((st->a.stems.n ? st->a.stems.n : 1) * sizeof *work);
+        if (!work) {
+            cli_error("out of memory for the clusters' records");
+            goto fail;
+        }
+        for (size_t k = 0; k < n_clusters; k++) {
+            size_t n_m = 0;
+            const int64_t *m = members(r->run, k, &n_m);
+            if (cperm_effect_compute(&eff[k], st->X, st->a.stems.n, nv * L->n_times, m, n_m,
+                                     &d, work, &err)) {
+                free(work);
+                cli_error("effect sizes: %s", err.msg);
+                goto fail;
+            }
+        }
+        free(work);
     }
     for (size_t k = 0; k < n_clusters; k++) {
         cluster_info *ci = &info[k];
         size_t n_m = 0;
-        const int64_t *m = cperm_run_cluster(r->run, k, &n_m);
+        const int64_t *m = members(r->run, k, &n_m);
         ci->n_points = n_m;
         ci->effect = eff[k];
         ci->t_first = SIZE_MAX;
@@ -418,4 +442,13 @@ fail:
     free(eff);
     cluster_info_free(info, n_clusters);
     return -1;
+}
+
+int cluster_info_compute(cluster_info **out, const os_result *r, const cli_atlas *atlas) {
+    return info_compute(out, r, atlas, cperm_run_n_clusters(r->run), cperm_run_cluster);
+}
+
+int cluster_info_compute_also(cluster_info **out, const os_result *r) {
+    return info_compute(out, r, NULL, cperm_run_tfce_also_n_clusters(r->run),
+                        cperm_run_tfce_also_cluster);
 }

@@ -85,6 +85,9 @@ typedef struct cluster_info {
 /* Every cluster's record (n = cperm_run_n_clusters); atlas may be NULL. 0, or -1 after
  * printing the error. Free with cluster_info_free. */
 int cluster_info_compute(cluster_info **out, const struct os_result *r, const cli_atlas *atlas);
+/* The same for exact TFCE's threshold clusters (--also, issue 17:
+ * n = cperm_run_tfce_also_n_clusters), without atlas. */
+int cluster_info_compute_also(cluster_info **out, const struct os_result *r);
 void cluster_info_free(cluster_info *info, size_t n);
 
 #endif

@@ -34,10 +34,14 @@ static const char *block_name(const os_study *st, size_t h) {
 }
 
 char *cluster_tsv_text(const os_result *r, const cluster_info *info) {
+    return cluster_tsv_text_of(r, info, cperm_run_n_clusters(r->run), cperm_run_pvalues(r->run),
+                               cperm_run_cluster_stats(r->run));
+}
+
+char *cluster_tsv_text_of(const os_result *r, const cluster_info *info, size_t n,
+                          const double *p, const double *stat) {
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
-    const size_t n = cperm_run_n_clusters(r->run);
-    const double *p = cperm_run_pvalues(r->run), *stat = cperm_run_cluster_stats(r->run);
     const double *tobs = cperm_run_tobs(r->run);
     const size_t nv = cli_stc_rows(L);
     report_buf b = {0};

@@ -9,5 +9,9 @@
  * tab-separated, empty fields for values that do not apply (pandas reads them as NaN). NULL
  * when out of memory. The caller frees it. */
 char *cluster_tsv_text(const os_result *r, const cluster_info *info);
+/* The same for n clusters with these p-values and statistics (exact TFCE's threshold
+ * clusters of --also, issue 17: clusters-mass.tsv, clusters-extent.tsv). */
+char *cluster_tsv_text_of(const os_result *r, const cluster_info *info, size_t n,
+                          const double *p, const double *stat);
 
 #endif

@@ -97,7 +97,8 @@ static void usage(FILE *f) {
         "                       (samples, not seconds; Eelbrain's mintime)\n"
         "  --min-extent N       drop clusters covering fewer than N distinct vertices\n"
         "                       (Eelbrain's minsource)\n"
-        "TFCE (threshold-free cluster enhancement; the thresholds above are then unused):\n"
+        "TFCE (threshold-free cluster enhancement; the thresholds above are then unused,\n"
+        "except by --also):\n"
         "  --tfce               exact TFCE: the integral of e(h)^E h^H dh, no step\n"
         "  --tfce-steps START,STEP  thresholds np.arange(START, max, STEP) (MNE's\n"
         "                       threshold=dict(start, step); for --tail -1 negative, or\n"
@@ -109,6 +110,15 @@ static void usage(FILE *f) {
         "  --tfce-h H, --tfce-e E  height and extent powers (default 2 and 0.5)\n"
         "                       outputs: tfce-lh/-rh.stc (scores*sign(t)), tfce-p-lh/-rh.stc\n"
         "                       (per-point p), tobs-lh/-rh.stc, h0.txt, tfce.json\n"
+        "  --also mass,extent   exact TFCE only: the same sweep of every permuted map also\n"
+        "                       tests the clusters at the cluster-forming threshold\n"
+        "                       (--p-threshold or --t-threshold, then required) by their\n"
+        "                       mass and/or extent (points), as the cluster test without\n"
+        "                       --tfce would; not with --step-down-p or --checkpoint.\n"
+        "                       outputs: h0-mass.txt, h0-extent.txt (as h0.txt),\n"
+        "                       clusters-mass.tsv, clusters-extent.tsv (clusters.tsv's\n"
+        "                       columns; with --dims each dimension's span), tfce.json's\n"
+        "                       \"also\"\n"
         "  --compat none|mne1.3 none (default): true connected components; mne1.3:\n"
         "                       MNE 1.3's spatio-temporal clustering with its 1-step split\n"
         "  -j, --jobs N         threads (-1 = all cores; default 1; also -jN); results do\n"
@@ -439,6 +449,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             "--tail", "--n-permutations", "--seed", "--sigma", "--step-down-p", "--max-step",
             "--compat", "--jobs", "--p-summary", "--checkpoint-interval",
             "--tfce-steps", "--tfce-formula", "--tfce-h", "--tfce-e", /* TFCE: issue 5 */
+            "--also", /* exact TFCE's extra statistics: issue 17 */
             "--group", "--stat", "--f-threshold", /* independent */
             "--cell", "--factors", "--effect", "--scheme", /* rm-anova */
             "--min-neighbors", "--min-duration", "--min-extent", /* issue 13 */
@@ -451,7 +462,8 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             if (!strcmp(name, known[k])) found = k;
         /* each command's own options */
         static const char *const onesample_only[] = {"--a", "--b", "--tfce-steps",
-                                                     "--tfce-formula", "--tfce-h", "--tfce-e"};
+                                                     "--tfce-formula", "--tfce-h", "--tfce-e",
+                                                     "--also"};
         static const char *const independent_only[] = {"--group", "--stat"};
         static const char *const rm_only[] = {"--cell", "--factors", "--effect", "--scheme"};
         static const char *const not_rm[] = {"--t-threshold", "--sigma"};
@@ -460,7 +472,7 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             size_t n;
             int applies;
         } others[] = {
-            {onesample_only, 6, indep || rm},
+            {onesample_only, 7, indep || rm},
             {independent_only, 2, !indep},
             {rm_only, 4, !rm},
             {not_rm, 2, rm},
@@ -707,14 +719,23 @@ static int parse_args(int argc, char **argv, os_opts *o, const char *command) {
             return -1;
         }
     }
-    if (tfce_cli_finish(&o->tfce, o->tail)) return -1; /* TFCE (issue 5) */
+    /* TFCE (issue 5); --also (issue 17) needs a threshold */
+    if (tfce_cli_finish(&o->tfce, o->tail, !isnan(o->p_threshold) || !isnan(o->t_threshold)))
+        return -1;
+    if (o->tfce.also && (o->step_down_p > 0 || o->ckpt.path)) {
+        cli_error("%s: --also %s does not combine with %s (%s)", command, o->tfce.also_arg,
+                  o->step_down_p > 0 ? "--step-down-p" : "--checkpoint",
+                  o->step_down_p > 0 ? "its clusters are not stepped down"
+                                     : "its H0s are not saved in checkpoints");
+        return -1;
+    }
     if (o->tfce.on && (o->min_neighbors || o->min_duration || o->min_extent)) { /* issue 13 */
         cli_error("%s: %s filters threshold-based clusters; TFCE has none", command,
                   o->min_neighbors ? "--min-neighbors" : o->min_duration ? "--min-duration"
                                                                          : "--min-extent");
         return -1;
     }
-    if (o->tfce.on && (!isnan(o->p_threshold) || !isnan(o->t_threshold))) {
+    if (o->tfce.on && !o->tfce.also && (!isnan(o->p_threshold) || !isnan(o->t_threshold))) {
         cli_error("%s: %s has no effect with TFCE, which uses every threshold (give "
                   "--tfce-steps START,STEP for stepped thresholds)", command,
                   !isnan(o->p_threshold) ? "--p-threshold" : "--t-threshold");
@@ -975,7 +996,9 @@ static const char *const output_names[] = {
     "report.html",
     "tobs-vl.stc",         "summary-vl.stc", /* a volume (or mixed) space's estimates */
     "summary-vol.png",     /* its glass brain */
-    "tobs.npy",            "cluster-labels.npy", "tfce.npy", "tfce-p.npy"}; /* arrays */
+    "tobs.npy",            "cluster-labels.npy", "tfce.npy", "tfce-p.npy", /* arrays */
+    "h0-mass.txt",         "h0-extent.txt",       /* --also (issue 17) */
+    "clusters-mass.tsv",   "clusters-extent.tsv"};
 
 /* The run's statistical outputs, figures and page as one output set, committed together:
  * on any failure --out is left exactly as it was. Returns 0, or -1 after printing why. */
@@ -1016,6 +1039,11 @@ static int cluster_command(int argc, char **argv, const char *command) {
         return CLI_EXIT_OK;
     }
     if (prc < 0) return CLI_EXIT_USAGE;
+    if (o.tfce.also && cli_mpi_size() > 1) { /* issue 17: the extra H0s stay in their rank */
+        cli_error("%s: --also %s runs in one process (clusterperm-mpi gathers only TFCE's H0); "
+                  "run it with one rank or with clusterperm", command, o.tfce.also_arg);
+        return CLI_EXIT_USAGE;
+    }
     /* Batch jobs redirect stdout to a file: without line buffering the log would appear only
      * when the run ends. */
     setvbuf(stdout, NULL, _IOLBF, 0);

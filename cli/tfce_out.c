@@ -57,6 +57,27 @@ int tfce_cli_option(tfce_cli *t, const char *name, const char *val, int *rc) {
         t->steps_given = t->on = 1;
         return 1;
     }
+    if (!strcmp(name, "--also")) { /* issue 17: mass, extent or both, comma-separated */
+        t->also = 0;
+        t->also_arg = val;
+        for (const char *c = val;;) {
+            const char *end = strchr(c, ',');
+            const size_t n = end ? (size_t)(end - c) : strlen(c);
+            unsigned bit = n == 4 && !strncmp(c, "mass", 4)     ? CPERM_ALSO_MASS
+                           : n == 6 && !strncmp(c, "extent", 6) ? CPERM_ALSO_EXTENT
+                                                                : 0u;
+            if (!bit) {
+                cli_error("onesample: --also '%s': unknown statistic '%.*s' (give mass, extent "
+                          "or mass,extent)", val, (int)n, c);
+                *rc = -1;
+                return 1;
+            }
+            t->also |= bit;
+            if (!end) break;
+            c = end + 1;
+        }
+        return 1;
+    }
     if (!strcmp(name, "--tfce-formula")) {
         if (!strcmp(val, "exact")) t->mode = CPERM_TFCE_EXACT;
         else if (!strcmp(val, "riemann")) t->mode = CPERM_TFCE_RIEMANN;
@@ -72,7 +93,19 @@ int tfce_cli_option(tfce_cli *t, const char *name, const char *val, int *rc) {
     return 0;
 }
 
-int tfce_cli_finish(tfce_cli *t, long tail) {
+int tfce_cli_finish(tfce_cli *t, long tail, int threshold_given) {
+    if (t->also && (!t->on || t->mode != CPERM_TFCE_EXACT || t->steps_given)) {
+        cli_error("onesample: --also %s needs exact TFCE (--tfce, without --tfce-steps or "
+                  "another --tfce-formula): the extra statistics come from its sweep",
+                  t->also_arg);
+        return -1;
+    }
+    if (t->also && !threshold_given) {
+        cli_error("onesample: --also %s needs the cluster-forming threshold of its clusters: "
+                  "give --p-threshold P or --t-threshold T (TFCE itself uses none)",
+                  t->also_arg);
+        return -1;
+    }
     if (!t->on) return 0;
     if (t->steps_given && !t->formula) t->mode = CPERM_TFCE_RIEMANN;
     if (t->mode == CPERM_TFCE_EXACT && t->steps_given) {
@@ -99,6 +132,7 @@ void tfce_cli_apply(const tfce_cli *t, cperm_options *opts) {
     opts->tfce_step = t->step;
     opts->tfce_h = t->h;
     opts->tfce_e = t->e;
+    opts->tfce_also = t->also; /* issue 17; opts->threshold is the cluster-forming one */
 }
 
 /* ------------------------------------------------------------- outputs */
@@ -199,6 +233,7 @@ static char *summary_json(const os_result *r) {
     json_object_set_new(root, "n_step_downs",
                         json_integer((json_int_t)cperm_run_n_step_downs(run)));
     json_object_set_new(root, "h0_observed", jreal(nh ? h0[0] : NAN));
+    json_object_set_new(root, "also", tfce_also_json(r)); /* --also (issue 17) */
     /* points with p < p_summary: counts, vertices, time range, peak */
     size_t n_sig = 0, peak = SIZE_MAX;
     double tmin = NAN, tmax = NAN, min_p = 1.0;
@@ -302,6 +337,7 @@ void tfce_print_log(const os_result *r) {
     for (size_t p = 0; p < P; p++) n_sig += pv[p] < p_summary;
     printf("TFCE: %zu of %zu points with p < %g\n", n_sig, P, p_summary);
     fflush(stdout);
+    tfce_also_print_log(r); /* --also (issue 17) */
 }
 
 int tfce_outputs(outset *set, const os_result *r) {
@@ -326,6 +362,7 @@ int tfce_outputs(outset *set, const os_result *r) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
+    if (tfce_also_h0_outputs(set, r) || tfce_also_tsv_outputs(set, r)) goto cleanup; /* 17 */
     if (!(json = summary_json(r))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;

@@ -14,6 +14,8 @@ typedef struct tfce_cli {
     int steps_given;
     double start, step, h, e;
     const char *formula;      /* as given, or NULL */
+    unsigned also;            /* --also: CPERM_ALSO_MASS | CPERM_ALSO_EXTENT (issue 17) */
+    const char *also_arg;     /* --also as given, or NULL */
 } tfce_cli;
 
 void tfce_cli_init(tfce_cli *t);
@@ -22,8 +24,10 @@ int tfce_cli_flag(tfce_cli *t, const char *arg);
 /* Options with a value: 1 if `name` is a TFCE option (then *rc is 0, or -1 after printing
  * the error), 0 otherwise. */
 int tfce_cli_option(tfce_cli *t, const char *name, const char *val, int *rc);
-/* Checks the combination once all arguments are read; -1 after printing the error. */
-int tfce_cli_finish(tfce_cli *t, long tail);
+/* Checks the combination once all arguments are read; -1 after printing the error.
+ * threshold_given: --p-threshold or --t-threshold was given (--also needs one; without
+ * --also TFCE refuses them). */
+int tfce_cli_finish(tfce_cli *t, long tail, int threshold_given);
 void tfce_cli_apply(const tfce_cli *t, cperm_options *opts);
 
 /* After a successful execute: the log MNE prints for TFCE ("Using N thresholds ...", or
@@ -37,6 +41,25 @@ void tfce_print_log(const struct os_result *r);
  * signed by t; marked stale otherwise); then the figures and the page (tfce_report_add).
  * Returns 0, or -1 after printing the error. */
 int tfce_outputs(outset *set, const struct os_result *r);
+
+/* --also (issue 17): the names of the statistics asked for ("mass", "extent") and their
+ * files. also_name(CPERM_ALSO_MASS) = "mass". */
+const char *tfce_also_name(unsigned what);
+/* Adds h0-mass.txt / h0-extent.txt (one value a line, as h0.txt) for each statistic of
+ * --also, and marks those not asked for stale. Returns 0, or -1 after printing the error
+ * (also when the run holds no such H0). */
+int tfce_also_h0_outputs(outset *set, const struct os_result *r);
+/* Adds clusters-mass.tsv / clusters-extent.tsv of a run on source estimates: the threshold
+ * clusters, one row each in clusters.tsv's columns (p and statistic of that test; no regions:
+ * TFCE runs take no atlas). 0, or -1 after printing the error. */
+int tfce_also_tsv_outputs(outset *set, const struct os_result *r);
+/* The log lines of --also (the threshold, the clusters, how many have p < --p-summary). */
+void tfce_also_print_log(const struct os_result *r);
+/* tfce.json's "also" object: the cluster-forming threshold, the statistics and, for each,
+ * the observed extreme, the number of clusters and of those with p < --p-summary and the
+ * files; NULL (a JSON null) without --also. */
+struct json_t;
+struct json_t *tfce_also_json(const struct os_result *r);
 
 /* ------------------------------------------------------------- figures and report */
 

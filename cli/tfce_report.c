@@ -106,6 +106,27 @@ static char *tfce_page(const os_result *r, const json_t *root, const report_imag
     }
     free(idx);
 
+    const json_t *also = json_object_get(root, "also"); /* --also (issue 17) */
+    if (json_is_object(also)) {
+        const json_t *thr = json_object_get(also, "threshold");
+        report_printf(&b, "<h2>Cluster tests at the threshold</h2>\n<p id=\"also\">The same "
+                      "permutations also tested the %.0f clusters at the cluster-forming "
+                      "threshold %.6g:", json_number_value(json_object_get(also, "n_clusters")),
+                      json_is_number(thr) ? json_number_value(thr) : NAN);
+        static const char *const names[2] = {"mass", "extent"};
+        for (int i = 0, first = 1; i < 2; i++) {
+            const json_t *one = json_object_get(also, names[i]);
+            if (!json_is_object(one)) continue;
+            const json_t *mp = json_object_get(one, "min_p");
+            report_printf(&b, "%scluster %s: %.0f with p &lt; %g", first ? " " : "; ", names[i],
+                          json_number_value(json_object_get(one, "n_significant")), ps);
+            if (json_is_number(mp)) report_printf(&b, " (smallest p = %.4g)", json_number_value(mp));
+            report_printf(&b, ", clusters-%s.tsv", names[i]);
+            first = 0;
+        }
+        report_printf(&b, ".</p>\n");
+    }
+
     report_params_begin(&b);
     {
         static const char *const names[3] = {"a", "b", "src"};

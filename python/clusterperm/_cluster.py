@@ -289,8 +289,35 @@ def _stat_caller(stat_fun, slices, buffer_size, n_tests):
     return call
 
 
+def _also_options(tfce_also, also_threshold, threshold, tail):
+    """tfce_also (issue 17, beyond MNE): 'mass', 'extent' or both, with exact TFCE and the
+    cluster-forming threshold also_threshold; the engine's mask and threshold."""
+    names = (tfce_also,) if isinstance(tfce_also, str) else tuple(tfce_also)
+    bits = {'mass': _cperm.ALSO_MASS, 'extent': _cperm.ALSO_EXTENT}
+    mask = 0
+    for name in names:
+        if name not in bits:
+            raise ValueError('tfce_also must name "mass" and/or "extent", got %r' % (name,))
+        mask |= bits[name]
+    if not mask:
+        raise ValueError('tfce_also must name "mass" and/or "extent", got nothing')
+    if not (isinstance(threshold, dict) and threshold.get('exact')):
+        raise ValueError('tfce_also needs exact TFCE: threshold=dict(start=0, step=0.2, '
+                         'exact=True)')
+    if also_threshold is None:
+        raise ValueError('tfce_also needs the cluster-forming threshold of its clusters: '
+                         'give also_threshold')
+    also_threshold = float(also_threshold)
+    if (tail < 0 and also_threshold > 0 or tail > 0 and also_threshold < 0 or
+            tail == 0 and also_threshold < 0):
+        raise ValueError('incompatible tail and also_threshold signs, got %s and %s'
+                         % (tail, also_threshold))
+    return mask, also_threshold
+
+
 def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, max_step,
-         exclude, step_down_p, t_power, out_type, check_disjoint, buffer_size, compat, kind):
+         exclude, step_down_p, t_power, out_type, check_disjoint, buffer_size, compat, kind,
+         tfce_also=None, also_threshold=None):
     check_option('out_type', out_type, ['mask', 'indices'])
     check_option('tail', tail, [-1, 0, 1])
     check_option('compat', compat, [None, 'none', 'mne1.3'])
@@ -298,6 +325,9 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
         compat = DEFAULTS['compat']
     compat = None if compat == 'none' else compat
     tfce = isinstance(threshold, dict)
+    also_mask = 0
+    if tfce_also is not None:
+        also_mask, also_threshold = _also_options(tfce_also, also_threshold, threshold, tail)
     if not tfce:
         if isinstance(threshold, str) or not np.isscalar(threshold):
             threshold = float(threshold)  # Python's TypeError, as MNE's float()
@@ -339,8 +369,9 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
         raise ValueError('t_obs.shape %s provided by stat_fun %s is not compatible with the '
                          'sample shape %s' % (t_obs.shape, stat_fun, sample_shape))
 
-    opts.update(threshold=0.0 if tfce else threshold, tail=int(tail), t_power=float(t_power),
-                step_down_p=float(step_down_p), n_jobs=n_jobs)
+    opts.update(threshold=(also_threshold if also_mask else 0.0) if tfce else threshold,
+                tail=int(tail), t_power=float(t_power), step_down_p=float(step_down_p),
+                n_jobs=n_jobs, tfce_also=also_mask)
     if exclude is not None:
         opts['exclude'] = np.ascontiguousarray(np.asarray(exclude, bool).ravel(), np.uint8)
     if tfce:
@@ -436,6 +467,19 @@ def _run(X, threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed, 
                         'from subsequent iterations'
                         % (k + 1, removed, 'additional ' if k else '', _pl(removed)))
     out = _clusters_out(clusters, sample_shape, out_type, path, tfce)
+    if also_mask:  # issue 17: a fifth element, the threshold clusters' tests
+        also = res['also']
+        extra = dict(threshold=also_threshold,
+                     clusters=_clusters_out(also['clusters'], sample_shape, out_type, path,
+                                            False))
+        for name in ('mass', 'extent'):
+            if name in also:
+                # no observed cluster: an empty H0, as MNE's cluster test returns
+                extra[name] = dict(stats=also[name]['stats'],
+                                   cluster_pv=also[name]['pvalues'],
+                                   H0=also[name]['h0'] if len(also['clusters'])
+                                   else np.array([]))
+        return t_obs_out, out, res['pvalues'], res['h0'], extra
     return t_obs_out, out, res['pvalues'], res['h0']
 
 
@@ -459,13 +503,20 @@ def permutation_cluster_1samp_test(
         X, threshold=None, n_permutations=1024, tail=0, stat_fun=None,
         adjacency=None, n_jobs=None, seed=None, max_step=1, exclude=None,
         step_down_p=0, t_power=1, out_type='indices', check_disjoint=False,
-        buffer_size=1000, verbose=None, compat=None):
+        buffer_size=1000, verbose=None, compat=None, tfce_also=None, also_threshold=None):
     """One-sample (or paired) cluster-level permutation test by sign flips, as
-    mne.stats.permutation_cluster_1samp_test."""
+    mne.stats.permutation_cluster_1samp_test.
+
+    tfce_also ('mass', 'extent' or both; beyond MNE, issue 17): with exact TFCE
+    (threshold=dict(..., exact=True)) the same sweep of every permuted map also tests the
+    clusters at the cluster-forming threshold also_threshold (required), as this function
+    called with threshold=also_threshold (t_power=t_power: mass) or t_power=0 (extent) would.
+    A fifth element is then returned: dict(threshold, clusters (as out_type), mass=dict(stats,
+    cluster_pv, H0), extent=dict(...)) for the statistics asked for. Not with step_down_p."""
     stat_fun, threshold = _check_fun(X, stat_fun, threshold, tail, '1samp')
     return _run([X], threshold, n_permutations, tail, stat_fun, adjacency, n_jobs, seed,
                 max_step, exclude, step_down_p, t_power, out_type, check_disjoint,
-                buffer_size, compat, '1samp')
+                buffer_size, compat, '1samp', tfce_also, also_threshold)
 
 
 def _spatial_exclude(shape, spatial_exclude):
@@ -483,16 +534,17 @@ def spatio_temporal_cluster_1samp_test(
         X, threshold=None, n_permutations=1024, tail=0, stat_fun=None,
         adjacency=None, n_jobs=None, seed=None, max_step=1, spatial_exclude=None,
         step_down_p=0, t_power=1, out_type='indices', check_disjoint=False,
-        buffer_size=1000, verbose=None, compat=None):
+        buffer_size=1000, verbose=None, compat=None, tfce_also=None, also_threshold=None):
     """One-sample spatio-temporal cluster test, X (observations, times, ..., space), as
-    mne.stats.spatio_temporal_cluster_1samp_test."""
+    mne.stats.spatio_temporal_cluster_1samp_test; tfce_also and also_threshold as
+    permutation_cluster_1samp_test's."""
     exclude = _spatial_exclude(X.shape, spatial_exclude)
     return permutation_cluster_1samp_test(
         X, threshold=threshold, stat_fun=stat_fun, tail=tail,
         n_permutations=n_permutations, adjacency=adjacency, n_jobs=n_jobs, seed=seed,
         max_step=max_step, exclude=exclude, step_down_p=step_down_p, t_power=t_power,
         out_type=out_type, check_disjoint=check_disjoint, buffer_size=buffer_size,
-        compat=compat)
+        compat=compat, tfce_also=tfce_also, also_threshold=also_threshold)
 
 
 @verbose

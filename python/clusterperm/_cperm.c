@@ -453,11 +453,57 @@ static int opt_sizes(PyObject *d, const char *key, size_t *buf, size_t cap, size
     return 0;
 }
 
+/* Exact TFCE's extra statistics (options.tfce_also, issue 17) as a dict: clusters (the
+ * threshold clusters, int64 flat indices each) and, for each statistic asked for, "mass" /
+ * "extent": a dict of stats, pvalues and h0 (float64). NULL with an exception set. */
+static PyObject *also_results(const cperm_run *run, unsigned also) {
+    const size_t C = cperm_run_tfce_also_n_clusters(run);
+    PyObject *d = PyDict_New(), *clusters = PyList_New((Py_ssize_t)C);
+    if (!d || !clusters) goto fail;
+    for (size_t k = 0; k < C; k++) {
+        size_t m = 0;
+        const int64_t *mem = cperm_run_tfce_also_cluster(run, k, &m);
+        PyObject *a = new_vector(NPY_INT64, m, mem, sizeof(int64_t));
+        if (!a) goto fail;
+        PyList_SET_ITEM(clusters, (Py_ssize_t)k, a);
+    }
+    if (PyDict_SetItemString(d, "clusters", clusters)) goto fail;
+    Py_CLEAR(clusters);
+    static const struct { unsigned bit; const char *name; } what[2] = {
+        {CPERM_ALSO_MASS, "mass"}, {CPERM_ALSO_EXTENT, "extent"}};
+    for (int i = 0; i < 2; i++) {
+        if (!(also & what[i].bit)) continue;
+        size_t nh = 0;
+        const double *h0 = cperm_run_tfce_also_h0(run, what[i].bit, &nh);
+        if (!h0) {
+            PyErr_Format(PyExc_RuntimeError, "tfce_also: no %s H0 in the run", what[i].name);
+            goto fail;
+        }
+        PyObject *one = Py_BuildValue(
+            "{s:N,s:N,s:N}", "stats",
+            new_vector(NPY_DOUBLE, C, cperm_run_tfce_also_stats(run, what[i].bit), sizeof(double)),
+            "pvalues",
+            new_vector(NPY_DOUBLE, C, cperm_run_tfce_also_pvalues(run, what[i].bit),
+                       sizeof(double)),
+            "h0", new_vector(NPY_DOUBLE, nh, h0, sizeof(double)));
+        if (!one || PyDict_SetItemString(d, what[i].name, one)) {
+            Py_XDECREF(one);
+            goto fail;
+        }
+        Py_DECREF(one);
+    }
+    return d;
+fail:
+    Py_XDECREF(clusters);
+    Py_XDECREF(d);
+    return NULL;
+}
+
 /* cluster_test(X, n_times, n_vertices, indptr, indices, options, stat_fun, progress)
  *   X: (n_observations, n_points) float64, n_points = n_times x n_vertices.
  * Returns a dict: tobs, clusters (list of int64 flat indices, the engine's order),
  * cluster_stats, pvalues, h0, n_step_downs, removed (per pass), threshold, n_orders, exact,
- * tfce_map (TFCE only). */
+ * tfce_map (TFCE only), also (with options' tfce_also: also_results). */
 static PyObject *py_cluster_test(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *x_obj, *indptr, *indices, *opts_d, *stat_fun, *progress;
@@ -468,7 +514,7 @@ static PyObject *py_cluster_test(PyObject *self, PyObject *args) {
     cperm_options o;
     cperm_options_init(&o, CPERM_OPTIONS_VERSION);
     size_t group_sizes[CPERM_MAX_GROUPS], levels[CPERM_RM_MAX_FACTORS], n_levels = 0;
-    long n_perm = o.n_permutations, seed = 0, effect = 0;
+    long n_perm = o.n_permutations, seed = 0, effect = 0, also = 0;
     if (opt_double(opts_d, "threshold", &o.threshold) || opt_int(opts_d, "tail", &o.tail) ||
         opt_double(opts_d, "t_power", &o.t_power) ||
         opt_long(opts_d, "n_permutations", &n_perm) || opt_long(opts_d, "seed", &seed) ||
@@ -484,8 +530,10 @@ static PyObject *py_cluster_test(PyObject *self, PyObject *args) {
         opt_int(opts_d, "sequential_sums", &o.sequential_sums) ||
         opt_sizes(opts_d, "group_sizes", group_sizes, CPERM_MAX_GROUPS, &o.n_groups) ||
         opt_sizes(opts_d, "rm_factor_levels", levels, CPERM_RM_MAX_FACTORS, &n_levels) ||
-        opt_long(opts_d, "rm_effect", &effect) || opt_int(opts_d, "rm_scheme", &o.rm_scheme))
+        opt_long(opts_d, "rm_effect", &effect) || opt_int(opts_d, "rm_scheme", &o.rm_scheme) ||
+        opt_long(opts_d, "tfce_also", &also))
         return NULL;
+    o.tfce_also = (unsigned)also; /* issue 17: CPERM_ALSO_MASS | CPERM_ALSO_EXTENT */
     o.n_permutations = n_perm;
     o.seed = (uint32_t)seed;
     o.group_sizes = o.n_groups ? group_sizes : NULL;
@@ -588,6 +636,11 @@ static PyObject *py_cluster_test(PyObject *self, PyObject *args) {
         "removed", removed, "threshold", cperm_plan_threshold(plan), "n_orders",
         (Py_ssize_t)cperm_plan_n_orders(plan), "exact", cperm_plan_is_exact(plan), "tfce_map",
         tfce ? new_vector(NPY_DOUBLE, P, tfce, sizeof(double)) : (Py_INCREF(Py_None), Py_None));
+    if (result && o.tfce_also) { /* issue 17: exact TFCE's extra statistics */
+        PyObject *extra = also_results(run, o.tfce_also);
+        if (!extra || PyDict_SetItemString(result, "also", extra)) Py_CLEAR(result);
+        Py_XDECREF(extra);
+    }
 done:
     cperm_run_free(run);
     cperm_plan_free(plan);
@@ -690,6 +743,8 @@ PyMODINIT_FUNC PyInit__cperm(void) {
     if (!m) return NULL;
     PyModule_AddStringConstant(m, "version", cperm_version());
     PyModule_AddIntConstant(m, "PERMUTATIONS_ALL", (long)CPERM_PERMUTATIONS_ALL);
+    PyModule_AddIntConstant(m, "ALSO_MASS", CPERM_ALSO_MASS); /* issue 17 */
+    PyModule_AddIntConstant(m, "ALSO_EXTENT", CPERM_ALSO_EXTENT);
     PyModule_AddIntConstant(m, "DESIGN_SIGN_FLIP", CPERM_DESIGN_SIGN_FLIP);
     PyModule_AddIntConstant(m, "DESIGN_GROUPS", CPERM_DESIGN_GROUPS);
     PyModule_AddIntConstant(m, "STAT_T_1SAMP", CPERM_STAT_T_1SAMP);
