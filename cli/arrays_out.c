@@ -43,16 +43,12 @@ static json_t *jlist(const cli_strlist *l) {
     return arr;
 }
 
-/* One cluster's record: extent per dimension, channels covered, the peak. */
-static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
-    const os_arrays *a = r->study->arrays;
-    size_t n = 0;
-    const int64_t *m = cperm_run_cluster(r->run, k, &n);
-    const double *tobs = cperm_run_tobs(r->run);
-    const double p = cperm_run_pvalues(r->run)[k];
-    size_t lo[ARRAYS_MAX_DIMS], hi[ARRAYS_MAX_DIMS], idx[ARRAYS_MAX_DIMS];
+/* A cluster's first and last index along each dimension into lo/hi, and its peak: the
+ * member of largest |t| (the smallest flat index on a tie). */
+static size_t cluster_span(const os_arrays *a, const int64_t *m, size_t n, const double *tobs,
+                           size_t *lo, size_t *hi) {
+    size_t idx[ARRAYS_MAX_DIMS], peak = SIZE_MAX;
     for (size_t d = 0; d < a->n_dims; d++) lo[d] = SIZE_MAX, hi[d] = 0;
-    size_t peak = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
         const size_t e = (size_t)m[i];
         unravel(idx, a, obs_index(a, e));
@@ -64,6 +60,18 @@ static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
             (fabs(tobs[e]) == fabs(tobs[peak]) && e < peak))
             peak = e;
     }
+    return peak;
+}
+
+/* One cluster's record: extent per dimension, channels covered, the peak. */
+static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
+    const os_arrays *a = r->study->arrays;
+    size_t n = 0;
+    const int64_t *m = cperm_run_cluster(r->run, k, &n);
+    const double *tobs = cperm_run_tobs(r->run);
+    const double p = cperm_run_pvalues(r->run)[k];
+    size_t lo[ARRAYS_MAX_DIMS], hi[ARRAYS_MAX_DIMS], idx[ARRAYS_MAX_DIMS];
+    const size_t peak = cluster_span(a, m, n, tobs, lo, hi);
     json_t *c = json_object();
     json_object_set_new(c, "index", json_integer((json_int_t)k));
     json_object_set_new(c, "p", jreal(p));
@@ -504,20 +512,9 @@ static int also_tsv(outset *set, const os_result *r, unsigned what) {
     for (size_t d = 0; d < a->n_dims; d++) report_printf(&b, "\tpeak_%s", a->names[d]);
     report_printf(&b, "%s\tpeak_stat\n", chan ? "\tpeak_channel" : "");
     for (size_t k = 0; k < n; k++) {
-        size_t m_n = 0, peak = SIZE_MAX;
+        size_t m_n = 0;
         const int64_t *m = cperm_run_tfce_also_cluster(r->run, k, &m_n);
-        for (size_t d = 0; d < a->n_dims; d++) lo[d] = SIZE_MAX, hi[d] = 0;
-        for (size_t i = 0; i < m_n; i++) {
-            const size_t e = (size_t)m[i];
-            unravel(idx, a, obs_index(a, e));
-            for (size_t d = 0; d < a->n_dims; d++) {
-                if (idx[d] < lo[d]) lo[d] = idx[d];
-                if (idx[d] > hi[d]) hi[d] = idx[d];
-            }
-            if (peak == SIZE_MAX || fabs(tobs[e]) > fabs(tobs[peak]) ||
-                (fabs(tobs[e]) == fabs(tobs[peak]) && e < peak))
-                peak = e;
-        }
+        const size_t peak = cluster_span(a, m, m_n, tobs, lo, hi);
         report_printf(&b, "%zu\t%.17g\t%s\t%.17g\t%zu", k, p[k],
                       p[k] < r->opts->p_summary ? "True" : "False", stat[k], m_n);
         for (size_t d = 0; d < a->n_dims; d++) report_printf(&b, "\t%zu\t%zu", lo[d], hi[d]);

@@ -75,6 +75,18 @@ typedef struct result {
     int allocs;
 } result;
 
+/* The clusters' members as `get` gives them, concatenated, with their offsets. */
+static void copy_members(result *res, const cperm_run *run,
+                         const int64_t *(*get)(const cperm_run *, size_t, size_t *)) {
+    res->offsets[0] = 0;
+    for (size_t k = 0; k < res->n_clusters; k++) {
+        size_t nm;
+        const int64_t *m = get(run, k, &nm);
+        memcpy(res->members + res->offsets[k], m, nm * sizeof *m);
+        res->offsets[k + 1] = res->offsets[k] + nm;
+    }
+}
+
 /* One plan on X; tfce: with exact TFCE and `also`; otherwise a plain cluster-mass run. */
 static int run_one(const cperm_graph *g, const double *X, const cperm_options *base, int tfce,
                    unsigned also, double t_power, int n_jobs, result *res) {
@@ -105,24 +117,12 @@ static int run_one(const cperm_graph *g, const double *X, const cperm_options *b
         res->n_clusters = cperm_run_n_clusters(run);
         memcpy(res->stats, cperm_run_cluster_stats(run), res->n_clusters * sizeof(double));
         memcpy(res->pv, cperm_run_pvalues(run), res->n_clusters * sizeof(double));
-        res->offsets[0] = 0;
-        for (size_t k = 0; k < res->n_clusters; k++) {
-            size_t nm;
-            const int64_t *m = cperm_run_cluster(run, k, &nm);
-            memcpy(res->members + res->offsets[k], m, nm * sizeof *m);
-            res->offsets[k + 1] = res->offsets[k] + nm;
-        }
+        copy_members(res, run, cperm_run_cluster);
         goto done;
     }
     memcpy(res->tfce_h0, h, res->n_h0 * sizeof *h);
     res->n_clusters = cperm_run_tfce_also_n_clusters(run);
-    res->offsets[0] = 0;
-    for (size_t k = 0; k < res->n_clusters; k++) {
-        size_t nm;
-        const int64_t *m = cperm_run_tfce_also_cluster(run, k, &nm);
-        memcpy(res->members + res->offsets[k], m, nm * sizeof *m);
-        res->offsets[k + 1] = res->offsets[k] + nm;
-    }
+    copy_members(res, run, cperm_run_tfce_also_cluster);
     for (int i = 0; i < 2; i++) {
         const unsigned w = i ? CPERM_ALSO_EXTENT : CPERM_ALSO_MASS;
         size_t nh = 0;
