@@ -20,7 +20,10 @@
 /* include = not excluded and, when `stepped`, not in a unit removed by step-down. */
 static void set_include(const cperm_plan *plan, cperm_run *run, int stepped) {
     const size_t P = plan->n_points;
-    for (size_t p = 0; p < P; p++) run->include[p] = cperm_plan_includes(plan, p);
+    if (!plan->exclude && !plan->point_exclude)
+        memset(run->include, 1, P * sizeof *run->include);
+    else
+        for (size_t p = 0; p < P; p++) run->include[p] = cperm_plan_includes(plan, p);
     for (size_t r = 0; stepped && r < run->n_removed; r++) {
         size_t c = run->removed[r];
         for (size_t k = run->obs.offsets[c]; k < run->obs.offsets[c + 1]; k++)

@@ -83,6 +83,7 @@ struct cperm_flip_ws {
     double fscale, falpha;      /* power-of-two data scale; relaxed alpha for float32 */
     cperm_point **gather;       /* per thread: n_points */
     size_t *top_idx;            /* points with the largest Q, descending */
+    uint32_t *top_cand;         /* n_points (sigma relative): the top buckets' points */
     double *top_x;              /* their data, top_k x n_subjects */
     size_t top_k;
     double rest_bound;          /* Q of every point outside the top list is <= this */
@@ -121,6 +122,7 @@ static void flip_free(struct cperm_flip_ws *fw) {
     free(fw->beta);
     free(fw->fbeta);
     free(fw->top_idx);
+    free(fw->top_cand);
     free(fw->top_x);
     free(fw->full_s);
     free(fw->full_m);
@@ -189,7 +191,8 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         /* exact max-variance fallback; its pages are touched only if ever needed */
         fw->full_s = cperm_malloc(fw->n_threads * P, sizeof(double));
         fw->full_m = cperm_malloc(fw->n_threads * P, sizeof(double));
-        if (!fw->full_s || !fw->full_m) goto nomem;
+        fw->top_cand = cperm_malloc(P, sizeof *fw->top_cand);
+        if (!fw->full_s || !fw->full_m || !fw->top_cand) goto nomem;
     }
     fw->top_k = P < TOP_K ? P : TOP_K;
     fw->top_idx = cperm_malloc(fw->top_k, sizeof *fw->top_idx);
@@ -224,34 +227,69 @@ static void heap_down(size_t *h, size_t n, size_t i, const double *q) {
  * points of the top histogram buckets of Q (at least K of them) go through the heap: a heap
  * over every point costs a sift per point when Q grows along the points, as it may. */
 #define TOP_BUCKETS 4096
+#define TOP_MAX_THREADS 64
 static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const double *X,
-                        const double *Q, double qmax) {
+                        const double *Q, double qmax, int n_threads) {
     size_t P = plan->n_points, n = plan->n_subjects, K = fw->top_k;
     size_t *h = fw->top_idx;
     double below = 0.0;         /* the largest Q of the points left out of the heap */
     const double scale = qmax > 0 ? (TOP_BUCKETS - 0.5) / qmax : 0.0;
     size_t bucket_min = 0;
-    if (K < P && qmax > 0) {
+    /* the candidates, in point order: the top buckets' points, or all of them */
+    const uint32_t *cand = NULL;
+    size_t n_cand = P;
+    const int T = n_threads < 1 ? 1 : n_threads > TOP_MAX_THREADS ? TOP_MAX_THREADS : n_threads;
+    if (K < P && qmax > 0 && P <= UINT32_MAX) {
+        /* a serial pass here was a sixth of the seed case's fixed cost: the histogram and
+         * the candidates in threads (counts and maxima merge exactly in any order; each
+         * thread's candidates are a contiguous run of points, concatenated in order) */
         uint32_t count[TOP_BUCKETS] = {0};
         double bmax[TOP_BUCKETS] = {0};
-        for (size_t p = 0; p < P; p++) {
-            const size_t b = (size_t)(Q[p] * scale);
-            count[b]++;
-            bmax[b] = Q[p] > bmax[b] ? Q[p] : bmax[b];
+#pragma omp parallel num_threads(T)
+        {
+            uint32_t c[TOP_BUCKETS] = {0};
+            double m[TOP_BUCKETS] = {0};
+#pragma omp for schedule(static) nowait
+            for (size_t p = 0; p < P; p++) {
+                const size_t b = (size_t)(Q[p] * scale);
+                c[b]++;
+                m[b] = Q[p] > m[b] ? Q[p] : m[b];
+            }
+#pragma omp critical(cperm_top_hist)
+            for (size_t b = 0; b < TOP_BUCKETS; b++) {
+                count[b] += c[b];
+                bmax[b] = m[b] > bmax[b] ? m[b] : bmax[b];
+            }
         }
         size_t above = 0;
         bucket_min = TOP_BUCKETS;
         while (bucket_min > 0 && above < K) above += count[--bucket_min];
         for (size_t b = 0; b < bucket_min; b++) below = bmax[b] > below ? bmax[b] : below;
+        uint32_t *out = fw->top_cand;
+        size_t got[TOP_MAX_THREADS];
+#pragma omp parallel for schedule(static, 1) num_threads(T)
+        for (int t = 0; t < T; t++) {
+            const size_t p0 = P * (size_t)t / (size_t)T, p1 = P * (size_t)(t + 1) / (size_t)T;
+            size_t m = 0;
+            for (size_t p = p0; p < p1; p++)
+                if ((size_t)(Q[p] * scale) >= bucket_min) out[p0 + m++] = (uint32_t)p;
+            got[t] = m;
+        }
+        n_cand = 0;
+        for (int t = 0; t < T; t++) {
+            const size_t p0 = P * (size_t)t / (size_t)T;
+            memmove(out + n_cand, out + p0, got[t] * sizeof *out);
+            n_cand += got[t];
+        }
+        cand = out;
     }
-    /* candidates in point order: fill the heap with the first K, then the usual replacement */
-    size_t p = 0, filled = 0;
-    for (; p < P && filled < K; p++)
-        if ((size_t)(Q[p] * scale) >= bucket_min) h[filled++] = p;
-    for (size_t i = K / 2; i-- > 0;) heap_down(h, K, i, Q);
+    /* fill the heap with the first K candidates, then the usual replacement */
+    size_t i = 0;
+    for (; i < K; i++) h[i] = cand ? cand[i] : i;
+    for (size_t j = K / 2; j-- > 0;) heap_down(h, K, j, Q);
     fw->rest_bound = below;
-    for (; p < P; p++) {
-        if ((size_t)(Q[p] * scale) < bucket_min) continue;
+    for (; i < n_cand; i++) {
+        const size_t p = cand ? cand[i] : i;
         if (heap_less(Q, h[0], p)) {
             if (Q[h[0]] > fw->rest_bound) fw->rest_bound = Q[h[0]];
             h[0] = p;
@@ -266,7 +304,7 @@ static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const 
         heap_down(h, end - 1, 0, Q);
     }
     for (size_t k = 0; k < K; k++)
-        for (size_t i = 0; i < n; i++) fw->top_x[k * n + i] = X[i * P + h[k]];
+        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k]];
 }
 
 /* max over all points of var under `signs`, exactly as np.var(X * signs, ddof=1).max(). */
@@ -903,8 +941,9 @@ static void flip_prepare(const cperm_plan *plan, cperm_run *run, const double *X
     if (sigma > 0 && plan->opt.sigma_method == CPERM_SIGMA_RELATIVE) {
         /* var = (Q - n mean^2) / (n - 1) <= Q / (n - 1) under any signs */
         double qmax = 0.0;
+#pragma omp parallel for schedule(static) num_threads(run->n_threads) reduction(max : qmax)
         for (size_t p = 0; p < P; p++) qmax = run->sumsq[p] > qmax ? run->sumsq[p] : qmax;
-        prepare_top(plan, fw, X, run->sumsq, qmax);
+        prepare_top(plan, fw, X, run->sumsq, qmax, run->n_threads);
         fw->hat_bound = cperm_tstat_hat(sigma, CPERM_SIGMA_RELATIVE, qmax / (double)(n - 1)) *
                         (1.0 + 1e-12);
     } else {
