@@ -288,10 +288,10 @@ static void effect_design(cperm_effect_design *d, const os_opts *o, const os_stu
 
 /* A region's MNE label name: "NAME-lh". names points into buf (n_regions x 2 x 256). */
 /* The records of n_clusters clusters whose members come from members(run, k, &n): the
- * run's clusters (cperm_run_cluster, effects of every design at once) or exact TFCE's
- * threshold clusters (--also, issue 17: one-sample effects one cluster at a time). */
+ * run's clusters (run_clusters: cperm_run_cluster, effects of every design at once) or exact
+ * TFCE's threshold clusters (--also, issue 17: one-sample effects one cluster at a time). */
 static int info_compute(cluster_info **out, const os_result *r, const cli_atlas *atlas,
-                        size_t n_clusters,
+                        size_t n_clusters, int run_clusters,
                         const int64_t *(*members)(const cperm_run *, size_t, size_t *)) {
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
@@ -313,7 +313,7 @@ static int info_compute(cluster_info **out, const os_result *r, const cli_atlas 
     /* effect sizes of every cluster at once (one workspace) */
     cperm_effect_design d;
     effect_design(&d, r->opts, st);
-    if (members == cperm_run_cluster) {
+    if (run_clusters) {
         if (cperm_cluster_effects(eff, n_clusters, r->run, st->X, st->a.stems.n,
                                   nv * L->n_times, &d, &err)) {
             cli_error("effect sizes: %s", err.msg);
@@ -445,10 +445,10 @@ fail:
 }
 
 int cluster_info_compute(cluster_info **out, const os_result *r, const cli_atlas *atlas) {
-    return info_compute(out, r, atlas, cperm_run_n_clusters(r->run), cperm_run_cluster);
+    return info_compute(out, r, atlas, cperm_run_n_clusters(r->run), 1, cperm_run_cluster);
 }
 
 int cluster_info_compute_also(cluster_info **out, const os_result *r) {
-    return info_compute(out, r, NULL, cperm_run_tfce_also_n_clusters(r->run),
+    return info_compute(out, r, NULL, cperm_run_tfce_also_n_clusters(r->run), 0,
                         cperm_run_tfce_also_cluster);
 }

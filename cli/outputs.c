@@ -623,12 +623,16 @@ cperm_stc *outputs_as_stored(const cperm_stc *stc) {
 char *outputs_h0_text(const cperm_run *run, size_t *len) {
     size_t n = 0;
     const double *h0 = cperm_run_h0(run, &n);
+    return outputs_values_text(h0, n, len);
+}
+
+char *outputs_values_text(const double *values, size_t n, size_t *len) {
     char *buf = malloc(n * 32 + 1), *p = buf;
     if (!buf) {
         cli_error("out of memory");
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) p += snprintf(p, 32, "%.17g\n", h0[i]);
+    for (size_t i = 0; i < n; i++) p += snprintf(p, 32, "%.17g\n", values[i]);
     *p = '\0';
     *len = (size_t)(p - buf);
     char *fit = realloc(buf, *len + 1); /* a third of the worst case, typically */

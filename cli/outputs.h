@@ -76,5 +76,7 @@ cperm_stc *outputs_part(const cperm_stc *stc, size_t first, size_t n_blocks, int
 cperm_stc *outputs_as_stored(const cperm_stc *stc);
 /* h0.txt: one value a line (%.17g), *len bytes; NULL when out of memory (error printed). */
 char *outputs_h0_text(const cperm_run *run, size_t *len);
+/* The same for any n values (h0-mass.txt, h0-extent.txt of --also). */
+char *outputs_values_text(const double *values, size_t n, size_t *len);
 
 #endif

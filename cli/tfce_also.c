@@ -17,19 +17,6 @@ static const unsigned also_bits[2] = {CPERM_ALSO_MASS, CPERM_ALSO_EXTENT};
 
 const char *tfce_also_name(unsigned what) { return what == CPERM_ALSO_MASS ? "mass" : "extent"; }
 
-/* One value a line (%.17g), as outputs_h0_text; NULL when out of memory (error printed). */
-static char *h0_text(const double *h0, size_t n, size_t *len) {
-    char *buf = malloc(n * 32 + 1), *p = buf;
-    if (!buf) {
-        cli_error("out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) p += snprintf(p, 32, "%.17g\n", h0[i]);
-    *p = '\0';
-    *len = (size_t)(p - buf);
-    return buf;
-}
-
 int tfce_also_h0_outputs(outset *set, const os_result *r) {
     const unsigned also = r->opts->tfce.also;
     for (int i = 0; i < 2; i++) {
@@ -44,7 +31,7 @@ int tfce_also_h0_outputs(outset *set, const os_result *r) {
         }
         /* no observed cluster: an empty H0, as the cluster test's h0.txt (MNE's) */
         if (!cperm_run_tfce_also_n_clusters(r->run)) n = 0;
-        char name[32], *text = h0_text(h0, n, &len);
+        char name[32], *text = outputs_values_text(h0, n, &len);
         if (!text) return -1;
         snprintf(name, sizeof name, "h0-%s.txt", tfce_also_name(what));
         if (outset_take(set, name, text, len)) return -1; /* the set owns text */

@@ -9,8 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-static inline double powered(double x, double t_power) { return cperm_powered(x, t_power); }
-
 /* ---------------------------------------------------------------- workspace */
 
 int cperm_cluster_ws_init(cperm_cluster_ws *ws, size_t n_points, size_t n_times,
@@ -203,7 +201,7 @@ typedef struct emitter {
 static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const int32_t *pos,
                  size_t n, double t_power) {
     if (e->filter && !cluster_kept(e->filter, ws, pts, pos, n)) return;
-    for (size_t k = 0; k < n; k++) ws->vals[k] = powered(pts[pos[k]].t, t_power);
+    for (size_t k = 0; k < n; k++) ws->vals[k] = cperm_powered(pts[pos[k]].t, t_power);
     double sum;
     /* numpy's pairwise sum of fewer than 8 values is the left-to-right one (from +0.0) */
     if (e->running || n < 8) {

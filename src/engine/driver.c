@@ -35,15 +35,20 @@ static inline int has(const cperm_run *run, size_t k) {
     return (int)((run->have[k >> 6] >> (k & 63)) & 1u);
 }
 
-/* Records H0 entries [k0, k1) of this pass as present and extends the done prefix. */
-static void mark(cperm_run *run, size_t k0, size_t k1) {
+/* Sets bits [k0, k1); returns how many were clear. */
+static size_t set_bits(uint64_t *bits, size_t k0, size_t k1) {
+    size_t fresh = 0;
     for (size_t k = k0; k < k1; k++) {
         const uint64_t bit = (uint64_t)1 << (k & 63);
-        if (!(run->have[k >> 6] & bit)) {
-            run->have[k >> 6] |= bit;
-            run->n_have++;
-        }
+        fresh += !(bits[k >> 6] & bit);
+        bits[k >> 6] |= bit;
     }
+    return fresh;
+}
+
+/* Records H0 entries [k0, k1) of this pass as present and extends the done prefix. */
+static void mark(cperm_run *run, size_t k0, size_t k1) {
+    run->n_have += set_bits(run->have, k0, k1);
     const size_t N = run->plan->n_orders;
     while (run->done < N && has(run, run->done)) run->done++;
 }
@@ -251,6 +256,8 @@ int cperm_run_permute(const cperm_plan *plan, const double *X, cperm_run *run, s
         int rc = plan->kernel->permute(plan, X, run, pass, a, b, err);
         if (rc) return rc;
         mark(run, a, b);
+        /* exact TFCE's extra H0s hold only what this run computed (not imports, restores) */
+        if (run->also.what) run->also.n_have += set_bits(run->also.have, a, b);
         run->n_executed += b - a; /* the chunks it finished, also when a later one fails */
         if (run->progress && run->progress(run->progress_user, b, N, pass))
             return cperm_fail(err, CPERM_ECANCELLED, "engine: cancelled by the caller");

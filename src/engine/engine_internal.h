@@ -6,10 +6,10 @@
 #define CPERM_ENGINE_INTERNAL_H
 
 #include "common_internal.h"
-
-#include <math.h>
 #include "orders_internal.h"
 #include "rmanova_internal.h"
+
+#include <math.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -146,7 +146,8 @@ typedef struct cperm_cluster_set {
 /* Exact TFCE's extra statistics (options.tfce_also): the observed threshold clusters, and per
  * statistic (0 = mass, 1 = extent) their values, p-values and H0; allocated by
  * cperm_kernel_tfce's create, filled by its observe and permute, p-values by driver.c's
- * end_pass. have/n_have: the orders of the pass whose extra entries this run computed. */
+ * end_pass. have/n_have: the orders of the pass whose extra entries this run computed (set by
+ * driver.c after each computed range). */
 typedef struct cperm_also {
     unsigned what;              /* CPERM_ALSO_* bits */
     cperm_cluster_set obs;      /* capacity n_points; obs.stats unused */

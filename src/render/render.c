@@ -134,21 +134,30 @@ static inline uint32_t pack_channel(float v) {
     return v <= 0.f ? 0u : v >= 255.f ? 255u : (uint32_t)v;
 }
 
+/* The pixel rows and columns (inclusive) of the viewport [x0, x1) x [y0, y1) that triangle
+ * (a, b, c)'s bounding box meets; 0 when it meets none. */
+static inline int tri_box(const pvert *a, const pvert *b, const pvert *c, int x0, int y0, int x1,
+                          int y1, int *bx0, int *by0, int *bx1, int *by1) {
+    float fx0 = a->x < b->x ? a->x : b->x, fx1 = a->x > b->x ? a->x : b->x;
+    float fy0 = a->y < b->y ? a->y : b->y, fy1 = a->y > b->y ? a->y : b->y;
+    fx0 = c->x < fx0 ? c->x : fx0, fx1 = c->x > fx1 ? c->x : fx1;
+    fy0 = c->y < fy0 ? c->y : fy0, fy1 = c->y > fy1 ? c->y : fy1;
+    if (!(fx1 >= (float)x0 && fx0 < (float)x1 && fy1 >= (float)y0 && fy0 < (float)y1)) return 0;
+    *bx0 = (int)floorf(fx0), *bx1 = (int)ceilf(fx1), *by0 = (int)floorf(fy0), *by1 = (int)ceilf(fy1);
+    if (*bx0 < x0) *bx0 = x0;
+    if (*by0 < y0) *by0 = y0;
+    if (*bx1 > x1 - 1) *bx1 = x1 - 1;
+    if (*by1 > y1 - 1) *by1 = y1 - 1;
+    return 1;
+}
+
 static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t tag,
                        int x0, int y0, int x1, int y1) {
     const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
     if (!(fabsf(area) > 1e-12f)) return;
     const float inv = 1.0f / area;
-    float fx0 = a->x < b->x ? a->x : b->x, fx1 = a->x > b->x ? a->x : b->x;
-    float fy0 = a->y < b->y ? a->y : b->y, fy1 = a->y > b->y ? a->y : b->y;
-    fx0 = c->x < fx0 ? c->x : fx0, fx1 = c->x > fx1 ? c->x : fx1;
-    fy0 = c->y < fy0 ? c->y : fy0, fy1 = c->y > fy1 ? c->y : fy1;
-    if (!(fx1 >= (float)x0 && fx0 < (float)x1 && fy1 >= (float)y0 && fy0 < (float)y1)) return;
-    int bx0 = (int)floorf(fx0), bx1 = (int)ceilf(fx1), by0 = (int)floorf(fy0), by1 = (int)ceilf(fy1);
-    if (bx0 < x0) bx0 = x0;
-    if (by0 < y0) by0 = y0;
-    if (bx1 > x1 - 1) bx1 = x1 - 1;
-    if (by1 > y1 - 1) by1 = y1 - 1;
+    int bx0, by0, bx1, by1;
+    if (!tri_box(a, b, c, x0, y0, x1, y1, &bx0, &by0, &bx1, &by1)) return;
     /* w0(px, py) = ((b.x - px)(c.y - py) - (b.y - py)(c.x - px)) / area, and likewise w1 */
     const float w0x = (b->y - c->y) * inv, w0y = (c->x - b->x) * inv;
     const float w1x = (c->y - a->y) * inv, w1y = (a->x - c->x) * inv;
@@ -270,13 +279,9 @@ static int tri_hidden(const float *tmin, int tiles_x, const pvert *a, const pver
                       const pvert *c, int x0, int y0, int x1, int y1) {
     const float zmax = fmaxf(a->z, fmaxf(b->z, c->z));
     const float lim = zmax + 1e-3f * (fabsf(zmax) + 1.0f);
-    const float fx0 = fminf(a->x, fminf(b->x, c->x)), fx1 = fmaxf(a->x, fmaxf(b->x, c->x));
-    const float fy0 = fminf(a->y, fminf(b->y, c->y)), fy1 = fmaxf(a->y, fmaxf(b->y, c->y));
-    if (!(fx1 >= (float)x0 && fx0 < (float)x1 && fy1 >= (float)y0 && fy0 < (float)y1))
+    int bx0, by0, bx1, by1;
+    if (!tri_box(a, b, c, x0, y0, x1, y1, &bx0, &by0, &bx1, &by1))
         return 1; /* outside the viewport: raster_tri draws nothing either */
-    int bx0 = (int)floorf(fx0), bx1 = (int)ceilf(fx1), by0 = (int)floorf(fy0), by1 = (int)ceilf(fy1);
-    bx0 = bx0 < x0 ? x0 : bx0, by0 = by0 < y0 ? y0 : by0;
-    bx1 = bx1 > x1 - 1 ? x1 - 1 : bx1, by1 = by1 > y1 - 1 ? y1 - 1 : by1;
     for (int ty = by0 / TILE; ty <= by1 / TILE; ty++)
         for (int tx = bx0 / TILE; tx <= bx1 / TILE; tx++)
             if (!(tmin[(size_t)ty * (size_t)tiles_x + (size_t)tx] > lim)) return 0;

@@ -377,14 +377,6 @@ static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run,
             }
         }
     }
-    if (run->also.what)
-        for (size_t k = k0; k < k1; k++) {
-            const uint64_t bit = (uint64_t)1 << (k & 63);
-            if (!(run->also.have[k >> 6] & bit)) {
-                run->also.have[k >> 6] |= bit;
-                run->also.n_have++;
-            }
-        }
     if (tw->fail_code) {
         char what[64];
         snprintf(what, sizeof what, "permutation %zu", tw->fail_order + 1);
