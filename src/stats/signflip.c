@@ -41,6 +41,11 @@ typedef size_t (*screen_fn)(const float *tables, const size_t *toff, const uint1
                             uint64_t *masks, uint32_t *hits);
 static screen_fn pick_screen(void);
 
+typedef struct top_entry {
+    double q;
+    size_t idx;
+} top_entry;
+
 typedef struct flip_part {      /* one fixed range of point blocks */
     size_t block_begin, block_end;
     double *tables;             /* sum over groups of 2^g x CPERM_BLOCK */
@@ -82,7 +87,7 @@ struct cperm_flip_ws {
     screen_fn screen;           /* float32 screen kernel for this CPU */
     double fscale, falpha;      /* power-of-two data scale; relaxed alpha for float32 */
     cperm_point **gather;       /* per thread: n_points */
-    size_t *top_idx;            /* points with the largest Q, descending */
+    top_entry *top;             /* points with the largest Q, descending, with their Q */
     uint32_t *top_cand;         /* n_points (sigma relative): the top buckets' points */
     double *top_x;              /* their data, top_k x n_subjects */
     size_t top_k;
@@ -121,7 +126,7 @@ static void flip_free(struct cperm_flip_ws *fw) {
     free(fw->win_signs);
     free(fw->beta);
     free(fw->fbeta);
-    free(fw->top_idx);
+    free(fw->top);
     free(fw->top_cand);
     free(fw->top_x);
     free(fw->full_s);
@@ -195,9 +200,9 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         if (!fw->full_s || !fw->full_m || !fw->top_cand) goto nomem;
     }
     fw->top_k = P < TOP_K ? P : TOP_K;
-    fw->top_idx = cperm_malloc(fw->top_k, sizeof *fw->top_idx);
+    fw->top = cperm_malloc(fw->top_k, sizeof *fw->top);
     fw->top_x = cperm_malloc(fw->top_k, n * sizeof(double));
-    if (!fw->top_idx || !fw->top_x) goto nomem;
+    if (!fw->top || !fw->top_x) goto nomem;
     *out = fw;
     return CPERM_OK;
 nomem:
@@ -207,19 +212,23 @@ nomem:
 
 /* ------------------------------------------------------ hat adjustment per order */
 
-/* Min-heap of (Q, index) keeping the largest `cap` values; ties broken by lower index. */
-static int heap_less(const double *q, size_t a, size_t b) {
-    return q[a] < q[b] || (q[a] == q[b] && a > b);
+/* Min-heap of (Q, index) keeping the largest values; ties broken by lower index. The
+ * entries carry their Q, so that sifting stays in the heap's own cache lines instead of
+ * reaching into Q at random (that was most of the heap's serial millisecond and a half). */
+static int heap_less(top_entry a, top_entry b) {
+    return a.q < b.q || (a.q == b.q && a.idx > b.idx);
 }
-static void heap_down(size_t *h, size_t n, size_t i, const double *q) {
+static void heap_down(top_entry *h, size_t n, size_t i) {
+    const top_entry x = h[i];
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && heap_less(q, h[l], h[m])) m = l;
-        if (r < n && heap_less(q, h[r], h[m])) m = r;
-        if (m == i) return;
-        size_t tmp = h[i]; h[i] = h[m]; h[m] = tmp;
+        size_t l = 2 * i + 1, r = l + 1, m = l;
+        if (l >= n) break;
+        if (r < n && heap_less(h[r], h[l])) m = r;
+        if (!heap_less(h[m], x)) break;
+        h[i] = h[m];
         i = m;
     }
+    h[i] = x;
 }
 
 /* Finds the points with the largest sums of squares and packs their data contiguously, so
@@ -231,7 +240,7 @@ static void heap_down(size_t *h, size_t n, size_t i, const double *q) {
 static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const double *X,
                         const double *Q, double qmax, int n_threads) {
     size_t P = plan->n_points, n = plan->n_subjects, K = fw->top_k;
-    size_t *h = fw->top_idx;
+    top_entry *h = fw->top;
     double below = 0.0;         /* the largest Q of the points left out of the heap */
     const double scale = qmax > 0 ? (TOP_BUCKETS - 0.5) / qmax : 0.0;
     size_t bucket_min = 0;
@@ -285,26 +294,32 @@ static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const 
     }
     /* fill the heap with the first K candidates, then the usual replacement */
     size_t i = 0;
-    for (; i < K; i++) h[i] = cand ? cand[i] : i;
-    for (size_t j = K / 2; j-- > 0;) heap_down(h, K, j, Q);
+    for (; i < K; i++) {
+        const size_t p = cand ? cand[i] : i;
+        h[i] = (top_entry){Q[p], p};
+    }
+    for (size_t j = K / 2; j-- > 0;) heap_down(h, K, j);
     fw->rest_bound = below;
     for (; i < n_cand; i++) {
         const size_t p = cand ? cand[i] : i;
-        if (heap_less(Q, h[0], p)) {
-            if (Q[h[0]] > fw->rest_bound) fw->rest_bound = Q[h[0]];
-            h[0] = p;
-            heap_down(h, K, 0, Q);
-        } else if (Q[p] > fw->rest_bound) {
-            fw->rest_bound = Q[p];
+        const top_entry e = {Q[p], p};
+        if (heap_less(h[0], e)) {
+            if (h[0].q > fw->rest_bound) fw->rest_bound = h[0].q;
+            h[0] = e;
+            heap_down(h, K, 0);
+        } else if (e.q > fw->rest_bound) {
+            fw->rest_bound = e.q;
         }
     }
     /* heap sort to descending order */
     for (size_t end = K; end > 1; end--) {
-        size_t tmp = h[0]; h[0] = h[end - 1]; h[end - 1] = tmp;
-        heap_down(h, end - 1, 0, Q);
+        const top_entry tmp = h[0]; h[0] = h[end - 1]; h[end - 1] = tmp;
+        heap_down(h, end - 1, 0);
     }
+    /* K x n loads scattered over X: serial, this was the other half of the cost */
+#pragma omp parallel for schedule(static) num_threads(T)
     for (size_t k = 0; k < K; k++)
-        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k]];
+        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k].idx];
 }
 
 /* max over all points of var under `signs`, exactly as np.var(X * signs, ddof=1).max(). */
@@ -315,7 +330,7 @@ static double max_var(const cperm_plan *plan, struct cperm_flip_ws *fw, const do
     const double slack = 1.0 + 8.0 * (double)(n + 2) * 2.220446049250313e-16;
     double vmax = -1.0, m;
     for (size_t k = 0; k < K; k++) {
-        if (Q[fw->top_idx[k]] / (double)(n - 1) * slack < vmax) return vmax;
+        if (fw->top[k].q / (double)(n - 1) * slack < vmax) return vmax;
         double v = cperm_signed_var(fw->top_x + k * n, 1, signs, n, &m);
         if (v > vmax) vmax = v;
     }
