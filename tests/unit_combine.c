@@ -320,6 +320,36 @@ static void test_plan_accepts(void) {
     cperm_graph_free(g);
 }
 
+/* A hand-made graph (the struct is public) that is not symmetric, or lists a vertex as its
+ * own neighbour, is refused by the plan, naming the first bad vertex and its neighbour. */
+static void test_plan_rejects(void) {
+    cperm_err err = {0};
+    cperm_plan *plan = NULL;
+    cperm_options o;
+    cperm_options_init(&o, CPERM_OPTIONS_VERSION);
+    o.threshold = 2.0;
+    o.n_permutations = 8;
+    o.n_jobs = 2;
+    /* 0-1 both ways; 2 lists 3 but 3 lists nothing; 4 lists 0, not listed back either */
+    size_t ip[6] = {0, 1, 2, 3, 3, 4};
+    int32_t idx[4] = {1, 0, 3, 0};
+    cperm_graph asym = {5, ip, idx};
+    int rc = 0;
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        o.n_jobs = jobs;
+        rc = cperm_plan_create(&plan, &asym, 4, 2, &o, &err);
+        CHECK(jobs == 1 ? "plan_rejects_asymmetric_j1" : "plan_rejects_asymmetric_j2",
+              rc == CPERM_EINVAL && plan == NULL &&
+              strstr(err.msg, "not symmetric: edge 2-3 has no reverse"), "rc %d: %s", rc, err.msg);
+    }
+    size_t ip2[4] = {0, 1, 3, 4};
+    int32_t self[4] = {1, 0, 1, 1}; /* vertex 1 lists itself */
+    cperm_graph bself = {3, ip2, self};
+    rc = cperm_plan_create(&plan, &bself, 4, 2, &o, &err);
+    CHECK("plan_rejects_self_loop", rc == CPERM_EINVAL && plan == NULL &&
+          strstr(err.msg, "self-loop at vertex 1"), "rc %d: %s", rc, err.msg);
+}
+
 int main(void) {
     test_lattice();
     test_combine_chain_lattice();
@@ -327,5 +357,6 @@ int main(void) {
     test_lattice_brute();
     test_errors();
     test_plan_accepts();
+    test_plan_rejects();
     TU_EXIT();
 }

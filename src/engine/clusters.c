@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- workspace */
 
@@ -623,15 +624,32 @@ void cperm_observe_clusters(const cperm_plan *plan, cperm_run *run) {
     const size_t P = plan->n_points;
     const int tail = plan->opt.tail;
     const double thr = plan->threshold;
-    size_t m = 0;
-    for (size_t p = 0; p < P; p++) {
-        double t = run->tobs[p];
-        int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
-        if (supra && run->include[p]) {
-            run->obs_points[m].idx = (int64_t)p;
-            run->obs_points[m].t = t;
-            m++;
+    /* the scan was two serial milliseconds of the seed case: each thread lists a contiguous
+     * range at that range's own offset, and the lists are then closed up in order */
+    enum { MAX_RANGES = 64 };
+    const int T = run->n_threads < 1 ? 1 : run->n_threads > MAX_RANGES ? MAX_RANGES : run->n_threads;
+    size_t got[MAX_RANGES];
+#pragma omp parallel for schedule(static, 1) num_threads(T)
+    for (int r = 0; r < T; r++) {
+        const size_t p0 = P * (size_t)r / (size_t)T, p1 = P * (size_t)(r + 1) / (size_t)T;
+        cperm_point *out = run->obs_points + p0;
+        size_t m = 0;
+        for (size_t p = p0; p < p1; p++) {
+            double t = run->tobs[p];
+            int supra = tail == 0 ? (t > thr || t < -thr) : tail > 0 ? t > thr : t < thr;
+            if (supra && run->include[p]) {
+                out[m].idx = (int64_t)p;
+                out[m].t = t;
+                m++;
+            }
         }
+        got[r] = m;
+    }
+    size_t m = 0;
+    for (int r = 0; r < T; r++) {
+        const size_t p0 = P * (size_t)r / (size_t)T;
+        if (m != p0) memmove(run->obs_points + m, run->obs_points + p0, got[r] * sizeof *run->obs_points);
+        m += got[r];
     }
     cperm_find_clusters(plan, &run->ws[0], run->obs_points, m, &run->obs, NULL);
 }

@@ -71,7 +71,9 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
     const size_t n_blocks = (P + SCAN_BLOCK - 1) / SCAN_BLOCK;
     double vmax = -INFINITY, xmax = 0.0;
     size_t first_bad = SIZE_MAX;
-#pragma omp parallel for schedule(static) num_threads(nthreads) \
+    /* dynamic: the blocks also first-touch the outputs' pages, and a shared machine's two
+     * cores are rarely equally fast; maxima and minima merge exactly in any order */
+#pragma omp parallel for schedule(dynamic, 16) num_threads(nthreads) \
     reduction(max : vmax, xmax) reduction(min : first_bad)
     for (size_t b = 0; b < n_blocks; b++) {
         const size_t p0 = b * SCAN_BLOCK, p1 = p0 + SCAN_BLOCK < P ? p0 + SCAN_BLOCK : P;
@@ -84,6 +86,7 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
     }
     /* a NaN anywhere can hide from the block maximum; one cheap re-check of the sums */
     if (first_bad == SIZE_MAX) {
+#pragma omp parallel for schedule(static) num_threads(nthreads) reduction(min : first_bad)
         for (size_t p = 0; p < P; p++)
             if (mean[p] != mean[p]) {
                 for (size_t i = 0; i < n; i++)
@@ -94,12 +97,12 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
         info->xmax = xmax;
         info->first_nonfinite = first_bad;
     }
-    if (sigma > 0) {
-        double limit = method == CPERM_SIGMA_ABSOLUTE ? sigma : sigma * vmax;
-        for (size_t p = 0; p < P; p++) var[p] += limit;
-    }
+    const double limit = sigma <= 0 ? 0.0 : method == CPERM_SIGMA_ABSOLUTE ? sigma : sigma * vmax;
 #pragma omp parallel for schedule(static) num_threads(nthreads)
-    for (size_t p = 0; p < P; p++) t_out[p] = mean[p] / sqrt(var[p] / (double)n);
+    for (size_t p = 0; p < P; p++) {
+        if (sigma > 0) var[p] += limit;
+        t_out[p] = mean[p] / sqrt(var[p] / (double)n);
+    }
 }
 
 /* MNE computes a permuted map as ttest_1samp_no_p(X * signs): per point S = sum of the signed
