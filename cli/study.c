@@ -313,6 +313,47 @@ static int crop_transpose_into(double *Xs, const cperm_stc *sa, const cperm_stc 
     return finite;
 }
 
+/* The lh/rh .stc pair that cperm_stc_read_any reads for `stem`, when it reads one: 1 and the
+ * two paths, else 0. That is stem-lh.stc and stem-rh.stc when stem itself is no file, or
+ * the pair of a given -lh.stc or -rh.stc file (read_source_estimate's rules). */
+static int stc_pair_paths(const char *stem, char *lh, char *rh, size_t cap) {
+    size_t n = strlen(stem);
+    if (access(stem, F_OK) == 0) {
+        if (!ends_with(stem, "-lh.stc") && !ends_with(stem, "-rh.stc")) return 0;
+        n -= 7;
+    }
+    if ((size_t)snprintf(lh, cap, "%.*s-lh.stc", (int)n, stem) >= cap ||
+        (size_t)snprintf(rh, cap, "%.*s-rh.stc", (int)n, stem) >= cap)
+        return 0;
+    return access(lh, F_OK) == 0 && access(rh, F_OK) == 0;
+}
+
+/* Subject s's slice of X read straight from its .stc pairs (issue 17: the library streams
+ * the file's time-major frames into X's time-major slice, where the estimate's way was two
+ * strided transposes per file). 1 when done; 0 when this subject is not a plain surface
+ * pair matching ref, or anything is wrong with it: read_subject then reads it the long
+ * way, which says what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
+static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const cli_strlist *a,
+                               const cli_strlist *b, const os_opts *o,
+                               const cperm_srcspace *src, const cperm_stc *ref) {
+    char lh[4096], rh[4096];
+    size_t first, n_sel;
+    if (is_volume_space(src) || is_mixed_space(src) || ref->kind != CPERM_STC_SURFACE ||
+        ref->n_hemis != 2 || cli_stc_rows(ref) != nv || crop_window(ref, o, &first, &n_sel) ||
+        n_sel != nt)
+        return 0;
+    const unsigned abs_flag = o->magnitude ? CPERM_FRAMES_ABS : 0u;
+    cperm_err err = {0};
+    if (!stc_pair_paths(a->items[s], lh, rh, sizeof lh) ||
+        cperm_stc_read_frames(lh, rh, ref, first, nt, Xs, nv, abs_flag, &err))
+        return 0;
+    if (b && (!stc_pair_paths(b->items[s], lh, rh, sizeof lh) ||
+              cperm_stc_read_frames(lh, rh, ref, first, nt, Xs, nv,
+                                    abs_flag | CPERM_FRAMES_SUBTRACT, &err)))
+        return 0;
+    return 1;
+}
+
 /* Reads subject s after the first (A, and B when paired), checks it against `ref` (the first
  * estimate's header), crops, checks finiteness and writes its slice of X. Safe to run for
  * several subjects at once: it touches only its own estimates and slice. */
@@ -321,6 +362,7 @@ static int read_subject(double *X, size_t s, size_t nv, size_t nt, const cli_str
                         const cperm_srcspace *src, const cperm_stc *ref) {
     cperm_stc *sa = NULL, *sb = NULL;
     int rc = -1;
+    if (read_subject_frames(X + s * nt * nv, s, nv, nt, a, b, o, src, ref)) return 0;
     if (load_stc(&sa, a->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
     if (b && load_stc(&sb, b->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
     size_t first, n_sel;

@@ -296,6 +296,26 @@ CPERM_API int cperm_stc_magnitude(cperm_stc *stc, cperm_err *err);
  * or tstep is not positive; the stc is unchanged on error. */
 CPERM_API int cperm_stc_crop(cperm_stc *stc, double tmin, double tmax, cperm_err *err);
 CPERM_API void cperm_stc_free(cperm_stc *stc);
+/* Flags of cperm_stc_read_frames. */
+enum {
+    CPERM_FRAMES_ABS = 1u,     /* store |x| (stc.magnitude() of a scalar estimate) */
+    CPERM_FRAMES_SUBTRACT = 2u /* store frames - x instead of x (a paired contrast A - B) */
+};
+/* Times first .. first + count - 1 of the surface estimate lh_path + rh_path (an -lh.stc and
+ * -rh.stc pair, the paths as given) straight into a time-major block, the layout of the
+ * statistics: frames[t * ld + r] for t < count and r < the rows of `like` (lh then rh). The
+ * pair must have like's layout (a scalar surface estimate of two hemispheres): its vertices
+ * after read_source_estimate's sort, n_times, tmin and tstep (exactly equal), and every value
+ * in the window must be finite. The values are those cperm_stc_read would give, bit for bit.
+ * For readers of many subjects: files whose vertices ascend (all that MNE writes) are
+ * streamed through a fixed buffer, reading only the window, allocating nothing.
+ * Errors: those of cperm_stc_read for the pair; CPERM_EMISMATCH (not like's vertices or
+ * times); CPERM_EFORMAT (a non-finite value: file, vertex, time; the first in vertex-major
+ * order); CPERM_EINVAL (arguments: like's kind, the window, ld < rows, unknown flags). On
+ * error, frames' window holds unspecified values. */
+CPERM_API int cperm_stc_read_frames(const char *lh_path, const char *rh_path,
+                                    const cperm_stc *like, size_t first, size_t count,
+                                    double *frames, size_t ld, unsigned flags, cperm_err *err);
 
 /* numpy .npy arrays (np.save, format versions 1.0, 2.0 and 3.0), read as float64 in C order.
  * Accepted dtypes: '<f8' '>f8' '<f4' '>f4' '<i4' '>i4' '<i8' '>i8' '|u1' '|b1' (bool: 0 or 1),

@@ -337,8 +337,8 @@ static int check_pair(const char *lh_path, const char *rh_path, double lt0, doub
  * rows (issue 17: one pass over the data instead of decode, zero, copy); any other file is
  * parsed on its own and stacked as before, so every error is the one parse_stc says. Either
  * way the result is the same, value for value. */
-static int read_stc_pair(cperm_stc **out, const char *lh_path, const char *rh_path,
-                         cperm_err *err) {
+int cperm_stc_read_pair(cperm_stc **out, const char *lh_path, const char *rh_path,
+                        cperm_err *err) {
     cperm_stc *lh = NULL, *rh = NULL, *stc = NULL;
     unsigned char *lbuf = NULL, *rbuf = NULL;
     size_t lsize = 0, rsize = 0, nv[2], row;
@@ -458,7 +458,7 @@ static int read_estimate(cperm_stc **out, const char *path, int any_kind,
     lhw_ok = cperm_path_exists(lhw);
     rhw_ok = cperm_path_exists(rhw);
     if (lh_ok && rh_ok && ftype != FT_W) {
-        rc = read_stc_pair(out, lh, rh, err);
+        rc = cperm_stc_read_pair(out, lh, rh, err);
     } else if (lhw_ok && rhw_ok) {
         rc = cperm_fail(err, CPERM_EUNSUPPORTED, "stc: %s: .w source estimates are not "
                         "supported", path);

@@ -25,6 +25,12 @@ int cperm_stc_alloc(cperm_stc **out, size_t n_hemis, const size_t *n_vertices,
  * CPERM_EFORMAT naming `name`. CPERM_ENOMEM if the sort buffers cannot be allocated. */
 int cperm_stc_sort_vertices(cperm_stc *stc, const char *name, cperm_err *err);
 
+/* Read the surface pair lh_path, rh_path as read_source_estimate reads stem-lh.stc and
+ * stem-rh.stc (the paths as given, no lookup): lh rows first, each file's vertices sorted.
+ * Errors: those of the files (see cperm_stc_read), CPERM_EMISMATCH when their times differ. */
+int cperm_stc_read_pair(cperm_stc **out, const char *lh_path, const char *rh_path,
+                        cperm_err *err);
+
 /* Read an h5io "-stc.h5" file (title "mnepython") with opts (NULL: defaults): any_kind 0
  * as a surface SourceEstimate or VectorSourceEstimate only (cperm_stc_read_h5), any_kind 1
  * also volume, discrete and mixed ones (cperm_stc_read_any). Errors: CPERM_EFORMAT (not
