@@ -1,9 +1,13 @@
-/* error.c - error codes, their descriptions, and the detail carried in cperm_err. */
+/* error.c - error codes, their descriptions, and the detail carried in cperm_err; the
+ * overflow-checked allocators every layer uses. */
 #include "common_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 const char *cperm_strerror(int code) {
     switch (code) {
@@ -42,3 +46,20 @@ void *cperm_malloc(size_t n, size_t size) {
     if (n > SIZE_MAX / size) return NULL;
     return malloc(n * size);
 }
+
+void *cperm_malloc_huge(size_t n, size_t size) {
+    if (n == 0 || size == 0) return malloc(1);
+    if (n > SIZE_MAX / size) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    enum { HUGE_PAGE = 2 << 20 };
+    const size_t bytes = n * size;
+    if (bytes >= 2 * (size_t)HUGE_PAGE && bytes <= SIZE_MAX - HUGE_PAGE) {
+        const size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        void *p = aligned_alloc(HUGE_PAGE, rounded);
+        if (p) (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: may be refused */
+        return p;
+    }
+#endif
+    return malloc(n * size);
+}
+

@@ -6,23 +6,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 /* The pages are first touched while the kernel runs, one 4 KB fault each (a tenth of the
- * seed case's run went to them); on Linux the pool asks for transparent huge pages, so a
- * few faults map it. Aligned to 2 MB so that whole huge pages fit. */
-#define POOL_ALIGN ((size_t)2 << 20)
+ * seed case's run went to them): the pool is in huge pages where the kernel gives them. */
 static void *pool_alloc(size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const size_t rounded = (bytes + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN;
-    void *p = aligned_alloc(POOL_ALIGN, rounded);
-    if (p) (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: may be refused */
-    return p;
-#else
-    return malloc(bytes);
-#endif
+    return cperm_malloc_huge(bytes, 1);
 }
 
 /* About 48 MB plus a quarter of X over all parts, and always enough for one order with every

@@ -131,7 +131,9 @@ typedef struct pvert {
  * depth and colour are affine in the pixel position, so they are stepped incrementally. */
 static inline uint32_t pack_channel(float v) {
     v = v * 255.f + 0.5f;
-    return v <= 0.f ? 0u : v >= 255.f ? 255u : (uint32_t)v;
+    v = v > 0.f ? v : 0.f; /* a clamp the compiler makes maxss/minss, not branches */
+    v = v < 255.f ? v : 255.f;
+    return (uint32_t)v;
 }
 
 /* The pixel rows and columns (inclusive) of the viewport [x0, x1) x [y0, y1) that triangle
@@ -320,10 +322,16 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, const frame
             double nc[3] = {dot3(n, cam.right), dot3(n, cam.up), dot3(n, cam.dir)};
             if (nc[2] < 0) nc[0] = -nc[0], nc[1] = -nc[1], nc[2] = -nc[2]; /* two-sided */
             double I = 0;
-            for (int i = 0; i < 3; i++) I += 0.7 * fmax(0.0, dot3(nc, L[i]));
-            pv[v].r = (float)fmin(1.0, s->rgb[3 * v] * I);
-            pv[v].g = (float)fmin(1.0, s->rgb[3 * v + 1] * I);
-            pv[v].b = (float)fmin(1.0, s->rgb[3 * v + 2] * I);
+            /* fmax/fmin as comparisons (all finite here): libm calls per vertex otherwise */
+            for (int i = 0; i < 3; i++) {
+                const double d = dot3(nc, L[i]);
+                I += 0.7 * (d > 0.0 ? d : 0.0);
+            }
+            const double r = s->rgb[3 * v] * I, g = s->rgb[3 * v + 1] * I,
+                         bl = s->rgb[3 * v + 2] * I;
+            pv[v].r = (float)(r < 1.0 ? r : 1.0);
+            pv[v].g = (float)(g < 1.0 ? g : 1.0);
+            pv[v].b = (float)(bl < 1.0 ? bl : 1.0);
         }
     }
     /* pass 0: facing the camera (negative screen area: y grows downwards); pass 1: the rest */
@@ -408,18 +416,22 @@ static void resolve(cairo_surface_t *img, uint8_t *mask, const raster *R, const 
         for (int y = 0; y < H; y++) {
             uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)stride);
             uint8_t *mrow = mask + (size_t)y * (size_t)W;
+            const size_t r0 = (size_t)(y * SS) * (size_t)R->w;
+            /* branch-free over the row, so that it vectorises: the four samples' channel sums
+             * and per hemisphere the covered samples (a tag is 1 or 2 where covered) */
             for (int x = 0; x < W; x++) {
-                uint32_t a0 = 0, a1 = 0, a2 = 0;
-                int n1 = 0, n2 = 0;
+                uint32_t a0 = 0, a1 = 0, a2 = 0, n1 = 0, n2 = 0;
                 for (int sy = 0; sy < SS; sy++)
                     for (int sx = 0; sx < SS; sx++) {
-                        const size_t i = (size_t)(y * SS + sy) * (size_t)R->w + (size_t)(x * SS + sx);
-                        const uint32_t c = R->depth[i] == -INFINITY ? bgi : R->colour[i];
+                        const size_t i = r0 + (size_t)sy * (size_t)R->w + (size_t)(x * SS + sx);
+                        const uint32_t covered = R->depth[i] != -INFINITY;
+                        const uint32_t c = covered ? R->colour[i] : bgi;
+                        const uint32_t tag = (c >> 24) & 3;
                         a0 += (c >> 16) & 255;
                         a1 += (c >> 8) & 255;
                         a2 += c & 255;
-                        n1 += R->depth[i] != -INFINITY && ((c >> 24) & 3) == 1;
-                        n2 += R->depth[i] != -INFINITY && ((c >> 24) & 3) == 2;
+                        n1 += covered & (tag == 1);
+                        n2 += covered & (tag == 2);
                     }
                 row[x] = 0xFF000000u | (((a0 + 2) >> 2) << 16) | (((a1 + 2) >> 2) << 8) |
                          ((a2 + 2) >> 2);
@@ -454,22 +466,37 @@ static void resolve(cairo_surface_t *img, uint8_t *mask, const raster *R, const 
     }
 }
 
-/* Each subplot's visible pixels per hemisphere and their bounding boxes, from the mask. */
+/* Each subplot's visible pixels per hemisphere and their bounding boxes, from the mask: per
+ * row its count and first and last pixel of each hemisphere, then the box grown once per row
+ * (per pixel, the box's four fmin/fmax were most of this pass). */
 static void count_visible(cperm_render_layout *lay, const uint8_t *mask, int W) {
     for (size_t i = 0; i < lay->n_panels; i++) {
         cperm_render_panel *p = &lay->panel[i];
-        for (int y = (int)p->rect.y0; y < (int)p->rect.y1; y++)
-            for (int x = (int)p->rect.x0; x < (int)p->rect.x1; x++) {
-                const int h = mask[(size_t)y * (size_t)W + (size_t)x];
+        const int x0 = (int)p->rect.x0, x1 = (int)p->rect.x1;
+        for (int y = (int)p->rect.y0; y < (int)p->rect.y1; y++) {
+            const uint8_t *row = mask + (size_t)y * (size_t)W;
+            size_t count[2] = {0, 0};
+            int first[2] = {x1, x1}, last[2] = {-1, -1};
+            for (int x = x0; x < x1; x++) {
+                const int h = row[x];
                 if (!h) continue;
-                cperm_box *s = &p->seen[h - 1];
-                if (p->visible[h - 1]++ == 0) {
-                    *s = (cperm_box){x, y, x + 1, y + 1};
-                } else {
-                    s->x0 = fmin(s->x0, x), s->x1 = fmax(s->x1, x + 1);
-                    s->y0 = fmin(s->y0, y), s->y1 = fmax(s->y1, y + 1);
-                }
+                count[h - 1]++;
+                if (first[h - 1] == x1) first[h - 1] = x;
+                last[h - 1] = x;
             }
+            for (int h = 0; h < 2; h++) {
+                if (!count[h]) continue;
+                cperm_box *sb = &p->seen[h];
+                if (p->visible[h] == 0) {
+                    *sb = (cperm_box){first[h], y, last[h] + 1, y + 1};
+                } else {
+                    if (first[h] < sb->x0) sb->x0 = first[h];
+                    if (last[h] + 1 > sb->x1) sb->x1 = last[h] + 1;
+                    sb->y1 = y + 1; /* rows go downwards: y0 is the first row's */
+                }
+                p->visible[h] += count[h];
+            }
+        }
     }
 }
 
@@ -650,8 +677,9 @@ int cperm_render_stc_layout(unsigned char **out, size_t *out_len, const cperm_st
 
     R.w = W * SS;
     R.h = H * SS;
-    R.depth = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.depth);
-    R.colour = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.colour);
+    /* 8 bytes per subpixel, 32 MB for the seed's figure, every page written at once */
+    R.depth = cperm_malloc_huge((size_t)R.w * (size_t)R.h, sizeof *R.depth);
+    R.colour = cperm_malloc_huge((size_t)R.w * (size_t)R.h, sizeof *R.colour);
     if (!R.depth || !R.colour) {
         rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory for a %dx%d image", W, H);
         goto cleanup;
