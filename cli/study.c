@@ -461,6 +461,22 @@ static double *alloc_x(size_t bytes) {
     return malloc(bytes);
 }
 
+/* X for n subjects x nt times x nv vertices: 0 and *X, or -1 (nothing said: x_alloc_say
+ * says why) when that is no size to test or cannot be allocated. */
+static int x_alloc_checked(double **X, size_t n, size_t nv, size_t nt) {
+    *X = NULL;
+    if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / n / sizeof(double)) return -1;
+    *X = alloc_x(n * nt * nv * sizeof **X);
+    return *X ? 0 : -1;
+}
+
+static void x_alloc_say(const char *stem, size_t n, size_t nv, size_t nt) {
+    if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / n / sizeof(double))
+        cli_error("%s: %zu vertices x %zu times cannot be tested", stem, nv, nt);
+    else
+        cli_error("out of memory for %zu subjects x %zu times x %zu vertices", n, nt, nv);
+}
+
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate:
  * the first subject here (its header is every other file's reference; its cropped estimate
  * the results' layout), the others in read_rest. */
@@ -491,21 +507,31 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
         ref->tmin = sa->tmin;
         ref->tstep = sa->tstep;
     }
-    if (b && load_stc(&sb, b->items[0], keys->items[0], o, src, ref, ref_stem)) goto cleanup;
-    if (prepare_stc(sa, a->items[0], o) || check_finite(sa, a->items[0])) goto cleanup;
-    if (sb && (prepare_stc(sb, b->items[0], o) || check_finite(sb, b->items[0]))) goto cleanup;
-    nv = cli_stc_rows(sa);
-    nt = sa->n_times;
-    if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / a->n / sizeof(double)) {
-        cli_error("%s: %zu vertices x %zu times cannot be tested", a->items[0], nv, nt);
-        goto cleanup;
+    /* The first subject's slice straight from its files too, where they are plain surface
+     * pairs (issue 17: read the long way, its B estimate, checks and transpose were a third
+     * of the reading, done before the threads start); its A estimate, as read, is still the
+     * reference and (cropped) the results' layout. */
+    size_t first_sel;
+    if (!crop_window(ref, o, &first_sel, &nt) &&
+        !x_alloc_checked(&X, a->n, cli_stc_rows(sa), nt) &&
+        read_subject_frames(X, 0, cli_stc_rows(sa), nt, a, b, o, src, ref)) {
+        if (prepare_stc(sa, a->items[0], o)) goto cleanup;
+        nv = cli_stc_rows(sa);
+    } else {
+        free(X);
+        X = NULL;
+        if (b && load_stc(&sb, b->items[0], keys->items[0], o, src, ref, ref_stem)) goto cleanup;
+        if (prepare_stc(sa, a->items[0], o) || check_finite(sa, a->items[0])) goto cleanup;
+        if (sb && (prepare_stc(sb, b->items[0], o) || check_finite(sb, b->items[0])))
+            goto cleanup;
+        nv = cli_stc_rows(sa);
+        nt = sa->n_times;
+        if (x_alloc_checked(&X, a->n, nv, nt)) {
+            x_alloc_say(a->items[0], a->n, nv, nt);
+            goto cleanup;
+        }
+        transpose_into(X, sa, sb, nv, nt);
     }
-    X = alloc_x(a->n * nt * nv * sizeof *X);
-    if (!X) {
-        cli_error("out of memory for %zu subjects x %zu times x %zu vertices", a->n, nt, nv);
-        goto cleanup;
-    }
-    transpose_into(X, sa, sb, nv, nt);
     cperm_stc_free(sb);
     sb = NULL;
     /* The layout of the results: vertices, times of the cropped data. */
