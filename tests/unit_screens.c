@@ -1,5 +1,5 @@
 /* unit_screens.c - the sign-flip kernel's screens select candidates differently (int16 blocks
- * with two groups, float32 in AVX2 or AVX-512, the portable float32 loop, double where
+ * with two groups, float32 in AVX2, the portable float32 loop, double where
  * float32 would be too loose), but each must keep every point that passes, so the results
  * cannot depend on which one ran: H0, p-values and clusters are compared bit for bit between
  * the machine's own screens and CPERM_PORTABLE_KERNEL=1, on data built to reach each path:
