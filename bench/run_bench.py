@@ -358,16 +358,22 @@ def main():
         print("End to end (CLI on .stc files vs the seed script in MNE, 16 subjects x ico-5 x 40 times):")
         study = os.path.join(work, "study")
         subprocess.run([cli, "simulate", study, "--n-times", "45"], check=True, capture_output=True)
+        # the study just written is still dirty in the page cache: flushed now, or the run's
+        # fsyncs (which wait for a journal commit) would pay for writing it out
+        os.sync()
         cmd = [cli, "onesample", "--a", study + "/sub*/mne_dSPM_inverse_morph-faces_eq",
                "--b", study + "/sub*/mne_dSPM_inverse_morph-scrambled_eq", "--src",
                study + "/fsaverage-ico5-src.fif", "--tmin", "0", "--p-threshold", "0.001",
                "--sigma", "1e-3", "--n-permutations", "1024", "--seed", "0", "-j", str(jobs),
                "--out", os.path.join(work, "out")]
-        best = None
-        for _ in range(3):
+        # best of 5: on a shared machine single runs of this 0.3 s command spread by 2x
+        walls = []
+        for _ in range(5):
             _, dt, rss = run_measured(cmd)
-            best = dt if best is None or dt < best else best
-        print("  clusterperm onesample: %.2f s, peak RSS %.0f MB" % (best, rss))
+            walls.append(dt)
+        best = min(walls)
+        print("  clusterperm onesample: %.2f s (best of %s s), peak RSS %.0f MB"
+              % (best, " ".join("%.2f" % w for w in walls), rss))
         out_json["end_to_end"] = {"cli_s": best, "cli_rss_mb": rss}
         if have_mne:
             out, dt, mrss = run_measured([PY, "-c", SEED, study, str(jobs)])
