@@ -461,20 +461,18 @@ static double *alloc_x(size_t bytes) {
     return malloc(bytes);
 }
 
-/* X for n subjects x nt times x nv vertices: 0 and *X, or -1 (nothing said: x_alloc_say
- * says why) when that is no size to test or cannot be allocated. */
+/* X for n subjects x nt times x nv vertices: 0 and *X; -1 when that is no size to test, -2
+ * when it cannot be allocated (nothing said: x_alloc_say says it). */
 static int x_alloc_checked(double **X, size_t n, size_t nv, size_t nt) {
     *X = NULL;
     if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / n / sizeof(double)) return -1;
     *X = alloc_x(n * nt * nv * sizeof **X);
-    return *X ? 0 : -1;
+    return *X ? 0 : -2;
 }
 
-static void x_alloc_say(const char *stem, size_t n, size_t nv, size_t nt) {
-    if (nv == 0 || nt == 0 || nv > SIZE_MAX / nt / n / sizeof(double))
-        cli_error("%s: %zu vertices x %zu times cannot be tested", stem, nv, nt);
-    else
-        cli_error("out of memory for %zu subjects x %zu times x %zu vertices", n, nt, nv);
+static void x_alloc_say(int why, const char *stem, size_t n, size_t nv, size_t nt) {
+    if (why == -1) cli_error("%s: %zu vertices x %zu times cannot be tested", stem, nv, nt);
+    else cli_error("out of memory for %zu subjects x %zu times x %zu vertices", n, nt, nv);
 }
 
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate:
@@ -526,8 +524,9 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
             goto cleanup;
         nv = cli_stc_rows(sa);
         nt = sa->n_times;
-        if (x_alloc_checked(&X, a->n, nv, nt)) {
-            x_alloc_say(a->items[0], a->n, nv, nt);
+        const int why = x_alloc_checked(&X, a->n, nv, nt);
+        if (why) {
+            x_alloc_say(why, a->items[0], a->n, nv, nt);
             goto cleanup;
         }
         transpose_into(X, sa, sb, nv, nt);

@@ -12,8 +12,6 @@
 
 /* Largest .stc file we read into memory (16 GiB, or what size_t can address). */
 #define STC_MAX_FILE_BYTES (SIZE_MAX > ((uint64_t)1 << 34) ? (size_t)((uint64_t)1 << 34) : SIZE_MAX)
-/* Vertex numbers index surfaces; MNE keeps them in int64, we in uint32 below 2^31. */
-#define STC_MAX_VERTEX 0x7fffffffu
 
 void cperm_stc_free(cperm_stc *stc) {
     if (!stc) return;

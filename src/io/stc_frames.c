@@ -92,7 +92,7 @@ static int stream_hemisphere(const char *path, const cperm_stc *like, size_t h, 
             const uint32_t v = cperm_be32(buf + 4 * k);
             if (i == nv) {
                 if (v != nt) goto done;
-            } else if (v != want[i] || v > 0x7fffffffu || (i > 0 && v <= want[i - 1])) {
+            } else if (v != want[i] || v > STC_MAX_VERTEX || (i > 0 && v <= want[i - 1])) {
                 goto done;
             }
         }

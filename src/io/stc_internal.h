@@ -5,6 +5,9 @@
 
 #include "common_internal.h"
 
+/* Vertex numbers index surfaces; MNE keeps them in int64, we in uint32 below 2^31. */
+#define STC_MAX_VERTEX 0x7fffffffu
+
 /* The number of data rows: the vertices of all blocks. */
 size_t cperm_stc_rows(const cperm_stc *stc);
 

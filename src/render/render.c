@@ -417,8 +417,8 @@ static void resolve(cairo_surface_t *img, uint8_t *mask, const raster *R, const 
             uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)stride);
             uint8_t *mrow = mask + (size_t)y * (size_t)W;
             const size_t r0 = (size_t)(y * SS) * (size_t)R->w;
-            /* branch-free over the row, so that it vectorises: the four samples' channel sums
-             * and per hemisphere the covered samples (a tag is 1 or 2 where covered) */
+            /* per output pixel the four samples' channel sums and, per hemisphere, the
+             * covered samples (a tag is 1 or 2 where covered): each depth tested once */
             for (int x = 0; x < W; x++) {
                 uint32_t a0 = 0, a1 = 0, a2 = 0, n1 = 0, n2 = 0;
                 for (int sy = 0; sy < SS; sy++)
