@@ -108,10 +108,8 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 static void thread_free(tfce_thread *w) {
     free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
     free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
-    free(w->score); free(w->pts); free(w->stamp); free(w->ufp); free(w->lab);
-    free(w->csize); free(w->pairs); free(w->pairs2); free(w->lpar); free(w->lsize);
-    free(w->lst); free(w->spar); free(w->slabel); free(w->l2s[0]); free(w->l2s[1]);
-    free(w->tl[0]); free(w->tl[1]); free(w->cnt); free(w->row_begin); free(w->first_lab);
+    free(w->score);
+    cperm_tfce_steps_free(&w->steps);
     memset(w, 0, sizeof *w);
 }
 
@@ -124,20 +122,8 @@ static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two
     w->a = cperm_malloc(2 * c, sizeof *w->a);
     if (!w->t || !w->a) goto nomem;
     if (per_step) {
-        const size_t nl = c + 2;
         w->score = cperm_malloc(c, sizeof *w->score);
-        w->pts = cperm_malloc(c, sizeof *w->pts);
-        w->stamp = cperm_calloc(c, sizeof *w->stamp);
-        int32_t **pa[] = {&w->ufp, &w->lab, &w->csize, &w->pairs, &w->pairs2};
-        int32_t **la[] = {&w->lpar, &w->lsize, &w->lst, &w->spar, &w->slabel, &w->l2s[0],
-                          &w->l2s[1], &w->tl[0], &w->tl[1], &w->cnt};
-        for (size_t i = 0; i < sizeof pa / sizeof pa[0]; i++)
-            if (!(*pa[i] = cperm_malloc(c, sizeof(int32_t)))) goto nomem;
-        for (size_t i = 0; i < sizeof la / sizeof la[0]; i++)
-            if (!(*la[i] = cperm_calloc(nl, sizeof(int32_t)))) goto nomem;
-        w->row_begin = cperm_malloc(T + 1, sizeof *w->row_begin);
-        w->first_lab = cperm_malloc(T + 1, sizeof *w->first_lab);
-        if (!w->score || !w->pts || !w->stamp || !w->row_begin || !w->first_lab) goto nomem;
+        if (!w->score || cperm_tfce_steps_init(&w->steps, P, T)) goto nomem;
         return CPERM_OK;
     }
     w->b = cperm_malloc(2 * c, sizeof *w->b);
@@ -245,7 +231,7 @@ static int ws_base(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     tw->map = cperm_malloc(P ? P : 1, sizeof *tw->map);
     if (!tw->pe || !tw->map) return CPERM_ENOMEM;
     for (size_t s = 0; s <= P; s++) tw->pe[s] = pow((double)s, tw->E);
-    if (!tw->per_step && bfs_order(plan, tw)) return CPERM_ENOMEM;
+    if (bfs_order(plan, tw)) return CPERM_ENOMEM;
     if (tw->stepped) {
         tw->n_tab = TFCE_TAB;
         tw->thr = cperm_malloc(TFCE_TAB, sizeof *tw->thr);
@@ -315,6 +301,9 @@ static int map_error(cperm_err *err, int code, const char *what) {
     case TFCE_ENONMONO:
         return cperm_fail(err, CPERM_EINVAL, "tfce: thresholds of the %s statistic are not "
                           "strictly monotonic (step too small for start)", what);
+    case TFCE_ENOMEM:
+        return cperm_fail(err, CPERM_ENOMEM, "tfce: out of memory for the thresholds' "
+                          "components of the %s statistic", what);
     case TFCE_EINF:
         return cperm_fail(err, CPERM_EINVAL, "tfce: infinite t value in the %s statistic "
                           "(zero variance): the exact integral diverges", what);

@@ -21,7 +21,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
 
 /* failures of one map, turned into messages by the caller */
-enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4 };
+enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4, TFCE_ENOMEM = 5 };
 
 /* Union-find parents, 4 bytes a point so that neighbour checks touch little memory: the
  * parent index in the low 31 bits, the point's side (1 = negative t under tail 0; signs
@@ -36,6 +36,32 @@ typedef struct tfce_root {
 #define UF_IDX 0x7FFFFFFFu
 #define UF_ABSENT 0xFFFFFFFFu
 
+/* MNE 1.3's per-threshold list path (tfce_mne13.c): P-sized point arrays (union-find per
+ * time, each time's components and bridges), arrays over one threshold's component labels
+ * (at most P + 2), and the nodes (one per component per threshold, grown on demand). */
+typedef struct tfce_steps {
+    uint64_t *items, *items_tmp; /* P: highest threshold << 32 | side bit | point, sorted */
+    uint8_t *stamp;            /* P: generation << 1 | side of the points present */
+    unsigned gen;              /* 1 to 127 */
+    int32_t *uf;               /* P: union-find parent */
+    int32_t *croot;            /* 2P: a root's size and smallest point (as t's index) */
+    int32_t *clab, *cnode, *fsize; /* P, at roots: label, node and final cluster size */
+    int32_t *rows;             /* T x V: each time's roots, then its new points */
+    int32_t *bridges;          /* 2 x T x V: each pair of times' bridges (their ends' roots) */
+    int32_t *link_node, *link_root, *leaf; /* P: the last threshold's nodes; points' nodes */
+    int32_t *bnum, *bla, *order, *prev; /* P: one step's bridges */
+    int32_t *bends;            /* 2P: their ends' roots */
+    int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt, *mark; /* labels */
+    size_t ntl[2];
+    int32_t *first_lab;        /* n_times + 1 */
+    size_t *n_rows, *n_old, *n_bridges; /* n_times each */
+    double *nval;              /* node_cap: a node's increment, then its score */
+    int32_t *npar;             /* node_cap: the node one threshold down; -1: none */
+    size_t node_cap;
+} tfce_steps;
+int cperm_tfce_steps_init(tfce_steps *s, size_t P, size_t T);
+void cperm_tfce_steps_free(tfce_steps *s);
+
 /* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
  * first, then the pending list and the node values. */
 typedef struct tfce_thread {
@@ -48,17 +74,8 @@ typedef struct tfce_thread {
     int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
     int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
-    /* per-threshold clustering (MNE 1.3's 1-step list path): P-sized point arrays, then
-     * arrays over cluster labels (at most P + 1 of them) */
-    double *score;
-    cperm_point *pts;
-    uint64_t *stamp;           /* P: generation << 32 | side << 31 | position */
-    uint32_t gen13;
-    int32_t *ufp, *lab, *csize, *pairs, *pairs2;
-    int32_t *lpar, *lsize, *lst, *spar, *slabel, *l2s[2], *tl[2], *cnt;
-    size_t ntl[2];
-    size_t *row_begin;         /* n_times + 1 */
-    int32_t *first_lab;        /* n_times + 1 */
+    double *score;             /* P: per-threshold path's scores when not the caller's */
+    tfce_steps steps;          /* MNE 1.3's per-threshold list path */
 } tfce_thread;
 
 struct cperm_tfce_ws {

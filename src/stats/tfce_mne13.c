@@ -2,10 +2,20 @@
  * max_step 1: clustered at every threshold with its 1-step merge across time, whose stale
  * snapshot splits some components (the quirk clusters.c reproduces for cluster mass), so that
  * the stepped modes with compat mne1.3 are bit-identical to MNE 1.3 given spatial adjacency
- * only. */
+ * only.
+ *
+ * MNE reclusters every point at every threshold. Here the thresholds are visited once, from
+ * the highest down, while each time's spatial components grow by union-find (they are true
+ * components: only the merge across time is quirky). At each threshold MNE's merge is then
+ * replayed on the components and the distinct component pairs the time bridges join, which
+ * are far fewer than the points; each component becomes a node carrying MNE's increment for
+ * its points at that threshold, linked to the component that contains it one threshold down.
+ * A last pass adds the increments root to leaf, lowest threshold first, as MNE's loop adds
+ * them, so every score is MNE's sum bit for bit. */
 #include "tfce_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline int32_t find32(int32_t *par, int32_t x) {
@@ -16,35 +26,68 @@ static inline int32_t find32(int32_t *par, int32_t x) {
     return x;
 }
 
-/* _reassign on one row's labels: every component of the row labelled x takes label base.
- * l2s maps a label to the set of the row's components carrying it (0: none). */
-static void relabel(tfce_thread *w, int r, int32_t base, int32_t x) {
-    int32_t *l2s = w->l2s[r];
-    int32_t sx = l2s[x];
-    if (!sx) return;
-    l2s[x] = 0;
-    if (!l2s[base]) {
-        l2s[base] = sx;
-        w->slabel[sx] = base;
-        w->tl[r][w->ntl[r]++] = base;
-    } else {
-        w->spar[sx] = l2s[base];
-    }
+/* ------------------------------------------------------------ workspace */
+
+void cperm_tfce_steps_free(tfce_steps *s) {
+    int32_t **a[] = {&s->uf, &s->croot, &s->clab, &s->cnode, &s->fsize, &s->rows,
+                     &s->bridges, &s->link_node, &s->link_root, &s->leaf, &s->bnum, &s->bla,
+                     &s->bends, &s->order, &s->prev, &s->lpar, &s->lsize, &s->lst, &s->spar,
+                     &s->slabel, &s->l2s[0], &s->l2s[1], &s->tl[0], &s->tl[1], &s->cnt,
+                     &s->mark, &s->npar, &s->first_lab};
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) free(*a[i]);
+    free(s->stamp); free(s->items); free(s->items_tmp); free(s->nval);
+    free(s->n_rows); free(s->n_old); free(s->n_bridges);
+    memset(s, 0, sizeof *s);
 }
 
-/* _reassign on the cluster lists: clusters[base] += clusters[x]; clusters[x] = []. */
-static void concat(tfce_thread *w, int32_t base, int32_t x) {
-    int32_t lx = w->lst[x];
-    if (lx < 0) return;
-    w->lst[x] = -1;
-    int32_t lb = w->lst[base];
-    if (lb < 0) {
-        w->lst[base] = lx;
-    } else {
-        w->lpar[lx] = lb;
-        w->lsize[lb] += w->lsize[lx];
-    }
+int cperm_tfce_steps_init(tfce_steps *s, size_t P, size_t T) {
+    memset(s, 0, sizeof *s);
+    const size_t c = P ? P : 1, nl = c + 2;
+    int32_t **pa[] = {&s->uf, &s->clab, &s->cnode, &s->fsize, &s->rows,
+                      &s->link_node, &s->link_root, &s->leaf, &s->bnum, &s->bla, &s->order,
+                      &s->prev, &s->npar};
+    int32_t **la[] = {&s->lpar, &s->lsize, &s->lst, &s->spar, &s->slabel, &s->l2s[0],
+                      &s->l2s[1], &s->tl[0], &s->tl[1], &s->cnt, &s->mark};
+    for (size_t i = 0; i < sizeof pa / sizeof pa[0]; i++)
+        if (!(*pa[i] = cperm_malloc(c, sizeof(int32_t)))) goto nomem;
+    for (size_t i = 0; i < sizeof la / sizeof la[0]; i++)
+        if (!(*la[i] = cperm_calloc(nl, sizeof(int32_t)))) goto nomem;
+    s->croot = cperm_malloc(2 * c, sizeof *s->croot);
+    s->bridges = cperm_malloc(2 * c, sizeof *s->bridges);
+    s->bends = cperm_malloc(2 * c, sizeof *s->bends);
+    s->stamp = cperm_calloc(c, sizeof *s->stamp);
+    s->items = cperm_malloc(c, sizeof *s->items);
+    s->items_tmp = cperm_malloc(c, sizeof *s->items_tmp);
+    s->nval = cperm_malloc(c, sizeof *s->nval);
+    s->node_cap = c;
+    s->first_lab = cperm_malloc(T + 1, sizeof *s->first_lab);
+    s->n_rows = cperm_malloc(T, sizeof *s->n_rows);
+    s->n_old = cperm_malloc(T, sizeof *s->n_old);
+    s->n_bridges = cperm_malloc(T, sizeof *s->n_bridges);
+    if (!s->croot || !s->bridges || !s->bends || !s->stamp || !s->items || !s->items_tmp || !s->nval || !s->first_lab || !s->n_rows ||
+        !s->n_old || !s->n_bridges)
+        goto nomem;
+    return CPERM_OK;
+nomem:
+    cperm_tfce_steps_free(s);
+    return CPERM_ENOMEM;
 }
+
+/* Nodes of one threshold: at most one per point present, usually a few per cent of them. */
+static int reserve_nodes(tfce_steps *s, size_t need) {
+    if (need <= s->node_cap) return 0;
+    size_t cap = s->node_cap * 2 > need ? s->node_cap * 2 : need;
+    double *v = realloc(s->nval, cap * sizeof *v);
+    if (!v) return -1;
+    s->nval = v;
+    int32_t *p = realloc(s->npar, cap * sizeof *p);
+    if (!p) return -1;
+    s->npar = p;
+    s->node_cap = cap;
+    return 0;
+}
+
+/* ------------------------------------------------------------ sorting */
 
 static void sort_ints(int32_t *a, size_t n) {
     for (size_t i = 1; i < n; i++) {
@@ -58,133 +101,267 @@ static void sort_ints(int32_t *a, size_t n) {
     }
 }
 
-/* MNE 1.3's _get_clusters_st_1step on the m supra-threshold points pts (ascending flat
- * index; both signs for tail 0, which never interact), reduced to what TFCE needs: the size
- * of the final cluster of every point, into w->csize. Spatial clusters per time are true
- * components, labelled by (time, smallest vertex) as MNE's BFS numbers them; the merge
- * across times then follows MNE step by step: bridge labels are snapshot before the step,
- * _reassign relabels one row only and concatenates lists, so the stale snapshot splits
- * components exactly as MNE does. Rows' labels are kept as sets of components and lists as
- * union-find trees, so that each step costs its bridges, not the whole row. */
-static void mne13_sizes(const cperm_plan *plan, tfce_thread *w, const cperm_point *pts,
-                        size_t m) {
+/* Stable LSD radix sort of the n ints a[] by KEY(a[i]) (< limit), through tmp. */
+#define RADIX_SORT(a, tmp, n, limit, KEY)                                                   \
+    do {                                                                                    \
+        int32_t *src_ = (a), *dst_ = (tmp);                                                 \
+        for (unsigned sh_ = 0; sh_ < 32 && ((uint64_t)(limit) - 1) >> sh_; sh_ += 8) {      \
+            size_t c_[257] = {0};                                                           \
+            for (size_t i_ = 0; i_ < (n); i_++) c_[((uint32_t)KEY(src_[i_]) >> sh_ & 255) + 1]++; \
+            for (size_t d_ = 0; d_ < 256; d_++) c_[d_ + 1] += c_[d_];                       \
+            for (size_t i_ = 0; i_ < (n); i_++)                                             \
+                dst_[c_[(uint32_t)KEY(src_[i_]) >> sh_ & 255]++] = src_[i_];                \
+            int32_t *x_ = src_; src_ = dst_; dst_ = x_;                                     \
+        }                                                                                   \
+        if (src_ != (a)) memcpy((a), src_, (n) * sizeof *(a));                              \
+    } while (0)
+
+/* Stable LSD radix sort of n items by their high 32 bits (< limit), through tmp. */
+static void sort_items(uint64_t *a, uint64_t *tmp, size_t n, uint64_t limit) {
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned sh = 32; sh < 64 && (limit - 1) >> (sh - 32); sh += 8) {
+        size_t c[257] = {0};
+        for (size_t i = 0; i < n; i++) c[(src[i] >> sh & 255) + 1]++;
+        for (size_t d = 0; d < 256; d++) c[d + 1] += c[d];
+        for (size_t i = 0; i < n; i++) dst[c[src[i] >> sh & 255]++] = src[i];
+        uint64_t *x = src; src = dst; dst = x;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
+/* ------------------------------------------------------------ MNE's merge */
+
+/* _reassign on one row's labels: every component of the row labelled x takes label base.
+ * l2s maps a label to the set of the row's components carrying it (0: none). */
+static void relabel(tfce_steps *s, int r, int32_t base, int32_t x) {
+    int32_t *l2s = s->l2s[r];
+    int32_t sx = l2s[x];
+    if (!sx) return;
+    l2s[x] = 0;
+    if (!l2s[base]) {
+        l2s[base] = sx;
+        s->slabel[sx] = base;
+        s->tl[r][s->ntl[r]++] = base;
+    } else {
+        s->spar[sx] = l2s[base];
+    }
+}
+
+/* _reassign on the cluster lists: clusters[base] += clusters[x]; clusters[x] = []. */
+static void concat(tfce_steps *s, int32_t base, int32_t x) {
+    int32_t lx = s->lst[x];
+    if (lx < 0) return;
+    s->lst[x] = -1;
+    int32_t lb = s->lst[base];
+    if (lb < 0) {
+        s->lst[base] = lx;
+    } else {
+        s->lpar[lx] = lb;
+        s->lsize[lb] += s->lsize[lx];
+    }
+}
+
+/* MNE 1.3's _get_clusters_st_1step at one threshold, on its components: labels numbered by
+ * (time, smallest vertex) as MNE's BFS numbers them (rows[] sorted by smallest point), then
+ * the merge across times step by step: bridge labels are snapshot before the step, _reassign
+ * relabels one row only and concatenates lists, so the stale snapshot splits components
+ * exactly as MNE does. Rows' labels are kept as sets of components and lists as union-find
+ * trees, so that each step costs its bridges. A bridge whose two components another bridge
+ * already joins is dropped for good: components only grow as the threshold falls. Leaves
+ * each root's final cluster size in fsize. */
+static void merge_rows(const cperm_plan *plan, tfce_steps *s) {
     const size_t V = plan->n_vertices, T = plan->n_times;
-    const int two = plan->opt.tail == 0;
-    if (++w->gen13 == 0) {
-        memset(w->stamp, 0, plan->n_points * sizeof *w->stamp);
-        w->gen13 = 1;
-    }
-    const uint32_t gen = w->gen13;
-    /* a point's stamp, position and side in one word, so that a neighbour check is one
-     * load: it is present iff the high half is gen, and (tail 0) of k's side iff bit 31
-     * matches too, so one shifted compare against `want` tests both */
-    const int sh = two ? 31 : 32;
-    for (size_t k = 0, t = 0; k <= m; k++) {
-        size_t tk = k < m ? (size_t)pts[k].idx / V : T;
-        while (t <= tk && t <= T) w->row_begin[t++] = k;
-        if (k == m) break;
-        w->stamp[pts[k].idx] = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0) | k;
-        w->ufp[k] = (int32_t)k;
-    }
-    /* spatial components: union by smallest position, so roots are smallest vertices */
-    for (size_t k = 0; k < m; k++) {
-        const size_t idx = (size_t)pts[k].idx, t = idx / V, v = idx - t * V;
-        const uint64_t want = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0);
-        for (size_t e = plan->indptr[v]; e < plan->indptr[v + 1]; e++) {
-            size_t u = (size_t)plan->indices[e];
-            if (u >= v) break;
-            const uint64_t sj = w->stamp[t * V + u];
-            if ((sj ^ want) >> sh) continue;
-            int32_t pj = (int32_t)(sj & 0x7FFFFFFFu);
-            int32_t a = find32(w->ufp, (int32_t)k), b = find32(w->ufp, pj);
-            if (a != b) {
-                if (a < b) w->ufp[b] = a;
-                else w->ufp[a] = b;
-            }
-        }
-    }
     int32_t nlab = 0;
     for (size_t t = 0; t < T; t++) {
-        w->first_lab[t] = nlab + 1;
-        for (size_t k = w->row_begin[t]; k < w->row_begin[t + 1]; k++) {
-            int32_t r = find32(w->ufp, (int32_t)k);
-            if (r == (int32_t)k) {
-                w->lab[k] = ++nlab;
-                w->lsize[nlab] = 0;
-            } else {
-                w->lab[k] = w->lab[r];
-            }
-            w->lsize[w->lab[k]]++;
+        s->first_lab[t] = nlab + 1;
+        const int32_t *row = s->rows + t * V;
+        for (size_t k = 0; k < s->n_rows[t]; k++) {
+            const int32_t r = row[k], L = ++nlab;
+            s->clab[r] = L;
+            s->lsize[L] = s->croot[2 * r];
+            s->lpar[L] = L;
+            s->lst[L] = L;
+            s->spar[L] = L;
+            s->slabel[L] = L;
+            s->mark[L] = 0;
         }
     }
-    w->first_lab[T] = nlab + 1;
-    for (int32_t L = 1; L <= nlab; L++) {
-        w->lpar[L] = L;
-        w->lst[L] = L;
-        w->spar[L] = L;
-        w->slabel[L] = L;
-    }
-    w->ntl[0] = w->ntl[1] = 0;
-    for (int32_t L = w->first_lab[0]; L < w->first_lab[1]; L++) {
-        w->l2s[0][L] = L;
-        w->tl[0][w->ntl[0]++] = L;
+    s->first_lab[T] = nlab + 1;
+    s->ntl[0] = s->ntl[1] = 0;
+    for (int32_t L = s->first_lab[0]; L < s->first_lab[1]; L++) {
+        s->l2s[0][L] = L;
+        s->tl[0][s->ntl[0]++] = L;
     }
     for (size_t t = 0; t + 1 < T; t++) {
         const int cur = (int)(t & 1), nxt = 1 - cur;
-        const int32_t f1 = w->first_lab[t + 1], R = w->first_lab[t + 2] - f1;
+        const int32_t f1 = s->first_lab[t + 1], R = s->first_lab[t + 2] - f1;
         for (int32_t L = f1; L < f1 + R; L++) {
-            w->l2s[nxt][L] = L;
-            w->tl[nxt][w->ntl[nxt]++] = L;
+            s->l2s[nxt][L] = L;
+            s->tl[nxt][s->ntl[nxt]++] = L;
         }
-        /* bridges (ascending vertex): (num at t+1, snapshot label at t), counted by num */
-        size_t np_ = 0;
-        for (int32_t r = 0; r <= R; r++) w->cnt[r] = 0;
-        for (size_t k = w->row_begin[t]; k < w->row_begin[t + 1]; k++) {
-            const uint64_t want = (uint64_t)gen << 32 | (pts[k].t > 0 ? UINT64_C(1) << 31 : 0);
-            const uint64_t sj = w->stamp[(size_t)pts[k].idx + V];
-            if ((sj ^ want) >> sh) continue;
-            int32_t pj = (int32_t)(sj & 0x7FFFFFFFu);
-            w->pairs[2 * np_] = w->lab[pj];
-            w->pairs[2 * np_ + 1] = w->slabel[find32(w->spar, w->lab[k])];
-            w->cnt[w->lab[pj] - f1 + 1]++;
-            np_++;
+        /* the bridges' (label at t+1, label at t), grouped by the label at t+1 */
+        int32_t *bl = s->bridges + 2 * t * V;
+        const size_t nb = s->n_bridges[t];
+        for (int32_t r = 0; r <= R; r++) s->cnt[r] = 0;
+        for (size_t e = 0; e < nb; e++) {
+            /* the ends were roots (or the points) one threshold up: short finds */
+            const int32_t ra = find32(s->uf, bl[2 * e]), rb = find32(s->uf, bl[2 * e + 1]);
+            s->bends[2 * e] = ra;
+            s->bends[2 * e + 1] = rb;
+            s->bnum[e] = s->clab[rb];
+            s->bla[e] = s->clab[ra];
+            s->cnt[s->bnum[e] - f1 + 1]++;
         }
-        for (int32_t r = 0; r < R; r++) w->cnt[r + 1] += w->cnt[r];
-        for (size_t i = 0; i < np_; i++)
-            w->pairs2[w->cnt[w->pairs[2 * i] - f1]++] = w->pairs[2 * i + 1];
-        /* now cnt[r] is the end of num f1 + r's prevs in pairs2 */
+        for (int32_t r = 0; r < R; r++) s->cnt[r + 1] += s->cnt[r];
+        for (size_t e = 0; e < nb; e++) s->order[s->cnt[s->bnum[e] - f1]++] = (int32_t)e;
+        /* one bridge per pair of components; their snapshot labels at t, before any
+         * relabelling of this step; cnt[r] becomes the end of label f1 + r's */
+        size_t keep = 0;
         for (int32_t r = 0, b = 0; r < R; r++) {
-            int32_t e = w->cnt[r];
+            const int32_t end = s->cnt[r], num = f1 + r;
+            for (int32_t q = b; q < end; q++) {
+                const int32_t e = s->order[q], la = s->bla[e];
+                if (s->mark[la] == num) continue;
+                s->mark[la] = num;
+                bl[2 * keep] = s->bends[2 * e];
+                bl[2 * keep + 1] = s->bends[2 * e + 1];
+                s->prev[keep++] = s->slabel[find32(s->spar, la)];
+            }
+            s->cnt[r] = (int32_t)keep;
+            b = end;
+        }
+        s->n_bridges[t] = keep;
+        for (int32_t r = 0, b = 0; r < R; r++) {
+            const int32_t e = s->cnt[r];
             if (e == b) continue;
-            int32_t *pv = w->pairs2 + b, num = f1 + r;
+            int32_t *pv = s->prev + b, num = f1 + r;
             sort_ints(pv, (size_t)(e - b));
             int32_t base = pv[0];
             for (int32_t i = 1; i < e - b; i++) {
                 if (pv[i] == pv[i - 1]) continue;
-                relabel(w, cur, base, pv[i]);
-                concat(w, base, pv[i]);
+                relabel(s, cur, base, pv[i]);
+                concat(s, base, pv[i]);
             }
-            relabel(w, nxt, base, num);
-            concat(w, base, num);
+            relabel(s, nxt, base, num);
+            concat(s, base, num);
             b = e;
         }
-        for (size_t i = 0; i < w->ntl[cur]; i++) w->l2s[cur][w->tl[cur][i]] = 0;
-        w->ntl[cur] = 0;
+        for (size_t i = 0; i < s->ntl[cur]; i++) s->l2s[cur][s->tl[cur][i]] = 0;
+        s->ntl[cur] = 0;
     }
     for (int r = 0; r < 2; r++) {
-        for (size_t i = 0; i < w->ntl[r]; i++) w->l2s[r][w->tl[r][i]] = 0;
-        w->ntl[r] = 0;
+        for (size_t i = 0; i < s->ntl[r]; i++) s->l2s[r][s->tl[r][i]] = 0;
+        s->ntl[r] = 0;
     }
-    for (size_t k = 0; k < m; k++) w->csize[k] = w->lsize[find32(w->lpar, w->lab[k])];
+    for (size_t t = 0; t < T; t++) {
+        const int32_t *row = s->rows + t * V;
+        for (size_t k = 0; k < s->n_rows[t]; k++)
+            s->fsize[row[k]] = s->lsize[find32(s->lpar, s->clab[row[k]])];
+    }
 }
 
-/* Scores of one map clustered at every threshold with MNE 1.3's 1-step list path: MNE's
- * own loop, lowest threshold first. */
+/* ------------------------------------------------------------ one map */
+
+/* The highest threshold index i < L with h > th_at(i) (h > th_at(0) holds). */
+static size_t top_level(const struct cperm_tfce_ws *tw, double h, size_t L, double inv_d) {
+    const double f = (h - tw->s0) * inv_d; /* a guess: the comparisons below decide */
+    size_t i = !(f >= 0) ? 0 : f >= (double)(L - 1) ? L - 1 : (size_t)f;
+    while (i + 1 < L && h > th_at(tw, i + 1)) i++;
+    while (i > 0 && !(h > th_at(tw, i))) i--;
+    return i;
+}
+
+#define ROW_KEY(x) ((uint32_t)s->croot[2 * (x) + 1] - row0)
+
+/* Joins the listed neighbours' components to *root's (the point's, a root), the larger
+ * component's root winning without a branch on the sizes. */
+static void join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root) {
+    int32_t rp = *root;
+    for (size_t i = 0; i < nj; i++) {
+        const int32_t rq = find32(s->uf, jl[i]);
+        if (rp == rq) continue;
+        int32_t *a = s->croot + 2 * rp, *b = s->croot + 2 * rq;
+        const int32_t sa = a[0], sb = b[0], ma = a[1], mb = b[1];
+        const int swap = sa < sb;
+        const int32_t win = swap ? rq : rp, lose = swap ? rp : rq;
+        s->uf[lose] = win;
+        s->croot[2 * win] = sa + sb;
+        s->croot[2 * win + 1] = ma < mb ? ma : mb;
+        rp = win;
+    }
+    *root = rp;
+}
+
+/* Adds the points ids[lo, hi) (threshold i's new ones): each joins its present spatial
+ * neighbours of the same sign and time, and the bridges to the same vertex at the times
+ * beside it are listed; each pair of points is examined once, by the later of the two. */
+static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
+                       size_t lo, size_t hi, uint8_t gen2) {
+    const size_t V = plan->n_vertices, T = plan->n_times;
+    /* ids ascend: each stream's time advances by comparisons instead of divisions */
+    size_t tm = 0, base = 0, base_a = 0, base_b = 0;
+    for (size_t k = lo; k < hi; k++) {
+        /* a threshold's new points are a sparse sweep of the map: fetch ahead the CSR row
+         * (indptr two stages ahead), the neighbour list and the point's own lines */
+        if (k + 2 * TFCE_PF_NB < hi) {
+            const size_t f = (uint32_t)s->items[k + 2 * TFCE_PF_NB] & UF_IDX;
+            while (f >= base_b + V) base_b += V;
+            __builtin_prefetch(tw->indptr + (f - base_b));
+        }
+        if (k + TFCE_PF_NB < hi) {
+            const size_t f = (uint32_t)s->items[k + TFCE_PF_NB] & UF_IDX;
+            while (f >= base_a + V) base_a += V;
+            __builtin_prefetch(tw->indices + tw->indptr[f - base_a]);
+            __builtin_prefetch(s->stamp + f);
+            __builtin_prefetch(s->uf + f);
+        }
+        const uint32_t item = (uint32_t)s->items[k];
+        const int32_t p = (int32_t)(item & UF_IDX);
+        while ((size_t)p >= base + V) {
+            base += V;
+            tm++;
+        }
+        const size_t v = (size_t)p - base;
+        const int32_t orig = (int32_t)base + tw->inv[v];
+        const uint8_t me = (uint8_t)(gen2 | item >> 31);
+        s->stamp[p] = me;
+        s->uf[p] = p;
+        s->croot[2 * p] = 1;
+        s->croot[2 * p + 1] = orig;
+        s->rows[base + s->n_rows[tm]++] = p;
+        /* joinable neighbours are listed without a branch on each (coin flips) */
+        int32_t jl[64], rp = p;
+        size_t nj = 0;
+        for (size_t e = tw->indptr[v], end = tw->indptr[v + 1]; e < end; e++) {
+            const int32_t q = (int32_t)base + tw->indices[e];
+            jl[nj] = q;
+            nj += s->stamp[q] == me;
+            if (nj == 64) {
+                join_listed(s, jl, nj, &rp);
+                nj = 0;
+            }
+        }
+        join_listed(s, jl, nj, &rp);
+        if (tm > 0 && s->stamp[p - (int32_t)V] == me) {
+            int32_t *b = s->bridges + 2 * (base - V + s->n_bridges[tm - 1]++);
+            b[0] = p - (int32_t)V;
+            b[1] = p;
+        }
+        if (tm + 1 < T && s->stamp[p + (int32_t)V] == me) {
+            int32_t *b = s->bridges + 2 * (base + s->n_bridges[tm]++);
+            b[0] = p;
+            b[1] = p + (int32_t)V;
+        }
+    }
+}
+
+/* Scores of one map clustered at every threshold with MNE 1.3's 1-step list path. */
 int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
                             tfce_thread *w, const double *t, const uint8_t *include,
                             double *scores, double *best) {
-    const size_t P = plan->n_points;
+    const size_t P = plan->n_points, V = plan->n_vertices, T = plan->n_times;
     const int tail = plan->opt.tail;
+    tfce_steps *s = &w->steps;
     double stop, *score = scores ? scores : w->score;
     size_t L = 0;
     *best = 0.0;
@@ -192,24 +369,77 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
     if (!rc) rc = cperm_tfce_n_levels(tw, stop, &L);
     if (rc) return rc;
     for (size_t p = 0; p < P; p++) score[p] = 0.0;
+    if (++s->gen > 127) { /* the stamps are bytes: generation << 1 | side */
+        memset(s->stamp, 0, P * sizeof *s->stamp);
+        s->gen = 1;
+    }
+    const uint8_t gen2 = (uint8_t)(s->gen << 1);
     size_t m = 0;
+    const double inv_d = 1.0 / tw->d;
     if (L > 0)
-        for (size_t p = 0; p < P; p++)
-            if ((!include || include[p]) && height(t[p], tail) > tw->s0) {
-                w->pts[m].idx = (int64_t)p;
-                w->pts[m].t = t[p];
-                m++;
+        for (size_t r = 0; r < T; r++)
+            for (size_t v = 0; v < V; v++) {
+                const size_t p = r * V + (size_t)tw->inv[v];
+                const double h = height(t[p], tail);
+                if ((!include || include[p]) && h > tw->s0)
+                    s->items[m++] = (uint64_t)top_level(tw, h, L, inv_d) << 32 | (uint32_t)(r * V + v) |
+                                    (t[p] > 0 ? UF_SIDE : 0);
             }
-    for (size_t i = 0; i < L && m > 0; i++) {
-        double th = th_at(tw, i);
-        size_t keep = 0;
-        for (size_t k = 0; k < m; k++)
-            if (height(w->pts[k].t, tail) > th) w->pts[keep++] = w->pts[k];
-        m = keep;
-        if (!m) break;
-        mne13_sizes(plan, w, w->pts, m);
+    if (!m) return 0;
+    /* points by their highest threshold, ascending */
+    sort_items(s->items, s->items_tmp, m, L);
+    for (size_t r = 0; r < T; r++) s->n_rows[r] = s->n_old[r] = s->n_bridges[r] = 0;
+    size_t n_nodes = 0, hi = m;
+    for (size_t i = (size_t)(s->items[m - 1] >> 32) + 1; i-- > 0;) {
+        size_t lo = hi;
+        while (lo > 0 && s->items[lo - 1] >> 32 == i) lo--;
+        size_t n_links = 0, alive = 0;
+        if (lo < hi) {
+            add_points(plan, tw, s, lo, hi, gen2);
+            for (size_t r = 0; r < T; r++) {
+                int32_t *row = s->rows + r * V;
+                size_t keep = 0;
+                for (size_t k = 0; k < s->n_rows[r]; k++) {
+                    const int32_t x = row[k];
+                    if (k < s->n_old[r]) {
+                        s->link_node[n_links] = s->cnode[x];
+                        s->link_root[n_links++] = x;
+                    }
+                    if (s->uf[x] == x) row[keep++] = x;
+                }
+                const uint32_t row0 = (uint32_t)(r * V);
+                if (keep > 1) RADIX_SORT(row, s->order, keep, V, ROW_KEY);
+                s->n_rows[r] = s->n_old[r] = keep;
+                alive += keep;
+            }
+            merge_rows(plan, s);
+        } else {
+            for (size_t r = 0; r < T; r++) alive += s->n_rows[r];
+        }
+        if (reserve_nodes(s, n_nodes + alive)) return TFCE_ENOMEM;
         const double h = weight_at(tw, i);
-        for (size_t k = 0; k < m; k++) score[w->pts[k].idx] += h * tw->pe[w->csize[k]];
+        for (size_t r = 0; r < T; r++) {
+            const int32_t *row = s->rows + r * V;
+            for (size_t k = 0; k < s->n_rows[r]; k++) {
+                const int32_t x = row[k], id = (int32_t)n_nodes++;
+                s->nval[id] = h * tw->pe[s->fsize[x]];
+                s->npar[id] = -1;
+                if (lo == hi) s->npar[s->cnode[x]] = id;
+                s->cnode[x] = id;
+            }
+        }
+        for (size_t k = 0; k < n_links; k++)
+            s->npar[s->link_node[k]] = s->cnode[find32(s->uf, s->link_root[k])];
+        for (size_t k = lo; k < hi; k++)
+            s->leaf[k] = s->cnode[find32(s->uf, (int32_t)(s->items[k] & UF_IDX))];
+        hi = lo;
+    }
+    /* parents were made after their children: MNE's sums, lowest threshold first */
+    for (size_t id = n_nodes; id-- > 0;)
+        s->nval[id] = (s->npar[id] < 0 ? 0.0 : s->nval[s->npar[id]]) + s->nval[id];
+    for (size_t k = 0; k < m; k++) {
+        const size_t id = s->items[k] & UF_IDX, r = id / V;
+        score[r * V + (size_t)tw->inv[id - r * V]] = s->nval[s->leaf[k]];
     }
     for (size_t p = 0; p < P; p++) *best = score[p] > *best ? score[p] : *best;
     return 0;
