@@ -216,6 +216,7 @@ static int ws_base(struct cperm_tfce_ws **out, const cperm_plan *plan) {
     if (!tw) return CPERM_ENOMEM;
     size_t P = plan->n_points;
     tw->mode = o->tfce;
+    tw->v_recip = plan->n_vertices > 1 ? UINT64_MAX / plan->n_vertices + 1 : 0;
     tw->stepped = o->tfce != CPERM_TFCE_EXACT;
     /* with one time point MNE takes its global path whatever adjacency it is given */
     tw->per_step = tw->stepped && o->compat == CPERM_COMPAT_MNE13 && o->max_step == 1 &&

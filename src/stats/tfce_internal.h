@@ -79,6 +79,7 @@ typedef struct tfce_thread {
 } tfce_thread;
 
 struct cperm_tfce_ws {
+    uint64_t v_recip;          /* floor(2^64 / n_vertices) + 1 (0: one vertex), for time_of */
     size_t n_threads;
     tfce_thread *th;
     int mode;                  /* CPERM_TFCE_* */
@@ -98,6 +99,12 @@ struct cperm_tfce_ws {
     int fail_code;
     size_t fail_order;
 };
+
+/* A flat index's time, q / n_vertices, without a division on the sweeps' hot paths: with
+ * M = floor(2^64 / V) + 1, floor(q M / 2^64) = floor(q / V) for every q < 2^64 / V. */
+static inline uint32_t time_of(const struct cperm_tfce_ws *tw, uint32_t q) {
+    return tw->v_recip ? (uint32_t)(((unsigned __int128)q * tw->v_recip) >> 64) : q;
+}
 
 static inline uint64_t val_key(double d) {
     uint64_t u;

@@ -138,7 +138,7 @@ static inline void prefetch(const void *p) {
 static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
                                   const uint32_t *par, const tfce_root *ro, uint32_t q,
                                   uint32_t V) {
-    uint32_t p = q & UF_IDX, tq = p / V, vq = p - tq * V;
+    uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
     const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
     const uint32_t *row = par + (size_t)tq * V;
     for (; nb < end; nb++) prefetch(row + *nb);
@@ -148,7 +148,8 @@ static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfc
     if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
 static inline void prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V) {
-    prefetch(tw->indices + tw->indptr[(q & UF_IDX) % V]);
+    const uint32_t p = q & UF_IDX;
+    prefetch(tw->indices + tw->indptr[p - time_of(tw, p) * V]);
 }
 
 /* Builds the component tree of the n sorted candidates (ascending heights vals, ids ord)
@@ -183,7 +184,7 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
             if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
             if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, w->root, ord[pos - TFCE_PF_NB], V);
             const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
-            const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
+            const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
             par[q] = q | side;
             w->root[q].size = 1;
             w->root[q].node = TOUCHED;
@@ -272,7 +273,7 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
         if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ro, ord[pos - TFCE_PF_NB], V);
         const int32_t c = (int32_t)(n - 1 - pos);
         const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
-        const uint32_t tq = q / V, vq = q - tq * V, base = tq * V;
+        const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
         uint32_t cur = UF_ABSENT, jl[TFCE_JOIN_LIST];
         int32_t cs = 0, sum = 1;
         size_t m = 0;
