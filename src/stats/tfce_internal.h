@@ -90,8 +90,9 @@ struct cperm_tfce_ws {
     size_t n_tab, first_bad;   /* tabulated thresholds; first i with thr[i] <= thr[i-1] */
     double *thr, *w;           /* n_tab */
     double *pe;                /* P + 1: pow(s, E) */
-    /* the component tree numbers vertices in breadth-first order, so that a vertex's
-     * neighbours sit in few cache lines: inv[new] = old vertex, CSR in the new numbering */
+    /* both sweeps (tfce_tree.c, tfce_mne13.c) number vertices in breadth-first order, so
+     * that a vertex's neighbours sit in few cache lines: inv[new] = old vertex, CSR in the
+     * new numbering */
     int32_t *inv;
     size_t *indptr;
     int32_t *indices;

@@ -64,8 +64,8 @@ int cperm_tfce_steps_init(tfce_steps *s, size_t P, size_t T) {
     s->n_rows = cperm_malloc(T, sizeof *s->n_rows);
     s->n_old = cperm_malloc(T, sizeof *s->n_old);
     s->n_bridges = cperm_malloc(T, sizeof *s->n_bridges);
-    if (!s->croot || !s->bridges || !s->bends || !s->stamp || !s->items || !s->items_tmp || !s->nval || !s->first_lab || !s->n_rows ||
-        !s->n_old || !s->n_bridges)
+    if (!s->croot || !s->bridges || !s->bends || !s->stamp || !s->items || !s->items_tmp ||
+        !s->nval || !s->first_lab || !s->n_rows || !s->n_old || !s->n_bridges)
         goto nomem;
     return CPERM_OK;
 nomem:
@@ -89,7 +89,31 @@ static int reserve_nodes(tfce_steps *s, size_t need) {
 
 /* ------------------------------------------------------------ sorting */
 
-static void sort_ints(int32_t *a, size_t n) {
+/* Stable LSD radix sort of the n elements a[] of type TYPE by KEY(a[i]) (< limit, 8-bit
+ * digits, only as many as limit needs), through tmp. */
+#define RADIX_SORT(TYPE, a, tmp, n, limit, KEY)                                             \
+    do {                                                                                    \
+        TYPE *src_ = (a), *dst_ = (tmp);                                                    \
+        for (unsigned sh_ = 0; sh_ < 32 && ((uint64_t)(limit) - 1) >> sh_; sh_ += 8) {      \
+            size_t c_[257] = {0};                                                           \
+            for (size_t i_ = 0; i_ < (n); i_++) c_[((uint32_t)KEY(src_[i_]) >> sh_ & 255) + 1]++; \
+            for (size_t d_ = 0; d_ < 256; d_++) c_[d_ + 1] += c_[d_];                       \
+            for (size_t i_ = 0; i_ < (n); i_++)                                             \
+                dst_[c_[(uint32_t)KEY(src_[i_]) >> sh_ & 255]++] = src_[i_];                \
+            TYPE *x_ = src_; src_ = dst_; dst_ = x_;                                        \
+        }                                                                                   \
+        if (src_ != (a)) memcpy((a), src_, (n) * sizeof *(a));                              \
+    } while (0)
+#define SELF_KEY(x) (x)
+#define HIGH_KEY(x) ((x) >> 32)
+
+/* A component's bridged labels: a few as a rule, but a large component at a low threshold
+ * may meet hundreds, which insertion would sort in quadratic time. */
+static void sort_ints(int32_t *a, size_t n, int32_t *tmp, size_t limit) {
+    if (n > 64) {
+        RADIX_SORT(int32_t, a, tmp, n, limit, SELF_KEY);
+        return;
+    }
     for (size_t i = 1; i < n; i++) {
         int32_t x = a[i];
         size_t j = i;
@@ -99,34 +123,6 @@ static void sort_ints(int32_t *a, size_t n) {
         }
         a[j] = x;
     }
-}
-
-/* Stable LSD radix sort of the n ints a[] by KEY(a[i]) (< limit), through tmp. */
-#define RADIX_SORT(a, tmp, n, limit, KEY)                                                   \
-    do {                                                                                    \
-        int32_t *src_ = (a), *dst_ = (tmp);                                                 \
-        for (unsigned sh_ = 0; sh_ < 32 && ((uint64_t)(limit) - 1) >> sh_; sh_ += 8) {      \
-            size_t c_[257] = {0};                                                           \
-            for (size_t i_ = 0; i_ < (n); i_++) c_[((uint32_t)KEY(src_[i_]) >> sh_ & 255) + 1]++; \
-            for (size_t d_ = 0; d_ < 256; d_++) c_[d_ + 1] += c_[d_];                       \
-            for (size_t i_ = 0; i_ < (n); i_++)                                             \
-                dst_[c_[(uint32_t)KEY(src_[i_]) >> sh_ & 255]++] = src_[i_];                \
-            int32_t *x_ = src_; src_ = dst_; dst_ = x_;                                     \
-        }                                                                                   \
-        if (src_ != (a)) memcpy((a), src_, (n) * sizeof *(a));                              \
-    } while (0)
-
-/* Stable LSD radix sort of n items by their high 32 bits (< limit), through tmp. */
-static void sort_items(uint64_t *a, uint64_t *tmp, size_t n, uint64_t limit) {
-    uint64_t *src = a, *dst = tmp;
-    for (unsigned sh = 32; sh < 64 && (limit - 1) >> (sh - 32); sh += 8) {
-        size_t c[257] = {0};
-        for (size_t i = 0; i < n; i++) c[(src[i] >> sh & 255) + 1]++;
-        for (size_t d = 0; d < 256; d++) c[d + 1] += c[d];
-        for (size_t i = 0; i < n; i++) dst[c[src[i] >> sh & 255]++] = src[i];
-        uint64_t *x = src; src = dst; dst = x;
-    }
-    if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 /* ------------------------------------------------------------ MNE's merge */
@@ -235,7 +231,7 @@ static void merge_rows(const cperm_plan *plan, tfce_steps *s) {
             const int32_t e = s->cnt[r];
             if (e == b) continue;
             int32_t *pv = s->prev + b, num = f1 + r;
-            sort_ints(pv, (size_t)(e - b));
+            sort_ints(pv, (size_t)(e - b), s->order, (size_t)nlab + 1); /* order is free now */
             int32_t base = pv[0];
             for (int32_t i = 1; i < e - b; i++) {
                 if (pv[i] == pv[i - 1]) continue;
@@ -298,30 +294,22 @@ static void join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *ro
 static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
                        size_t lo, size_t hi, uint8_t gen2) {
     const size_t V = plan->n_vertices, T = plan->n_times;
-    /* ids ascend: each stream's time advances by comparisons instead of divisions */
-    size_t tm = 0, base = 0, base_a = 0, base_b = 0;
     for (size_t k = lo; k < hi; k++) {
         /* a threshold's new points are a sparse sweep of the map: fetch ahead the CSR row
          * (indptr two stages ahead), the neighbour list and the point's own lines */
         if (k + 2 * TFCE_PF_NB < hi) {
-            const size_t f = (uint32_t)s->items[k + 2 * TFCE_PF_NB] & UF_IDX;
-            while (f >= base_b + V) base_b += V;
-            __builtin_prefetch(tw->indptr + (f - base_b));
+            const uint32_t f = (uint32_t)s->items[k + 2 * TFCE_PF_NB] & UF_IDX;
+            __builtin_prefetch(tw->indptr + (f - time_of(tw, f) * V));
         }
         if (k + TFCE_PF_NB < hi) {
-            const size_t f = (uint32_t)s->items[k + TFCE_PF_NB] & UF_IDX;
-            while (f >= base_a + V) base_a += V;
-            __builtin_prefetch(tw->indices + tw->indptr[f - base_a]);
+            const uint32_t f = (uint32_t)s->items[k + TFCE_PF_NB] & UF_IDX;
+            __builtin_prefetch(tw->indices + tw->indptr[f - time_of(tw, f) * V]);
             __builtin_prefetch(s->stamp + f);
             __builtin_prefetch(s->uf + f);
         }
         const uint32_t item = (uint32_t)s->items[k];
         const int32_t p = (int32_t)(item & UF_IDX);
-        while ((size_t)p >= base + V) {
-            base += V;
-            tm++;
-        }
-        const size_t v = (size_t)p - base;
+        const size_t tm = time_of(tw, (uint32_t)p), base = tm * V, v = (size_t)p - base;
         const int32_t orig = (int32_t)base + tw->inv[v];
         const uint8_t me = (uint8_t)(gen2 | item >> 31);
         s->stamp[p] = me;
@@ -387,7 +375,7 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
             }
     if (!m) return 0;
     /* points by their highest threshold, ascending */
-    sort_items(s->items, s->items_tmp, m, L);
+    RADIX_SORT(uint64_t, s->items, s->items_tmp, m, L, HIGH_KEY);
     for (size_t r = 0; r < T; r++) s->n_rows[r] = s->n_old[r] = s->n_bridges[r] = 0;
     size_t n_nodes = 0, hi = m;
     for (size_t i = (size_t)(s->items[m - 1] >> 32) + 1; i-- > 0;) {
@@ -408,7 +396,7 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
                     if (s->uf[x] == x) row[keep++] = x;
                 }
                 const uint32_t row0 = (uint32_t)(r * V);
-                if (keep > 1) RADIX_SORT(row, s->order, keep, V, ROW_KEY);
+                if (keep > 1) RADIX_SORT(int32_t, row, s->order, keep, V, ROW_KEY);
                 s->n_rows[r] = s->n_old[r] = keep;
                 alive += keep;
             }
@@ -438,8 +426,9 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
     for (size_t id = n_nodes; id-- > 0;)
         s->nval[id] = (s->npar[id] < 0 ? 0.0 : s->nval[s->npar[id]]) + s->nval[id];
     for (size_t k = 0; k < m; k++) {
-        const size_t id = s->items[k] & UF_IDX, r = id / V;
-        score[r * V + (size_t)tw->inv[id - r * V]] = s->nval[s->leaf[k]];
+        const uint32_t id = (uint32_t)s->items[k] & UF_IDX;
+        const size_t base = (size_t)time_of(tw, id) * V;
+        score[base + (size_t)tw->inv[id - base]] = s->nval[s->leaf[k]];
     }
     for (size_t p = 0; p < P; p++) *best = score[p] > *best ? score[p] : *best;
     return 0;
