@@ -449,6 +449,14 @@ static void test_errors(void) {
     o.tfce = 7;
     rc = cperm_plan_create(&plan, g, 4, 2, &o, &err);
     CHECK("tfce.err.mode", rc == CPERM_EINVAL, "rc %d: %s", rc, err.msg);
+    /* exact mode keeps node ids in root words (30 bits): 3 x 357913942 points are too many */
+    o = (cperm_options)CPERM_OPTIONS_INIT;
+    o.tfce = CPERM_TFCE_EXACT;
+    rc = cperm_plan_create(&plan, g, 4, 357913942, &o, &err);
+    CHECK("tfce.err.exact_too_many_points",
+          rc == CPERM_EUNSUPPORTED && !plan && strstr(err.msg, "fewer than 1073741823 points") &&
+              strstr(err.msg, "357913942 times x 3 vertices"),
+          "rc %d: %s", rc, err.msg);
 
     /* data errors */
     double s[3];

@@ -227,6 +227,10 @@ static int validate(const cperm_graph *graph, size_t n_subjects, size_t n_times,
     /* TFCE */
     int trc = cperm_tfce_validate(o, err);
     if (trc) return trc;
+    if (o->tfce == CPERM_TFCE_EXACT && n_times * graph->n_vertices >= TFCE_EXACT_MAX)
+        return cperm_fail(err, CPERM_EUNSUPPORTED, "data: exact TFCE supports fewer than %u "
+                          "points, got %zu times x %zu vertices", TFCE_EXACT_MAX, n_times,
+                          graph->n_vertices);
     /* the graph must be a valid symmetric CSR without self-loops */
     size_t V = graph->n_vertices;
     for (size_t v = 0; v < V; v++) {

@@ -107,17 +107,17 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 
 static void thread_free(tfce_thread *w) {
     free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
-    free(w->nsize); free(w->npar); free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
+    free(w->nsize); free(w->npar); free(w->node); free(w->nlo); free(w->nhi); free(w->leaf);
+    free(w->hist);
     free(w->score);
     cperm_tfce_steps_free(&w->steps);
     memset(w, 0, sizeof *w);
 }
 
-static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two_sided,
+static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int stepped,
                        int observed) {
     memset(w, 0, sizeof *w);
     size_t c = P ? P : 1;
-    (void)two_sided;
     w->t = cperm_malloc(c, sizeof(double));
     w->a = cperm_malloc(2 * c, sizeof *w->a);
     if (!w->t || !w->a) goto nomem;
@@ -130,16 +130,21 @@ static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int two
     w->vals = cperm_malloc(c, sizeof *w->vals);
     w->ord = cperm_malloc(c, sizeof *w->ord);
     w->par = cperm_malloc(c, sizeof *w->par);
-    w->root = cperm_calloc(c, sizeof *w->root);
-    w->nsize = cperm_malloc(c, sizeof *w->nsize);
-    w->npar = cperm_malloc(c, sizeof *w->npar);
-    w->nlo = cperm_malloc(c, sizeof *w->nlo);
-    w->nhi = cperm_malloc(c, sizeof *w->nhi);
     w->hist = cperm_malloc((size_t)TFCE_RADIX * TFCE_RADIX_PASSES, sizeof *w->hist);
-    if (observed) w->leaf = cperm_malloc(c, sizeof *w->leaf);
-    if (!w->b || !w->vals || !w->ord || !w->par || !w->root || !w->nsize || !w->npar || !w->nlo ||
-        !w->nhi || !w->hist || (observed && !w->leaf))
-        goto nomem;
+    if (!w->b || !w->vals || !w->ord || !w->par || !w->hist) goto nomem;
+    if (stepped) {
+        w->root = cperm_calloc(c, sizeof *w->root);
+        w->nsize = cperm_malloc(c, sizeof *w->nsize);
+        w->npar = cperm_malloc(c, sizeof *w->npar);
+        w->nlo = cperm_malloc(c, sizeof *w->nlo);
+        w->nhi = cperm_malloc(c, sizeof *w->nhi);
+        if (observed) w->leaf = cperm_malloc(c, sizeof *w->leaf);
+        if (!w->root || !w->nsize || !w->npar || !w->nlo || !w->nhi || (observed && !w->leaf))
+            goto nomem;
+    } else {
+        w->node = cperm_malloc(c, sizeof *w->node);
+        if (!w->node) goto nomem;
+    }
     for (size_t k = 0; k < c; k++) w->par[k] = UF_ABSENT;
     return CPERM_OK;
 nomem:
@@ -259,8 +264,8 @@ static int ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_t
     if (!tw->th) goto nomem;
     tw->n_threads = nt;
     for (size_t i = 0; i < nt; i++)
-        if (thread_init(&tw->th[i], plan->n_points, plan->n_times, tw->per_step,
-                        plan->opt.tail == 0, i == 0))
+        if (thread_init(&tw->th[i], plan->n_points, plan->n_times, tw->per_step, tw->stepped,
+                        i == 0))
             goto nomem;
     *out = tw;
     return CPERM_OK;

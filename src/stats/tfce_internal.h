@@ -35,6 +35,15 @@ typedef struct tfce_root {
 #define UF_SIDE 0x80000000u
 #define UF_IDX 0x7FFFFFFFu
 #define UF_ABSENT 0xFFFFFFFFu
+/* The exact sweep's root words: side, UF_ROOT and the root's current node (tfce_tree.c);
+ * indices and nodes stay below UF_PIDX, so candidates are fewer than TFCE_EXACT_MAX. */
+#define UF_ROOT 0x40000000u
+#define UF_PIDX 0x3FFFFFFFu
+#define TFCE_EXACT_MAX 0x3FFFFFFFu
+typedef struct tfce_node {
+    int32_t size;              /* extent */
+    int32_t par;               /* the node it ends under; -1: none yet */
+} tfce_node;
 
 /* MNE 1.3's per-threshold list path (tfce_mne13.c): P-sized point arrays (union-find per
  * time, each time's components and bridges), arrays over one threshold's component labels
@@ -70,8 +79,9 @@ typedef struct tfce_thread {
     double *vals;              /* P: candidate heights, ascending */
     uint32_t *ord;             /* P: candidate point ids, UF_SIDE set for negative t (tail 0) */
     uint32_t *par;             /* P: union-find parents */
-    tfce_root *root;           /* P: what roots carry */
-    int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes */
+    tfce_root *root;           /* P: what roots carry (stepped modes) */
+    int32_t *nsize, *npar, *nlo, *nhi; /* P: tree nodes (stepped modes) */
+    tfce_node *node;           /* P: tree nodes (exact mode) */
     int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
     double *score;             /* P: per-threshold path's scores when not the caller's */

@@ -234,27 +234,58 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
 /* Exact mode: every point is its own group, so the group at position pos (descending) makes
  * exactly one node, c = n - 1 - pos, and a node's levels are implicit (nhi = its position,
  * nlo - 1 = its parent's). The point's neighbouring components are merged into it at once
- * (each old node ends under c), with no pending list and no second pass over the group;
- * node c's extent goes to nsize, its parent (-1 until a later point ends it) to npar. */
-static inline void exact_join(uint32_t *par, tfce_root *ro, int32_t *npar, uint32_t j,
-                              uint32_t side, int32_t c, uint32_t *cur, int32_t *cs,
-                              int32_t *sum) {
-    if ((par[j] & UF_IDX) == *cur) return; /* the usual case: j hangs right under it */
-    uint32_t r = uf_root(par, j);
+ * (each old node ends under c), with no pending list and no second pass over the group.
+ * A root's parent word holds its current node instead of itself (UF_ROOT set), and a node
+ * holds its extent and parent together: a union then reads the root word the find ended on
+ * and one node, where a separate root record would cost a third random access. */
+static inline uint32_t exact_root(uint32_t *par, uint32_t x, uint32_t *word) {
+    uint32_t px = par[x];
+    while (!(px & UF_ROOT)) {
+        const uint32_t p = px & UF_PIDX, gp = par[p];
+        if (gp & UF_ROOT) {
+            *word = gp;
+            return p;
+        }
+        par[x] = gp; /* path halving: a non-root word, the same side */
+        x = gp & UF_PIDX;
+        px = par[x];
+    }
+    *word = px;
+    return x;
+}
+
+static inline void exact_join(uint32_t *par, tfce_node *node, uint32_t j, uint32_t side,
+                              int32_t c, uint32_t *cur, int32_t *cs, int32_t *sum) {
+    /* the usual case: j hangs right under it (a root word has UF_ROOT, which cur lacks) */
+    if ((par[j] & (UF_ROOT | UF_PIDX)) == *cur) return;
+    uint32_t word, r = exact_root(par, j, &word);
     if (r == *cur) return;
-    const tfce_root rr = ro[r];
-    npar[rr.node] = c;
-    *sum += rr.size;
+    tfce_node *nd = node + (word & UF_PIDX);
+    const int32_t size = nd->size;
+    nd->par = c;
+    *sum += size;
     if (*cur == UF_ABSENT) {
         *cur = r;
-        *cs = rr.size;
-    } else if (rr.size > *cs) {
+        *cs = size;
+    } else if (size > *cs) {
         par[*cur] = r | side;
         *cur = r;
-        *cs = rr.size;
+        *cs = size;
     } else {
         par[r] = *cur | side;
     }
+}
+
+/* Prefetches what adding candidate q will touch in the exact sweep: its neighbours' words. */
+static inline void prefetch_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
+                                  const uint32_t *par, uint32_t q, uint32_t V) {
+    uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
+    const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
+    const uint32_t *row = par + (size_t)tq * V;
+    for (; nb < end; nb++) prefetch(row + *nb);
+    prefetch(par + p);
+    if (tq > 0) prefetch(par + p - V);
+    if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
 
 static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
@@ -264,21 +295,20 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
     const size_t *indptr = tw->indptr;
     const int32_t *indices = tw->indices;
     uint32_t *par = w->par;
-    tfce_root *ro = w->root;
-    int32_t *nsize = w->nsize, *npar = w->npar;
+    tfce_node *node = w->node;
     for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_row(tw, ord[i], V);
-    for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;) prefetch_point(plan, tw, par, ro, ord[i], V);
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;) prefetch_exact(plan, tw, par, ord[i], V);
     for (size_t pos = hi; pos-- > lo;) {
         if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
-        if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ro, ord[pos - TFCE_PF_NB], V);
+        if (pos >= TFCE_PF_NB) prefetch_exact(plan, tw, par, ord[pos - TFCE_PF_NB], V);
         const int32_t c = (int32_t)(n - 1 - pos);
         const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
         const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
         uint32_t cur = UF_ABSENT, jl[TFCE_JOIN_LIST];
         int32_t cs = 0, sum = 1;
         size_t m = 0;
-        /* joinable neighbours (present, the same side: par ^ side is then a valid index)
-         * are listed without a branch on each: those tests are coin flips. */
+        /* joinable neighbours (present, the same side: par ^ side is then below UF_IDX) are
+         * listed without a branch on each: those tests are coin flips. */
 #define TFCE_LIST(jj)                                                                         \
     do {                                                                                    \
         const uint32_t j_ = (jj);                                                           \
@@ -286,7 +316,7 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
         m += (par[j_] ^ side) < UF_IDX;                                                     \
         if (m == TFCE_JOIN_LIST) {                                                          \
             for (size_t i_ = 0; i_ < m; i_++)                                               \
-                exact_join(par, ro, npar, jl[i_], side, c, &cur, &cs, &sum);                \
+                exact_join(par, node, jl[i_], side, c, &cur, &cs, &sum);                    \
             m = 0;                                                                          \
         }                                                                                   \
     } while (0)
@@ -298,13 +328,12 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
             if (dt >= tq && tq + dt + 1 >= T) break;
         }
 #undef TFCE_LIST
-        for (size_t i = 0; i < m; i++) exact_join(par, ro, npar, jl[i], side, c, &cur, &cs, &sum);
+        for (size_t i = 0; i < m; i++) exact_join(par, node, jl[i], side, c, &cur, &cs, &sum);
         if (cur == UF_ABSENT) cur = q;
-        par[q] = cur | side;
-        ro[cur].size = sum;
-        ro[cur].node = c;
-        nsize[c] = sum;
-        npar[c] = -1;
+        else par[q] = cur | side;
+        par[cur] = side | UF_ROOT | (uint32_t)c;
+        node[c].size = sum;
+        node[c].par = -1;
     }
 }
 
@@ -313,7 +342,7 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
 /* Between the sweep's positions above the cluster-forming threshold and those below it the
  * union-find components are exactly the threshold clusters (true components, one side each):
  * candidates ord[nb..n) (heights above the mirrored threshold), their roots' extents in
- * w->root. Scratch: w->a (4P uint32) and w->b (2P doubles), free during the sweep.
+ * the nodes of the root words (sweep_exact). Scratch: w->a (4P uint32) and w->b (2P doubles), free during the sweep.
  * A permuted map: the statistics of largest magnitude into out->best (the positive one on a
  * tie, first in MNE's sign-major order). The observed map (out->obs): the clusters in the
  * default mode's order with np.sum's masses (or running sums: sequential_sums). */
@@ -335,7 +364,8 @@ static void also_clusters(const cperm_plan *plan, const struct cperm_tfce_ws *tw
     const uint32_t *ord = w->ord + nb;
     const double *vals = w->vals + nb;
     for (size_t i = 0; i < m; i++) {
-        const uint32_t r = uf_root(par, ord[i] & UF_IDX);
+        uint32_t word;
+        const uint32_t r = exact_root(par, ord[i] & UF_IDX, &word);
         ra[i] = r;
         acc[r] = 0.0;
     }
@@ -350,7 +380,7 @@ static void also_clusters(const cperm_plan *plan, const struct cperm_tfce_ws *tw
             const int neg = tail < 0 || (ord[i] & UF_SIDE);
             if (what & CPERM_ALSO_MASS) keep_best(&best[0], acc[r]);
             if (what & CPERM_ALSO_EXTENT) {
-                const double sz = (double)w->root[r].size;
+                const double sz = (double)w->node[par[r] & UF_PIDX].size;
                 keep_best(&best[1], neg ? -sz : sz);
             }
         }
@@ -449,14 +479,14 @@ static double node_values_exact(const struct cperm_tfce_ws *tw, const tfce_threa
     const double H = tw->H;
     const double p0 = prim(0.0, H);
     for (size_t c = n; c-- > 0;) {
-        const int32_t m = w->npar[c];
+        const int32_t m = w->node[c].par;
         double x = 0.0, bot = p0;
         if (m >= 0) {
             x = nv[m].val;
             bot = nv[m].prim;
         }
         const double top = prim(vals[n - 1 - c], H);
-        x += tw->pe[w->nsize[c]] * (top - bot);
+        x += tw->pe[w->node[c].size] * (top - bot);
         nv[c].val = x;
         nv[c].prim = top;
         if (x > best) best = x;
