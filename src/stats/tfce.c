@@ -161,6 +161,7 @@ static void ws_free(struct cperm_tfce_ws *tw) {
     free(tw->w);
     free(tw->pe);
     free(tw->inv);
+    free(tw->fwd);
     free(tw->indptr);
     free(tw->indices);
     free(tw->map);
@@ -176,14 +177,11 @@ static int cmp_i32(const void *a, const void *b) {
  * vertex) and the CSR renumbered accordingly, neighbour lists ascending. */
 static int bfs_order(const cperm_plan *plan, struct cperm_tfce_ws *tw) {
     const size_t V = plan->n_vertices, E = plan->indptr[V];
-    int32_t *newof = cperm_malloc(V, sizeof *newof);
+    int32_t *newof = tw->fwd = cperm_malloc(V, sizeof *newof);
     tw->inv = cperm_malloc(V, sizeof *tw->inv);
     tw->indptr = cperm_malloc(V + 1, sizeof *tw->indptr);
     tw->indices = cperm_malloc(E ? E : 1, sizeof *tw->indices);
-    if (!newof || !tw->inv || !tw->indptr || !tw->indices) {
-        free(newof);
-        return CPERM_ENOMEM;
-    }
+    if (!newof || !tw->inv || !tw->indptr || !tw->indices) return CPERM_ENOMEM;
     for (size_t v = 0; v < V; v++) newof[v] = -1;
     size_t n = 0;
     for (size_t s0 = 0; s0 < V; s0++) {
@@ -209,7 +207,6 @@ static int bfs_order(const cperm_plan *plan, struct cperm_tfce_ws *tw) {
         qsort(tw->indices + tw->indptr[a], k - tw->indptr[a], sizeof *tw->indices, cmp_i32);
         tw->indptr[a + 1] = k;
     }
-    free(newof);
     return CPERM_OK;
 }
 

@@ -15,7 +15,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_MAX_LEVELS 16777216.0
 #define TFCE_RADIX_BITS 11
 #define TFCE_RADIX (1u << TFCE_RADIX_BITS)
-#define TFCE_RADIX_PASSES 3  /* over the high 32 bits of the keys */
+#define TFCE_RADIX_PASSES 3  /* at most, over 32-bit keys */
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
 #define TFCE_PF_NB 8
 #define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
@@ -103,7 +103,7 @@ struct cperm_tfce_ws {
     /* both sweeps (tfce_tree.c, tfce_mne13.c) number vertices in breadth-first order, so
      * that a vertex's neighbours sit in few cache lines: inv[new] = old vertex, CSR in the
      * new numbering */
-    int32_t *inv;
+    int32_t *inv, *fwd;        /* fwd[old vertex] = new */
     size_t *indptr;
     int32_t *indices;
     double *map;               /* P: scores * sign(t), MNE's returned t_obs */

@@ -16,24 +16,34 @@
 
 /* ------------------------------------------------------------- sorting */
 
-/* Sorts the n items (pairs: the bits of a positive double height, which order as the
- * heights do, and a candidate id) by the high 32 bits of the key with a stable LSD radix
- * sort, skipping digits every item shares; returns the buffer holding the result (a or b).
- * Runs of equal high halves are put in exact order afterwards (finish_sort). */
-static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) {
+/* The items are pairs: a candidate id (low 32 bits; the key goes above it) and the bits of
+ * its positive height, which order as the heights do. The key is the height's high 32 bits
+ * less the lowest height's, shifted right just enough to fit two 11-bit digits when that
+ * costs at most 3 bits (heights within 2^-17 of each other may then share a key; typical
+ * maps span 20 binary orders and need 25 bits); otherwise all 32 bits, in three digits.
+ * A stable LSD radix sort on the key, skipping digits every item shares, then puts equal
+ * keys in exact order (finish_sort). Returns the buffer holding the result (a or b). */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, double hmin, double hmax,
+                            uint32_t *hist) {
     if (n < 2) return a;
+    const uint32_t base = (uint32_t)(val_key(hmin) >> 32);
+    const uint32_t range = (uint32_t)(val_key(hmax) >> 32) - base;
+    const int width = range ? 32 - __builtin_clz(range) : 0;
+    const int passes = width <= 2 * TFCE_RADIX_BITS + 3 ? 2 : 3;
+    const int shift = passes == 2 && width > 2 * TFCE_RADIX_BITS ? width - 2 * TFCE_RADIX_BITS : 0;
     memset(hist, 0, (size_t)TFCE_RADIX * TFCE_RADIX_PASSES * sizeof *hist);
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = a[2 * i];
-        hist[(k >> 32) & (TFCE_RADIX - 1)]++;
-        hist[TFCE_RADIX + ((k >> 43) & (TFCE_RADIX - 1))]++;
-        hist[2 * TFCE_RADIX + (k >> 54)]++;
+        const uint32_t k = ((uint32_t)(a[2 * i + 1] >> 32) - base) >> shift;
+        a[2 * i] = (uint64_t)k << 32 | (uint32_t)a[2 * i];
+        hist[k & (TFCE_RADIX - 1)]++;
+        hist[TFCE_RADIX + ((k >> TFCE_RADIX_BITS) & (TFCE_RADIX - 1))]++;
+        hist[2 * TFCE_RADIX + (k >> (2 * TFCE_RADIX_BITS))]++;
     }
     uint64_t *src = a, *dst = b;
-    for (int d = 0; d < TFCE_RADIX_PASSES; d++) {
+    for (int d = 0; d < passes; d++) {
         uint32_t *h = hist + (size_t)d * TFCE_RADIX;
-        const int shift = 32 + d * TFCE_RADIX_BITS;
-        if (h[(src[0] >> shift) & (TFCE_RADIX - 1)] == n) continue;
+        const int sh = 32 + d * TFCE_RADIX_BITS;
+        if (h[(src[0] >> sh) & (TFCE_RADIX - 1)] == n) continue;
         uint32_t acc = 0;
         for (size_t k = 0; k < TFCE_RADIX; k++) {
             uint32_t c = h[k];
@@ -41,9 +51,9 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, uint32_t *hist) 
             acc += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint64_t key = src[2 * i];
-            uint32_t at = h[(key >> shift) & (TFCE_RADIX - 1)]++;
-            dst[2 * at] = key;
+            const uint64_t w0 = src[2 * i];
+            const uint32_t at = h[(w0 >> sh) & (TFCE_RADIX - 1)]++;
+            dst[2 * at] = w0;
             dst[2 * at + 1] = src[2 * i + 1];
         }
         uint64_t *tmp = src;
@@ -65,11 +75,11 @@ static inline size_t point_of(const int32_t *inv, size_t V, uint32_t id) {
 }
 
 /* Splits the sorted items into ord (ids) and vals (heights) and sorts each run of equal
- * high halves by the full key (insertion sort: runs are short). */
+ * keys by height (insertion sort: runs are short). */
 static void finish_sort(const uint64_t *items, size_t n, uint32_t *ord, double *vals) {
     for (size_t k = 0; k < n; k++) {
-        ord[k] = (uint32_t)items[2 * k + 1];
-        vals[k] = key_height(items[2 * k]);
+        ord[k] = (uint32_t)items[2 * k];
+        vals[k] = key_height(items[2 * k + 1]);
     }
     for (size_t k = 1; k < n; k++) {
         if (!(vals[k] < vals[k - 1])) continue;
@@ -513,23 +523,27 @@ int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
     uint64_t *items = w->a;
     size_t n = 0;
     const size_t V = plan->n_vertices;
+    double hmin = INFINITY, hmax = 0.0;
     if (!tw->stepped || L > 0) {
-        for (size_t tq = 0, id = 0; tq < plan->n_times; tq++) {
+        /* the map is read in its own order; ids are breadth-first (fwd) */
+        for (size_t tq = 0; tq < plan->n_times; tq++) {
             const double *row = t + tq * V;
             const uint8_t *inc = include ? include + tq * V : NULL;
-            for (size_t a = 0; a < V; a++, id++) {
-                const size_t v0 = (size_t)tw->inv[a];
+            const uint32_t base = (uint32_t)(tq * V);
+            for (size_t v0 = 0; v0 < V; v0++) {
                 if (inc && !inc[v0]) continue;
                 double x = row[v0], v = height(x, tail);
                 if (!(v > floor_h)) continue;
                 if (!tw->stepped && isinf(v)) return TFCE_EINF;
-                items[2 * n] = val_key(v);
-                items[2 * n + 1] = (uint64_t)id | (tail == 0 && x < 0 ? UF_SIDE : 0);
+                items[2 * n] = (base + (uint32_t)tw->fwd[v0]) | (tail == 0 && x < 0 ? UF_SIDE : 0);
+                items[2 * n + 1] = val_key(v);
+                hmin = v < hmin ? v : hmin;
+                hmax = v > hmax ? v : hmax;
                 n++;
             }
         }
     }
-    items = radix_sort(items, w->b, n, w->hist);
+    items = radix_sort(items, w->b, n, hmin, hmax, w->hist);
     finish_sort(items, n, w->ord, w->vals);
     /* items are consumed: a holds the pending list, b the node values */
     int32_t *pend = (int32_t *)(void *)w->a;
