@@ -284,6 +284,12 @@ void cperm_tstat_signed_pairs_t(const double *X, size_t n, size_t P, size_t p0,
                                 double *t);
 void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
                             double sigma, int method, double *t, double *var);
+/* count such maps in one pass over X (each chunk of X is read once from memory for all of
+ * them): map b under signs + b * n into t[b], each with the hat of its own largest variance;
+ * var: count * P doubles of scratch. The values are cperm_tstat_signed_map's. */
+void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *signs,
+                             size_t count, double sigma, int method, double *const *t,
+                             double *var);
 /* Per-order point lists in a fixed pool of pages (pagepool.c), one pool per thread's part of
  * a screened kernel. Append returns -1 when the pool is full (the kernel then redoes the
  * round with fewer orders); gather copies order k's points, in append order, to out. */

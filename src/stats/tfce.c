@@ -106,7 +106,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 /* ----------------------------------------------------------- workspaces */
 
 static void thread_free(tfce_thread *w) {
-    free(w->t); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
+    free(w->t); free(w->var); free(w->signs); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
     free(w->nsize); free(w->npar); free(w->node); free(w->nlo); free(w->nhi); free(w->leaf);
     free(w->hist);
     free(w->score);
@@ -114,13 +114,15 @@ static void thread_free(tfce_thread *w) {
     memset(w, 0, sizeof *w);
 }
 
-static int thread_init(tfce_thread *w, size_t P, size_t T, int per_step, int stepped,
-                       int observed) {
+static int thread_init(tfce_thread *w, size_t n, size_t P, size_t T, int per_step,
+                       int stepped, int observed) {
     memset(w, 0, sizeof *w);
     size_t c = P ? P : 1;
-    w->t = cperm_malloc(c, sizeof(double));
+    w->t = cperm_malloc(TFCE_BATCH * c, sizeof *w->t);
+    w->var = cperm_malloc(TFCE_BATCH * c, sizeof *w->var);
+    w->signs = cperm_malloc(TFCE_BATCH * n, sizeof *w->signs);
     w->a = cperm_malloc(2 * c, sizeof *w->a);
-    if (!w->t || !w->a) goto nomem;
+    if (!w->t || !w->var || !w->signs || !w->a) goto nomem;
     if (per_step) {
         w->score = cperm_malloc(c, sizeof *w->score);
         if (!w->score || cperm_tfce_steps_init(&w->steps, P, T)) goto nomem;
@@ -261,8 +263,8 @@ static int ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_t
     if (!tw->th) goto nomem;
     tw->n_threads = nt;
     for (size_t i = 0; i < nt; i++)
-        if (thread_init(&tw->th[i], plan->n_points, plan->n_times, tw->per_step, tw->stepped,
-                        i == 0))
+        if (thread_init(&tw->th[i], plan->n_subjects, plan->n_points, plan->n_times,
+                        tw->per_step, tw->stepped, i == 0))
             goto nomem;
     *out = tw;
     return CPERM_OK;
@@ -336,36 +338,48 @@ int cperm_tfce_scores(const cperm_plan *plan, const double *stat, double *scores
 /* ------------------------------------------------------- permutations */
 
 /* Orders [k0, k1) of this pass into run->h0[1 + k]: per order MNE's permuted t map
- * (tstat.c) and its largest score, the orders spread over the threads. A failing map is
- * reported for the first failing order of the range. */
+ * (tstat.c) and its largest score, the orders spread over the threads in batches of
+ * TFCE_BATCH, whose maps come from one pass over X. A failing map is reported for the first
+ * failing order of the range. */
 static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run, int pass,
                         size_t k0, size_t k1, cperm_err *err) {
     struct cperm_tfce_ws *tw = run->tfce;
     const size_t n = plan->n_subjects, P = plan->n_points;
     const int nthreads = (int)tw->n_threads;
+    const size_t n_batches = (k1 - k0 + TFCE_BATCH - 1) / TFCE_BATCH;
     (void)pass;
     tw->fail_code = 0;
     tw->fail_order = plan->n_orders;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t k = k0; k < k1; k++) {
+    for (size_t bi = 0; bi < n_batches; bi++) {
         size_t tid = 0;
 #ifdef _OPENMP
         tid = (size_t)omp_get_thread_num();
 #endif
         tfce_thread *w = &tw->th[tid];
-        double best = 0.0;
-        cperm_tstat_signed_map(X, n, P, cperm_order_signs(plan, run, k), plan->opt.sigma,
-                               plan->opt.sigma_method, w->t, (double *)(void *)w->a);
-        tfce_also_out ao = {run->also.what, {0.0, 0.0}, NULL};
-        int rc = map_scores(plan, tw, w, w->t, run->include, NULL, &best, &ao);
-        run->h0[1 + k] = best;
-        for (int i = 0; i < 2; i++)
-            if (ao.what & (1u << i)) run->also.h0[i][1 + k] = ao.best[i];
-        if (rc) {
+        const size_t kb = k0 + bi * TFCE_BATCH, m = k1 - kb < TFCE_BATCH ? k1 - kb : TFCE_BATCH;
+        double *maps[TFCE_BATCH];
+        for (size_t b = 0; b < m; b++) {
+            const uint8_t *o = run->win_orders + (kb + b - run->win_k0) * n;
+            for (size_t i = 0; i < n; i++) w->signs[b * n + i] = o[i] ? 1.0 : -1.0;
+            maps[b] = w->t + b * P;
+        }
+        cperm_tstat_signed_maps(X, n, P, w->signs, m, plan->opt.sigma, plan->opt.sigma_method,
+                                maps, w->var);
+        for (size_t b = 0; b < m; b++) {
+            const size_t k = kb + b;
+            double best = 0.0;
+            tfce_also_out ao = {run->also.what, {0.0, 0.0}, NULL};
+            int rc = map_scores(plan, tw, w, maps[b], run->include, NULL, &best, &ao);
+            run->h0[1 + k] = best;
+            for (int i = 0; i < 2; i++)
+                if (ao.what & (1u << i)) run->also.h0[i][1 + k] = ao.best[i];
+            if (rc) {
 #pragma omp critical(cperm_tfce_fail)
-            if (k < tw->fail_order) {
-                tw->fail_order = k;
-                tw->fail_code = rc;
+                if (k < tw->fail_order) {
+                    tw->fail_order = k;
+                    tw->fail_code = rc;
+                }
             }
         }
     }

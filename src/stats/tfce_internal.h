@@ -73,8 +73,11 @@ void cperm_tfce_steps_free(tfce_steps *s);
 
 /* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
  * first, then the pending list and the node values. */
+#define TFCE_BATCH 4           /* permuted t maps made per pass over X */
 typedef struct tfce_thread {
-    double *t;                 /* P: t map of the current order */
+    double *t;                 /* TFCE_BATCH x P: t maps of the current orders */
+    double *var;               /* TFCE_BATCH x P: their variances */
+    double *signs;             /* TFCE_BATCH x n: their signs */
     uint64_t *a, *b;           /* 2P each: sort items (key, id) */
     double *vals;              /* P: candidate heights, ascending */
     uint32_t *ord;             /* P: candidate point ids, UF_SIDE set for negative t (tail 0) */

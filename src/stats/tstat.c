@@ -285,6 +285,33 @@ void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *s
     cperm_tstat_signed_t(t, var, P, n, cperm_tstat_hat(sigma, method, vmax));
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void signed_moments_many(const double *restrict X, size_t n, size_t P,
+                                const double *restrict signs, size_t count,
+                                double *const *restrict mean, double *restrict var) {
+    size_t j = 0;
+    for (; j + SIGNED_CHUNK <= P; j += SIGNED_CHUNK)
+        for (size_t b = 0; b < count; b++)
+            signed_chunk(X, n, P, j, signs + b * n, mean[b] + j, var + b * P + j);
+    for (size_t b = 0; b < count; b++)
+        for (size_t q = j; q < P; q++)
+            var[b * P + q] = cperm_signed_var(X + q, P, signs + b * n, n, &mean[b][q]);
+}
+
+void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *signs,
+                             size_t count, double sigma, int method, double *const *t,
+                             double *var) {
+    signed_moments_many(X, n, P, signs, count, t, var);
+    for (size_t b = 0; b < count; b++) {
+        const double *v = var + b * P;
+        double vmax = 0.0;
+        for (size_t q = 0; q < P; q++) vmax = v[q] > vmax ? v[q] : vmax;
+        cperm_tstat_signed_t(t[b], v, P, n, cperm_tstat_hat(sigma, method, vmax));
+    }
+}
+
 void cperm_tstat_observed(const double *X, size_t n, size_t P, double sigma, int method,
                           double *t_out, double *sumsq_out, double *var) {
     cperm_tstat_scan(X, n, P, sigma, method, t_out, sumsq_out, var, 1, NULL);
