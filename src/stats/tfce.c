@@ -164,6 +164,7 @@ static void ws_free(struct cperm_tfce_ws *tw) {
     free(tw->pe);
     free(tw->inv);
     free(tw->fwd);
+    free(tw->nbr);
     free(tw->indptr);
     free(tw->indices);
     free(tw->map);
@@ -208,6 +209,19 @@ static int bfs_order(const cperm_plan *plan, struct cperm_tfce_ws *tw) {
             tw->indices[k++] = newof[plan->indices[e]];
         qsort(tw->indices + tw->indptr[a], k - tw->indptr[a], sizeof *tw->indices, cmp_i32);
         tw->indptr[a + 1] = k;
+    }
+    size_t deg = 0;
+    for (size_t a = 0; a < V; a++)
+        if (tw->indptr[a + 1] - tw->indptr[a] > deg) deg = tw->indptr[a + 1] - tw->indptr[a];
+    if (deg <= TFCE_PAD_DEG && V * deg <= 2 * (E + V)) {
+        tw->deg = deg;
+        tw->nbr = cperm_malloc(V * deg > 0 ? V * deg : 1, sizeof *tw->nbr);
+        if (!tw->nbr) return CPERM_ENOMEM;
+        for (size_t a = 0; a < V; a++)
+            for (size_t e = 0; e < deg; e++) {
+                const size_t at = tw->indptr[a] + e;
+                tw->nbr[a * deg + e] = at < tw->indptr[a + 1] ? tw->indices[at] : (int32_t)a;
+            }
     }
     return CPERM_OK;
 }

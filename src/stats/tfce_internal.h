@@ -18,6 +18,7 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_RADIX_PASSES 3  /* at most, over 32-bit keys */
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
 #define TFCE_PF_NB 8
+#define TFCE_PAD_DEG 32        /* largest degree of the padded neighbour table */
 #define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
 
 /* failures of one map, turned into messages by the caller */
@@ -109,6 +110,9 @@ struct cperm_tfce_ws {
     int32_t *inv, *fwd;        /* fwd[old vertex] = new */
     size_t *indptr;
     int32_t *indices;
+    int32_t *nbr;              /* V x deg, the same lists padded with the vertex itself; NULL
+                                * where the largest degree is far above the mean */
+    size_t deg;
     double *map;               /* P: scores * sign(t), MNE's returned t_obs */
     int fail_code;
     size_t fail_order;

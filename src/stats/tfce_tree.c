@@ -286,31 +286,54 @@ static inline void exact_join(uint32_t *par, tfce_node *node, uint32_t j, uint32
     }
 }
 
-/* Prefetches what adding candidate q will touch in the exact sweep: its neighbours' words. */
-static inline void prefetch_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
-                                  const uint32_t *par, uint32_t q, uint32_t V) {
+/* The exact sweep reads a vertex's neighbours from the padded table tw->nbr (tw->deg per
+ * vertex, padded with the vertex itself, whose point is never present when it is read: one
+ * address computed from the vertex, no row pointer to wait for) where bfs_order built one,
+ * else from the CSR. fixed selects the layout at compile time: 0 the CSR, 1 the table with
+ * tw->deg, d > 1 the table with deg d (6: icosahedral meshes), a loop the compiler unrolls;
+ * sweep_exact instantiates sweep_exact_body for each. */
+static inline __attribute__((always_inline)) void
+prefetch_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, const uint32_t *par,
+               uint32_t q, uint32_t V, int fixed) {
     uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
-    const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
+    const int32_t *nb, *end;
+    if (fixed) {
+        const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
+        nb = tw->nbr + (size_t)vq * deg;
+        end = nb + deg;
+    } else {
+        nb = tw->indices + tw->indptr[vq];
+        end = tw->indices + tw->indptr[vq + 1];
+    }
     const uint32_t *row = par + (size_t)tq * V;
     for (; nb < end; nb++) prefetch(row + *nb);
     prefetch(par + p);
     if (tq > 0) prefetch(par + p - V);
     if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
+static inline __attribute__((always_inline)) void
+prefetch_exact_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V, int fixed) {
+    const uint32_t p = q & UF_IDX, vq = p - time_of(tw, p) * V;
+    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
+    prefetch(fixed ? tw->nbr + (size_t)vq * deg : tw->indices + tw->indptr[vq]);
+}
 
-static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                        const uint32_t *ord, size_t n, size_t hi, size_t lo) {
+static inline __attribute__((always_inline)) void
+sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                 const uint32_t *ord, size_t n, size_t hi, size_t lo, int fixed) {
     const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
+    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
     const size_t *indptr = tw->indptr;
-    const int32_t *indices = tw->indices;
+    const int32_t *indices = tw->indices, *nbr = tw->nbr;
     uint32_t *par = w->par;
     tfce_node *node = w->node;
-    for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_row(tw, ord[i], V);
-    for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;) prefetch_exact(plan, tw, par, ord[i], V);
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_exact_row(tw, ord[i], V, fixed);
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;)
+        prefetch_exact(plan, tw, par, ord[i], V, fixed);
     for (size_t pos = hi; pos-- > lo;) {
-        if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
-        if (pos >= TFCE_PF_NB) prefetch_exact(plan, tw, par, ord[pos - TFCE_PF_NB], V);
+        if (pos >= TFCE_PF_ROW) prefetch_exact_row(tw, ord[pos - TFCE_PF_ROW], V, fixed);
+        if (pos >= TFCE_PF_NB) prefetch_exact(plan, tw, par, ord[pos - TFCE_PF_NB], V, fixed);
         const int32_t c = (int32_t)(n - 1 - pos);
         const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
         const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
@@ -330,8 +353,13 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
             m = 0;                                                                          \
         }                                                                                   \
     } while (0)
-        for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
-            TFCE_LIST(base + (uint32_t)indices[e]);
+        if (fixed) {
+            const int32_t *nb = nbr + (size_t)vq * deg;
+            for (size_t e = 0; e < deg; e++) TFCE_LIST(base + (uint32_t)nb[e]);
+        } else {
+            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
+                TFCE_LIST(base + (uint32_t)indices[e]);
+        }
         for (size_t dt = 1; dt <= ms; dt++) {
             if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
             if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
@@ -345,6 +373,13 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
         node[c].size = sum;
         node[c].par = -1;
     }
+}
+
+static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
+                        const uint32_t *ord, size_t n, size_t hi, size_t lo) {
+    if (tw->nbr && tw->deg == 6) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 6);
+    else if (tw->nbr) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 1);
+    else sweep_exact_body(plan, tw, w, ord, n, hi, lo, 0);
 }
 
 /* ------------------------------------------- threshold clusters (tfce_also) */
