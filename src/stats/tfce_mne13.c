@@ -291,19 +291,22 @@ static void join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *ro
 /* Adds the points ids[lo, hi) (threshold i's new ones): each joins its present spatial
  * neighbours of the same sign and time, and the bridges to the same vertex at the times
  * beside it are listed; each pair of points is examined once, by the later of the two. */
-static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
-                       size_t lo, size_t hi, uint8_t gen2) {
+static inline __attribute__((always_inline)) void
+add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
+                size_t lo, size_t hi, uint8_t gen2, int fixed) {
     const size_t V = plan->n_vertices, T = plan->n_times;
+    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
     for (size_t k = lo; k < hi; k++) {
-        /* a threshold's new points are a sparse sweep of the map: fetch ahead the CSR row
-         * (indptr two stages ahead), the neighbour list and the point's own lines */
-        if (k + 2 * TFCE_PF_NB < hi) {
+        /* a threshold's new points are a sparse sweep of the map: fetch ahead the neighbour
+         * list (on the CSR, its row pointer two stages ahead) and the point's own lines */
+        if (!fixed && k + 2 * TFCE_PF_NB < hi) {
             const uint32_t f = (uint32_t)s->items[k + 2 * TFCE_PF_NB] & UF_IDX;
             __builtin_prefetch(tw->indptr + (f - time_of(tw, f) * V));
         }
         if (k + TFCE_PF_NB < hi) {
             const uint32_t f = (uint32_t)s->items[k + TFCE_PF_NB] & UF_IDX;
-            __builtin_prefetch(tw->indices + tw->indptr[f - time_of(tw, f) * V]);
+            const uint32_t fv = f - time_of(tw, f) * (uint32_t)V;
+            __builtin_prefetch(fixed ? tw->nbr + (size_t)fv * deg : tw->indices + tw->indptr[fv]);
             __builtin_prefetch(s->stamp + f);
             __builtin_prefetch(s->uf + f);
         }
@@ -320,8 +323,10 @@ static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, t
         /* joinable neighbours are listed without a branch on each (coin flips) */
         int32_t jl[64], rp = p;
         size_t nj = 0;
-        for (size_t e = tw->indptr[v], end = tw->indptr[v + 1]; e < end; e++) {
-            const int32_t q = (int32_t)base + tw->indices[e];
+        const int32_t *nb = fixed ? tw->nbr + v * deg : tw->indices + tw->indptr[v];
+        const size_t nnb = fixed ? deg : tw->indptr[v + 1] - tw->indptr[v];
+        for (size_t e = 0; e < nnb; e++) {
+            const int32_t q = (int32_t)base + nb[e]; /* the padding, p itself, joins nothing */
             jl[nj] = q;
             nj += s->stamp[q] == me;
             if (nj == 64) {
@@ -341,6 +346,14 @@ static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, t
             b[1] = p + (int32_t)V;
         }
     }
+}
+
+/* add_points_body on the padded neighbour table where there is one (tfce_tree.c). */
+static void add_points(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
+                       size_t lo, size_t hi, uint8_t gen2) {
+    if (tw->nbr && tw->deg == 6) add_points_body(plan, tw, s, lo, hi, gen2, 6);
+    else if (tw->nbr) add_points_body(plan, tw, s, lo, hi, gen2, 1);
+    else add_points_body(plan, tw, s, lo, hi, gen2, 0);
 }
 
 /* Scores of one map clustered at every threshold with MNE 1.3's 1-step list path. */
