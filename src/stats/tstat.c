@@ -115,8 +115,8 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
 #define SIGNED_CHUNK 16
 typedef double signed_v4 __attribute__((vector_size(32)));
 
-/* an unaligned load (memcpy, which compiles to one vector move) */
-#define LOAD_V4(p) (memcpy(&ld, (p), sizeof ld), ld)
+/* an unaligned load of ld's width (memcpy, which compiles to one vector move) */
+#define LOAD_V(p) (memcpy(&ld, (p), sizeof ld), ld)
 
 /* Mean and variance of the 16 points X[., p .. p+15] under signs into m[0..15], v[0..15].
  * Always inlined: GCC otherwise compiles it once at the default target, outside the AVX2
@@ -125,44 +125,34 @@ typedef double signed_v4 __attribute__((vector_size(32)));
 static inline __attribute__((always_inline)) void
 signed_chunk(const double *restrict X, size_t n, size_t P, size_t p,
              const double *restrict signs, double *restrict m_out, double *restrict v_out) {
-    const signed_v4 zero = { 0.0, 0.0, 0.0, 0.0 };
-    signed_v4 s0 = zero, s1 = zero, s2 = zero, s3 = zero, ld;
+    /* eight lanes a vector: one AVX-512 register, two AVX2 ones; the lanes are independent,
+     * so the width does not change a value */
+    typedef double v8 __attribute__((vector_size(64)));
+    const v8 zero = { 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0 };
+    v8 s0 = zero, s1 = zero, ld;
     for (size_t i = 0; i < n; i++) {
         const double *x = X + i * P + p;
-        const signed_v4 sg = zero + signs[i];
-        s0 += sg * LOAD_V4(x);
-        s1 += sg * LOAD_V4(x + 4);
-        s2 += sg * LOAD_V4(x + 8);
-        s3 += sg * LOAD_V4(x + 12);
+        const v8 sg = zero + signs[i];
+        s0 += sg * LOAD_V(x);
+        s1 += sg * LOAD_V(x + 8);
     }
-    const signed_v4 dn = zero + (double)n, dn1 = zero + (double)(n - 1);
+    const v8 dn = zero + (double)n, dn1 = zero + (double)(n - 1);
     s0 /= dn;
     s1 /= dn;
-    s2 /= dn;
-    s3 /= dn;
-    signed_v4 q0 = zero, q1 = zero, q2 = zero, q3 = zero;
+    v8 q0 = zero, q1 = zero;
     for (size_t i = 0; i < n; i++) {
         const double *x = X + i * P + p;
-        const signed_v4 sg = zero + signs[i];
-        signed_v4 d0 = sg * LOAD_V4(x) - s0, d1 = sg * LOAD_V4(x + 4) - s1,
-                  d2 = sg * LOAD_V4(x + 8) - s2, d3 = sg * LOAD_V4(x + 12) - s3;
+        const v8 sg = zero + signs[i];
+        v8 d0 = sg * LOAD_V(x) - s0, d1 = sg * LOAD_V(x + 8) - s1;
         q0 += d0 * d0;
         q1 += d1 * d1;
-        q2 += d2 * d2;
-        q3 += d3 * d3;
     }
     q0 /= dn1;
     q1 /= dn1;
-    q2 /= dn1;
-    q3 /= dn1;
     memcpy(m_out, &s0, sizeof s0);
-    memcpy(m_out + 4, &s1, sizeof s1);
-    memcpy(m_out + 8, &s2, sizeof s2);
-    memcpy(m_out + 12, &s3, sizeof s3);
+    memcpy(m_out + 8, &s1, sizeof s1);
     memcpy(v_out, &q0, sizeof q0);
-    memcpy(v_out + 4, &q1, sizeof q1);
-    memcpy(v_out + 8, &q2, sizeof q2);
-    memcpy(v_out + 12, &q3, sizeof q3);
+    memcpy(v_out + 8, &q1, sizeof q1);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
@@ -252,8 +242,8 @@ void cperm_tstat_signed_pairs_t(const double *restrict X, size_t n, size_t P, si
         s1 /= dn;
         signed_v4 v0 = zero, v1 = zero, ld;
         for (size_t i = 0; i < n; i++) {
-            const signed_v4 d0 = LOAD_V4(scratch + 8 * i) - s0;
-            const signed_v4 d1 = LOAD_V4(scratch + 8 * i + 4) - s1;
+            const signed_v4 d0 = LOAD_V(scratch + 8 * i) - s0;
+            const signed_v4 d1 = LOAD_V(scratch + 8 * i + 4) - s1;
             v0 += d0 * d0;
             v1 += d1 * d1;
         }
