@@ -109,7 +109,6 @@ static void thread_free(tfce_thread *w) {
     free(w->t); free(w->var); free(w->signs); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
     free(w->nsize); free(w->npar); free(w->node); free(w->nlo); free(w->nhi); free(w->leaf);
     free(w->hist);
-    free(w->score);
     cperm_tfce_steps_free(&w->steps);
     memset(w, 0, sizeof *w);
 }
@@ -124,8 +123,7 @@ static int thread_init(tfce_thread *w, size_t n, size_t P, size_t T, int per_ste
     w->a = cperm_malloc(2 * c, sizeof *w->a);
     if (!w->t || !w->var || !w->signs || !w->a) goto nomem;
     if (per_step) {
-        w->score = cperm_malloc(c, sizeof *w->score);
-        if (!w->score || cperm_tfce_steps_init(&w->steps, P, T)) goto nomem;
+        if (cperm_tfce_steps_init(&w->steps, P, T)) goto nomem;
         return CPERM_OK;
     }
     w->b = cperm_malloc(2 * c, sizeof *w->b);

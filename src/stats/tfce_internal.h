@@ -88,7 +88,6 @@ typedef struct tfce_thread {
     tfce_node *node;           /* P: tree nodes (exact mode) */
     int32_t *leaf;             /* P (thread 0 only): first node of each sorted candidate */
     uint32_t *hist;            /* radix histograms */
-    double *score;             /* P: per-threshold path's scores when not the caller's */
     tfce_steps steps;          /* MNE 1.3's per-threshold list path */
 } tfce_thread;
 

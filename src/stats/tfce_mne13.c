@@ -363,13 +363,14 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
     const size_t P = plan->n_points, V = plan->n_vertices, T = plan->n_times;
     const int tail = plan->opt.tail;
     tfce_steps *s = &w->steps;
-    double stop, *score = scores ? scores : w->score;
+    double stop;
     size_t L = 0;
     *best = 0.0;
     int rc = cperm_tfce_map_stop(t, P, tail, &stop);
     if (!rc) rc = cperm_tfce_n_levels(tw, stop, &L);
     if (rc) return rc;
-    for (size_t p = 0; p < P; p++) score[p] = 0.0;
+    if (scores)
+        for (size_t p = 0; p < P; p++) scores[p] = 0.0;
     if (++s->gen > 127) { /* the stamps are bytes: generation << 1 | side */
         memset(s->stamp, 0, P * sizeof *s->stamp);
         s->gen = 1;
@@ -431,18 +432,26 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
         }
         for (size_t k = 0; k < n_links; k++)
             s->npar[s->link_node[k]] = s->cnode[find32(s->uf, s->link_root[k])];
-        for (size_t k = lo; k < hi; k++)
-            s->leaf[k] = s->cnode[find32(s->uf, (int32_t)(s->items[k] & UF_IDX))];
+        if (scores)
+            for (size_t k = lo; k < hi; k++)
+                s->leaf[k] = s->cnode[find32(s->uf, (int32_t)(s->items[k] & UF_IDX))];
         hi = lo;
     }
-    /* parents were made after their children: MNE's sums, lowest threshold first */
-    for (size_t id = n_nodes; id-- > 0;)
-        s->nval[id] = (s->npar[id] < 0 ? 0.0 : s->nval[s->npar[id]]) + s->nval[id];
-    for (size_t k = 0; k < m; k++) {
-        const uint32_t id = (uint32_t)s->items[k] & UF_IDX;
-        const size_t base = (size_t)time_of(tw, id) * V;
-        score[base + (size_t)tw->inv[id - base]] = s->nval[s->leaf[k]];
+    /* parents were made after their children: MNE's sums, lowest threshold first. The
+     * increments are >= 0, so a node's sum is at most those of the points' first nodes under
+     * it: the largest over the nodes is the largest score. */
+    double top = 0.0;
+    for (size_t id = n_nodes; id-- > 0;) {
+        const double x = (s->npar[id] < 0 ? 0.0 : s->nval[s->npar[id]]) + s->nval[id];
+        s->nval[id] = x;
+        top = x > top ? x : top;
     }
-    for (size_t p = 0; p < P; p++) *best = score[p] > *best ? score[p] : *best;
+    *best = top;
+    if (scores)
+        for (size_t k = 0; k < m; k++) {
+            const uint32_t id = (uint32_t)s->items[k] & UF_IDX;
+            const size_t base = (size_t)time_of(tw, id) * V;
+            scores[base + (size_t)tw->inv[id - base]] = s->nval[s->leaf[k]];
+        }
     return 0;
 }
