@@ -378,15 +378,27 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
     const uint8_t gen2 = (uint8_t)(s->gen << 1);
     size_t m = 0;
     const double inv_d = 1.0 / tw->d;
-    if (L > 0)
-        for (size_t r = 0; r < T; r++)
+    if (L > 0) {
+        /* each point's highest threshold + 1 (0: none) and side, in the map's order; then the
+         * items breadth-first in each time, so that a threshold's points come in that order
+         * (its unions then stay local) */
+        uint32_t *lev = (uint32_t *)(void *)s->bla;
+        for (size_t p = 0; p < P; p++) {
+            const double h = height(t[p], tail);
+            lev[p] = (!include || include[p]) && h > tw->s0
+                         ? ((uint32_t)top_level(tw, h, L, inv_d) + 1) | (t[p] > 0 ? UF_SIDE : 0)
+                         : 0;
+        }
+        for (size_t r = 0; r < T; r++) {
+            const uint32_t *row = lev + r * V;
             for (size_t v = 0; v < V; v++) {
-                const size_t p = r * V + (size_t)tw->inv[v];
-                const double h = height(t[p], tail);
-                if ((!include || include[p]) && h > tw->s0)
-                    s->items[m++] = (uint64_t)top_level(tw, h, L, inv_d) << 32 | (uint32_t)(r * V + v) |
-                                    (t[p] > 0 ? UF_SIDE : 0);
+                const uint32_t x = row[tw->inv[v]];
+                if (x)
+                    s->items[m++] = (uint64_t)((x & UF_IDX) - 1) << 32 | (uint32_t)(r * V + v) |
+                                    (x & UF_SIDE);
             }
+        }
+    }
     if (!m) return 0;
     /* points by their highest threshold, ascending */
     RADIX_SORT(uint64_t, s->items, s->items_tmp, m, L, HIGH_KEY);
