@@ -270,8 +270,10 @@ static size_t top_level(const struct cperm_tfce_ws *tw, double h, size_t L, doub
 #define ROW_KEY(x) ((uint32_t)s->croot[2 * (x) + 1] - row0)
 
 /* Joins the listed neighbours' components to *root's (the point's, a root), the larger
- * component's root winning without a branch on the sizes. */
-static void join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root) {
+ * component's root winning without a branch on the sizes. Inlined into each add_points_body
+ * (a call per point cost 7-10% of a map). */
+static inline __attribute__((always_inline)) void
+join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root) {
     int32_t rp = *root;
     for (size_t i = 0; i < nj; i++) {
         const int32_t rq = find32(s->uf, jl[i]);
