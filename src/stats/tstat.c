@@ -290,9 +290,37 @@ static void signed_moments_many(const double *restrict X, size_t n, size_t P,
             var[b * P + q] = cperm_signed_var(X + q, P, signs + b * n, n, &mean[b][q]);
 }
 
+/* Without a hat (sigma 0) a map needs no largest variance, so each chunk's t is final at
+ * once: cperm_tstat_signed_t's arithmetic with hat 0, and no variance map. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void signed_t_many_nohat(const double *restrict X, size_t n, size_t P,
+                                const double *restrict signs, size_t count,
+                                double *const *restrict t) {
+    const double dn = (double)n, hat = 0.0;
+    double v[SIGNED_CHUNK];
+    size_t j = 0;
+    for (; j + SIGNED_CHUNK <= P; j += SIGNED_CHUNK)
+        for (size_t b = 0; b < count; b++) {
+            double *tb = t[b] + j;
+            signed_chunk(X, n, P, j, signs + b * n, tb, v);
+            for (size_t q = 0; q < SIGNED_CHUNK; q++) tb[q] = tb[q] / sqrt((v[q] + hat) / dn);
+        }
+    for (size_t b = 0; b < count; b++)
+        for (size_t q = j; q < P; q++) {
+            double m, vq = cperm_signed_var(X + q, P, signs + b * n, n, &m);
+            t[b][q] = m / sqrt((vq + hat) / dn);
+        }
+}
+
 void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *signs,
                              size_t count, double sigma, int method, double *const *t,
                              double *var) {
+    if (!(sigma > 0)) {
+        signed_t_many_nohat(X, n, P, signs, count, t);
+        return;
+    }
     signed_moments_many(X, n, P, signs, count, t, var);
     for (size_t b = 0; b < count; b++) {
         const double *v = var + b * P;
