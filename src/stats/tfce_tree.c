@@ -614,6 +614,9 @@ int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
                 scores[point_of(tw->inv, V, w->ord[k])] = nval[w->leaf[k]];
         }
     }
-    for (size_t k = 0; k < n; k++) w->par[w->ord[k] & UF_IDX] = UF_ABSENT;
+    if (n > P / 8) /* a fill streams; the candidates' own entries are scattered */
+        memset(w->par, 0xFF, P * sizeof *w->par);
+    else
+        for (size_t k = 0; k < n; k++) w->par[w->ord[k] & UF_IDX] = UF_ABSENT;
     return 0;
 }
