@@ -28,6 +28,20 @@ void *cperm_malloc(size_t n, size_t size);
  * with free(); advice only, so plain pages where the kernel refuses. */
 void *cperm_malloc_huge(size_t n, size_t size);
 
+/* Ascending insertion sort, for the short rows (neighbour lists, label lists) that the
+ * callers sort by other means past a length of their own. */
+static inline void cperm_insertion_sort_i32(int32_t *v, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        const int32_t x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
 /* np.sum of a contiguous float64 vector, bit-exact (npsum.c). */
 double cperm_np_sum(const double *a, size_t n);
 

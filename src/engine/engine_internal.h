@@ -264,8 +264,7 @@ void cperm_tstat_observed(const double *X, size_t n_subjects, size_t n_points, d
  * these. X is (n x P) with row stride P. cperm_tstat_signed_moments: mean[j] and var[j]
  * (two-pass, ddof=1) of points p0 + j, j < count, under signs; returns the larger of vmax and
  * the largest variance (`var > vmax` comparisons in point order). cperm_tstat_signed_t: in
- * place over the means, t = mean / sqrt((var + hat) / n). cperm_tstat_signed_map: a whole map
- * (P points) with the hat of its own largest variance. */
+ * place over the means, t = mean / sqrt((var + hat) / n). */
 double cperm_tstat_signed_moments(const double *X, size_t n, size_t P, size_t p0, size_t count,
                                   const double *signs, double *mean, double *var, double vmax);
 void cperm_tstat_signed_t(double *t, const double *var, size_t count, size_t n, double hat);
@@ -282,11 +281,10 @@ void cperm_tstat_signed_pairs_t(const double *X, size_t n, size_t P, size_t p0,
                                 const uint8_t *off, const uint32_t *row, size_t count,
                                 const double *signs, const double *hats, double *scratch,
                                 double *t);
-void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
-                            double sigma, int method, double *t, double *var);
-/* count such maps in one pass over X (each chunk of X is read once from memory for all of
- * them): map b under signs + b * n into t[b], each with the hat of its own largest variance;
- * var: count * P doubles of scratch. The values are cperm_tstat_signed_map's. */
+/* cperm_tstat_signed_maps: count whole maps (P points) in one pass over X (each chunk of X
+ * read once from memory for all of them): map b under signs + b * n into t[b], each with the
+ * hat of its own largest variance; var: count * P doubles of scratch, used only with a hat
+ * (sigma > 0; may be NULL otherwise). */
 void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *signs,
                              size_t count, double sigma, int method, double *const *t,
                              double *var);
@@ -360,19 +358,24 @@ static inline double cperm_signed_var(const double *x, size_t stride, const doub
     return ss / (double)(n - 1);
 }
 
-/* Order k of the current window as +-1.0 per subject (MNE's 2 * order - 1), in the calling
- * OpenMP thread's row of run->sign_rows: the window holds bytes, and expanding one costs n
- * stores against the n x (block) multiply-adds it feeds. */
+/* Order k of the current window as +-1.0 per subject (MNE's 2 * order - 1) into out (n
+ * doubles); cperm_order_signs into the calling OpenMP thread's row of run->sign_rows. The
+ * window holds bytes, and expanding one costs n stores against the n x (block)
+ * multiply-adds it feeds. */
+static inline void cperm_order_signs_to(const cperm_plan *plan, const cperm_run *run,
+                                        size_t k, double *out) {
+    const size_t n = plan->n_subjects;
+    const uint8_t *o = run->win_orders + (k - run->win_k0) * n;
+    for (size_t i = 0; i < n; i++) out[i] = o[i] ? 1.0 : -1.0;
+}
 static inline const double *cperm_order_signs(const cperm_plan *plan, const cperm_run *run,
                                               size_t k) {
     size_t tid = 0;
 #ifdef _OPENMP
     tid = (size_t)omp_get_thread_num();
 #endif
-    const size_t n = plan->n_subjects;
-    double *row = run->sign_rows + tid * n;
-    const uint8_t *o = run->win_orders + (k - run->win_k0) * n;
-    for (size_t i = 0; i < n; i++) row[i] = o[i] ? 1.0 : -1.0;
+    double *row = run->sign_rows + tid * plan->n_subjects;
+    cperm_order_signs_to(plan, run, k, row);
     return row;
 }
 

@@ -16,19 +16,8 @@ static int cmp_i32(const void *a, const void *b) {
 }
 
 static void sort_i32(int32_t *v, size_t n) {
-    if (n > SMALL_ROW) {
-        qsort(v, n, sizeof *v, cmp_i32);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        int32_t x = v[i];
-        size_t j = i;
-        while (j > 0 && v[j - 1] > x) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
+    if (n > SMALL_ROW) qsort(v, n, sizeof *v, cmp_i32);
+    else cperm_insertion_sort_i32(v, n);
 }
 
 void cperm_graph_free(cperm_graph *graph) {

@@ -43,12 +43,7 @@ static int adj_build(mesh_adj *a, size_t nv, const int32_t *tris, size_t nt) {
         size_t b = a->indptr[v], e = a->indptr[v + 1];
         int32_t *row = a->indices + b;
         size_t n = e - b;
-        for (size_t i = 1; i < n; i++) {
-            int32_t x = row[i];
-            size_t j = i;
-            while (j > 0 && row[j - 1] > x) row[j] = row[j - 1], j--;
-            row[j] = x;
-        }
+        cperm_insertion_sort_i32(row, n);
         a->indptr[v] = w;
         for (size_t i = 0; i < n; i++) {
             if (row[i] == (int32_t)v) continue;

@@ -106,22 +106,22 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err) {
 /* ----------------------------------------------------------- workspaces */
 
 static void thread_free(tfce_thread *w) {
-    free(w->t); free(w->var); free(w->signs); free(w->a); free(w->b); free(w->vals); free(w->ord); free(w->par); free(w->root);
-    free(w->nsize); free(w->npar); free(w->node); free(w->nlo); free(w->nhi); free(w->leaf);
-    free(w->hist);
+    free(w->t); free(w->var); free(w->signs); free(w->a); free(w->b); free(w->vals);
+    free(w->ord); free(w->par); free(w->root); free(w->nsize); free(w->npar); free(w->node);
+    free(w->nlo); free(w->nhi); free(w->leaf); free(w->hist);
     cperm_tfce_steps_free(&w->steps);
     memset(w, 0, sizeof *w);
 }
 
 static int thread_init(tfce_thread *w, size_t n, size_t P, size_t T, int per_step,
-                       int stepped, int observed) {
+                       int stepped, int hat, int observed) {
     memset(w, 0, sizeof *w);
     size_t c = P ? P : 1;
     w->t = cperm_malloc(TFCE_BATCH * c, sizeof *w->t);
-    w->var = cperm_malloc(TFCE_BATCH * c, sizeof *w->var);
+    if (hat) w->var = cperm_malloc(TFCE_BATCH * c, sizeof *w->var);
     w->signs = cperm_malloc(TFCE_BATCH * n, sizeof *w->signs);
     w->a = cperm_malloc(2 * c, sizeof *w->a);
-    if (!w->t || !w->var || !w->signs || !w->a) goto nomem;
+    if (!w->t || (hat && !w->var) || !w->signs || !w->a) goto nomem;
     if (per_step) {
         if (cperm_tfce_steps_init(&w->steps, P, T)) goto nomem;
         return CPERM_OK;
@@ -276,7 +276,7 @@ static int ws_create(struct cperm_tfce_ws **out, const cperm_plan *plan, int n_t
     tw->n_threads = nt;
     for (size_t i = 0; i < nt; i++)
         if (thread_init(&tw->th[i], plan->n_subjects, plan->n_points, plan->n_times,
-                        tw->per_step, tw->stepped, i == 0))
+                        tw->per_step, tw->stepped, plan->opt.sigma > 0, i == 0))
             goto nomem;
     *out = tw;
     return CPERM_OK;
@@ -372,8 +372,7 @@ static int tfce_permute(const cperm_plan *plan, const double *X, cperm_run *run,
         const size_t kb = k0 + bi * TFCE_BATCH, m = k1 - kb < TFCE_BATCH ? k1 - kb : TFCE_BATCH;
         double *maps[TFCE_BATCH];
         for (size_t b = 0; b < m; b++) {
-            const uint8_t *o = run->win_orders + (kb + b - run->win_k0) * n;
-            for (size_t i = 0; i < n; i++) w->signs[b * n + i] = o[i] ? 1.0 : -1.0;
+            cperm_order_signs_to(plan, run, kb + b, w->signs + b * n);
             maps[b] = w->t + b * P;
         }
         cperm_tstat_signed_maps(X, n, P, w->signs, m, plan->opt.sigma, plan->opt.sigma_method,

@@ -72,12 +72,12 @@ typedef struct tfce_steps {
 int cperm_tfce_steps_init(tfce_steps *s, size_t P, size_t T);
 void cperm_tfce_steps_free(tfce_steps *s);
 
-/* One thread's scratch for one map. Buffers a and b hold the variances and the sort items
- * first, then the pending list and the node values. */
+/* One thread's scratch for one map. Buffers a and b hold the sort items first, then the
+ * pending list and the node values. */
 #define TFCE_BATCH 4           /* permuted t maps made per pass over X */
 typedef struct tfce_thread {
     double *t;                 /* TFCE_BATCH x P: t maps of the current orders */
-    double *var;               /* TFCE_BATCH x P: their variances */
+    double *var;               /* TFCE_BATCH x P: their variances (sigma > 0 only) */
     double *signs;             /* TFCE_BATCH x n: their signs */
     uint64_t *a, *b;           /* 2P each: sort items (key, id) */
     double *vals;              /* P: candidate heights, ascending */
@@ -116,6 +116,19 @@ struct cperm_tfce_ws {
     int fail_code;
     size_t fail_order;
 };
+
+/* Vertex v's neighbour list, *len long, from the padded table (fixed: 1, tw->deg entries;
+ * d > 1, d entries, a constant the compiler unrolls) or from the CSR (fixed 0). The sweeps
+ * instantiate their bodies for each layout. */
+static inline __attribute__((always_inline)) const int32_t *
+tfce_neighbours(const struct cperm_tfce_ws *tw, size_t v, int fixed, size_t *len) {
+    if (fixed) {
+        *len = fixed > 1 ? (size_t)fixed : tw->deg;
+        return tw->nbr + v * *len;
+    }
+    *len = tw->indptr[v + 1] - tw->indptr[v];
+    return tw->indices + tw->indptr[v];
+}
 
 /* A flat index's time, q / n_vertices, without a division on the sweeps' hot paths: with
  * M = floor(2^64 / V) + 1, floor(q M / 2^64) = floor(q / V) for every q < 2^64 / V. */

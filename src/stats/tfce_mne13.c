@@ -114,15 +114,7 @@ static void sort_ints(int32_t *a, size_t n, int32_t *tmp, size_t limit) {
         RADIX_SORT(int32_t, a, tmp, n, limit, SELF_KEY);
         return;
     }
-    for (size_t i = 1; i < n; i++) {
-        int32_t x = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > x) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
+    cperm_insertion_sort_i32(a, n);
 }
 
 /* ------------------------------------------------------------ MNE's merge */
@@ -297,7 +289,6 @@ static inline __attribute__((always_inline)) void
 add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
                 size_t lo, size_t hi, uint8_t gen2, int fixed) {
     const size_t V = plan->n_vertices, T = plan->n_times;
-    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
     for (size_t k = lo; k < hi; k++) {
         /* a threshold's new points are a sparse sweep of the map: fetch ahead the neighbour
          * list (on the CSR, its row pointer two stages ahead) and the point's own lines */
@@ -307,8 +298,8 @@ add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_ste
         }
         if (k + TFCE_PF_NB < hi) {
             const uint32_t f = (uint32_t)s->items[k + TFCE_PF_NB] & UF_IDX;
-            const uint32_t fv = f - time_of(tw, f) * (uint32_t)V;
-            __builtin_prefetch(fixed ? tw->nbr + (size_t)fv * deg : tw->indices + tw->indptr[fv]);
+            size_t len;
+            __builtin_prefetch(tfce_neighbours(tw, f - time_of(tw, f) * V, fixed, &len));
             __builtin_prefetch(s->stamp + f);
             __builtin_prefetch(s->uf + f);
         }
@@ -325,8 +316,8 @@ add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_ste
         /* joinable neighbours are listed without a branch on each (coin flips) */
         int32_t jl[64], rp = p;
         size_t nj = 0;
-        const int32_t *nb = fixed ? tw->nbr + v * deg : tw->indices + tw->indptr[v];
-        const size_t nnb = fixed ? deg : tw->indptr[v + 1] - tw->indptr[v];
+        size_t nnb;
+        const int32_t *nb = tfce_neighbours(tw, v, fixed, &nnb);
         for (size_t e = 0; e < nnb; e++) {
             const int32_t q = (int32_t)base + nb[e]; /* the padding, p itself, joins nothing */
             jl[nj] = q;

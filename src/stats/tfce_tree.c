@@ -144,22 +144,25 @@ static inline void prefetch(const void *p) {
 #endif
 }
 
-/* Prefetches what adding candidate q will touch: its own entries, its neighbours' parents. */
-static inline void prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw,
-                                  const uint32_t *par, const tfce_root *ro, uint32_t q,
-                                  uint32_t V) {
-    uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
-    const int32_t *nb = tw->indices + tw->indptr[vq], *end = tw->indices + tw->indptr[vq + 1];
+/* Prefetches what adding candidate q will touch: its own word, its neighbours' (the
+ * neighbour lists as tfce_neighbours gives them); and, a stage earlier, its list. */
+static inline __attribute__((always_inline)) void
+prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw, const uint32_t *par,
+               uint32_t q, uint32_t V, int fixed) {
+    const uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
+    size_t len;
+    const int32_t *nb = tfce_neighbours(tw, vq, fixed, &len);
     const uint32_t *row = par + (size_t)tq * V;
-    for (; nb < end; nb++) prefetch(row + *nb);
+    for (size_t e = 0; e < len; e++) prefetch(row + nb[e]);
     prefetch(par + p);
-    prefetch(ro + p);
     if (tq > 0) prefetch(par + p - V);
     if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
 }
-static inline void prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V) {
+static inline __attribute__((always_inline)) void
+prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V, int fixed) {
     const uint32_t p = q & UF_IDX;
-    prefetch(tw->indices + tw->indptr[p - time_of(tw, p) * V]);
+    size_t len;
+    prefetch(tfce_neighbours(tw, p - time_of(tw, p) * V, fixed, &len));
 }
 
 /* Builds the component tree of the n sorted candidates (ascending heights vals, ids ord)
@@ -170,13 +173,14 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
                     const uint32_t *ord, const double *vals, size_t n, size_t L, int32_t *pend) {
     const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
-    const size_t *indptr = tw->indptr;
-    const int32_t *indices = tw->indices;
     uint32_t *par = w->par;
     int32_t *leaf = w->leaf;
     size_t nn = 0, lev = L ? L - 1 : 0, k = n;
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V);
-    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) prefetch_point(plan, tw, par, w->root, ord[i], V);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_ROW >= n;) prefetch_row(tw, ord[i], V, 0);
+    for (size_t i = n; i-- > 0 && i + TFCE_PF_NB >= n;) {
+        prefetch_point(plan, tw, par, ord[i], V, 0);
+        prefetch(w->root + (ord[i] & UF_IDX));
+    }
     while (k > 0) {
         size_t hi = k, g;
         if (tw->stepped) {
@@ -191,8 +195,11 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
         const size_t first = nn;
         size_t npend = 0;
         for (size_t pos = hi; pos-- > k;) {
-            if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V);
-            if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, w->root, ord[pos - TFCE_PF_NB], V);
+            if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V, 0);
+            if (pos >= TFCE_PF_NB) {
+                prefetch_point(plan, tw, par, ord[pos - TFCE_PF_NB], V, 0);
+                prefetch(w->root + (ord[pos - TFCE_PF_NB] & UF_IDX));
+            }
             const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
             const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
             par[q] = q | side;
@@ -211,8 +218,9 @@ static size_t sweep(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce
             m = 0;                                                                          \
         }                                                                                   \
     } while (0)
-            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
-                TFCE_LIST(base + (uint32_t)indices[e]);
+            size_t n_nb;
+            const int32_t *nb = tfce_neighbours(tw, vq, 0, &n_nb);
+            for (size_t e = 0; e < n_nb; e++) TFCE_LIST(base + (uint32_t)nb[e]);
             for (size_t dt = 1; dt <= ms; dt++) {
                 if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
                 if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
@@ -289,51 +297,21 @@ static inline void exact_join(uint32_t *par, tfce_node *node, uint32_t j, uint32
 /* The exact sweep reads a vertex's neighbours from the padded table tw->nbr (tw->deg per
  * vertex, padded with the vertex itself, whose point is never present when it is read: one
  * address computed from the vertex, no row pointer to wait for) where bfs_order built one,
- * else from the CSR. fixed selects the layout at compile time: 0 the CSR, 1 the table with
- * tw->deg, d > 1 the table with deg d (6: icosahedral meshes), a loop the compiler unrolls;
- * sweep_exact instantiates sweep_exact_body for each. */
-static inline __attribute__((always_inline)) void
-prefetch_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, const uint32_t *par,
-               uint32_t q, uint32_t V, int fixed) {
-    uint32_t p = q & UF_IDX, tq = time_of(tw, p), vq = p - tq * V;
-    const int32_t *nb, *end;
-    if (fixed) {
-        const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
-        nb = tw->nbr + (size_t)vq * deg;
-        end = nb + deg;
-    } else {
-        nb = tw->indices + tw->indptr[vq];
-        end = tw->indices + tw->indptr[vq + 1];
-    }
-    const uint32_t *row = par + (size_t)tq * V;
-    for (; nb < end; nb++) prefetch(row + *nb);
-    prefetch(par + p);
-    if (tq > 0) prefetch(par + p - V);
-    if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
-}
-static inline __attribute__((always_inline)) void
-prefetch_exact_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V, int fixed) {
-    const uint32_t p = q & UF_IDX, vq = p - time_of(tw, p) * V;
-    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
-    prefetch(fixed ? tw->nbr + (size_t)vq * deg : tw->indices + tw->indptr[vq]);
-}
-
+ * else from the CSR; sweep_exact instantiates sweep_exact_body for each layout
+ * (tfce_neighbours), degree 6 (icosahedral meshes) with the degree a constant. */
 static inline __attribute__((always_inline)) void
 sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
                  const uint32_t *ord, size_t n, size_t hi, size_t lo, int fixed) {
     const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
-    const size_t deg = fixed > 1 ? (size_t)fixed : tw->deg;
-    const size_t *indptr = tw->indptr;
-    const int32_t *indices = tw->indices, *nbr = tw->nbr;
     uint32_t *par = w->par;
     tfce_node *node = w->node;
-    for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_exact_row(tw, ord[i], V, fixed);
+    for (size_t i = hi; i-- > lo && i + TFCE_PF_ROW >= hi;) prefetch_row(tw, ord[i], V, fixed);
     for (size_t i = hi; i-- > lo && i + TFCE_PF_NB >= hi;)
-        prefetch_exact(plan, tw, par, ord[i], V, fixed);
+        prefetch_point(plan, tw, par, ord[i], V, fixed);
     for (size_t pos = hi; pos-- > lo;) {
-        if (pos >= TFCE_PF_ROW) prefetch_exact_row(tw, ord[pos - TFCE_PF_ROW], V, fixed);
-        if (pos >= TFCE_PF_NB) prefetch_exact(plan, tw, par, ord[pos - TFCE_PF_NB], V, fixed);
+        if (pos >= TFCE_PF_ROW) prefetch_row(tw, ord[pos - TFCE_PF_ROW], V, fixed);
+        if (pos >= TFCE_PF_NB) prefetch_point(plan, tw, par, ord[pos - TFCE_PF_NB], V, fixed);
         const int32_t c = (int32_t)(n - 1 - pos);
         const uint32_t side = ord[pos] & UF_SIDE, q = ord[pos] & UF_IDX;
         const uint32_t tq = time_of(tw, q), vq = q - tq * V, base = tq * V;
@@ -353,13 +331,9 @@ sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_th
             m = 0;                                                                          \
         }                                                                                   \
     } while (0)
-        if (fixed) {
-            const int32_t *nb = nbr + (size_t)vq * deg;
-            for (size_t e = 0; e < deg; e++) TFCE_LIST(base + (uint32_t)nb[e]);
-        } else {
-            for (size_t e = indptr[vq]; e < indptr[vq + 1]; e++)
-                TFCE_LIST(base + (uint32_t)indices[e]);
-        }
+        size_t n_nb;
+        const int32_t *nb = tfce_neighbours(tw, vq, fixed, &n_nb);
+        for (size_t e = 0; e < n_nb; e++) TFCE_LIST(base + (uint32_t)nb[e]);
         for (size_t dt = 1; dt <= ms; dt++) {
             if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
             if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
@@ -387,7 +361,8 @@ static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
 /* Between the sweep's positions above the cluster-forming threshold and those below it the
  * union-find components are exactly the threshold clusters (true components, one side each):
  * candidates ord[nb..n) (heights above the mirrored threshold), their roots' extents in
- * the nodes of the root words (sweep_exact). Scratch: w->a (4P uint32) and w->b (2P doubles), free during the sweep.
+ * the nodes of the root words (sweep_exact). Scratch: w->a (4P uint32) and w->b (2P
+ * doubles), free during the sweep.
  * A permuted map: the statistics of largest magnitude into out->best (the positive one on a
  * tie, first in MNE's sign-major order). The observed map (out->obs): the clusters in the
  * default mode's order with np.sum's masses (or running sums: sequential_sums). */

@@ -269,59 +269,44 @@ void cperm_tstat_signed_t(double *restrict t, const double *restrict var, size_t
     for (size_t j = 0; j < count; j++) t[j] = t[j] / sqrt((var[j] + hat) / dn);
 }
 
-void cperm_tstat_signed_map(const double *X, size_t n, size_t P, const double *signs,
-                            double sigma, int method, double *t, double *var) {
-    double vmax = cperm_tstat_signed_moments(X, n, P, 0, P, signs, t, var, 0.0);
-    cperm_tstat_signed_t(t, var, P, n, cperm_tstat_hat(sigma, method, vmax));
-}
-
+/* The moments of count maps, one chunk of X at a time for all of them. With a hat, the
+ * variances go to var (the hat needs each map's largest); without one (sigma 0) each
+ * chunk's t is final at once, with cperm_tstat_signed_t's arithmetic and hat 0, and no
+ * variance map is written, scanned and read back. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void signed_moments_many(const double *restrict X, size_t n, size_t P,
-                                const double *restrict signs, size_t count,
+                                const double *restrict signs, size_t count, int no_hat,
                                 double *const *restrict mean, double *restrict var) {
-    size_t j = 0;
-    for (; j + SIGNED_CHUNK <= P; j += SIGNED_CHUNK)
-        for (size_t b = 0; b < count; b++)
-            signed_chunk(X, n, P, j, signs + b * n, mean[b] + j, var + b * P + j);
-    for (size_t b = 0; b < count; b++)
-        for (size_t q = j; q < P; q++)
-            var[b * P + q] = cperm_signed_var(X + q, P, signs + b * n, n, &mean[b][q]);
-}
-
-/* Without a hat (sigma 0) a map needs no largest variance, so each chunk's t is final at
- * once: cperm_tstat_signed_t's arithmetic with hat 0, and no variance map. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static void signed_t_many_nohat(const double *restrict X, size_t n, size_t P,
-                                const double *restrict signs, size_t count,
-                                double *const *restrict t) {
     const double dn = (double)n, hat = 0.0;
     double v[SIGNED_CHUNK];
     size_t j = 0;
     for (; j + SIGNED_CHUNK <= P; j += SIGNED_CHUNK)
         for (size_t b = 0; b < count; b++) {
-            double *tb = t[b] + j;
-            signed_chunk(X, n, P, j, signs + b * n, tb, v);
-            for (size_t q = 0; q < SIGNED_CHUNK; q++) tb[q] = tb[q] / sqrt((v[q] + hat) / dn);
+            double *m = mean[b] + j;
+            signed_chunk(X, n, P, j, signs + b * n, m, no_hat ? v : var + b * P + j);
+            if (no_hat)
+                for (size_t q = 0; q < SIGNED_CHUNK; q++) m[q] = m[q] / sqrt((v[q] + hat) / dn);
         }
     for (size_t b = 0; b < count; b++)
         for (size_t q = j; q < P; q++) {
             double m, vq = cperm_signed_var(X + q, P, signs + b * n, n, &m);
-            t[b][q] = m / sqrt((vq + hat) / dn);
+            if (no_hat) {
+                mean[b][q] = m / sqrt((vq + hat) / dn);
+            } else {
+                mean[b][q] = m;
+                var[b * P + q] = vq;
+            }
         }
 }
 
 void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *signs,
                              size_t count, double sigma, int method, double *const *t,
                              double *var) {
-    if (!(sigma > 0)) {
-        signed_t_many_nohat(X, n, P, signs, count, t);
-        return;
-    }
-    signed_moments_many(X, n, P, signs, count, t, var);
+    const int no_hat = !(sigma > 0);
+    signed_moments_many(X, n, P, signs, count, no_hat, t, var);
+    if (no_hat) return;
     for (size_t b = 0; b < count; b++) {
         const double *v = var + b * P;
         double vmax = 0.0;
