@@ -631,14 +631,23 @@ static void test_errors(const cperm_graph *g) {
             X[7] = NAN;
             memset(&err, 0, sizeof err);
             rc = cperm_plan_execute(plan, X, run, &err);
-            CHECK("engine.err.x_nan", rc == CPERM_EINVAL && err.code == rc && err.msg[0],
-                  "rc %d msg '%s'", rc, err.msg);
+            CHECK("engine.err.x_nan", rc == CPERM_EINVAL && err.code == rc &&
+                  strstr(err.msg, "(nan) at subject 0, time 1, vertex 2"), "rc %d msg '%s'", rc, err.msg);
             make_x(X, GRID, 15, 1.0);
             X[NS * 15 - 1] = -INFINITY;
             memset(&err, 0, sizeof err);
             rc = cperm_plan_execute(plan, X, run, &err);
-            CHECK("engine.err.x_inf", rc == CPERM_EINVAL && err.code == rc && err.msg[0],
-                  "rc %d msg '%s'", rc, err.msg);
+            CHECK("engine.err.x_inf", rc == CPERM_EINVAL && err.code == rc &&
+                  strstr(err.msg, "(-inf) at subject 1, time 2, vertex 4"), "rc %d msg '%s'", rc, err.msg);
+            /* the first in subject-major order is named, beside a larger finite value */
+            make_x(X, GRID, 15, 1.0);
+            X[NS * 15 - 1] = NAN;
+            X[15 + 1] = 1e300;
+            X[15 + 3] = INFINITY;
+            memset(&err, 0, sizeof err);
+            rc = cperm_plan_execute(plan, X, run, &err);
+            CHECK("engine.err.x_first_nonfinite", rc == CPERM_EINVAL &&
+                  strstr(err.msg, "(inf) at subject 1, time 0, vertex 3"), "rc %d msg '%s'", rc, err.msg);
             make_x(X, GRID, 15, 1.0);
             memset(&err, 0, sizeof err);
             rc = cperm_plan_execute(plan, X, run, &err);

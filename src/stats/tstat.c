@@ -33,19 +33,26 @@ static double scan_block(const double *restrict X, size_t n, size_t P, size_t p0
     }
     for (size_t i = 0; i < n; i++) {
         const double *row = X + i * P;
-        double bmax = 0.0;
+        /* the largest |x| as the largest magnitude bit pattern: an integer max vectorizes
+         * (a double max does not without -ffast-math, which left this loop scalar), and NaN
+         * and infinity, whose patterns are the largest, cannot hide from it */
+        uint64_t bmax_bits = 0;
         for (size_t p = p0; p < p1; p++) {
+            uint64_t bits;
+            memcpy(&bits, row + p, sizeof bits);
+            bits &= UINT64_C(0x7fffffffffffffff);
+            bmax_bits = bits > bmax_bits ? bits : bmax_bits;
             mean[p] += row[p];
-            double a = fabs(row[p]);
-            bmax = a > bmax ? a : bmax;
         }
-        /* NaN never wins a comparison, so test finiteness where it is cheap to */
-        if (!(bmax <= DBL_MAX) || bmax != bmax) bmax = INFINITY;
-        if (bmax == INFINITY || mean[p0] != mean[p0]) {
+        if (bmax_bits >= UINT64_C(0x7ff0000000000000)) {
             for (size_t p = p0; p < p1; p++)
                 if (!isfinite(row[p]) && i * P + p < *first_bad) *first_bad = i * P + p;
+            *xmax = INFINITY;
+        } else {
+            double bmax;
+            memcpy(&bmax, &bmax_bits, sizeof bmax);
+            *xmax = bmax > *xmax ? bmax : *xmax;
         }
-        *xmax = bmax > *xmax ? bmax : *xmax;
         if (sumsq)
             for (size_t p = p0; p < p1; p++) sumsq[p] += row[p] * row[p];
     }
@@ -83,15 +90,6 @@ void cperm_tstat_scan(const double *X, size_t n, size_t P, double sigma, int met
         vmax = bv > vmax ? bv : vmax;
         xmax = bx > xmax ? bx : xmax;
         first_bad = bad < first_bad ? bad : first_bad;
-    }
-    /* a NaN anywhere can hide from the block maximum; one cheap re-check of the sums */
-    if (first_bad == SIZE_MAX) {
-#pragma omp parallel for schedule(static) num_threads(nthreads) reduction(min : first_bad)
-        for (size_t p = 0; p < P; p++)
-            if (mean[p] != mean[p]) {
-                for (size_t i = 0; i < n; i++)
-                    if (!isfinite(X[i * P + p]) && i * P + p < first_bad) first_bad = i * P + p;
-            }
     }
     if (info) {
         info->xmax = xmax;
