@@ -146,14 +146,18 @@ def main():
         for tag, extra in (('mne1.3/compat-mne1.3', dict(tfce='mne1.3', compat='mne1.3')),
                            ('mne1.3/compat-none', dict(tfce='mne1.3', compat='none')),
                            ('exact', dict(tfce='exact', compat='none'))):
-            r = run_ours(exe, dA, dict(base, n_permutations=a.our_perms + 1, **extra))
-            # whole process CPU (reading X, setup, observed map included): conservative
-            r['per_perm_cpu_s'] = r['cpu_total_s'] / (a.our_perms + 1)
+            # best of 3 runs, as bench_case's library times are (the shared machine is noisy)
+            r = min((run_ours(exe, dA, dict(base, n_permutations=a.our_perms + 1, **extra))
+                     for _ in range(3)), key=lambda x: x['call_cpu_s'])
+            # the call's CPU, as MNE's is timed: graph, plan, observed map and permutations,
+            # without reading the case's files (MNE's timing starts after np.fromfile and
+            # load_npz); the whole process's CPU is printed beside it
+            r['per_perm_cpu_s'] = r['call_cpu_s'] / (a.our_perms + 1)
             r['per_perm_wall_s'] = r['execute_s'] / (a.our_perms + 1)
-            line = '  ours %-22s %d permutations: execute %.2f s wall, %.2f s CPU; process ' \
-                   '%.2f s CPU, %.1f ms CPU per permutation' % (
-                       tag, a.our_perms, r['execute_s'], r['execute_cpu_s'], r['cpu_total_s'],
-                       1e3 * r['per_perm_cpu_s'])
+            line = '  ours %-22s %d permutations: execute %.2f s wall, %.2f s CPU; call %.2f s ' \
+                   'CPU; process %.2f s CPU; %.1f ms call CPU per permutation' % (
+                       tag, a.our_perms, r['execute_s'], r['execute_cpu_s'], r['call_cpu_s'],
+                       r['cpu_total_s'], 1e3 * r['per_perm_cpu_s'])
             if 'mne' in res:
                 r['speedup_cpu'] = res['mne']['per_perm_cpu_s'] / r['per_perm_cpu_s']
                 r['speedup_wall'] = res['mne']['per_perm_wall_s'] / r['per_perm_wall_s']
