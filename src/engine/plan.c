@@ -486,16 +486,14 @@ int cperm_run_create(cperm_run **out, const cperm_plan *plan, cperm_err *err) {
     if (!run) return cperm_fail(err, CPERM_ENOMEM, "run: out of memory");
     size_t P = plan->n_points;
     run->plan = plan;
-    /* written whole by the observed scan: in huge pages, whose first touch costs a fifth of
-     * 4 KB pages' (the seed case's scan 13.9 -> 9.8 ms with fresh buffers) */
-    run->tobs = cperm_malloc_huge(P, sizeof *run->tobs);
-    run->sumsq = cperm_malloc_huge(P, sizeof *run->sumsq);
+    run->tobs = cperm_malloc(P, sizeof *run->tobs);
+    run->sumsq = cperm_malloc(P, sizeof *run->sumsq);
     run->include = cperm_malloc(P, 1);
     run->obs_points = cperm_malloc(P, sizeof *run->obs_points);
     run->obs.offsets = cperm_malloc(P + 1, sizeof *run->obs.offsets);
     run->obs.members = cperm_malloc(P, sizeof *run->obs.members);
     run->obs.stats = cperm_malloc(P, sizeof *run->obs.stats);
-    run->pvalues = cperm_malloc_huge(P, sizeof *run->pvalues);
+    run->pvalues = cperm_malloc(P, sizeof *run->pvalues);
     run->h0 = cperm_malloc(plan->n_orders + 1, sizeof *run->h0);
     run->win_orders = cperm_malloc(CPERM_ORDER_WINDOW, plan->n_subjects *
                                    (plan->opt.design == CPERM_DESIGN_GROUPS ? sizeof(uint32_t) : 1));
