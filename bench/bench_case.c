@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -20,16 +19,7 @@ static void *slurp(const char *dir, const char *name, size_t *size) {
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    /* X as the CLI (cli/study.c) and numpy (arrays of 4 MB and more) hold it: in
-     * transparent huge pages where the kernel gives them */
-    void *buf = NULL;
-#ifdef MADV_HUGEPAGE
-    enum { HUGE_PAGE = 2 << 20 };
-    const size_t rounded = ((size_t)n + 1 + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    if ((size_t)n >= 2 * (size_t)HUGE_PAGE && (buf = aligned_alloc(HUGE_PAGE, rounded)))
-        (void)madvise(buf, rounded, MADV_HUGEPAGE);
-#endif
-    if (!buf) buf = malloc((size_t)n + 1);
+    void *buf = malloc((size_t)n + 1);
     if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fprintf(stderr, "bench_case: read %s\n", path); exit(1); }
     fclose(f);
     *size = (size_t)n;

@@ -121,30 +121,27 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/edges.i64", argv[1]);
     int64_t *edges = slurp(path, &sz);
     if (!edges || !n || !T || !V) { fprintf(stderr, "bench_tfce: bad case %s\n", argv[1]); return 1; }
+    const size_t n_edges = sz / 16;
+    double *X = NULL;
+    if (!generate) {
+        snprintf(path, sizeof path, "%s/X.f64", argv[1]);
+        X = slurp(path, &sz);
+        if (!X || sz != n * T * V * sizeof *X) { fprintf(stderr, "bench_tfce: bad X.f64\n"); return 1; }
+    }
+    /* the call's CPU, as MNE's call is timed: from the edges (MNE's adjacency matrix,
+     * already read) and X in memory to the test's end */
+    c0 = cpu_now();
     cperm_err err;
     memset(&err, 0, sizeof err);
     cperm_graph *g = NULL;
-    double *X;
+    if (cperm_graph_from_edges(&g, V, edges, n_edges, &err)) {
+        fprintf(stderr, "bench_tfce: %s\n", err.msg);
+        return 1;
+    }
     if (generate) {
-        if (cperm_graph_from_edges(&g, V, edges, sz / 16, &err)) {
-            fprintf(stderr, "bench_tfce: %s\n", err.msg);
-            return 1;
-        }
         X = malloc(n * T * V * sizeof *X);
         if (!X) { fprintf(stderr, "bench_tfce: out of memory\n"); return 1; }
         synthesise(X, g, n, T);
-    } else {
-        snprintf(path, sizeof path, "%s/X.f64", argv[1]);
-        const size_t n_edges = sz / 16;
-        X = slurp(path, &sz);
-        if (!X || sz != n * T * V * sizeof *X) { fprintf(stderr, "bench_tfce: bad X.f64\n"); return 1; }
-        /* the call's CPU, like MNE's timing of its call: from the edges (MNE's adjacency
-         * matrix, already read) and X in memory to the test's end */
-        c0 = cpu_now();
-        if (cperm_graph_from_edges(&g, V, edges, n_edges, &err)) {
-            fprintf(stderr, "bench_tfce: %s\n", err.msg);
-            return 1;
-        }
     }
     double t0 = now();
     cperm_plan *plan = NULL;

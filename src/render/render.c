@@ -678,8 +678,9 @@ int cperm_render_stc_layout(unsigned char **out, size_t *out_len, const cperm_st
     R.w = W * SS;
     R.h = H * SS;
     /* 8 bytes per subpixel, 32 MB for the seed's figure. In 4 KB pages: made and freed per
-     * figure, their huge pages came fresh from the kernel each time, whose clearing on a
-     * shared VM varied tenfold (the CLI run's system time 0.06-0.31 s, against 0.07-0.10) */
+     * figure, in huge pages they came fresh from the kernel each time, whose clearing on a
+     * shared VM varied widely (the seed CLI run's system time, median of 10: 0.12 s with
+     * huge pages, 0.08 s without) */
     R.depth = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.depth);
     R.colour = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.colour);
     if (!R.depth || !R.colour) {

@@ -4,7 +4,6 @@
  * bit-identical to MNE. */
 #include "engine_internal.h"
 
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
