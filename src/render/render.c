@@ -128,13 +128,24 @@ typedef struct pvert {
 
 /* Fills one triangle with linear (orthographic) depth and Gouraud colour. Pixel centres
  * inside or on an edge are covered; the depth test keeps the nearest. Barycentric weights,
- * depth and colour are affine in the pixel position, so they are stepped incrementally. */
-static inline uint32_t pack_channel(float v) {
-    v = v * 255.f + 0.5f;
-    v = v > 0.f ? v : 0.f; /* a clamp the compiler makes maxss/minss, not branches */
-    v = v < 255.f ? v : 255.f;
-    return (uint32_t)v;
-}
+ * depth and colour are affine in the pixel position, evaluated from the box's corner at
+ * each pixel (not stepped from the previous one: a chain of float adds, one per pixel, was
+ * the seed figure's critical path) and tested without a branch, so that the row loop is
+ * vector code: a ventral 1000 x 1000 figure's triangles cover ~80 subpixels each. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+enum { RASTER_PAD = 8 }; /* elements after a raster's last pixel: raster_tri's last lanes */
+
+/* (int)clamp(v * 255 + 0.5, 0, 255) per lane, the channel byte, into the v8i out. A macro:
+ * a function returning a 32-byte vector gets -Wpsabi's warning in the SSE2 build. */
+#define PACK8(out, val)                                                                     \
+    do {                                                                                    \
+        v8f v_ = (val) * 255.f + 0.5f;                                                      \
+        const v8i pos_ = v_ > 0.f, big_ = v_ < 255.f;                                       \
+        v_ = (v8f)(pos_ & (v8i)v_);                                                         \
+        v_ = (v8f)((big_ & (v8i)v_) | (~big_ & (v8i)(zero8 + 255.f)));                     \
+        (out) = __builtin_convertvector(v_, v8i);                                           \
+    } while (0)
 
 /* The pixel rows and columns (inclusive) of the viewport [x0, x1) x [y0, y1) that triangle
  * (a, b, c)'s bounding box meets; 0 when it meets none. */
@@ -153,8 +164,9 @@ static inline int tri_box(const pvert *a, const pvert *b, const pvert *c, int x0
     return 1;
 }
 
-static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t tag,
-                       int x0, int y0, int x1, int y1) {
+static inline __attribute__((always_inline)) void
+raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t tag, int x0,
+           int y0, int x1, int y1) {
     const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
     if (!(fabsf(area) > 1e-12f)) return;
     const float inv = 1.0f / area;
@@ -164,24 +176,40 @@ static void raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c
     const float w0x = (b->y - c->y) * inv, w0y = (c->x - b->x) * inv;
     const float w1x = (c->y - a->y) * inv, w1y = (a->x - c->x) * inv;
     const float px0 = (float)bx0 + 0.5f, py0 = (float)by0 + 0.5f;
-    float w0r = ((b->x - px0) * (c->y - py0) - (b->y - py0) * (c->x - px0)) * inv;
-    float w1r = ((c->x - px0) * (a->y - py0) - (c->y - py0) * (a->x - px0)) * inv;
+    const float w00 = ((b->x - px0) * (c->y - py0) - (b->y - py0) * (c->x - px0)) * inv;
+    const float w10 = ((c->x - px0) * (a->y - py0) - (c->y - py0) * (a->x - px0)) * inv;
     /* attribute = a + w0 (a_a - a_c) + w1 (a_b - a_c) with w2 = 1 - w0 - w1, written from c */
-    const float dz0 = a->z - c->z, dz1 = b->z - c->z;
-    for (int y = by0; y <= by1; y++, w0r += w0y, w1r += w1y) {
-        float w0 = w0r, w1 = w1r;
-        float *depth = R->depth + (size_t)y * (size_t)R->w;
-        uint32_t *colour = R->colour + (size_t)y * (size_t)R->w;
-        for (int x = bx0; x <= bx1; x++, w0 += w0x, w1 += w1x) {
-            const float w2 = 1.0f - w0 - w1;
-            if (w0 < 0 || w1 < 0 || w2 < -1e-6f) continue;
-            const float z = c->z + w0 * dz0 + w1 * dz1;
-            if (z <= depth[x]) continue;
-            depth[x] = z;
-            const float r = w0 * a->r + w1 * b->r + w2 * c->r;
-            const float g = w0 * a->g + w1 * b->g + w2 * c->g;
-            const float bl = w0 * a->b + w1 * b->b + w2 * c->b;
-            colour[x] = tag | (pack_channel(r) << 16) | (pack_channel(g) << 8) | pack_channel(bl);
+    const float dz0 = a->z - c->z, dz1 = b->z - c->z, cz = c->z;
+    const float ar = a->r, ag = a->g, ab = a->b, br = b->r, bg = b->g, bb = b->b;
+    const float cr = c->r, cg = c->g, cb = c->b;
+    const int nx = bx1 - bx0 + 1;
+    const v8f lane = {0, 1, 2, 3, 4, 5, 6, 7}, zero8 = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int y = by0; y <= by1; y++) {
+        const float fy = (float)(y - by0);
+        const float w0r = w00 + fy * w0y, w1r = w10 + fy * w1y;
+        float *depth = R->depth + (size_t)y * (size_t)R->w + bx0;
+        uint32_t *colour = R->colour + (size_t)y * (size_t)R->w + bx0;
+        /* 8 pixels at a time; lanes past the box are loaded and stored back unchanged (the
+         * buffers have RASTER_PAD elements beyond the last row for them) */
+        for (int i = 0; i < nx; i += 8) {
+            const v8f fx = lane + (float)i;
+            const v8f w0 = w0r + fx * w0x, w1 = w1r + fx * w1x;
+            const v8f w2 = 1.0f - w0 - w1;
+            const v8f z = cz + w0 * dz0 + w1 * dz1;
+            v8f d;
+            v8i col;
+            memcpy(&d, depth + i, sizeof d);
+            memcpy(&col, colour + i, sizeof col);
+            const v8i in = ~(w0 < 0.0f) & ~(w1 < 0.0f) & ~(w2 < -1e-6f) & ~(z <= d) &
+                           (lane + (float)i < (float)nx);
+            v8i pr, pg, pb;
+            PACK8(pr, w0 * ar + w1 * br + w2 * cr);
+            PACK8(pg, w0 * ag + w1 * bg + w2 * cg);
+            PACK8(pb, w0 * ab + w1 * bb + w2 * cb);
+            const v8i px = (int32_t)tag | (pr << 16) | (pg << 8) | pb;
+            const v8i dn = (in & (v8i)z) | (~in & (v8i)d), cn = (in & px) | (~in & col);
+            memcpy(depth + i, &dn, sizeof dn);
+            memcpy(colour + i, &cn, sizeof cn);
         }
     }
 }
@@ -290,6 +318,23 @@ static int tri_hidden(const float *tmin, int tiles_x, const pvert *a, const pver
     return 1;
 }
 
+/* One pass of draw_viewport over a hemisphere's triangles: those facing the camera (pass 0)
+ * or the others, less those behind the depth already drawn (pass 1). Cloned per ISA with
+ * raster_tri inlined: its 8-pixel vectors are one AVX register, two in the SSE2 baseline. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void draw_pass(raster *R, const pvert *pv, const int32_t *tris, size_t nt, uint32_t tag,
+                      int pass, const float *tmin, int tiles_x, int x0, int y0, int x1, int y1) {
+    for (size_t t = 0; t < nt; t++) {
+        const pvert *a = &pv[tris[3 * t]], *b = &pv[tris[3 * t + 1]], *c = &pv[tris[3 * t + 2]];
+        const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
+        if ((area < 0) != (pass == 0)) continue;
+        if (pass == 1 && tri_hidden(tmin, tiles_x, a, b, c, x0, y0, x1, y1)) continue;
+        raster_tri(R, a, b, c, tag, x0, y0, x1, y1);
+    }
+}
+
 /* Draws the hemispheres `which` through frame f, clipped to the raster viewport (vx, vy,
  * vw, vh). The triangles that face the camera go first; most of the others then lie behind
  * them, and a block's nearest-depth bound rejects those without a pixel test (a fsaverage
@@ -337,21 +382,10 @@ static int draw_viewport(raster *R, const hemi_scene *hs, int which, const frame
     /* pass 0: facing the camera (negative screen area: y grows downwards); pass 1: the rest */
     for (int pass = 0; pass < 2 && !rc; pass++) {
         if (pass == 1) tile_min_depth(R, tmin, tiles_x, vx, vy, vw, vh);
-        for (int h = 0; h < 2; h++) {
-            if (!pvs[h]) continue;
-            const hemi_scene *s = &hs[h];
-            const pvert *pv = pvs[h];
-            const uint32_t tag = (uint32_t)(h + 1) << 24;
-            for (size_t t = 0; t < s->nt; t++) {
-                const pvert *a = &pv[s->tris[3 * t]], *b = &pv[s->tris[3 * t + 1]],
-                            *c = &pv[s->tris[3 * t + 2]];
-                const float area = (b->x - a->x) * (c->y - a->y) - (b->y - a->y) * (c->x - a->x);
-                if ((area < 0) != (pass == 0)) continue;
-                if (pass == 1 && tri_hidden(tmin, tiles_x, a, b, c, vx, vy, vx + vw, vy + vh))
-                    continue;
-                raster_tri(R, a, b, c, tag, vx, vy, vx + vw, vy + vh);
-            }
-        }
+        for (int h = 0; h < 2; h++)
+            if (pvs[h])
+                draw_pass(R, pvs[h], hs[h].tris, hs[h].nt, (uint32_t)(h + 1) << 24, pass, tmin,
+                          tiles_x, vx, vy, vx + vw, vy + vh);
     }
     free(pvs[0]);
     free(pvs[1]);
@@ -681,13 +715,13 @@ int cperm_render_stc_layout(unsigned char **out, size_t *out_len, const cperm_st
      * figure, in huge pages they came fresh from the kernel each time, whose clearing on a
      * shared VM varied widely (the seed CLI run's system time, median of 10: 0.12 s with
      * huge pages, 0.08 s without) */
-    R.depth = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.depth);
-    R.colour = cperm_malloc((size_t)R.w * (size_t)R.h, sizeof *R.colour);
+    R.depth = cperm_malloc((size_t)R.w * (size_t)R.h + RASTER_PAD, sizeof *R.depth);
+    R.colour = cperm_malloc((size_t)R.w * (size_t)R.h + RASTER_PAD, sizeof *R.colour);
     if (!R.depth || !R.colour) {
         rc = cperm_fail(err, CPERM_ENOMEM, "render: out of memory for a %dx%d image", W, H);
         goto cleanup;
     }
-    for (size_t i = 0; i < (size_t)R.w * (size_t)R.h; i++) R.depth[i] = -INFINITY;
+    for (size_t i = 0; i < (size_t)R.w * (size_t)R.h + RASTER_PAD; i++) R.depth[i] = -INFINITY;
     for (size_t i = 0; i < lay->n_panels; i++) {
         const cperm_render_panel *p = &lay->panel[i];
         const int vx = (int)p->brain.x0 * SS, vy = (int)p->brain.y0 * SS;
