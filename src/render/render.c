@@ -197,17 +197,27 @@ raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t t
             const v8f w2 = 1.0f - w0 - w1;
             const v8f z = cz + w0 * dz0 + w1 * dz1;
             v8f d;
-            v8i col;
             memcpy(&d, depth + i, sizeof d);
-            memcpy(&col, colour + i, sizeof col);
             const v8i in = ~(w0 < 0.0f) & ~(w1 < 0.0f) & ~(w2 < -1e-6f) & ~(z <= d) &
                            (lane + (float)i < (float)nx);
             v8i pr, pg, pb;
             PACK8(pr, w0 * ar + w1 * br + w2 * cr);
             PACK8(pg, w0 * ag + w1 * bg + w2 * cg);
             PACK8(pb, w0 * ab + w1 * bb + w2 * cb);
-            const v8i px = (int32_t)tag | (pr << 16) | (pg << 8) | pb;
-            const v8i dn = (in & (v8i)z) | (~in & (v8i)d), cn = (in & px) | (~in & col);
+            v8i cn = (int32_t)tag | (pr << 16) | (pg << 8) | pb;
+            const v8i dn = (in & (v8i)z) | (~in & (v8i)d);
+            /* The old colours are read only where a lane keeps a drawn pixel: a lane still
+             * at -INF may take any colour (it is not covered), and reading a colour page
+             * before its first write maps the zero page, whose copy-on-write fault then
+             * cost a TLB shootdown on every core (a third of the figures' time in a run) */
+            const v8i keep = ~in & (d > -INFINITY);
+            uint64_t kw[4];
+            memcpy(kw, &keep, sizeof kw);
+            if (kw[0] | kw[1] | kw[2] | kw[3]) {
+                v8i col;
+                memcpy(&col, colour + i, sizeof col);
+                cn = (in & cn) | (~in & col);
+            }
             memcpy(depth + i, &dn, sizeof dn);
             memcpy(colour + i, &cn, sizeof cn);
         }
