@@ -7,7 +7,8 @@
  * up to 13 and three from 14), 8 (one group), a vertex a thousand
  * times smaller than its block's others (the int16 screen steps aside for those blocks), an
  * all-zero vertex (Q = 0: always recomputed), a partial last block, sigma 1e-3 and 0, tails
- * 0 and 1. */
+ * 0 and 1. The second run also orders the hat's top list (the points of largest sum of
+ * squares) by its heap instead of its radix sort (CPERM_TOP_HEAP). */
 #include "clusterperm.h"
 #include "testutil.h"
 
@@ -74,10 +75,15 @@ static void compare(const cperm_graph *g, size_t n, const double *X, double thr,
     snprintf(name, sizeof name, "screens.n%zu.thr%g.sigma%g.tail%d", n, thr, sigma, tail);
     cperm_plan *pa = NULL, *pb = NULL;
     unsetenv("CPERM_PORTABLE_KERNEL");
+    unsetenv("CPERM_TOP_HEAP");
     cperm_run *a = run_once(g, n, X, thr, sigma, tail, &pa);
+    /* the portable screen, and the hat's list of largest sums of squares by its heap
+     * instead of the radix sort */
     setenv("CPERM_PORTABLE_KERNEL", "1", 1);
+    setenv("CPERM_TOP_HEAP", "1", 1);
     cperm_run *b = run_once(g, n, X, thr, sigma, tail, &pb);
     unsetenv("CPERM_PORTABLE_KERNEL");
+    unsetenv("CPERM_TOP_HEAP");
     if (!a || !b) {
         TU_FAIL(name, "a run failed");
     } else {

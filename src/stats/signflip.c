@@ -32,6 +32,9 @@
 #endif
 
 #define TOP_K 8192
+/* prepare_top's radix sort of the candidates: digit bits, buckets, digits of a double */
+#define TOP_RADIX_BITS 11
+enum { TOP_R = 1 << TOP_RADIX_BITS, TOP_D = (64 + TOP_RADIX_BITS - 1) / TOP_RADIX_BITS };
 
 /* A screen lists the orders whose block has a candidate in hits[], returning how many, and
  * writes masks[kk] (bit j: point p0 + j may pass) for those orders kk (others' may be left
@@ -92,6 +95,10 @@ struct cperm_flip_ws {
     double *top_x;              /* their data, top_k x n_subjects */
     size_t top_k;
     double rest_bound;          /* Q of every point outside the top list is <= this */
+    top_entry *top_all, *top_tmp; /* top_sort_cap each: prepare_top's sort of candidates */
+    size_t top_sort_cap;
+    uint32_t (*top_hist)[TOP_R]; /* the sort's digit counts, TOP_D rows */
+    uint32_t *top_rank;         /* top_sort_cap: a candidate's rank, UINT32_MAX if not top */
     double *full_s, *full_m;    /* per thread fallback scratch: n_points each */
 };
 
@@ -128,6 +135,10 @@ static void flip_free(struct cperm_flip_ws *fw) {
     free(fw->fbeta);
     free(fw->top);
     free(fw->top_cand);
+    free(fw->top_all);
+    free(fw->top_tmp);
+    free(fw->top_hist);
+    free(fw->top_rank);
     free(fw->top_x);
     free(fw->full_s);
     free(fw->full_m);
@@ -197,7 +208,17 @@ static int flip_create(struct cperm_flip_ws **out, const cperm_plan *plan, int n
         fw->full_s = cperm_malloc(fw->n_threads * P, sizeof(double));
         fw->full_m = cperm_malloc(fw->n_threads * P, sizeof(double));
         fw->top_cand = cperm_malloc(P, sizeof *fw->top_cand);
-        if (!fw->full_s || !fw->full_m || !fw->top_cand) goto nomem;
+        /* the top buckets hold K points and a few more, as a rule; more go to the heap
+         * (always with CPERM_TOP_HEAP set: unit_screens compares the two) */
+        const size_t cap = 4 * (P < TOP_K ? P : TOP_K);
+        fw->top_sort_cap = getenv("CPERM_TOP_HEAP") ? 0 : cap;
+        fw->top_all = cperm_malloc(cap, sizeof *fw->top_all);
+        fw->top_tmp = cperm_malloc(cap, sizeof *fw->top_tmp);
+        fw->top_hist = cperm_malloc(TOP_D, sizeof *fw->top_hist);
+        fw->top_rank = cperm_malloc(cap, sizeof *fw->top_rank);
+        if (!fw->full_s || !fw->full_m || !fw->top_cand || !fw->top_all || !fw->top_tmp ||
+            !fw->top_hist || !fw->top_rank)
+            goto nomem;
     }
     fw->top_k = P < TOP_K ? P : TOP_K;
     fw->top = cperm_malloc(fw->top_k, sizeof *fw->top);
@@ -229,6 +250,53 @@ static void heap_down(top_entry *h, size_t n, size_t i) {
         i = m;
     }
     h[i] = x;
+}
+
+/* Sorts a[0, n) by q descending, equal q in input order, through tmp (a stable LSD radix
+ * sort on the bits of q, which for q >= 0 order as the values; digits every entry shares are
+ * skipped). Returns the buffer holding the result: the order the heap gives, for input in
+ * ascending index order. */
+static const top_entry *sort_top(top_entry *a, top_entry *tmp, size_t n,
+                                 uint32_t (*hist)[TOP_R]) {
+    enum { R = TOP_R, D = TOP_D };
+    memset(hist, 0, D * sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k;
+        memcpy(&k, &a[i].q, sizeof k);
+        k = ~k;
+        for (int d = 0; d < D; d++) hist[d][(k >> (d * TOP_RADIX_BITS)) & (R - 1)]++;
+    }
+    top_entry *src = a, *dst = tmp;
+    for (int d = 0; d < D && n > 1; d++) {
+        uint32_t *h = hist[d];
+        const int sh = d * TOP_RADIX_BITS;
+        uint64_t k0;
+        memcpy(&k0, &src[0].q, sizeof k0);
+        if (h[(~k0 >> sh) & (R - 1)] == n) continue;
+        uint32_t acc = 0;
+        for (size_t b = 0; b < R; b++) {
+            const uint32_t c = h[b];
+            h[b] = acc;
+            acc += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k;
+            memcpy(&k, &src[i].q, sizeof k);
+            dst[h[(~k >> sh) & (R - 1)]++] = src[i];
+        }
+        top_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+/* The top list's data (K x n loads scattered over X: serial, this was half of its cost). */
+static void gather_top(struct cperm_flip_ws *fw, const double *X, size_t P, size_t n, int T) {
+    const top_entry *h = fw->top;
+#pragma omp parallel for schedule(static) num_threads(T)
+    for (size_t k = 0; k < fw->top_k; k++)
+        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k].idx];
 }
 
 /* Finds the points with the largest sums of squares and packs their data contiguously, so
@@ -292,6 +360,30 @@ static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const 
         }
         cand = out;
     }
+    if (n_cand <= fw->top_sort_cap) {
+        /* the candidates sorted whole: a heap sort of K entries was a serial millisecond */
+        top_entry *all = fw->top_all; /* idx: the candidate's position, in point order */
+        for (size_t i = 0; i < n_cand; i++) all[i] = (top_entry){Q[cand ? cand[i] : i], i};
+        const top_entry *sorted = sort_top(all, fw->top_tmp, n_cand, fw->top_hist);
+        uint32_t *rank = fw->top_rank;
+        for (size_t i = 0; i < n_cand; i++) rank[i] = UINT32_MAX;
+        for (size_t k = 0; k < K; k++) {
+            const size_t i = sorted[k].idx;
+            h[k] = (top_entry){sorted[k].q, cand ? cand[i] : i};
+            rank[i] = (uint32_t)k;
+        }
+        fw->rest_bound = n_cand > K && sorted[K].q > below ? sorted[K].q : below;
+        /* their data gathered in point order (the top points crowd together in X, so
+         * neighbours share lines), each to its rank's row */
+#pragma omp parallel for schedule(static) num_threads(T)
+        for (size_t i = 0; i < n_cand; i++) {
+            if (rank[i] == UINT32_MAX) continue;
+            const size_t p = cand ? cand[i] : i;
+            double *row = fw->top_x + (size_t)rank[i] * n;
+            for (size_t j = 0; j < n; j++) row[j] = X[j * P + p];
+        }
+        return;
+    }
     /* fill the heap with the first K candidates, then the usual replacement */
     size_t i = 0;
     for (; i < K; i++) {
@@ -316,10 +408,7 @@ static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const 
         const top_entry tmp = h[0]; h[0] = h[end - 1]; h[end - 1] = tmp;
         heap_down(h, end - 1, 0);
     }
-    /* K x n loads scattered over X: serial, this was the other half of the cost */
-#pragma omp parallel for schedule(static) num_threads(T)
-    for (size_t k = 0; k < K; k++)
-        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k].idx];
+    gather_top(fw, X, P, n, T);
 }
 
 /* max over all points of var under `signs`, exactly as np.var(X * signs, ddof=1).max(). */
