@@ -184,22 +184,25 @@ raster_tri(raster *R, const pvert *a, const pvert *b, const pvert *c, uint32_t t
     const float cr = c->r, cg = c->g, cb = c->b;
     const int nx = bx1 - bx0 + 1;
     const v8f lane = {0, 1, 2, 3, 4, 5, 6, 7}, zero8 = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int y = by0; y <= by1; y++) {
-        const float fy = (float)(y - by0);
+    const float fnx = (float)nx;
+    float fy = 0.0f; /* y - by0 and i below as floats, stepped (whole numbers: exact), for
+                      * an int-to-float conversion per vector stalled the loop */
+    for (int y = by0; y <= by1; y++, fy += 1.0f) {
         const float w0r = w00 + fy * w0y, w1r = w10 + fy * w1y;
         float *depth = R->depth + (size_t)y * (size_t)R->w + bx0;
         uint32_t *colour = R->colour + (size_t)y * (size_t)R->w + bx0;
         /* 8 pixels at a time; lanes past the box are loaded and stored back unchanged (the
          * buffers have RASTER_PAD elements beyond the last row for them) */
-        for (int i = 0; i < nx; i += 8) {
-            const v8f fx = lane + (float)i;
+        float fi = 0.0f;
+        for (int i = 0; i < nx; i += 8, fi += 8.0f) {
+            const v8f fx = lane + fi;
             const v8f w0 = w0r + fx * w0x, w1 = w1r + fx * w1x;
             const v8f w2 = 1.0f - w0 - w1;
             const v8f z = cz + w0 * dz0 + w1 * dz1;
             v8f d;
             memcpy(&d, depth + i, sizeof d);
             const v8i in = ~(w0 < 0.0f) & ~(w1 < 0.0f) & ~(w2 < -1e-6f) & ~(z <= d) &
-                           (lane + (float)i < (float)nx);
+                           (fx < fnx);
             v8i pr, pg, pb;
             PACK8(pr, w0 * ar + w1 * br + w2 * cr);
             PACK8(pg, w0 * ag + w1 * bg + w2 * cg);
