@@ -344,14 +344,14 @@ static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const
         return 0;
     const unsigned abs_flag = o->magnitude ? CPERM_FRAMES_ABS : 0u;
     cperm_err err = {0};
-    if (!stc_pair_paths(a->items[s], lh, rh, sizeof lh) ||
-        cperm_stc_read_frames(lh, rh, ref, first, nt, Xs, nv, abs_flag, &err))
-        return 0;
-    if (b && (!stc_pair_paths(b->items[s], lh, rh, sizeof lh) ||
-              cperm_stc_read_frames(lh, rh, ref, first, nt, Xs, nv,
-                                    abs_flag | CPERM_FRAMES_SUBTRACT, &err)))
-        return 0;
-    return 1;
+    if (!stc_pair_paths(a->items[s], lh, rh, sizeof lh)) return 0;
+    if (!b) return cperm_stc_read_frames(lh, rh, ref, first, nt, Xs, nv, abs_flag, &err) == 0;
+    /* paired: A - B in one pass over the slice (issue 17: B's pass re-read and re-wrote all
+     * of it) */
+    char blh[4096], brh[4096];
+    return stc_pair_paths(b->items[s], blh, brh, sizeof blh) &&
+           cperm_stc_read_frames_diff(lh, rh, blh, brh, ref, first, nt, Xs, nv, abs_flag,
+                                      &err) == 0;
 }
 
 /* Reads subject s after the first (A, and B when paired), checks it against `ref` (the first

@@ -316,6 +316,14 @@ enum {
 CPERM_API int cperm_stc_read_frames(const char *lh_path, const char *rh_path,
                                     const cperm_stc *like, size_t first, size_t count,
                                     double *frames, size_t ld, unsigned flags, cperm_err *err);
+/* A - B of two pairs (|A| - |B| with CPERM_FRAMES_ABS, the only flag) into frames as
+ * cperm_stc_read_frames: bit for bit what reading A and then B with CPERM_FRAMES_SUBTRACT
+ * gives, with both pairs streamed side by side in one pass over frames where both can be
+ * (else exactly those two calls, whose errors are then returned). */
+CPERM_API int cperm_stc_read_frames_diff(const char *a_lh, const char *a_rh, const char *b_lh,
+                                         const char *b_rh, const cperm_stc *like, size_t first,
+                                         size_t count, double *frames, size_t ld,
+                                         unsigned flags, cperm_err *err);
 
 /* numpy .npy arrays (np.save, format versions 1.0, 2.0 and 3.0), read as float64 in C order.
  * Accepted dtypes: '<f8' '>f8' '<f4' '>f4' '<i4' '>i4' '<i8' '>i8' '|u1' '|b1' (bool: 0 or 1),

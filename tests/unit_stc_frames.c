@@ -223,6 +223,76 @@ static void test_refusals(const char *dir) {
     cperm_stc_free(like);
 }
 
+/* cperm_stc_read_frames_diff against A's read then B's with CPERM_FRAMES_SUBTRACT, bit for
+ * bit: streamed side by side (two windows, both flags, a padded ld), B declining the stream
+ * (a reversed rh: read the long way), B's NaN in the window (B's error), and a subtract flag
+ * refused. */
+static void test_diff(const char *dir, size_t nl, size_t nr, size_t nt) {
+    char sa[512], sb[512], alh[512], arh[512], blh[512], brh[512], label[160];
+    cperm_err err = {0};
+    snprintf(sa, sizeof sa, "%s/diffa%zu", dir, nl);
+    snprintf(sb, sizeof sb, "%s/diffb%zu", dir, nl);
+    cperm_stc *a = make_pair(sa, nl, nr, nt);
+    if (!a) {
+        TU_FAIL("frames_diff_setup", "making A failed");
+        return;
+    }
+    cperm_stc *b = NULL; /* B: A's layout, other values */
+    cperm_stc_read(&b, sa, &err);
+    for (size_t i = 0; b && i < (nl + nr) * nt; i++) b->data[i] = (float)(4 * uniform() - 2);
+    if (!b || cperm_stc_write(b, sb, &err)) {
+        TU_FAIL("frames_diff_setup", "making B failed: %s", err.msg);
+        cperm_stc_free(a);
+        cperm_stc_free(b);
+        return;
+    }
+    paths(alh, arh, sizeof alh, sa);
+    paths(blh, brh, sizeof blh, sb);
+    const size_t rows = nl + nr, windows[2][2] = {{0, nt}, {nt / 3, nt - nt / 3 - 1}};
+    for (int variant = 0; variant < 3; variant++) {
+        if (variant == 1) reverse_file(brh); /* not streamable: the two passes */
+        int bad = 0, nan_ok = 1;
+        for (size_t w = 0; w < 2 && variant < 2; w++)
+            for (unsigned flags = 0; flags <= CPERM_FRAMES_ABS; flags += CPERM_FRAMES_ABS)
+                for (size_t pad = 0; pad < 8; pad += 7) {
+                    const size_t first = windows[w][0], count = windows[w][1], ld = rows + pad;
+                    double *got = malloc(count * ld * sizeof *got);
+                    double *want = malloc(count * ld * sizeof *want);
+                    fill(got, count * ld);
+                    memcpy(want, got, count * ld * sizeof *got);
+                    int rc = cperm_stc_read_frames(alh, arh, a, first, count, want, ld, flags,
+                                                   &err);
+                    rc |= cperm_stc_read_frames(blh, brh, a, first, count, want, ld,
+                                                flags | CPERM_FRAMES_SUBTRACT, &err);
+                    rc |= cperm_stc_read_frames_diff(alh, arh, blh, brh, a, first, count, got,
+                                                     ld, flags, &err);
+                    bad += rc != 0 || memcmp(got, want, count * ld * sizeof *got) != 0;
+                    free(got);
+                    free(want);
+                }
+        if (variant == 2) { /* a NaN in B's lh, vertex index 2, time 1 */
+            b->data[2 * nt + 1] = NAN;
+            cperm_stc_write(b, sb, &err);
+            double *got = malloc(nt * rows * sizeof *got);
+            const int rc = cperm_stc_read_frames_diff(alh, arh, blh, brh, a, 0, nt, got, rows,
+                                                      0, &err);
+            nan_ok = rc == CPERM_EFORMAT && strstr(err.msg, "diffb") && strstr(err.msg, "-lh.stc");
+            if (!nan_ok) printf("# nan case: rc %d: %s\n", rc, err.msg);
+            free(got);
+        }
+        snprintf(label, sizeof label, "frames_diff_%zu_%s", nl,
+                 variant == 0 ? "streamed" : variant == 1 ? "b_long_way" : "b_nan_eformat");
+        CHECK(label, bad == 0 && nan_ok, "%d combinations differ from the two passes", bad);
+    }
+    double one[1];
+    const int rc = cperm_stc_read_frames_diff(alh, arh, blh, brh, a, 0, 1, one, rows,
+                                              CPERM_FRAMES_SUBTRACT, &err);
+    CHECK("frames_diff_subtract_flag_einval", rc == CPERM_EINVAL && strstr(err.msg, "ABS"),
+          "rc %d: %s", rc, err.msg);
+    cperm_stc_free(a);
+    cperm_stc_free(b);
+}
+
 int main(void) {
     char dir[] = "/tmp/unit_stc_frames_XXXXXX", stem[512];
     if (!mkdtemp(dir)) {
@@ -238,6 +308,8 @@ int main(void) {
     check_windows("frames_long_vertex_list", stem, 17000, 300, 3);
     test_long_way(dir);
     test_refusals(dir);
+    test_diff(dir, 9, 6, 5);
+    test_diff(dir, 1000, 700, 37); /* frames split across the buffer's halves */
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) printf("FAIL cleanup: %s\n", cmd);

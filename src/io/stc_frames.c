@@ -76,50 +76,66 @@ static int convert(double *restrict dst, const unsigned char *restrict src, size
 }
 #undef CONVERT_LOOP
 
-/* Streams hemisphere h of `like` from `path` into frames' columns [col0, col0 + nv):
- * STREAM_OK, or STREAM_DECLINED for anything but a file that parse_stc reads as it is, with
- * ascending vertices that are like's, like's times and finite values in the window (the
- * caller then reads the long way, which says what is wrong, or reads what MNE would). */
-static int stream_hemisphere(const char *path, const cperm_stc *like, size_t h, size_t col0,
-                             size_t first, size_t count, double *frames, size_t ld,
-                             unsigned flags) {
-    unsigned char buf[FRAMES_CHUNK_BYTES];
+/* Opens `path` for streaming hemisphere h of `like`: STREAM_OK with *fd and the byte offset
+ * of frame `first` in *start, or STREAM_DECLINED (nothing open) for anything but a file that
+ * parse_stc reads as it is, with ascending vertices that are like's and like's times. buf:
+ * FRAMES_CHUNK_BYTES of scratch. */
+static int stream_open(const char *path, const cperm_stc *like, size_t h, size_t first,
+                       unsigned char *buf, int *fd_out, uint64_t *start) {
     const size_t nv = like->n_vertices[h], nt = like->n_times;
     const uint32_t *want = like->vertices[h];
     struct stat st;
-    int rc = STREAM_DECLINED;
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return STREAM_DECLINED;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 16) goto done;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 16) goto declined;
     const uint64_t size = (uint64_t)st.st_size;
-    if (pread_full(fd, buf, 12, 0)) goto done;
-    if (cperm_be32(buf + 8) != nv || nv == 0) goto done;
+    if (pread_full(fd, buf, 12, 0)) goto declined;
+    if (cperm_be32(buf + 8) != nv || nv == 0) goto declined;
     const double tmin = (double)cperm_be_f32(buf) / 1000.0;
     const double tstep = (double)cperm_be_f32(buf + 4) / 1000.0;
-    if (!(tmin == like->tmin) || !(tstep == like->tstep)) goto done;
+    if (!(tmin == like->tmin) || !(tstep == like->tstep)) goto declined;
     /* the vertex numbers and then n_times, as parse_stc checks them, against like's */
     const uint64_t need_hdr = 16 + 4 * (uint64_t)nv;
-    if (size < need_hdr) goto done;
+    if (size < need_hdr) goto declined;
     for (size_t i0 = 0; i0 <= nv; i0 += FRAMES_CHUNK_BYTES / 4) {
         const size_t n = nv + 1 - i0 < FRAMES_CHUNK_BYTES / 4 ? nv + 1 - i0 : FRAMES_CHUNK_BYTES / 4;
-        if (pread_full(fd, buf, 4 * n, 12 + 4 * (uint64_t)i0)) goto done;
+        if (pread_full(fd, buf, 4 * n, 12 + 4 * (uint64_t)i0)) goto declined;
         for (size_t k = 0; k < n; k++) {
             const size_t i = i0 + k;
             const uint32_t v = cperm_be32(buf + 4 * k);
             if (i == nv) {
-                if (v != nt) goto done;
+                if (v != nt) goto declined;
             } else if (v != want[i] || v > STC_MAX_VERTEX || (i > 0 && v <= want[i - 1])) {
-                goto done;
+                goto declined;
             }
         }
     }
     const uint64_t cells = (uint64_t)nv * nt;
     if (cells > (UINT64_MAX - need_hdr) / 4 || size < need_hdr + 4 * cells ||
         (size / 4 - 4 - nv) % cells != 0)
-        goto done;
+        goto declined;
+    *fd_out = fd;
+    *start = need_hdr + 4 * (uint64_t)first * nv;
+    return STREAM_OK;
+declined:
+    close(fd);
+    return STREAM_DECLINED;
+}
+
+/* Streams hemisphere h of `like` from `path` into frames' columns [col0, col0 + nv):
+ * STREAM_OK, or STREAM_DECLINED for a file stream_open declines or a non-finite value in the
+ * window (the caller then reads the long way, which says what is wrong, or reads what MNE
+ * would). */
+static int stream_hemisphere(const char *path, const cperm_stc *like, size_t h, size_t col0,
+                             size_t first, size_t count, double *frames, size_t ld,
+                             unsigned flags) {
+    unsigned char buf[FRAMES_CHUNK_BYTES];
+    const size_t nv = like->n_vertices[h];
+    int fd, rc = STREAM_DECLINED;
+    uint64_t start;
+    if (stream_open(path, like, h, first, buf, &fd, &start) != STREAM_OK) return STREAM_DECLINED;
     /* The window is one contiguous run of count frames of nv values. */
     const size_t per_chunk = FRAMES_CHUNK_BYTES / 4;
-    const uint64_t start = need_hdr + 4 * (uint64_t)first * nv;
     const size_t total = count * nv;
     size_t t = 0, v = 0;
     for (size_t done_values = 0; done_values < total;) {
@@ -137,6 +153,75 @@ static int stream_hemisphere(const char *path, const cperm_stc *like, size_t h, 
     rc = STREAM_OK;
 done:
     close(fd);
+    return rc;
+}
+
+/* dst[i] = a - b (|a| - |b| with CPERM_FRAMES_ABS) of n big-endian float32 pairs: the value
+ * convert leaves after a's pass and then b's with CPERM_FRAMES_SUBTRACT. 1 when every a and
+ * b is finite, else 0. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPERM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static int convert_diff(double *restrict dst, const unsigned char *restrict a,
+                        const unsigned char *restrict b, size_t n, unsigned flags) {
+    int bad = 0;
+    const int absolute = (flags & CPERM_FRAMES_ABS) != 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ua, ub;
+        memcpy(&ua, a + 4 * i, sizeof ua);
+        memcpy(&ub, b + 4 * i, sizeof ub);
+        ua = __builtin_bswap32(ua);
+        ub = __builtin_bswap32(ub);
+        float fa, fb;
+        memcpy(&fa, &ua, sizeof fa);
+        memcpy(&fb, &ub, sizeof fb);
+        double xa = (double)fa, xb = (double)fb;
+        if (absolute) xa = fabs(xa), xb = fabs(xb);
+        bad |= !(fabs(xa) <= DBL_MAX) | !(fabs(xb) <= DBL_MAX);
+        dst[i] = xa - xb;
+    }
+    return !bad;
+}
+
+/* Hemisphere h of A - B from path_a and path_b, as stream_hemisphere of each: one pass over
+ * frames instead of a write and a read-modify-write. */
+static int stream_hemisphere_diff(const char *path_a, const char *path_b, const cperm_stc *like,
+                                  size_t h, size_t col0, size_t first, size_t count,
+                                  double *frames, size_t ld, unsigned flags) {
+    enum { HALF = FRAMES_CHUNK_BYTES / 2 }; /* the two files' chunks share the buffer */
+    unsigned char buf[FRAMES_CHUNK_BYTES];
+    const size_t nv = like->n_vertices[h];
+    int fa, fb, rc = STREAM_DECLINED;
+    uint64_t start_a, start_b;
+    if (stream_open(path_a, like, h, first, buf, &fa, &start_a) != STREAM_OK)
+        return STREAM_DECLINED;
+    if (stream_open(path_b, like, h, first, buf, &fb, &start_b) != STREAM_OK) {
+        close(fa);
+        return STREAM_DECLINED;
+    }
+    const size_t per_chunk = HALF / 4;
+    const size_t total = count * nv;
+    size_t t = 0, v = 0;
+    for (size_t done_values = 0; done_values < total;) {
+        const size_t n = total - done_values < per_chunk ? total - done_values : per_chunk;
+        if (pread_full(fa, buf, 4 * n, start_a + 4 * (uint64_t)done_values) ||
+            pread_full(fb, buf + HALF, 4 * n, start_b + 4 * (uint64_t)done_values))
+            goto done;
+        for (size_t k = 0; k < n;) {
+            const size_t run = nv - v < n - k ? nv - v : n - k;
+            if (!convert_diff(frames + t * ld + col0 + v, buf + 4 * k, buf + HALF + 4 * k, run,
+                              flags))
+                goto done;
+            k += run;
+            v += run;
+            if (v == nv) v = 0, t++;
+        }
+        done_values += n;
+    }
+    rc = STREAM_OK;
+done:
+    close(fa);
+    close(fb);
     return rc;
 }
 
@@ -218,4 +303,37 @@ int cperm_stc_read_frames(const char *lh_path, const char *rh_path, const cperm_
     if (stream_hemisphere(rh_path, like, 1, nl, first, count, frames, ld, flags) != STREAM_OK)
         return read_via_estimate(lh_path, rh_path, like, first, count, frames, ld, flags, nl, err);
     return CPERM_OK;
+}
+
+int cperm_stc_read_frames_diff(const char *a_lh, const char *a_rh, const char *b_lh,
+                               const char *b_rh, const cperm_stc *like, size_t first,
+                               size_t count, double *frames, size_t ld, unsigned flags,
+                               cperm_err *err) {
+    if (!b_lh || !b_rh)
+        return cperm_fail(err, CPERM_EINVAL, "stc: read frames: NULL argument");
+    if (flags & CPERM_FRAMES_SUBTRACT)
+        return cperm_fail(err, CPERM_EINVAL, "stc: read frames: a difference takes "
+                          "CPERM_FRAMES_ABS only, got flags 0x%x", flags);
+    /* A's checks (arguments, window, flags) are cperm_stc_read_frames's own */
+    if (!a_lh || !a_rh || !like || like->n_hemis != 2 || like->n_orient != 1 ||
+        like->kind != CPERM_STC_SURFACE || first > like->n_times ||
+        count > like->n_times - first || count == 0 || !frames ||
+        ld < like->n_vertices[0] + like->n_vertices[1] ||
+        (flags & ~(unsigned)CPERM_FRAMES_ABS) ||
+        like->n_vertices[0] + like->n_vertices[1] == 0)
+        goto two_passes;
+    if (stream_hemisphere_diff(a_lh, b_lh, like, 0, 0, first, count, frames, ld, flags) !=
+            STREAM_OK ||
+        stream_hemisphere_diff(a_rh, b_rh, like, 1, like->n_vertices[0], first, count, frames,
+                               ld, flags) != STREAM_OK)
+        goto two_passes;
+    return CPERM_OK;
+two_passes: /* whatever one pass declines (and every error) is the two calls' */
+    {
+        const int rc = cperm_stc_read_frames(a_lh, a_rh, like, first, count, frames, ld, flags,
+                                             err);
+        return rc ? rc
+                  : cperm_stc_read_frames(b_lh, b_rh, like, first, count, frames, ld,
+                                          flags | CPERM_FRAMES_SUBTRACT, err);
+    }
 }
