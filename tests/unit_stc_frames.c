@@ -57,6 +57,14 @@ static void fill(double *p, size_t n) {
     for (size_t i = 0; i < n; i++) p[i] = 8 * uniform() - 4;
 }
 
+/* Two blocks of n doubles holding the same noise: what is not written must stay equal. */
+static void same_noise(double **got, double **want, size_t n) {
+    *got = malloc(n * sizeof **got);
+    *want = malloc(n * sizeof **want);
+    fill(*got, n);
+    memcpy(*want, *got, n * sizeof **got);
+}
+
 static void paths(char *lh, char *rh, size_t cap, const char *stem) {
     snprintf(lh, cap, "%s-lh.stc", stem);
     snprintf(rh, cap, "%s-rh.stc", stem);
@@ -77,10 +85,8 @@ static void check_windows(const char *name, const char *stem, size_t nl, size_t 
         for (unsigned flags = 0; flags < 4; flags++)
             for (size_t pad = 0; pad < 8; pad += 7) {
                 const size_t first = windows[w][0], count = windows[w][1], ld = rows + pad;
-                double *got = malloc(count * ld * sizeof *got);
-                double *want = malloc(count * ld * sizeof *want);
-                fill(got, count * ld);
-                memcpy(want, got, count * ld * sizeof *got);
+                double *got, *want;
+                same_noise(&got, &want, count * ld);
                 expected_frames(want, read, first, count, ld, flags);
                 const int rc = cperm_stc_read_frames(lh, rh, read, first, count, got, ld, flags,
                                                      &err);
@@ -256,10 +262,8 @@ static void test_diff(const char *dir, size_t nl, size_t nr, size_t nt) {
             for (unsigned flags = 0; flags <= CPERM_FRAMES_ABS; flags += CPERM_FRAMES_ABS)
                 for (size_t pad = 0; pad < 8; pad += 7) {
                     const size_t first = windows[w][0], count = windows[w][1], ld = rows + pad;
-                    double *got = malloc(count * ld * sizeof *got);
-                    double *want = malloc(count * ld * sizeof *want);
-                    fill(got, count * ld);
-                    memcpy(want, got, count * ld * sizeof *got);
+                    double *got, *want;
+                    same_noise(&got, &want, count * ld);
                     int rc = cperm_stc_read_frames(alh, arh, a, first, count, want, ld, flags,
                                                    &err);
                     rc |= cperm_stc_read_frames(blh, brh, a, first, count, want, ld,

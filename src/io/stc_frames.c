@@ -122,40 +122,6 @@ declined:
     return STREAM_DECLINED;
 }
 
-/* Streams hemisphere h of `like` from `path` into frames' columns [col0, col0 + nv):
- * STREAM_OK, or STREAM_DECLINED for a file stream_open declines or a non-finite value in the
- * window (the caller then reads the long way, which says what is wrong, or reads what MNE
- * would). */
-static int stream_hemisphere(const char *path, const cperm_stc *like, size_t h, size_t col0,
-                             size_t first, size_t count, double *frames, size_t ld,
-                             unsigned flags) {
-    unsigned char buf[FRAMES_CHUNK_BYTES];
-    const size_t nv = like->n_vertices[h];
-    int fd, rc = STREAM_DECLINED;
-    uint64_t start;
-    if (stream_open(path, like, h, first, buf, &fd, &start) != STREAM_OK) return STREAM_DECLINED;
-    /* The window is one contiguous run of count frames of nv values. */
-    const size_t per_chunk = FRAMES_CHUNK_BYTES / 4;
-    const size_t total = count * nv;
-    size_t t = 0, v = 0;
-    for (size_t done_values = 0; done_values < total;) {
-        const size_t n = total - done_values < per_chunk ? total - done_values : per_chunk;
-        if (pread_full(fd, buf, 4 * n, start + 4 * (uint64_t)done_values)) goto done;
-        for (size_t k = 0; k < n;) {
-            const size_t run = nv - v < n - k ? nv - v : n - k;
-            if (!convert(frames + t * ld + col0 + v, buf + 4 * k, run, flags)) goto done;
-            k += run;
-            v += run;
-            if (v == nv) v = 0, t++;
-        }
-        done_values += n;
-    }
-    rc = STREAM_OK;
-done:
-    close(fd);
-    return rc;
-}
-
 /* dst[i] = a - b (|a| - |b| with CPERM_FRAMES_ABS) of n big-endian float32 pairs: the value
  * convert leaves after a's pass and then b's with CPERM_FRAMES_SUBTRACT. 1 when every a and
  * b is finite, else 0. */
@@ -183,34 +149,38 @@ static int convert_diff(double *restrict dst, const unsigned char *restrict a,
     return !bad;
 }
 
-/* Hemisphere h of A - B from path_a and path_b, as stream_hemisphere of each: one pass over
- * frames instead of a write and a read-modify-write. */
-static int stream_hemisphere_diff(const char *path_a, const char *path_b, const cperm_stc *like,
-                                  size_t h, size_t col0, size_t first, size_t count,
-                                  double *frames, size_t ld, unsigned flags) {
-    enum { HALF = FRAMES_CHUNK_BYTES / 2 }; /* the two files' chunks share the buffer */
+/* Streams hemisphere h of `like` from `path` into frames' columns [col0, col0 + nv), or with
+ * path_b its difference from path_b's (convert_diff: both files side by side, each in half
+ * of the buffer, one pass over frames): STREAM_OK, or STREAM_DECLINED for a file stream_open
+ * declines or a non-finite value in the window (the caller then reads the long way, which
+ * says what is wrong, or reads what MNE would). */
+static int stream_hemisphere(const char *path, const char *path_b, const cperm_stc *like,
+                             size_t h, size_t col0, size_t first, size_t count, double *frames,
+                             size_t ld, unsigned flags) {
     unsigned char buf[FRAMES_CHUNK_BYTES];
     const size_t nv = like->n_vertices[h];
-    int fa, fb, rc = STREAM_DECLINED;
-    uint64_t start_a, start_b;
-    if (stream_open(path_a, like, h, first, buf, &fa, &start_a) != STREAM_OK)
-        return STREAM_DECLINED;
-    if (stream_open(path_b, like, h, first, buf, &fb, &start_b) != STREAM_OK) {
-        close(fa);
+    int fd, fb = -1, rc = STREAM_DECLINED;
+    uint64_t start, start_b = 0;
+    if (stream_open(path, like, h, first, buf, &fd, &start) != STREAM_OK) return STREAM_DECLINED;
+    if (path_b && stream_open(path_b, like, h, first, buf, &fb, &start_b) != STREAM_OK) {
+        close(fd);
         return STREAM_DECLINED;
     }
-    const size_t per_chunk = HALF / 4;
+    /* The window is one contiguous run of count frames of nv values. */
+    const size_t half = path_b ? FRAMES_CHUNK_BYTES / 2 : 0;
+    const size_t per_chunk = (path_b ? half : FRAMES_CHUNK_BYTES) / 4;
     const size_t total = count * nv;
     size_t t = 0, v = 0;
     for (size_t done_values = 0; done_values < total;) {
         const size_t n = total - done_values < per_chunk ? total - done_values : per_chunk;
-        if (pread_full(fa, buf, 4 * n, start_a + 4 * (uint64_t)done_values) ||
-            pread_full(fb, buf + HALF, 4 * n, start_b + 4 * (uint64_t)done_values))
+        if (pread_full(fd, buf, 4 * n, start + 4 * (uint64_t)done_values) ||
+            (path_b && pread_full(fb, buf + half, 4 * n, start_b + 4 * (uint64_t)done_values)))
             goto done;
         for (size_t k = 0; k < n;) {
             const size_t run = nv - v < n - k ? nv - v : n - k;
-            if (!convert_diff(frames + t * ld + col0 + v, buf + 4 * k, buf + HALF + 4 * k, run,
-                              flags))
+            double *dst = frames + t * ld + col0 + v;
+            if (path_b ? !convert_diff(dst, buf + 4 * k, buf + half + 4 * k, run, flags)
+                       : !convert(dst, buf + 4 * k, run, flags))
                 goto done;
             k += run;
             v += run;
@@ -220,8 +190,8 @@ static int stream_hemisphere_diff(const char *path_a, const char *path_b, const 
     }
     rc = STREAM_OK;
 done:
-    close(fa);
-    close(fb);
+    close(fd);
+    if (fb >= 0) close(fb);
     return rc;
 }
 
@@ -278,9 +248,10 @@ static int read_via_estimate(const char *lh_path, const char *rh_path, const cpe
     return rc;
 }
 
-int cperm_stc_read_frames(const char *lh_path, const char *rh_path, const cperm_stc *like,
-                          size_t first, size_t count, double *frames, size_t ld, unsigned flags,
-                          cperm_err *err) {
+/* cperm_stc_read_frames's argument checks: CPERM_OK or the error. */
+static int frames_args(const char *lh_path, const char *rh_path, const cperm_stc *like,
+                       size_t first, size_t count, const double *frames, size_t ld,
+                       unsigned flags, cperm_err *err) {
     if (!lh_path || !rh_path || !like || (!frames && count > 0))
         return cperm_fail(err, CPERM_EINVAL, "stc: read frames: NULL argument");
     if (like->n_hemis != 2 || like->n_orient != 1 || like->kind != CPERM_STC_SURFACE)
@@ -295,12 +266,21 @@ int cperm_stc_read_frames(const char *lh_path, const char *rh_path, const cperm_
                           "than the %zu rows", ld, rows);
     if (flags & ~(unsigned)(CPERM_FRAMES_ABS | CPERM_FRAMES_SUBTRACT))
         return cperm_fail(err, CPERM_EINVAL, "stc: read frames: unknown flags 0x%x", flags);
+    return CPERM_OK;
+}
+
+int cperm_stc_read_frames(const char *lh_path, const char *rh_path, const cperm_stc *like,
+                          size_t first, size_t count, double *frames, size_t ld, unsigned flags,
+                          cperm_err *err) {
+    const int bad = frames_args(lh_path, rh_path, like, first, count, frames, ld, flags, err);
+    if (bad) return bad;
+    const size_t rows = like->n_vertices[0] + like->n_vertices[1];
     if (count == 0 || rows == 0)
         return read_via_estimate(lh_path, rh_path, like, first, count, frames, ld, flags, 0, err);
-    if (stream_hemisphere(lh_path, like, 0, 0, first, count, frames, ld, flags) != STREAM_OK)
+    if (stream_hemisphere(lh_path, NULL, like, 0, 0, first, count, frames, ld, flags) != STREAM_OK)
         return read_via_estimate(lh_path, rh_path, like, first, count, frames, ld, flags, 0, err);
     const size_t nl = like->n_vertices[0];
-    if (stream_hemisphere(rh_path, like, 1, nl, first, count, frames, ld, flags) != STREAM_OK)
+    if (stream_hemisphere(rh_path, NULL, like, 1, nl, first, count, frames, ld, flags) != STREAM_OK)
         return read_via_estimate(lh_path, rh_path, like, first, count, frames, ld, flags, nl, err);
     return CPERM_OK;
 }
@@ -314,17 +294,13 @@ int cperm_stc_read_frames_diff(const char *a_lh, const char *a_rh, const char *b
     if (flags & CPERM_FRAMES_SUBTRACT)
         return cperm_fail(err, CPERM_EINVAL, "stc: read frames: a difference takes "
                           "CPERM_FRAMES_ABS only, got flags 0x%x", flags);
-    /* A's checks (arguments, window, flags) are cperm_stc_read_frames's own */
-    if (!a_lh || !a_rh || !like || like->n_hemis != 2 || like->n_orient != 1 ||
-        like->kind != CPERM_STC_SURFACE || first > like->n_times ||
-        count > like->n_times - first || count == 0 || !frames ||
-        ld < like->n_vertices[0] + like->n_vertices[1] ||
-        (flags & ~(unsigned)CPERM_FRAMES_ABS) ||
+    cperm_err ignored = {0}; /* A's argument errors: the two calls below say them */
+    if (frames_args(a_lh, a_rh, like, first, count, frames, ld, flags, &ignored) || count == 0 ||
         like->n_vertices[0] + like->n_vertices[1] == 0)
         goto two_passes;
-    if (stream_hemisphere_diff(a_lh, b_lh, like, 0, 0, first, count, frames, ld, flags) !=
+    if (stream_hemisphere(a_lh, b_lh, like, 0, 0, first, count, frames, ld, flags) !=
             STREAM_OK ||
-        stream_hemisphere_diff(a_rh, b_rh, like, 1, like->n_vertices[0], first, count, frames,
+        stream_hemisphere(a_rh, b_rh, like, 1, like->n_vertices[0], first, count, frames,
                                ld, flags) != STREAM_OK)
         goto two_passes;
     return CPERM_OK;

@@ -291,14 +291,6 @@ static const top_entry *sort_top(top_entry *a, top_entry *tmp, size_t n,
     return src;
 }
 
-/* The top list's data (K x n loads scattered over X: serial, this was half of its cost). */
-static void gather_top(struct cperm_flip_ws *fw, const double *X, size_t P, size_t n, int T) {
-    const top_entry *h = fw->top;
-#pragma omp parallel for schedule(static) num_threads(T)
-    for (size_t k = 0; k < fw->top_k; k++)
-        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k].idx];
-}
-
 /* Finds the points with the largest sums of squares and packs their data contiguously, so
  * that each order's maximum variance is usually settled by a handful of points. Only the
  * points of the top histogram buckets of Q (at least K of them) go through the heap: a heap
@@ -408,7 +400,10 @@ static void prepare_top(const cperm_plan *plan, struct cperm_flip_ws *fw, const 
         const top_entry tmp = h[0]; h[0] = h[end - 1]; h[end - 1] = tmp;
         heap_down(h, end - 1, 0);
     }
-    gather_top(fw, X, P, n, T);
+    /* K x n loads scattered over X */
+#pragma omp parallel for schedule(static) num_threads(T)
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < n; j++) fw->top_x[k * n + j] = X[j * P + h[k].idx];
 }
 
 /* max over all points of var under `signs`, exactly as np.var(X * signs, ddof=1).max(). */
