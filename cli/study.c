@@ -333,15 +333,22 @@ static int stc_pair_paths(const char *stem, char *lh, char *rh, size_t cap) {
  * strided transposes per file). 1 when done; 0 when this subject is not a plain surface
  * pair matching ref, or anything is wrong with it: read_subject then reads it the long
  * way, which says what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
+/* Whether read_subject_frames may read subjects whose headers match ref straight into
+ * slices of nv rows x nt times: plain surface pairs, the window's length nt. */
+static int frames_apply(size_t nv, size_t nt, const os_opts *o, const cperm_srcspace *src,
+                        const cperm_stc *ref, size_t *first) {
+    size_t n_sel;
+    return !is_volume_space(src) && !is_mixed_space(src) && ref->kind == CPERM_STC_SURFACE &&
+           ref->n_hemis == 2 && cli_stc_rows(ref) == nv && !crop_window(ref, o, first, &n_sel) &&
+           n_sel == nt;
+}
+
 static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const cli_strlist *a,
                                const cli_strlist *b, const os_opts *o,
                                const cperm_srcspace *src, const cperm_stc *ref) {
     char lh[4096], rh[4096];
-    size_t first, n_sel;
-    if (is_volume_space(src) || is_mixed_space(src) || ref->kind != CPERM_STC_SURFACE ||
-        ref->n_hemis != 2 || cli_stc_rows(ref) != nv || crop_window(ref, o, &first, &n_sel) ||
-        n_sel != nt)
-        return 0;
+    size_t first;
+    if (!frames_apply(nv, nt, o, src, ref, &first)) return 0;
     const unsigned abs_flag = o->magnitude ? CPERM_FRAMES_ABS : 0u;
     cperm_err err = {0};
     if (!stc_pair_paths(a->items[s], lh, rh, sizeof lh)) return 0;
@@ -395,27 +402,28 @@ static int reads_stc_files(const char *stem) {
     return access(file, F_OK) == 0;
 }
 
-/* Threads for reading subjects 2..n: -j's count (all cores for -1), at most one per subject,
- * one when any estimate is an HDF5 file. */
-static size_t read_threads(const os_opts *o, const cli_strlist *a, const cli_strlist *b) {
+/* Threads for reading subjects s0+1..n: -j's count (all cores for -1), at most one per
+ * subject, one when any estimate is an HDF5 file. */
+static size_t read_threads(const os_opts *o, const cli_strlist *a, const cli_strlist *b,
+                           size_t s0) {
     size_t threads = o->jobs > 0 ? (size_t)o->jobs : 1;
 #ifdef _OPENMP
     if (o->jobs < 0) threads = (size_t)omp_get_num_procs();
 #endif
-    if (threads > a->n - 1) threads = a->n - 1;
+    if (threads > a->n - s0) threads = a->n - s0;
     for (size_t s = 0; threads > 1 && s < a->n; s++)
         if (!reads_stc_files(a->items[s]) || (b && !reads_stc_files(b->items[s]))) threads = 1;
     return threads < 1 ? 1 : threads;
 }
 
-/* Subjects 2..n into X, in `threads` threads. Each subject's first error is held, and the
+/* Subjects s0..n into X, in `threads` threads. Each subject's first error is held, and the
  * first failing subject's (in subject order) is said, as a serial read would say it. */
-static int read_rest(double *X, size_t nv, size_t nt, const cli_strlist *a,
+static int read_rest(double *X, size_t s0, size_t nv, size_t nt, const cli_strlist *a,
                      const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
                      const cperm_srcspace *src, const cperm_stc *ref, size_t threads) {
     const size_t n = a->n;
     if (threads <= 1) {
-        for (size_t s = 1; s < n; s++)
+        for (size_t s = s0; s < n; s++)
             if (read_subject(X, s, nv, nt, a, keys, b, o, src, ref)) return -1;
         return 0;
     }
@@ -429,13 +437,13 @@ static int read_rest(double *X, size_t nv, size_t nt, const cli_strlist *a,
         return -1;
     }
 #pragma omp parallel for schedule(dynamic, 1) num_threads((int)threads)
-    for (size_t s = 1; s < n; s++) {
+    for (size_t s = s0; s < n; s++) {
         cli_error_hold(msgs + s * MSG, MSG);
         failed[s] = read_subject(X, s, nv, nt, a, keys, b, o, src, ref) != 0;
         cli_error_hold(NULL, 0);
     }
     int rc = 0;
-    for (size_t s = 1; s < n && !rc; s++)
+    for (size_t s = s0; s < n && !rc; s++)
         if (failed[s]) {
             cli_error("%s", msgs[s * MSG] ? msgs + s * MSG : "reading an estimate failed");
             rc = -1;
@@ -476,8 +484,9 @@ static void x_alloc_say(int why, const char *stem, size_t n, size_t nv, size_t n
 }
 
 /* Builds X (n_subjects x n_times x n_vertices) = A - B (or A), transposing each estimate:
- * the first subject here (its header is every other file's reference; its cropped estimate
- * the results' layout), the others in read_rest. */
+ * the first subject's A estimate here (its header is every other file's reference; its
+ * cropped estimate the results' layout), the slices in read_rest (the first's here when its
+ * files are not plain surface pairs). */
 static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
                      const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
                      const cperm_srcspace *src) {
@@ -505,16 +514,18 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
         ref->tmin = sa->tmin;
         ref->tstep = sa->tstep;
     }
-    /* The first subject's slice straight from its files too, where they are plain surface
-     * pairs (issue 17: read the long way, its B estimate, checks and transpose were a third
-     * of the reading, done before the threads start); its A estimate, as read, is still the
+    /* Where the files are plain surface pairs, the first subject's slice is read with the
+     * others', in the threads (issue 17: read the long way, its B estimate, checks and
+     * transpose were a third of the reading, and reading it straight from its files before
+     * the threads start still left a core idle); its A estimate, as read, is still the
      * reference and (cropped) the results' layout. */
-    size_t first_sel;
+    size_t first_sel, s0 = 1;
     if (!crop_window(ref, o, &first_sel, &nt) &&
-        !x_alloc_checked(&X, a->n, cli_stc_rows(sa), nt) &&
-        read_subject_frames(X, 0, cli_stc_rows(sa), nt, a, b, o, src, ref)) {
+        frames_apply(cli_stc_rows(sa), nt, o, src, ref, &first_sel) &&
+        !x_alloc_checked(&X, a->n, cli_stc_rows(sa), nt)) {
         if (prepare_stc(sa, a->items[0], o)) goto cleanup;
         nv = cli_stc_rows(sa);
+        s0 = 0;
     } else {
         free(X);
         X = NULL;
@@ -536,7 +547,8 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
     /* The layout of the results: vertices, times of the cropped data. */
     *layout = sa;
     sa = NULL;
-    if (read_rest(X, nv, nt, a, keys, b, o, src, ref, read_threads(o, a, b))) goto cleanup;
+    if (read_rest(X, s0, nv, nt, a, keys, b, o, src, ref, read_threads(o, a, b, s0)))
+        goto cleanup;
     *X_out = X;
     X = NULL;
     rc = 0;

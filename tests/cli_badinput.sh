@@ -101,6 +101,8 @@ for f in "$T"/bad/stc_*-lh.stc; do
     n=$(basename "$f" -lh.stc)
     printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/$n" >"$T/lists/$n.txt"
 done
+# the damaged subject first: its header is the reference, its slice read in the threads
+printf '%s\n%s\n%s\n' "$T/bad/stc_nan" "$G1" "$G2" >"$T/lists/stc_nan_first.txt"
 printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/plain.stc" >"$T/lists/plain.txt"
 printf '%s\n%s\n%s\n' "$G1" "$G2" "$T/bad/vol-vl.stc" >"$T/lists/vol.txt"
 printf '%s\n%s\n%s\n' "$T/g2/sub001/$S" "$T/g2/sub002/$S" "$T/bad/stc_rh_vertices" >"$T/lists/b_rh.txt"
@@ -242,6 +244,7 @@ case_ bad_stc_zero_ntimes 1 "stc: $B/stc_zero_ntimes-lh.stc: header says 162 ver
 case_ bad_stc_vertex_2e31 1 "stc: $B/stc_vertex_2e31-lh.stc: vertex number 2147483648 at index 5 is out of range" onesample --a "@$L/stc_vertex_2e31.txt" $A3
 case_ bad_stc_vertex_duplicate 1 "stc: $B/stc_vertex_duplicate-lh.stc: vertex 0 appears more than once in hemisphere 0" onesample --a "@$L/stc_vertex_duplicate.txt" $A3
 case_ bad_stc_nan 1 "$B/stc_nan-lh.stc: non-finite value nan at lh vertex 7 (row 7), time -0.05 s (sample 0 of the tested window)" onesample --a "@$L/stc_nan.txt" $A3
+case_ bad_stc_nan_first 1 "$B/stc_nan-lh.stc: non-finite value nan at lh vertex 7 (row 7), time -0.05 s (sample 0 of the tested window)" onesample --a "@$L/stc_nan_first.txt" $A3 -j 2
 case_ bad_stc_inf 1 "$B/stc_inf-rh.stc: non-finite value -inf at rh vertex 3 (row 3), time -0.04 s (sample 1 of the tested window)" onesample --a "@$L/stc_inf.txt" $A3
 case_ bad_stc_hemi_tmin 1 "$B/stc_hemi_tmin-lh.stc and $B/stc_hemi_tmin-rh.stc: tmin/tstep differ" onesample --a "@$L/stc_hemi_tmin.txt" $A3
 case_ bad_stc_hemi_ntimes 1 "$B/stc_hemi_ntimes-lh.stc and $B/stc_hemi_ntimes-rh.stc: number of times differ (12 vs 11)" onesample --a "@$L/stc_hemi_ntimes.txt" $A3
