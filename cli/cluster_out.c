@@ -372,21 +372,20 @@ static int summary_stc(cperm_stc **out, const os_result *r) {
 
 /* ------------------------------------------------------------- entry point */
 
-int cluster_outputs(outset *set, const os_result *r, int *summarised) {
-    cperm_stc *summary = NULL; /* the set's once added */
-    char *json = NULL, *h0 = NULL, *tsv = NULL;
+/* The outputs before the figures: the .stc pairs, h0.txt, clusters.json (also into *json,
+ * for the report) and clusters.tsv. 0, or -1 after printing the error. */
+static int cluster_texts(outset *set, const os_result *r, cperm_stc **summary, char **json) {
+    char *h0 = NULL, *tsv = NULL;
     size_t h0_len = 0;
     int rc = -1;
     cluster_info *info = NULL; /* issue 18 */
-    *summarised = 0;
     if (cluster_info_compute(&info, r, r->study->atlas)) return -1;
-
     if (outset_add_map(set, "tobs", cperm_run_tobs(r->run), r->study->layout)) goto cleanup;
-    if (summary_stc(&summary, r)) goto cleanup;
-    if (summary ? outset_add_stc(set, "summary", summary)
-                : outset_remove_stale(set, "summary-lh.stc") ||
-                      outset_remove_stale(set, "summary-rh.stc") ||
-                      outset_remove_stale(set, "summary-vl.stc"))
+    if (summary_stc(summary, r)) goto cleanup;
+    if (*summary ? outset_add_stc(set, "summary", *summary)
+                 : outset_remove_stale(set, "summary-lh.stc") ||
+                       outset_remove_stale(set, "summary-rh.stc") ||
+                       outset_remove_stale(set, "summary-vl.stc"))
         goto cleanup;
     if (!(h0 = outputs_h0_text(r->run, &h0_len))) goto cleanup;
     {
@@ -394,25 +393,41 @@ int cluster_outputs(outset *set, const os_result *r, int *summarised) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
-    json = clusters_json(r, summary != NULL, info);
-    if (!json) {
+    *json = clusters_json(r, *summary != NULL, info);
+    if (!*json) {
         cli_error("out of memory while formatting clusters.json");
         goto cleanup;
     }
-    if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
+    if (outset_add(set, "clusters.json", *json, strlen(*json))) goto cleanup;
     if (!(tsv = cluster_tsv_text(r, info))) { /* issue 18 */
         cli_error("out of memory while formatting clusters.tsv");
         goto cleanup;
     }
     if (outset_add(set, "clusters.tsv", tsv, strlen(tsv))) goto cleanup;
-    if (report_add(set, r, json, summary)) goto cleanup;
-    *summarised = summary != NULL;
     rc = 0;
-
 cleanup:
     cluster_info_free(info, cperm_run_n_clusters(r->run));
-    free(json);
     free(tsv);
     free(h0);
     return rc;
+}
+
+int cluster_outputs(outset *set, const os_result *r, int *summarised) {
+    cperm_stc *summary = NULL; /* the set's once added */
+    char *json = NULL;
+    int rc = 0;
+    *summarised = 0;
+    /* The texts are formatted on one core while the other loads the figures' fonts, which the
+     * first figure would otherwise wait for with both cores (issue 17). */
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+        rc = cluster_texts(set, r, &summary, &json);
+#pragma omp section
+        cperm_render_prepare_fonts();
+    }
+    if (!rc) rc = report_add(set, r, json, summary);
+    if (!rc) *summarised = summary != NULL;
+    free(json);
+    return rc ? -1 : 0;
 }

@@ -143,6 +143,21 @@ static void test_render(void) {
     brain_centre(&L, &cx, &cy);
     CHECK("render_lateral_png", rc == 0 && len > 8 && !memcmp(png, "\x89PNG", 4), "rc %d: %s", rc,
           err.msg);
+    {
+        /* fonts loaded beforehand (cperm_render_prepare_fonts, after the caches are released):
+         * the same figure, byte for byte, its labels included */
+        cperm_render_cleanup();
+        cperm_render_prepare_fonts();
+        cperm_render_prepare_fonts(); /* a second call finds them loaded */
+        unsigned char *png2 = NULL;
+        size_t len2 = 0;
+        cperm_render_layout L2;
+        const int rc2 = cperm_render_stc_layout(&png2, &len2, stc, geom, &o, &L2, NULL, &err);
+        CHECK("render_prepared_fonts_same_png",
+              rc == 0 && rc2 == 0 && len2 == len && !memcmp(png, png2, len), "rc %d, %zu vs %zu bytes",
+              rc2, len2, len);
+        free(png2);
+    }
     cairo_surface_t *img = png ? fc_decode(png, len) : NULL;
     if (img) {
         int p[3];

@@ -164,6 +164,21 @@ int cperm_canvas_close(cperm_canvas *c, unsigned char **out, size_t *out_len, cp
     return CPERM_OK;
 }
 
+void cperm_render_prepare_fonts(void) {
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(s);
+    /* the faces the figures select (render_overlay.c, h0plot.c) */
+    static const cairo_font_weight_t weights[2] = {CAIRO_FONT_WEIGHT_NORMAL,
+                                                   CAIRO_FONT_WEIGHT_BOLD};
+    for (int i = 0; i < 2; i++) {
+        cairo_text_extents_t te;
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, weights[i]);
+        cairo_text_extents(cr, "0", &te);
+    }
+    cairo_destroy(cr); /* failures leave an inert context: nothing to report */
+    cairo_surface_destroy(s);
+}
+
 void cperm_render_cleanup(void) {
     cairo_debug_reset_static_data();
     /* fontconfig comes in with Cairo; looked up at run time so that the library does not
