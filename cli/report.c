@@ -333,14 +333,22 @@ static int glass_figure(report_images *im, const cperm_stc *summary, size_t bloc
 int report_add_kind(outset *set, const os_result *r, const char *json,
                     const cperm_stc *summary, const report_kind *kind) {
     json_error_t jerr;
-    report_images im = {0};
-    char *html = NULL;
-    int rc = -1;
     json_t *root = json_loads(json, 0, &jerr);
     if (!root) {
         cli_error("report: %s: %s", kind->json_name, jerr.text);
-        goto cleanup;
+        cperm_render_cleanup(); /* as after a drawing: a run's last call here */
+        return -1;
     }
+    const int rc = report_add_tree(set, r, root, summary, kind);
+    json_decref(root);
+    return rc;
+}
+
+int report_add_tree(outset *set, const os_result *r, const json_t *root,
+                    const cperm_stc *summary, const report_kind *kind) {
+    report_images im = {0};
+    char *html = NULL;
+    int rc = -1;
     im.volume = r->study->volume;
     if (summary) {
         cperm_render_options ro = CPERM_RENDER_OPTIONS_INIT; /* the seed's figure */
@@ -374,7 +382,6 @@ int report_add_kind(outset *set, const os_result *r, const char *json,
         goto cleanup;
     rc = 0;
 cleanup:
-    json_decref(root);
     free(im.summary);
     free(im.views);
     free(im.glass);
@@ -922,13 +929,13 @@ int report_cluster_h0(const os_result *r, int width, int height, unsigned char *
 
 /* ------------------------------------------------------------- entry point */
 
-int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary) {
+int report_add(outset *set, const os_result *r, const json_t *json, const cperm_stc *summary) {
     static const report_kind kind = {"clusters.json", NULL, report_cluster_h0, cluster_page};
     /* drawn from the values as summary-lh/-rh.stc hold them (float32), so that the figure
      * shows the files */
     cperm_stc *stored = NULL;
     if (summary && !(stored = outputs_as_stored(summary))) return -1;
-    const int rc = report_add_kind(set, r, json, stored, &kind);
+    const int rc = report_add_tree(set, r, json, stored, &kind);
     cperm_stc_free(stored);
     return rc;
 }

@@ -12,8 +12,8 @@
  * statistical outputs, or not at all): summary.png (the seed's figure of `summary`, the
  * summarize_clusters_stc estimate, on the study's source space; marked stale when summary
  * is NULL), h0.png, and report.html with every image embedded as a data URI, built from
- * `json` (clusters.json's text). Returns 0, or -1 after printing the error. */
-int report_add(outset *set, const os_result *r, const char *json, const cperm_stc *summary);
+ * `json` (clusters.json's tree, borrowed). Returns 0, or -1 after printing the error. */
+int report_add(outset *set, const os_result *r, const json_t *json, const cperm_stc *summary);
 
 /* ------------------------------------------------------------- shared pieces */
 
@@ -68,6 +68,9 @@ int report_tfce_h0(const os_result *r, int width, int height, unsigned char **pn
  * report.html built from `json`. Returns 0, or -1
  * after printing the error (prefixed "report: "). */
 int report_add_kind(outset *set, const os_result *r, const char *json,
+                    const cperm_stc *summary, const report_kind *kind);
+/* report_add_kind from the JSON's tree (borrowed) instead of its text. */
+int report_add_tree(outset *set, const os_result *r, const json_t *root,
                     const cperm_stc *summary, const report_kind *kind);
 
 /* The page's head (title, style sheet) and its <h1>. */
