@@ -291,7 +291,10 @@ void cperm_tstat_signed_maps(const double *X, size_t n, size_t P, const double *
 /* Per-order point lists in a fixed pool of pages (pagepool.c), one pool per thread's part of
  * a screened kernel. Append returns -1 when the pool is full (the kernel then redoes the
  * round with fewer orders); gather copies order k's points, in append order, to out. */
-#define CPERM_PAGE_POINTS 256
+/* 64 points (1 KB) a page: each order's last page is half empty on average, and a round of
+ * the seed case (1024 orders, two parts) touched 4 MB more with 256 (issue 17: first touches
+ * cost as much as the rest of the screen's writes) */
+#define CPERM_PAGE_POINTS 64
 typedef struct cperm_page {
     int32_t next;
     uint32_t len;               /* set when the page fills; the tail page's is fill[k] */
