@@ -174,7 +174,6 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
     return c;
 }
 
-/* clusters.json's text, or NULL when out of memory. */
 /* clusters.json's text, and its tree into *tree (the report reads it there rather than
  * parsing the text back: 4 ms for the seed's 815 clusters). NULL when out of memory. */
 static char *clusters_json(const os_result *r, int wrote_summary, const cluster_info *info,

@@ -328,11 +328,6 @@ static int stc_pair_paths(const char *stem, char *lh, char *rh, size_t cap) {
     return access(lh, F_OK) == 0 && access(rh, F_OK) == 0;
 }
 
-/* Subject s's slice of X read straight from its .stc pairs (issue 17: the library streams
- * the file's time-major frames into X's time-major slice, where the estimate's way was two
- * strided transposes per file). 1 when done; 0 when this subject is not a plain surface
- * pair matching ref, or anything is wrong with it: read_subject then reads it the long
- * way, which says what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
 /* Whether read_subject_frames may read subjects whose headers match ref straight into
  * slices of nv rows x nt times: plain surface pairs, the window's length nt. */
 static int frames_apply(size_t nv, size_t nt, const os_opts *o, const cperm_srcspace *src,
@@ -343,6 +338,11 @@ static int frames_apply(size_t nv, size_t nt, const os_opts *o, const cperm_srcs
            n_sel == nt;
 }
 
+/* Subject s's slice of X read straight from its .stc pairs (issue 17: the library streams
+ * the file's time-major frames into X's time-major slice, where the estimate's way was two
+ * strided transposes per file). 1 when done; 0 when this subject is not a plain surface
+ * pair matching ref, or anything is wrong with it: read_subject then reads it the long
+ * way, which says what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
 static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const cli_strlist *a,
                                const cli_strlist *b, const os_opts *o,
                                const cperm_srcspace *src, const cperm_stc *ref) {
@@ -361,8 +361,8 @@ static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const
                                       &err) == 0;
 }
 
-/* Reads subject s after the first (A, and B when paired), checks it against `ref` (the first
- * estimate's header), crops, checks finiteness and writes its slice of X. Safe to run for
+/* Reads subject s (A, and B when paired), checks it against `ref` (the first estimate's
+ * header), crops, checks finiteness and writes its slice of X. Safe to run for
  * several subjects at once: it touches only its own estimates and slice. */
 static int read_subject(double *X, size_t s, size_t nv, size_t nt, const cli_strlist *a,
                         const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
