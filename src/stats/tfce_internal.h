@@ -19,7 +19,8 @@ int cperm_tfce_validate(const cperm_options *o, cperm_err *err);
 #define TFCE_PF_ROW 12         /* prefetch distances of the sweep, in points */
 #define TFCE_PF_NB 8
 #define TFCE_PAD_DEG 32        /* largest degree of the padded neighbour table */
-#define TFCE_JOIN_LIST 32      /* exact sweep: joinable neighbours listed per batch */
+#define TFCE_JOIN_LIST 34      /* exact sweep: joinable neighbours listed per batch, at
+                                * least TFCE_PAD_DEG + 2 (a padded vertex, max_step 1) */
 
 /* failures of one map, turned into messages by the caller */
 enum { TFCE_ENOFINITE = 1, TFCE_ENONMONO = 2, TFCE_EINF = 3, TFCE_ETOOMANY = 4, TFCE_ENOMEM = 5 };

@@ -21,13 +21,13 @@
  * less the lowest height's, shifted right just enough to fit two 11-bit digits when that
  * costs at most 3 bits (heights within 2^-17 of each other may then share a key; typical
  * maps span 20 binary orders and need 25 bits); otherwise all 32 bits, in three digits.
- * A stable LSD radix sort on the key, skipping digits every item shares, then puts equal
- * keys in exact order (finish_sort). Returns the buffer holding the result (a or b). */
-static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, double hmin, double hmax,
-                            uint32_t *hist) {
-    if (n < 2) return a;
-    const uint32_t base = (uint32_t)(val_key(hmin) >> 32);
-    const uint32_t range = (uint32_t)(val_key(hmax) >> 32) - base;
+ * A stable LSD radix sort on the key, skipping digits every item shares; its last pass
+ * scatters straight into ord (ids) and vals (heights), and each run of equal keys is then
+ * put in exact order by height (insertion sort: runs are short). */
+static void radix_sort(uint64_t *a, uint64_t *b, size_t n, double hmin, double hmax,
+                       uint32_t *hist, uint32_t *ord, double *vals) {
+    const uint32_t base = n ? (uint32_t)(val_key(hmin) >> 32) : 0;
+    const uint32_t range = n ? (uint32_t)(val_key(hmax) >> 32) - base : 0;
     const int width = range ? 32 - __builtin_clz(range) : 0;
     const int passes = width <= 2 * TFCE_RADIX_BITS + 3 ? 2 : 3;
     const int shift = passes == 2 && width > 2 * TFCE_RADIX_BITS ? width - 2 * TFCE_RADIX_BITS : 0;
@@ -39,16 +39,31 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, double hmin, dou
         hist[TFCE_RADIX + ((k >> TFCE_RADIX_BITS) & (TFCE_RADIX - 1))]++;
         hist[2 * TFCE_RADIX + (k >> (2 * TFCE_RADIX_BITS))]++;
     }
-    uint64_t *src = a, *dst = b;
+    int used[TFCE_RADIX_PASSES], last = -1;
     for (int d = 0; d < passes; d++) {
+        const int sh = 32 + d * TFCE_RADIX_BITS;
+        used[d] = n > 0 && hist[(size_t)d * TFCE_RADIX + ((a[0] >> sh) & (TFCE_RADIX - 1))] != n;
+        if (used[d]) last = d;
+    }
+    uint64_t *src = a, *dst = b;
+    for (int d = 0; d <= last; d++) {
+        if (!used[d]) continue;
         uint32_t *h = hist + (size_t)d * TFCE_RADIX;
         const int sh = 32 + d * TFCE_RADIX_BITS;
-        if (h[(src[0] >> sh) & (TFCE_RADIX - 1)] == n) continue;
         uint32_t acc = 0;
         for (size_t k = 0; k < TFCE_RADIX; k++) {
             uint32_t c = h[k];
             h[k] = acc;
             acc += c;
+        }
+        if (d == last) {
+            for (size_t i = 0; i < n; i++) {
+                const uint64_t w0 = src[2 * i];
+                const uint32_t at = h[(w0 >> sh) & (TFCE_RADIX - 1)]++;
+                ord[at] = (uint32_t)w0;
+                memcpy(vals + at, src + 2 * i + 1, sizeof *vals);
+            }
+            break;
         }
         for (size_t i = 0; i < n; i++) {
             const uint64_t w0 = src[2 * i];
@@ -60,27 +75,11 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *b, size_t n, double hmin, dou
         src = dst;
         dst = tmp;
     }
-    return src;
-}
-
-static inline double key_height(uint64_t u) {
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static inline size_t point_of(const int32_t *inv, size_t V, uint32_t id) {
-    size_t q = id & UF_IDX, tq = q / V;
-    return tq * V + (size_t)inv[q - tq * V];
-}
-
-/* Splits the sorted items into ord (ids) and vals (heights) and sorts each run of equal
- * keys by height (insertion sort: runs are short). */
-static void finish_sort(const uint64_t *items, size_t n, uint32_t *ord, double *vals) {
-    for (size_t k = 0; k < n; k++) {
-        ord[k] = (uint32_t)items[2 * k];
-        vals[k] = key_height(items[2 * k + 1]);
-    }
+    if (last < 0)
+        for (size_t k = 0; k < n; k++) {
+            ord[k] = (uint32_t)src[2 * k];
+            memcpy(vals + k, src + 2 * k + 1, sizeof *vals);
+        }
     for (size_t k = 1; k < n; k++) {
         if (!(vals[k] < vals[k - 1])) continue;
         double v = vals[k];
@@ -94,6 +93,11 @@ static void finish_sort(const uint64_t *items, size_t n, uint32_t *ord, double *
         vals[m] = v;
         ord[m] = id;
     }
+}
+
+static inline size_t point_of(const int32_t *inv, size_t V, uint32_t id) {
+    size_t q = id & UF_IDX, tq = q / V;
+    return tq * V + (size_t)inv[q - tq * V];
 }
 
 /* ------------------------------------------------------ component tree */
@@ -155,8 +159,8 @@ prefetch_point(const cperm_plan *plan, const struct cperm_tfce_ws *tw, const uin
     const uint32_t *row = par + (size_t)tq * V;
     for (size_t e = 0; e < len; e++) prefetch(row + nb[e]);
     prefetch(par + p);
-    if (tq > 0) prefetch(par + p - V);
-    if ((size_t)tq + 1 < plan->n_times) prefetch(par + p + V);
+    prefetch(par + (tq > 0 ? p - V : p)); /* selects, not branches */
+    prefetch(par + ((size_t)tq + 1 < plan->n_times ? p + V : p));
 }
 static inline __attribute__((always_inline)) void
 prefetch_row(const struct cperm_tfce_ws *tw, uint32_t q, uint32_t V, int fixed) {
@@ -299,9 +303,10 @@ static inline void exact_join(uint32_t *par, tfce_node *node, uint32_t j, uint32
  * address computed from the vertex, no row pointer to wait for) where bfs_order built one,
  * else from the CSR; sweep_exact instantiates sweep_exact_body for each layout
  * (tfce_neighbours), degree 6 (icosahedral meshes) with the degree a constant. */
+_Static_assert(TFCE_JOIN_LIST >= TFCE_PAD_DEG + 2, "a padded vertex's list must fit");
 static inline __attribute__((always_inline)) void
 sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
-                 const uint32_t *ord, size_t n, size_t hi, size_t lo, int fixed) {
+                 const uint32_t *ord, size_t n, size_t hi, size_t lo, int fixed, int step1) {
     const uint32_t V = (uint32_t)plan->n_vertices;
     const size_t T = plan->n_times, ms = plan->opt.max_step;
     uint32_t *par = w->par;
@@ -333,14 +338,39 @@ sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_th
     } while (0)
         size_t n_nb;
         const int32_t *nb = tfce_neighbours(tw, vq, fixed, &n_nb);
-        for (size_t e = 0; e < n_nb; e++) TFCE_LIST(base + (uint32_t)nb[e]);
-        for (size_t dt = 1; dt <= ms; dt++) {
-            if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
-            if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
-            if (dt >= tq && tq + dt + 1 >= T) break;
+        if (step1) {
+            /* at most 8 listed: no overflow check; a missing time neighbour is q itself,
+             * never present before q is added */
+            for (size_t e = 0; e < n_nb; e++) {
+                const uint32_t j_ = base + (uint32_t)nb[e];
+                jl[m] = j_;
+                m += (par[j_] ^ side) < UF_IDX;
+            }
+            const uint32_t jd = tq > 0 ? q - V : q, ju = (size_t)tq + 1 < T ? q + V : q;
+            jl[m] = jd;
+            m += (par[jd] ^ side) < UF_IDX;
+            jl[m] = ju;
+            m += (par[ju] ^ side) < UF_IDX;
+        } else {
+            for (size_t e = 0; e < n_nb; e++) TFCE_LIST(base + (uint32_t)nb[e]);
+            for (size_t dt = 1; dt <= ms; dt++) {
+                if (dt <= tq) TFCE_LIST(q - (uint32_t)dt * V);
+                if (tq + dt < T) TFCE_LIST(q + (uint32_t)dt * V);
+                if (dt >= tq && tq + dt + 1 >= T) break;
+            }
         }
 #undef TFCE_LIST
-        for (size_t i = 0; i < m; i++) exact_join(par, node, jl[i], side, c, &cur, &cs, &sum);
+        size_t i0 = 0;
+        if (m && cur == UF_ABSENT) { /* the first component met: no compare with cur */
+            uint32_t word;
+            cur = exact_root(par, jl[0], &word);
+            tfce_node *nd = node + (word & UF_PIDX);
+            cs = nd->size;
+            nd->par = c;
+            sum += cs;
+            i0 = 1;
+        }
+        for (size_t i = i0; i < m; i++) exact_join(par, node, jl[i], side, c, &cur, &cs, &sum);
         if (cur == UF_ABSENT) cur = q;
         else par[q] = cur | side;
         par[cur] = side | UF_ROOT | (uint32_t)c;
@@ -351,9 +381,12 @@ sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_th
 
 static void sweep_exact(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
                         const uint32_t *ord, size_t n, size_t hi, size_t lo) {
-    if (tw->nbr && tw->deg == 6) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 6);
-    else if (tw->nbr) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 1);
-    else sweep_exact_body(plan, tw, w, ord, n, hi, lo, 0);
+    const int step1 = plan->opt.max_step == 1;
+    if (tw->nbr && tw->deg == 6 && step1) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 6, 1);
+    else if (tw->nbr && tw->deg == 6) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 6, 0);
+    else if (tw->nbr && step1) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 1, 1);
+    else if (tw->nbr) sweep_exact_body(plan, tw, w, ord, n, hi, lo, 1, 0);
+    else sweep_exact_body(plan, tw, w, ord, n, hi, lo, 0, 0);
 }
 
 /* ------------------------------------------- threshold clusters (tfce_also) */
@@ -553,8 +586,7 @@ int cperm_tfce_map_tree(const cperm_plan *plan, const struct cperm_tfce_ws *tw, 
             }
         }
     }
-    items = radix_sort(items, w->b, n, hmin, hmax, w->hist);
-    finish_sort(items, n, w->ord, w->vals);
+    radix_sort(items, w->b, n, hmin, hmax, w->hist, w->ord, w->vals);
     /* items are consumed: a holds the pending list, b the node values */
     int32_t *pend = (int32_t *)(void *)w->a;
     double *nval = (double *)(void *)w->b;
