@@ -302,7 +302,8 @@ static inline void exact_join(uint32_t *par, tfce_node *node, uint32_t j, uint32
  * vertex, padded with the vertex itself, whose point is never present when it is read: one
  * address computed from the vertex, no row pointer to wait for) where bfs_order built one,
  * else from the CSR; sweep_exact instantiates sweep_exact_body for each layout
- * (tfce_neighbours), degree 6 (icosahedral meshes) with the degree a constant. */
+ * (tfce_neighbours), degree 6 (icosahedral meshes) with the degree a constant, and on a
+ * padded table with max_step 1 (step1) a body whose list never overflows. */
 _Static_assert(TFCE_JOIN_LIST >= TFCE_PAD_DEG + 2, "a padded vertex's list must fit");
 static inline __attribute__((always_inline)) void
 sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_thread *w,
@@ -339,8 +340,8 @@ sweep_exact_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_th
         size_t n_nb;
         const int32_t *nb = tfce_neighbours(tw, vq, fixed, &n_nb);
         if (step1) {
-            /* at most 8 listed: no overflow check; a missing time neighbour is q itself,
-             * never present before q is added */
+            /* at most the padded degree + 2 listed, which jl holds: no overflow check; a
+             * missing time neighbour is q itself, never present before q is added */
             for (size_t e = 0; e < n_nb; e++) {
                 const uint32_t j_ = base + (uint32_t)nb[e];
                 jl[m] = j_;
