@@ -329,26 +329,28 @@ static int stc_pair_paths(const char *stem, char *lh, char *rh, size_t cap) {
 }
 
 /* Whether read_subject_frames may read subjects whose headers match ref straight into
- * slices of nv rows x nt times: plain surface pairs, the window's length nt. */
-static int frames_apply(size_t nv, size_t nt, const os_opts *o, const cperm_srcspace *src,
-                        const cperm_stc *ref, size_t *first) {
-    size_t n_sel;
+ * slices of nv rows: plain surface pairs. Then the window's first sample and length go to
+ * *first and *nt. Decided once for all subjects: it depends on ref alone. */
+static int frames_apply(size_t nv, const os_opts *o, const cperm_srcspace *src,
+                        const cperm_stc *ref, size_t *first, size_t *nt) {
     return !is_volume_space(src) && !is_mixed_space(src) && ref->kind == CPERM_STC_SURFACE &&
-           ref->n_hemis == 2 && cli_stc_rows(ref) == nv && !crop_window(ref, o, first, &n_sel) &&
-           n_sel == nt;
+           ref->n_hemis == 2 && cli_stc_rows(ref) == nv && !crop_window(ref, o, first, nt);
 }
+
+/* frames_first's value when the subjects are not read by read_subject_frames */
+#define NO_FRAMES SIZE_MAX
 
 /* Subject s's slice of X read straight from its .stc pairs (issue 17: the library streams
  * the file's time-major frames into X's time-major slice, where the estimate's way was two
- * strided transposes per file). 1 when done; 0 when this subject is not a plain surface
- * pair matching ref, or anything is wrong with it: read_subject then reads it the long
- * way, which says what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
+ * strided transposes per file), from the window's sample `first` (frames_apply; NO_FRAMES:
+ * not read here). 1 when done; 0 when this subject is not a plain surface pair matching
+ * ref, or anything is wrong with it: read_subject then reads it the long way, which says
+ * what. Values bit for bit those of the long way: |a| - |b|, a - 0.0. */
 static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const cli_strlist *a,
-                               const cli_strlist *b, const os_opts *o,
-                               const cperm_srcspace *src, const cperm_stc *ref) {
+                               const cli_strlist *b, const os_opts *o, const cperm_stc *ref,
+                               size_t first) {
     char lh[4096], rh[4096];
-    size_t first;
-    if (!frames_apply(nv, nt, o, src, ref, &first)) return 0;
+    if (first == NO_FRAMES) return 0;
     const unsigned abs_flag = o->magnitude ? CPERM_FRAMES_ABS : 0u;
     cperm_err err = {0};
     if (!stc_pair_paths(a->items[s], lh, rh, sizeof lh)) return 0;
@@ -366,10 +368,10 @@ static int read_subject_frames(double *Xs, size_t s, size_t nv, size_t nt, const
  * several subjects at once: it touches only its own estimates and slice. */
 static int read_subject(double *X, size_t s, size_t nv, size_t nt, const cli_strlist *a,
                         const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
-                        const cperm_srcspace *src, const cperm_stc *ref) {
+                        const cperm_srcspace *src, const cperm_stc *ref, size_t frames_first) {
     cperm_stc *sa = NULL, *sb = NULL;
     int rc = -1;
-    if (read_subject_frames(X + s * nt * nv, s, nv, nt, a, b, o, src, ref)) return 0;
+    if (read_subject_frames(X + s * nt * nv, s, nv, nt, a, b, o, ref, frames_first)) return 0;
     if (load_stc(&sa, a->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
     if (b && load_stc(&sb, b->items[s], keys->items[s], o, src, ref, a->items[0])) goto done;
     size_t first, n_sel;
@@ -420,11 +422,12 @@ static size_t read_threads(const os_opts *o, const cli_strlist *a, const cli_str
  * first failing subject's (in subject order) is said, as a serial read would say it. */
 static int read_rest(double *X, size_t s0, size_t nv, size_t nt, const cli_strlist *a,
                      const cli_strlist *keys, const cli_strlist *b, const os_opts *o,
-                     const cperm_srcspace *src, const cperm_stc *ref, size_t threads) {
+                     const cperm_srcspace *src, const cperm_stc *ref, size_t frames_first,
+                     size_t threads) {
     const size_t n = a->n;
     if (threads <= 1) {
         for (size_t s = s0; s < n; s++)
-            if (read_subject(X, s, nv, nt, a, keys, b, o, src, ref)) return -1;
+            if (read_subject(X, s, nv, nt, a, keys, b, o, src, ref, frames_first)) return -1;
         return 0;
     }
     enum { MSG = 4096 };
@@ -439,7 +442,7 @@ static int read_rest(double *X, size_t s0, size_t nv, size_t nt, const cli_strli
 #pragma omp parallel for schedule(dynamic, 1) num_threads((int)threads)
     for (size_t s = s0; s < n; s++) {
         cli_error_hold(msgs + s * MSG, MSG);
-        failed[s] = read_subject(X, s, nv, nt, a, keys, b, o, src, ref) != 0;
+        failed[s] = read_subject(X, s, nv, nt, a, keys, b, o, src, ref, frames_first) != 0;
         cli_error_hold(NULL, 0);
     }
     int rc = 0;
@@ -519,13 +522,13 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
      * transpose were a third of the reading, and reading it straight from its files before
      * the threads start still left a core idle); its A estimate, as read, is still the
      * reference and (cropped) the results' layout. */
-    size_t first_sel, s0 = 1;
-    if (!crop_window(ref, o, &first_sel, &nt) &&
-        frames_apply(cli_stc_rows(sa), nt, o, src, ref, &first_sel) &&
+    size_t first_sel, s0 = 1, frames_first = NO_FRAMES;
+    if (frames_apply(cli_stc_rows(sa), o, src, ref, &first_sel, &nt) &&
         !x_alloc_checked(&X, a->n, cli_stc_rows(sa), nt)) {
         if (prepare_stc(sa, a->items[0], o)) goto cleanup;
         nv = cli_stc_rows(sa);
         s0 = 0;
+        frames_first = first_sel;
     } else {
         free(X);
         X = NULL;
@@ -547,7 +550,8 @@ static int load_data(double **X_out, cperm_stc **layout, const cli_strlist *a,
     /* The layout of the results: vertices, times of the cropped data. */
     *layout = sa;
     sa = NULL;
-    if (read_rest(X, s0, nv, nt, a, keys, b, o, src, ref, read_threads(o, a, b, s0)))
+    if (read_rest(X, s0, nv, nt, a, keys, b, o, src, ref, frames_first,
+                  read_threads(o, a, b, s0)))
         goto cleanup;
     *X_out = X;
     X = NULL;
