@@ -113,7 +113,7 @@ static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
     return c;
 }
 
-static char *clusters_json(const os_result *r) {
+static char *clusters_json(const os_result *r, json_t **tree) {
     const os_opts *o = r->opts;
     const os_study *st = r->study;
     const os_arrays *a = st->arrays;
@@ -236,6 +236,7 @@ static char *clusters_json(const os_result *r) {
     json_object_set_new(root, "clusters", clusters);
     clusters = NULL;
     text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    if (text) *tree = json_incref(root);
 cleanup:
     json_decref(clusters);
     json_decref(root);
@@ -374,7 +375,8 @@ static int cmp_point_p(const void *x, const void *y) {
 
 #define TFCE_MAX_LISTED 10000
 
-static char *tfce_json(const os_result *r, const double *tfce_obs, const double *pv_obs) {
+static char *tfce_json(const os_result *r, const double *tfce_obs, const double *pv_obs,
+                       json_t **tree) {
     const os_opts *o = r->opts;
     const os_arrays *a = r->study->arrays;
     const tfce_cli *t = &o->tfce;
@@ -433,6 +435,7 @@ static char *tfce_json(const os_result *r, const double *tfce_obs, const double 
     json_object_set_new(root, "points", pts);
     pts = NULL;
     text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    if (text) *tree = json_incref(root);
 cleanup:
     json_decref(pts);
     json_decref(root);
@@ -538,6 +541,7 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     const double *tfce = cperm_run_tfce_map(r->run), *pv = cperm_run_tfce_pvalues(r->run);
     double *pv_obs = malloc(a->n_points * sizeof *pv_obs);
     char *json = NULL, *h0 = NULL;
+    json_t *tree = NULL; /* json's, for the report */
     size_t h0_len = 0;
     int rc = -1;
     if (!pv_obs) {
@@ -557,15 +561,16 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     if (tfce_also_h0_outputs(set, r)) goto cleanup; /* --also (issue 17) */
     for (unsigned what = CPERM_ALSO_MASS; what <= CPERM_ALSO_EXTENT; what <<= 1)
         if ((r->opts->tfce.also & what) && also_tsv(set, r, what)) goto cleanup;
-    if (!(json = tfce_json(r, buf, pv_obs))) {
+    if (!(json = tfce_json(r, buf, pv_obs, &tree))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;
     }
     if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
     static const report_kind kind = {"tfce.json", NULL, report_tfce_h0, tfce_page};
-    if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
+    if (report_add_kind(set, r, tree, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:
+    json_decref(tree);
     free(pv_obs);
     free(json);
     free(h0);
@@ -577,6 +582,7 @@ int arrays_outputs(outset *set, const os_result *r) {
     const size_t n = a->n_points;
     double *buf = malloc(n * sizeof *buf);
     char *json = NULL, *h0 = NULL;
+    json_t *tree = NULL; /* json's, for the report */
     size_t h0_len = 0;
     int rc = -1;
     if (!buf) {
@@ -608,15 +614,16 @@ int arrays_outputs(outset *set, const os_result *r) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
-    if (!(json = clusters_json(r))) {
+    if (!(json = clusters_json(r, &tree))) {
         cli_error("out of memory while formatting clusters.json");
         goto cleanup;
     }
     if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
     static const report_kind kind = {"clusters.json", NULL, report_cluster_h0, arrays_page};
-    if (report_add_kind(set, r, json, NULL, &kind)) goto cleanup;
+    if (report_add_kind(set, r, tree, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:
+    json_decref(tree);
     free(buf);
     free(json);
     free(h0);

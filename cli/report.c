@@ -330,21 +330,7 @@ static int glass_figure(report_images *im, const cperm_stc *summary, size_t bloc
     return 0;
 }
 
-int report_add_kind(outset *set, const os_result *r, const char *json,
-                    const cperm_stc *summary, const report_kind *kind) {
-    json_error_t jerr;
-    json_t *root = json_loads(json, 0, &jerr);
-    if (!root) {
-        cli_error("report: %s: %s", kind->json_name, jerr.text);
-        cperm_render_cleanup(); /* as after a drawing: a run's last call here */
-        return -1;
-    }
-    const int rc = report_add_tree(set, r, root, summary, kind);
-    json_decref(root);
-    return rc;
-}
-
-int report_add_tree(outset *set, const os_result *r, const json_t *root,
+int report_add_kind(outset *set, const os_result *r, const json_t *root,
                     const cperm_stc *summary, const report_kind *kind) {
     report_images im = {0};
     char *html = NULL;
@@ -935,7 +921,7 @@ int report_add(outset *set, const os_result *r, const json_t *json, const cperm_
      * shows the files */
     cperm_stc *stored = NULL;
     if (summary && !(stored = outputs_as_stored(summary))) return -1;
-    const int rc = report_add_tree(set, r, json, stored, &kind);
+    const int rc = report_add_kind(set, r, json, stored, &kind);
     cperm_stc_free(stored);
     return rc;
 }

@@ -65,12 +65,10 @@ int report_tfce_h0(const os_result *r, int width, int height, unsigned char **pn
 /* A run's figures and page added to the set: summary.png, the seed's figure of column 0 of
  * `summary` on the study's surfaces, and summary-vol.png, the glass brain of its volume
  * (each marked stale when not drawn: an older figure would contradict this run), h0.png and
- * report.html built from `json`. Returns 0, or -1
- * after printing the error (prefixed "report: "). */
-int report_add_kind(outset *set, const os_result *r, const char *json,
-                    const cperm_stc *summary, const report_kind *kind);
-/* report_add_kind from the JSON's tree (borrowed) instead of its text. */
-int report_add_tree(outset *set, const os_result *r, const json_t *root,
+ * report.html built from `root` (the tree of the JSON file written beside it, borrowed: the
+ * page is not parsed back from the text). Returns 0, or -1 after printing the error
+ * (prefixed "report: "). */
+int report_add_kind(outset *set, const os_result *r, const json_t *root,
                     const cperm_stc *summary, const report_kind *kind);
 
 /* The page's head (title, style sheet) and its <h1>. */

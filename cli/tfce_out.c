@@ -186,8 +186,8 @@ static const char *mode_name(int mode) {
     return mode == CPERM_TFCE_MNE13 ? "mne1.3" : mode == CPERM_TFCE_RIEMANN ? "riemann" : "exact";
 }
 
-/* tfce.json's text, or NULL when out of memory. */
-static char *summary_json(const os_result *r) {
+/* tfce.json's text, and its tree into *tree (for the report). NULL when out of memory. */
+static char *summary_json(const os_result *r, json_t **tree) {
     const os_opts *o = r->opts;
     const tfce_cli *tc = &o->tfce;
     const cperm_run *run = r->run;
@@ -286,6 +286,7 @@ static char *summary_json(const os_result *r) {
     }
     json_object_set_new(root, "significant", sig);
     char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
+    if (text) *tree = json_incref(root);
     json_decref(root);
     return text;
 }
@@ -346,6 +347,7 @@ int tfce_outputs(outset *set, const os_result *r) {
     const double *maps[3] = {cperm_run_tfce_map(r->run), cperm_run_tfce_pvalues(r->run),
                              cperm_run_tobs(r->run)};
     char *json = NULL, *h0 = NULL;
+    json_t *tree = NULL;
     size_t h0_len = 0;
     cperm_stc *summary = NULL; /* the set's once added */
     int rc = -1;
@@ -363,15 +365,16 @@ int tfce_outputs(outset *set, const os_result *r) {
         if (taken) goto cleanup;
     }
     if (tfce_also_h0_outputs(set, r) || tfce_also_tsv_outputs(set, r)) goto cleanup; /* 17 */
-    if (!(json = summary_json(r))) {
+    if (!(json = summary_json(r, &tree))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;
     }
     if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
     /* the figures and the page (cli/tfce_report.c) */
-    if (tfce_report_add(set, r, json, summary)) goto cleanup;
+    if (tfce_report_add(set, r, tree, summary)) goto cleanup;
     rc = 0;
 cleanup:
+    json_decref(tree);
     free(json);
     free(h0);
     return rc;

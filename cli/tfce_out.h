@@ -6,6 +6,8 @@
 #include "cli.h"
 #include "outputs.h"
 
+#include <jansson.h>
+
 struct os_result; /* cli/onesample.h, which includes this header for tfce_cli */
 
 typedef struct tfce_cli {
@@ -68,8 +70,8 @@ struct json_t *tfce_also_json(const struct os_result *r);
  * source space, clim [0, max/400, max] of its |values|, MNE's 'mne' pos_lims when any is
  * negative), h0.png (H0 of the largest TFCE score with the observed maximum) and
  * report.html (parameters, the significant points, the figures, self-contained; `json` is
- * tfce.json's text). Returns 0, or -1 after printing the error. */
-int tfce_report_add(outset *set, const struct os_result *r, const char *json,
+ * tfce.json's tree, borrowed). Returns 0, or -1 after printing the error. */
+int tfce_report_add(outset *set, const struct os_result *r, const json_t *json,
                     const cperm_stc *summary);
 
 /* The summary figure's colour limits for a summary estimate (column 0). */

@@ -187,7 +187,7 @@ int report_tfce_h0(const os_result *r, int width, int height, unsigned char **pn
                               width, height, CPERM_FORMAT_PNG, err);
 }
 
-int tfce_report_add(outset *set, const os_result *r, const char *json,
+int tfce_report_add(outset *set, const os_result *r, const json_t *json,
                     const cperm_stc *summary) {
     static const report_kind kind = {"tfce.json", tfce_summary_clim, report_tfce_h0, tfce_page};
     return report_add_kind(set, r, json, summary, &kind);
