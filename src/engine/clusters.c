@@ -228,11 +228,14 @@ static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const
 /* ------------------------------------------------------- true components */
 
 static inline int32_t uf_find(int32_t *parent, int32_t k) {
-    while (parent[k] != k) {
-        parent[k] = parent[parent[k]];
-        k = parent[k];
+    for (;;) { /* path halving, without the store when k hangs right under its root */
+        const int32_t p = parent[k];
+        if (p == k) return k;
+        const int32_t gp = parent[p];
+        if (gp == p) return p;
+        parent[k] = gp;
+        k = gp;
     }
-    return k;
 }
 
 /* Clears the membership bits of the row held in slot `sl` (its points in pts). */
@@ -328,8 +331,10 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
      * members ascending: scipy's connected_components order on MNE's global path. */
     size_t n_clusters = 0;
     int32_t *label = ws->label;
+    /* a parent is never above its child (the smaller root wins), so in ascending order a
+     * point's parent already has its root's label: no find */
     for (size_t k = 0; k < n; k++) {
-        int32_t r = uf_find(parent, (int32_t)k);
+        const int32_t r = parent[k];
         if (r == (int32_t)k) {
             label[k] = (int32_t)n_clusters;
             ws->count[n_clusters++] = 0;

@@ -19,11 +19,14 @@
 #include <string.h>
 
 static inline int32_t find32(int32_t *par, int32_t x) {
-    while (par[x] != x) {
-        par[x] = par[par[x]];
-        x = par[x];
+    for (;;) {
+        const int32_t p = par[x];
+        if (p == x) return x;
+        const int32_t gp = par[p];
+        if (gp == p) return p; /* the usual case: no store */
+        par[x] = gp;
+        x = gp;
     }
-    return x;
 }
 
 /* ------------------------------------------------------------ workspace */
@@ -345,15 +348,20 @@ add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_ste
             s->croot[2 * p + 1] = orig;
             s->rows[base + s->n_rows[tm]++] = p;
         }
-        if (tm > 0 && s->stamp[p - (int32_t)V] == me) {
-            int32_t *b = s->bridges + 2 * (base - V + s->n_bridges[tm - 1]++);
+        /* each bridge is written, and counted when its other end is present: a coin flip,
+         * not a branch. The slot is inside the pair of times' V: p's own bridge is not
+         * counted yet, so fewer than V are */
+        if (tm > 0) {
+            int32_t *b = s->bridges + 2 * (base - V + s->n_bridges[tm - 1]);
             b[0] = p - (int32_t)V;
             b[1] = p;
+            s->n_bridges[tm - 1] += s->stamp[p - (int32_t)V] == me;
         }
-        if (tm + 1 < T && s->stamp[p + (int32_t)V] == me) {
-            int32_t *b = s->bridges + 2 * (base + s->n_bridges[tm]++);
+        if (tm + 1 < T) {
+            int32_t *b = s->bridges + 2 * (base + s->n_bridges[tm]);
             b[0] = p;
             b[1] = p + (int32_t)V;
+            s->n_bridges[tm] += s->stamp[p + (int32_t)V] == me;
         }
     }
 }
