@@ -227,17 +227,6 @@ static void emit(emitter *e, cperm_cluster_ws *ws, const cperm_point *pts, const
 
 /* ------------------------------------------------------- true components */
 
-static inline int32_t uf_find(int32_t *parent, int32_t k) {
-    for (;;) { /* path halving, without the store when k hangs right under its root */
-        const int32_t p = parent[k];
-        if (p == k) return k;
-        const int32_t gp = parent[p];
-        if (gp == p) return p;
-        parent[k] = gp;
-        k = gp;
-    }
-}
-
 /* Clears the membership bits of the row held in slot `sl` (its points in pts). */
 static void slot_clear(cperm_cluster_ws *ws, const cperm_point *pts, size_t V, size_t words,
                        size_t sl) {
@@ -306,7 +295,7 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
         for (size_t e2 = plan->lower_indptr[v]; e2 < plan->lower_indptr[v + 1]; e2++) {
             size_t u = (size_t)plan->lower_indices[e2];
             if (!((cur_bits[u >> 6] >> (u & 63)) & 1)) continue;
-            int32_t rj = uf_find(parent, cur_pos[u]);
+            int32_t rj = cperm_uf_find32(parent, cur_pos[u]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;
@@ -317,7 +306,7 @@ static void components(const cperm_plan *plan, cperm_cluster_ws *ws, const cperm
             if (ws->slot_row[sl] != t - d ||
                 !((ws->rowbits[sl * words + (v >> 6)] >> (v & 63)) & 1))
                 continue;
-            int32_t rj = uf_find(parent, ws->rowpos[sl * V + v]);
+            int32_t rj = cperm_uf_find32(parent, ws->rowpos[sl * V + v]);
             if (rj != rk) {
                 if (rj < rk) { parent[rk] = rj; rk = rj; }
                 else parent[rj] = rk;

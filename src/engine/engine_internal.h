@@ -211,6 +211,20 @@ struct cperm_run {
     cperm_also also;            /* exact TFCE's extra statistics (tfce.c), what = 0 if none */
 };
 
+/* The root of k in a union-find forest of int32 parents (a root is its own parent), with
+ * path halving; no store when k hangs right under its root, the usual case (clusters.c and
+ * TFCE compat mne1.3's components, tfce_mne13.c). */
+static inline int32_t cperm_uf_find32(int32_t *parent, int32_t k) {
+    for (;;) {
+        const int32_t p = parent[k];
+        if (p == k) return k;
+        const int32_t gp = parent[p];
+        if (gp == p) return p;
+        parent[k] = gp;
+        k = gp;
+    }
+}
+
 /* A cluster member's contribution: sign(x) * |x| ** t_power with numpy's fast paths for the
  * array power (clusters.c, and exact TFCE's clusters in tfce_tree.c). */
 static inline double cperm_powered(double x, double t_power) {

@@ -18,17 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline int32_t find32(int32_t *par, int32_t x) {
-    for (;;) {
-        const int32_t p = par[x];
-        if (p == x) return x;
-        const int32_t gp = par[p];
-        if (gp == p) return p; /* the usual case: no store */
-        par[x] = gp;
-        x = gp;
-    }
-}
-
 /* ------------------------------------------------------------ workspace */
 
 void cperm_tfce_steps_free(tfce_steps *s) {
@@ -196,7 +185,8 @@ static void merge_rows(const cperm_plan *plan, tfce_steps *s) {
         for (int32_t r = 0; r <= R; r++) s->cnt[r] = 0;
         for (size_t e = 0; e < nb; e++) {
             /* the ends were roots (or the points) one threshold up: short finds */
-            const int32_t ra = find32(s->uf, bl[2 * e]), rb = find32(s->uf, bl[2 * e + 1]);
+            const int32_t ra = cperm_uf_find32(s->uf, bl[2 * e]),
+                          rb = cperm_uf_find32(s->uf, bl[2 * e + 1]);
             s->bends[2 * e] = ra;
             s->bends[2 * e + 1] = rb;
             s->bnum[e] = s->clab[rb];
@@ -216,7 +206,7 @@ static void merge_rows(const cperm_plan *plan, tfce_steps *s) {
                 s->mark[la] = num;
                 bl[2 * keep] = s->bends[2 * e];
                 bl[2 * keep + 1] = s->bends[2 * e + 1];
-                s->prev[keep++] = s->slabel[find32(s->spar, la)];
+                s->prev[keep++] = s->slabel[cperm_uf_find32(s->spar, la)];
             }
             s->cnt[r] = (int32_t)keep;
             b = end;
@@ -247,7 +237,7 @@ static void merge_rows(const cperm_plan *plan, tfce_steps *s) {
     for (size_t t = 0; t < T; t++) {
         const int32_t *row = s->rows + t * V;
         for (size_t k = 0; k < s->n_rows[t]; k++)
-            s->fsize[row[k]] = s->lsize[find32(s->lpar, s->clab[row[k]])];
+            s->fsize[row[k]] = s->lsize[cperm_uf_find32(s->lpar, s->clab[row[k]])];
     }
 }
 
@@ -276,7 +266,7 @@ join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root, int32_t 
     int32_t rp = *root;
     size_t i = 0;
     if (rp < 0 && nj > 0) {
-        rp = find32(s->uf, jl[0]);
+        rp = cperm_uf_find32(s->uf, jl[0]);
         s->uf[p] = rp;
         int32_t *a = s->croot + 2 * rp;
         a[0] += 1;
@@ -285,7 +275,7 @@ join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root, int32_t 
     }
     for (; i < nj; i++) {
         if (s->uf[jl[i]] == rp) continue;
-        const int32_t rq = find32(s->uf, jl[i]);
+        const int32_t rq = cperm_uf_find32(s->uf, jl[i]);
         if (rp == rq) continue;
         int32_t *a = s->croot + 2 * rp, *b = s->croot + 2 * rq;
         const int32_t sa = a[0], sb = b[0], ma = a[1], mb = b[1];
@@ -462,10 +452,10 @@ int cperm_tfce_map_per_step(const cperm_plan *plan, const struct cperm_tfce_ws *
             }
         }
         for (size_t k = 0; k < n_links; k++)
-            s->npar[s->link_node[k]] = s->cnode[find32(s->uf, s->link_root[k])];
+            s->npar[s->link_node[k]] = s->cnode[cperm_uf_find32(s->uf, s->link_root[k])];
         if (scores)
             for (size_t k = lo; k < hi; k++)
-                s->leaf[k] = s->cnode[find32(s->uf, (int32_t)(s->items[k] & UF_IDX))];
+                s->leaf[k] = s->cnode[cperm_uf_find32(s->uf, (int32_t)(s->items[k] & UF_IDX))];
         hi = lo;
     }
     /* parents were made after their children: MNE's sums, lowest threshold first. The
