@@ -113,14 +113,14 @@ static json_t *cluster_json(const os_result *r, size_t k, uint8_t *seen) {
     return c;
 }
 
-static char *clusters_json(const os_result *r, json_t **tree) {
+static json_t *clusters_json(const os_result *r) {
     const os_opts *o = r->opts;
     const os_study *st = r->study;
     const os_arrays *a = st->arrays;
     json_t *root = json_object(), *par = json_object(), *data = json_object();
     json_t *clusters = json_array();
     uint8_t *seen = calloc(a->adj_dim >= 0 ? a->lengths[a->adj_dim] : 1, 1);
-    char *text = NULL;
+    json_t *done = NULL; /* root, once complete */
     if (!root || !par || !data || !clusters || !seen) {
         json_decref(par);
         json_decref(data);
@@ -235,13 +235,13 @@ static char *clusters_json(const os_result *r, json_t **tree) {
     }
     json_object_set_new(root, "clusters", clusters);
     clusters = NULL;
-    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    if (text) *tree = json_incref(root);
+    done = root;
+    root = NULL;
 cleanup:
     json_decref(clusters);
     json_decref(root);
     free(seen);
-    return text;
+    return done;
 }
 
 /* ------------------------------------------------------------- the report */
@@ -375,14 +375,13 @@ static int cmp_point_p(const void *x, const void *y) {
 
 #define TFCE_MAX_LISTED 10000
 
-static char *tfce_json(const os_result *r, const double *tfce_obs, const double *pv_obs,
-                       json_t **tree) {
+static json_t *tfce_json(const os_result *r, const double *tfce_obs, const double *pv_obs) {
     const os_opts *o = r->opts;
     const os_arrays *a = r->study->arrays;
     const tfce_cli *t = &o->tfce;
     json_t *root = json_object(), *par = json_object(), *pts = json_array();
     point_p *order = malloc(a->n_points * sizeof *order);
-    char *text = NULL;
+    json_t *done = NULL; /* root, once complete */
     if (!root || !par || !pts || !order) {
         json_decref(par);
         json_decref(pts);
@@ -434,13 +433,13 @@ static char *tfce_json(const os_result *r, const double *tfce_obs, const double 
     }
     json_object_set_new(root, "points", pts);
     pts = NULL;
-    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    if (text) *tree = json_incref(root);
+    done = root;
+    root = NULL;
 cleanup:
     json_decref(pts);
     json_decref(root);
     free(order);
-    return text;
+    return done;
 }
 
 static char *tfce_page(const os_result *r, const json_t *root, const report_images *im) {
@@ -540,8 +539,8 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     const os_arrays *a = r->study->arrays;
     const double *tfce = cperm_run_tfce_map(r->run), *pv = cperm_run_tfce_pvalues(r->run);
     double *pv_obs = malloc(a->n_points * sizeof *pv_obs);
-    char *json = NULL, *h0 = NULL;
-    json_t *tree = NULL; /* json's, for the report */
+    char *h0 = NULL;
+    json_t *tree = NULL; /* the JSON file's tree, also the report's */
     size_t h0_len = 0;
     int rc = -1;
     if (!pv_obs) {
@@ -561,18 +560,17 @@ static int arrays_tfce_outputs(outset *set, const os_result *r, double *buf) {
     if (tfce_also_h0_outputs(set, r)) goto cleanup; /* --also (issue 17) */
     for (unsigned what = CPERM_ALSO_MASS; what <= CPERM_ALSO_EXTENT; what <<= 1)
         if ((r->opts->tfce.also & what) && also_tsv(set, r, what)) goto cleanup;
-    if (!(json = tfce_json(r, buf, pv_obs, &tree))) {
+    if (!(tree = tfce_json(r, buf, pv_obs))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;
     }
-    if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
+    if (outset_add_json(set, "tfce.json", tree)) goto cleanup;
     static const report_kind kind = {"tfce.json", NULL, report_tfce_h0, tfce_page};
     if (report_add_kind(set, r, tree, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:
     json_decref(tree);
     free(pv_obs);
-    free(json);
     free(h0);
     return rc;
 }
@@ -581,8 +579,8 @@ int arrays_outputs(outset *set, const os_result *r) {
     const os_arrays *a = r->study->arrays;
     const size_t n = a->n_points;
     double *buf = malloc(n * sizeof *buf);
-    char *json = NULL, *h0 = NULL;
-    json_t *tree = NULL; /* json's, for the report */
+    char *h0 = NULL;
+    json_t *tree = NULL; /* the JSON file's tree, also the report's */
     size_t h0_len = 0;
     int rc = -1;
     if (!buf) {
@@ -614,18 +612,17 @@ int arrays_outputs(outset *set, const os_result *r) {
         h0 = NULL;
         if (taken) goto cleanup;
     }
-    if (!(json = clusters_json(r, &tree))) {
+    if (!(tree = clusters_json(r))) {
         cli_error("out of memory while formatting clusters.json");
         goto cleanup;
     }
-    if (outset_add(set, "clusters.json", json, strlen(json))) goto cleanup;
+    if (outset_add_json(set, "clusters.json", tree)) goto cleanup;
     static const report_kind kind = {"clusters.json", NULL, report_cluster_h0, arrays_page};
     if (report_add_kind(set, r, tree, NULL, &kind)) goto cleanup;
     rc = 0;
 cleanup:
     json_decref(tree);
     free(buf);
-    free(json);
     free(h0);
     return rc;
 }

@@ -176,8 +176,7 @@ static json_t *cluster_json(const os_result *r, size_t k, uint32_t *scratch, uin
 
 /* clusters.json's text, and its tree into *tree (the report reads it there rather than
  * parsing the text back: 4 ms for the seed's 815 clusters). NULL when out of memory. */
-static char *clusters_json(const os_result *r, int wrote_summary, const cluster_info *info,
-                           json_t **tree) {
+static json_t *clusters_json(const os_result *r, int wrote_summary, const cluster_info *info) {
     const os_opts *o = r->opts;
     const os_study *st = r->study;
     const cperm_stc *L = st->layout;
@@ -186,7 +185,7 @@ static char *clusters_json(const os_result *r, int wrote_summary, const cluster_
     json_t *clusters = json_array();
     uint32_t *scratch = malloc(nv * sizeof *scratch);
     uint8_t *seen = calloc(nv, 1);
-    char *text = NULL;
+    json_t *done = NULL; /* root, once complete */
     if (!root || !par || !data || !clusters || !scratch || !seen) {
         json_decref(par);
         json_decref(data);
@@ -328,15 +327,15 @@ static char *clusters_json(const os_result *r, int wrote_summary, const cluster_
     }
     json_object_set_new(root, "clusters", clusters);
     clusters = NULL;
-    text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    if (text) *tree = json_incref(root);
+    done = root;
+    root = NULL;
 
 cleanup:
     json_decref(clusters);
     json_decref(root);
     free(scratch);
     free(seen);
-    return text;
+    return done;
 }
 
 /* ------------------------------------------------------------- the summary */
@@ -378,7 +377,7 @@ static int summary_stc(cperm_stc **out, const os_result *r) {
 /* The outputs before the figures: the .stc pairs, h0.txt, clusters.json (its tree into
  * *json, for the report) and clusters.tsv. 0, or -1 after printing the error. */
 static int cluster_texts(outset *set, const os_result *r, cperm_stc **summary, json_t **json) {
-    char *h0 = NULL, *tsv = NULL, *text = NULL;
+    char *h0 = NULL, *tsv = NULL;
     size_t h0_len = 0;
     int rc = -1;
     cluster_info *info = NULL; /* issue 18 */
@@ -396,12 +395,11 @@ static int cluster_texts(outset *set, const os_result *r, cperm_stc **summary, j
         h0 = NULL;
         if (taken) goto cleanup;
     }
-    text = clusters_json(r, *summary != NULL, info, json);
-    if (!text) {
+    if (!(*json = clusters_json(r, *summary != NULL, info))) {
         cli_error("out of memory while formatting clusters.json");
         goto cleanup;
     }
-    if (outset_add(set, "clusters.json", text, strlen(text))) goto cleanup;
+    if (outset_add_json(set, "clusters.json", *json)) goto cleanup;
     if (!(tsv = cluster_tsv_text(r, info))) { /* issue 18 */
         cli_error("out of memory while formatting clusters.tsv");
         goto cleanup;
@@ -410,7 +408,6 @@ static int cluster_texts(outset *set, const os_result *r, cperm_stc **summary, j
     rc = 0;
 cleanup:
     cluster_info_free(info, cperm_run_n_clusters(r->run));
-    free(text);
     free(tsv);
     free(h0);
     return rc;

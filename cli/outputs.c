@@ -199,6 +199,16 @@ int outset_take(outset *s, const char *name, void *buffer, size_t len) {
     return 0;
 }
 
+int outset_add_json(outset *s, const char *name, const json_t *root) {
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    if (!text) {
+        cli_error("out of memory while formatting %s", name);
+        s->failed = 1;
+        return -1;
+    }
+    return outset_take(s, name, text, strlen(text));
+}
+
 int outset_add(outset *s, const char *name, const void *data, size_t len) {
     entry *e = new_entry(s, name, E_BYTES);
     if (!e) return -1;

@@ -6,6 +6,8 @@
 
 #include "cli.h"
 
+#include <jansson.h>
+
 /* Fails (printing why) unless `dir` is a writable directory or can be created. */
 int outputs_check_dir(const char *dir);
 
@@ -18,6 +20,9 @@ int outputs_check_dir(const char *dir);
  *   outset_take(s, name, buffer, len)  the same, taking ownership of a malloc'd buffer
  *                                      (freed by the set even on failure; no copy of a
  *                                      large text such as h0.txt)
+ *   outset_add_json(s, name, root)     a file with root's text as every JSON output is
+ *                                      written (one-space indent, 17 significant digits);
+ *                                      root stays the caller's (the report reads it)
  *   outset_add_stc(s, stem, stc)       stem-lh.stc and stem-rh.stc of an estimate (owned);
  *                                      stem-vl.stc for one of kind CPERM_STC_VOLUME; all
  *                                      three for a mixed one (lh, rh, one volume)
@@ -46,6 +51,7 @@ typedef struct outset outset;
 int outset_create(outset **out, const char *dir);
 int outset_add(outset *s, const char *name, const void *data, size_t len);
 int outset_take(outset *s, const char *name, void *buffer, size_t len);
+int outset_add_json(outset *s, const char *name, const json_t *root);
 /* Takes ownership of stc, also when it fails; stc stays readable until outset_free. */
 int outset_add_stc(outset *s, const char *stem, cperm_stc *stc);
 int outset_add_map(outset *s, const char *stem, const double *map, const cperm_stc *layout);

@@ -186,8 +186,8 @@ static const char *mode_name(int mode) {
     return mode == CPERM_TFCE_MNE13 ? "mne1.3" : mode == CPERM_TFCE_RIEMANN ? "riemann" : "exact";
 }
 
-/* tfce.json's text, and its tree into *tree (for the report). NULL when out of memory. */
-static char *summary_json(const os_result *r, json_t **tree) {
+/* tfce.json's tree (also the report's), or NULL when out of memory. */
+static json_t *summary_json(const os_result *r) {
     const os_opts *o = r->opts;
     const tfce_cli *tc = &o->tfce;
     const cperm_run *run = r->run;
@@ -285,10 +285,7 @@ static char *summary_json(const os_result *r, json_t **tree) {
         json_object_set_new(sig, "peak", pk);
     }
     json_object_set_new(root, "significant", sig);
-    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
-    if (text) *tree = json_incref(root);
-    json_decref(root);
-    return text;
+    return root;
 }
 
 /* The log MNE prints with a dict threshold (the "Using %d thresholds" line for stepped
@@ -346,7 +343,7 @@ int tfce_outputs(outset *set, const os_result *r) {
     const cperm_stc *layout = r->study->layout;
     const double *maps[3] = {cperm_run_tfce_map(r->run), cperm_run_tfce_pvalues(r->run),
                              cperm_run_tobs(r->run)};
-    char *json = NULL, *h0 = NULL;
+    char *h0 = NULL;
     json_t *tree = NULL;
     size_t h0_len = 0;
     cperm_stc *summary = NULL; /* the set's once added */
@@ -365,17 +362,16 @@ int tfce_outputs(outset *set, const os_result *r) {
         if (taken) goto cleanup;
     }
     if (tfce_also_h0_outputs(set, r) || tfce_also_tsv_outputs(set, r)) goto cleanup; /* 17 */
-    if (!(json = summary_json(r, &tree))) {
+    if (!(tree = summary_json(r))) {
         cli_error("out of memory while formatting tfce.json");
         goto cleanup;
     }
-    if (outset_add(set, "tfce.json", json, strlen(json))) goto cleanup;
+    if (outset_add_json(set, "tfce.json", tree)) goto cleanup;
     /* the figures and the page (cli/tfce_report.c) */
     if (tfce_report_add(set, r, tree, summary)) goto cleanup;
     rc = 0;
 cleanup:
     json_decref(tree);
-    free(json);
     free(h0);
     return rc;
 }
