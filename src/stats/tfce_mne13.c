@@ -289,10 +289,11 @@ join_listed(tfce_steps *s, const int32_t *jl, size_t nj, int32_t *root, int32_t 
     *root = rp;
 }
 
+_Static_assert(TFCE_PAD_DEG < 64, "a padded vertex's joinable neighbours must fit jl");
+
 /* Adds the points ids[lo, hi) (threshold i's new ones): each joins its present spatial
  * neighbours of the same sign and time, and the bridges to the same vertex at the times
  * beside it are listed; each pair of points is examined once, by the later of the two. */
-_Static_assert(TFCE_PAD_DEG < 64, "a padded vertex's joinable neighbours must fit jl");
 static inline __attribute__((always_inline)) void
 add_points_body(const cperm_plan *plan, const struct cperm_tfce_ws *tw, tfce_steps *s,
                 size_t lo, size_t hi, uint8_t gen2, int fixed) {
